@@ -1,0 +1,371 @@
+"""Load a folder of scraped pages, or a CSV / JSON Lines / Parquet table, into one row per document.
+
+Nothing is lost and nothing is silent: every file ends up in the load report, loaded or skipped
+with a reason, with warnings for whatever the parser had to guess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .decode import DecodeRefusal, decode_bytes
+from .pages import ParsedPage, clean_line, parse_date, parse_page
+from .paths import SEEDS_DIR, resolve_path
+
+__all__ = [
+    "DOCUMENT_COLUMNS",
+    "REPORT_COLUMNS",
+    "TABLE_SUFFIXES",
+    "CorpusLoadError",
+    "CorpusLoadWarning",
+    "LoadReport",
+    "LoadedCorpus",
+    "read_corpus",
+    "load_corpus",
+    "load_paragraphs",
+    "count_words",
+]
+
+#: Columns of the documents table, in order, with their dtypes.
+DOCUMENT_COLUMNS: dict[str, str] = {
+    "doc_id": "string",
+    "path": "string",
+    "layout": "category",
+    "section": "string",
+    "title": "string",
+    "date": "datetime64[ns]",
+    "date_text": "string",
+    "author": "string",
+    "source": "string",
+    "body": "string",
+    "credits": "string",
+    "n_words": "int64",
+    "n_paragraphs": "int64",
+    "duplicate_of": "string",
+}
+#: Columns of the load report, one row per input file (or table row that was skipped).
+REPORT_COLUMNS: dict[str, str] = {
+    "path": "string",
+    "status": "category",
+    "doc_id": "string",
+    "layout": "string",
+    "encoding": "string",
+    "reason": "string",
+    "warnings": "string",
+}
+TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
+PARAGRAPH_SEPARATOR = "\n\n"
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+_TABLE_FIELDS = ("title", "date", "section", "author", "source", "body")
+
+
+class CorpusLoadError(ValueError):
+    """A file could not be loaded and the caller asked for strict loading."""
+
+
+class CorpusLoadWarning(UserWarning):
+    """Some files were skipped or needed guesses; the load report lists them."""
+
+
+def count_words(text: str) -> int:
+    """Number of word tokens (letters or digits, with inner hyphens and apostrophes) in ``text``."""
+    return len(_WORD.findall(text))
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """Every input accounted for: one row per file with ``status`` ``loaded`` or ``skipped``.
+
+    Attributes
+    ----------
+    files : pandas.DataFrame
+        Columns ``path``, ``status``, ``doc_id``, ``layout``, ``encoding``, ``reason`` (why skipped)
+        and ``warnings`` (``"; "``-joined guesses such as ``no date found``).
+    """
+
+    files: pd.DataFrame
+
+    @property
+    def n_loaded(self) -> int:
+        """Number of documents loaded."""
+        return int((self.files["status"] == "loaded").sum())
+
+    @property
+    def n_skipped(self) -> int:
+        """Number of files (or table rows) skipped, each with a reason."""
+        return int((self.files["status"] == "skipped").sum())
+
+    @property
+    def n_with_warnings(self) -> int:
+        """Number of loaded documents that carry at least one warning."""
+        return int(self.files["warnings"].fillna("").ne("").sum())
+
+    def problems(self) -> pd.DataFrame:
+        """Rows that were skipped or carry warnings."""
+        mask = self.files["status"].eq("skipped") | self.files["warnings"].fillna("").ne("")
+        return self.files[mask].reset_index(drop=True)
+
+    def summary(self) -> str:
+        """One line: files seen, loaded, skipped, with warnings."""
+        return (
+            f"{len(self.files)} file(s): {self.n_loaded} loaded, {self.n_skipped} skipped, "
+            f"{self.n_with_warnings} with warnings"
+        )
+
+    def __str__(self) -> str:
+        lines = [self.summary()]
+        for row in self.files.astype(object).fillna("").itertuples(index=False):
+            detail = row.reason if row.status == "skipped" else (row.warnings or "ok")
+            lines.append(f"  {row.status:<8} {row.path}  [{row.layout or '-'}, {row.encoding or '-'}]  {detail}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class LoadedCorpus:
+    """The documents table and the load report of one :func:`read_corpus` call."""
+
+    documents: pd.DataFrame
+    report: LoadReport
+
+
+def _report_row(path: str, status: str, *, doc_id=None, layout=None, encoding=None, reason=None, warnings_=()) -> dict:
+    return {
+        "path": path,
+        "status": status,
+        "doc_id": doc_id,
+        "layout": layout,
+        "encoding": encoding,
+        "reason": reason,
+        "warnings": "; ".join(warnings_) or None,
+    }
+
+
+def _document_row(doc_id: str, path: str, page: ParsedPage, extra: dict | None = None) -> dict:
+    body = PARAGRAPH_SEPARATOR.join(page.paragraphs)
+    row = {
+        "doc_id": doc_id,
+        "path": path,
+        "layout": page.layout,
+        "section": page.section,
+        "title": page.title,
+        "date": page.date,
+        "date_text": page.date_text,
+        "author": page.author,
+        "source": page.source,
+        "body": body,
+        "credits": "\n".join(page.credits) or None,
+        "n_words": count_words(body),
+        "n_paragraphs": len(page.paragraphs),
+        "duplicate_of": None,
+    }
+    row.update(extra or {})
+    return row
+
+
+def _parse_file(file: Path, relative: str) -> tuple[dict | None, dict]:
+    """Decode and parse one page file: (document row or None, report row)."""
+    doc_id = relative.rsplit(".", 1)[0]
+    try:
+        decoded = decode_bytes(file.read_bytes())
+    except OSError as exc:
+        return None, _report_row(relative, "skipped", reason=f"unreadable: {exc.strerror or exc}; check permissions")
+    except DecodeRefusal as exc:
+        return None, _report_row(relative, "skipped", reason=exc.reason)
+    page = parse_page(decoded.text)
+    notes = list(page.warnings)
+    if decoded.encoding == "gb18030":
+        notes.insert(0, "decoded as GB18030 (not UTF-8)")
+    if not page.paragraphs:
+        notes.append("empty body: no article paragraph after the header")
+    page.warnings = notes
+    report = _report_row(relative, "loaded", doc_id=doc_id, layout=page.layout, encoding=decoded.encoding, warnings_=notes)
+    return _document_row(doc_id, relative, page), report
+
+
+def _finish_documents(rows: list[dict], extra_columns: Iterable[str] = ()) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=[*DOCUMENT_COLUMNS, *extra_columns])
+    frame = frame.astype({name: dtype for name, dtype in DOCUMENT_COLUMNS.items() if name != "layout"})
+    frame["layout"] = pd.Categorical(frame["layout"], categories=["procuratorate", "repost", "plain", "table"])
+    digests = frame["body"].map(lambda body: hashlib.sha1(body.encode("utf-8")).hexdigest(), na_action="ignore")
+    first_by_digest = frame.groupby(digests, sort=False)["doc_id"].transform("first")
+    frame["duplicate_of"] = first_by_digest.where(first_by_digest != frame["doc_id"]).astype("string")
+    return frame.reset_index(drop=True)
+
+
+def _finish_report(rows: list[dict]) -> LoadReport:
+    files = pd.DataFrame(rows, columns=list(REPORT_COLUMNS)).astype(REPORT_COLUMNS)
+    files["status"] = pd.Categorical(files["status"], categories=["loaded", "skipped"])
+    return LoadReport(files)
+
+
+def _raise_if_strict(strict: bool, report_row: dict, where: Path) -> None:
+    if strict and report_row["status"] == "skipped":
+        raise CorpusLoadError(f"{report_row['path']} in {where}: {report_row['reason']} (strict loading)")
+
+
+def _read_folder(folder: Path, pattern: str, strict: bool) -> LoadedCorpus:
+    files = sorted(
+        (path for path in folder.glob(pattern) if path.is_file()), key=lambda path: path.relative_to(folder).as_posix()
+    )
+    if not files:
+        raise ValueError(f"no files match {pattern!r} in {folder}; check the folder or pass pattern='*.html' etc.")
+    documents, report_rows = [], []
+    for file in files:
+        document, report_row = _parse_file(file, file.relative_to(folder).as_posix())
+        _raise_if_strict(strict, report_row, folder)
+        report_rows.append(report_row)
+        if document is not None:
+            documents.append(document)
+    return LoadedCorpus(_finish_documents(documents), _finish_report(report_rows))
+
+
+def _read_table_file(file: Path) -> pd.DataFrame:
+    suffix = file.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if suffix in (".jsonl", ".ndjson"):
+            return pd.read_json(file, lines=True, dtype=False)
+        return pd.read_parquet(file)
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise ValueError(f"{file}: cannot be read as a {suffix[1:]} table ({exc}); check the file's format") from exc
+
+
+def _table_text(value: object) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return clean_line(str(value)) or None
+
+
+def _table_page(record: dict) -> ParsedPage:
+    page = ParsedPage("table", **{name: _table_text(record.get(name)) for name in ("title", "section", "author", "source")})
+    raw_date = record.get("date")
+    if isinstance(raw_date, pd.Timestamp) and not pd.isna(raw_date):
+        page.date_text, page.date = str(raw_date.date()), raw_date.normalize().tz_localize(None)
+    else:
+        page.date_text = _table_text(raw_date)
+        page.date = parse_date(page.date_text)
+        if page.date_text is None:
+            page.warnings.append("no date found")
+        elif page.date is None:
+            page.warnings.append(f"unparseable date {page.date_text!r}: date left empty (NaT)")
+    body = str(record.get("body") or "")
+    page.paragraphs = [line for line in (clean_line(part) for part in body.splitlines()) if line]
+    if page.title is None:
+        page.warnings.append("no title")
+    return page
+
+
+def _read_table(file: Path, strict: bool) -> LoadedCorpus:
+    table = _read_table_file(file)
+    if "body" not in table.columns:
+        raise ValueError(f"{file}: a table corpus needs a 'body' column (found: {', '.join(map(str, table.columns))})")
+    id_column = next((name for name in ("doc_id", "id") if name in table.columns), None)
+    extra_columns = [name for name in table.columns if name not in (*_TABLE_FIELDS, "doc_id", "id", *DOCUMENT_COLUMNS)]
+    documents, report_rows = [], []
+    for position, record in enumerate(table.to_dict("records")):
+        doc_id = str(record[id_column]) if id_column else f"{file.stem}-{position:06d}"
+        where = f"{file.name}#row{position + 1}"
+        page = _table_page(record)
+        if not page.paragraphs:
+            row = _report_row(where, "skipped", doc_id=doc_id, layout="table", reason="empty body")
+            _raise_if_strict(strict, row, file)
+            report_rows.append(row)
+            continue
+        report_rows.append(_report_row(where, "loaded", doc_id=doc_id, layout="table", warnings_=page.warnings))
+        documents.append(_document_row(doc_id, where, page, {name: record.get(name) for name in extra_columns}))
+    return LoadedCorpus(_finish_documents(documents, extra_columns), _finish_report(report_rows))
+
+
+def read_corpus(path: str | Path = SEEDS_DIR, *, pattern: str = "*.txt", strict: bool = False) -> LoadedCorpus:
+    """Load a corpus and account for every input file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder of page files (relative paths are taken from the repository root), or one
+        ``.csv``, ``.jsonl``/``.ndjson`` or ``.parquet`` table with a ``body`` column and
+        optionally ``title``, ``date``, ``section``, ``author``, ``source``, ``doc_id``/``id``;
+        other columns are kept as extra columns.
+    pattern : str
+        Glob for page files inside the folder, e.g. ``"**/*.txt"`` to recurse.
+    strict : bool
+        Raise :class:`CorpusLoadError` on the first file that would be skipped.
+
+    Returns
+    -------
+    LoadedCorpus
+        ``documents`` (columns :data:`DOCUMENT_COLUMNS`, one row per document, sorted by path)
+        and ``report`` (:class:`LoadReport`).
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder or file does not exist.
+    ValueError
+        No file matches ``pattern``, or a table cannot be read or lacks ``body``.
+    CorpusLoadError
+        With ``strict=True``, for the first empty, binary or undecodable file.
+
+    Notes
+    -----
+    Cost: one pass over the bytes; memory holds the documents table.
+    """
+    location = resolve_path(path)
+    if not location.exists():
+        raise FileNotFoundError(f"corpus not found: {location} does not exist; pass a folder of pages or a table file")
+    if location.is_file():
+        if location.suffix.lower() not in TABLE_SUFFIXES:
+            raise ValueError(f"{location}: a corpus file must be one of {', '.join(TABLE_SUFFIXES)}; for pages pass their folder")
+        return _read_table(location, strict)
+    return _read_folder(location, pattern, strict)
+
+
+def load_corpus(path: str | Path = SEEDS_DIR, *, pattern: str = "*.txt", strict: bool = False) -> pd.DataFrame:
+    """Load a corpus into one row per document (see :func:`read_corpus` for parameters).
+
+    Returns the documents table with columns :data:`DOCUMENT_COLUMNS` (plus a table's extra
+    columns). If any file was skipped or needed a guess, a :class:`CorpusLoadWarning` names them;
+    call :func:`read_corpus` to get the full :class:`LoadReport`.
+    """
+    corpus = read_corpus(path, pattern=pattern, strict=strict)
+    problems = corpus.report.problems()
+    if len(problems):
+        listed = "; ".join(
+            f"{row.path}: {row.reason if row.status == 'skipped' else row.warnings}" for row in problems.head(10).itertuples()
+        )
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        warnings.warn(f"{corpus.report.summary()}. {listed}{more}", CorpusLoadWarning, stacklevel=2)
+    return corpus.documents
+
+
+def load_paragraphs(documents: pd.DataFrame) -> pd.DataFrame:
+    """Split document bodies into one row per paragraph.
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        Takes columns ``doc_id`` and ``body`` (paragraphs separated by a blank line).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``doc_id`` (string), ``paragraph`` (int64, 1-based), ``text`` (string),
+        ``n_words`` (int64), in document order.
+    """
+    parts = documents[["doc_id", "body"]].copy()
+    parts["text"] = parts["body"].fillna("").str.split(PARAGRAPH_SEPARATOR, regex=False)
+    exploded = parts.drop(columns="body").explode("text", ignore_index=True)
+    exploded = exploded[exploded["text"].fillna("").str.len() > 0].copy()
+    exploded["paragraph"] = exploded.groupby("doc_id", sort=False).cumcount() + 1
+    exploded["n_words"] = exploded["text"].map(count_words)
+    return exploded[["doc_id", "paragraph", "text", "n_words"]].astype(
+        {"doc_id": "string", "paragraph": "int64", "text": "string", "n_words": "int64"}
+    ).reset_index(drop=True)

@@ -1,0 +1,146 @@
+"""Read a notebook's ``parameters`` cell and reject unknown or mistyped parameter values.
+
+papermill only warns about parameters a notebook does not declare; these helpers make the
+notebooks (and the runner) fail loudly instead.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import tokenize
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .paths import NOTEBOOKS_DIR
+
+__all__ = [
+    "Parameter",
+    "ParameterError",
+    "notebook_parameters",
+    "check_parameters",
+    "check_value_type",
+]
+
+
+class ParameterError(ValueError):
+    """A notebook parameter is unknown or has a value of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One assignment in a notebook's ``parameters`` cell: name, default literal and its comment."""
+
+    name: str
+    default: Any
+    comment: str
+
+    @property
+    def type_name(self) -> str:
+        """Name of the default's type (``"NoneType"`` when the default is ``None``)."""
+        return type(self.default).__name__
+
+
+def _parameters_source(notebook: Path) -> str:
+    with open(notebook, encoding="utf-8") as handle:
+        cells = json.load(handle).get("cells", [])
+    for cell in cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = cell.get("source", "")
+            return "".join(source) if isinstance(source, list) else source
+    raise ParameterError(f"{notebook.name}: no cell is tagged 'parameters'; tag one so papermill can inject values.")
+
+
+def _comments_by_line(source: str) -> dict[int, str]:
+    comments: dict[int, str] = {}
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            comments[token.start[0]] = token.string.lstrip("#").strip()
+    return comments
+
+
+def notebook_parameters(notebook: str | Path) -> list[Parameter]:
+    """Parse the cell tagged ``parameters`` of a notebook into :class:`Parameter` records.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        A notebook path, or a bare name such as ``"02_term_frequency"`` looked up in ``notebooks/``.
+
+    Returns
+    -------
+    list of Parameter
+        In the order of the cell. Only plain ``NAME = literal`` assignments are allowed there;
+        anything else raises :class:`ParameterError`, because papermill could not override it.
+    """
+    path = Path(notebook)
+    if path.suffix != ".ipynb":
+        path = NOTEBOOKS_DIR / f"{path.name}.ipynb"
+    source = _parameters_source(path)
+    comments = _comments_by_line(source)
+    parameters = []
+    for node in ast.parse(source).body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            raise ParameterError(
+                f"{path.name}: the parameters cell may only hold 'NAME = literal' lines (line {node.lineno})."
+            )
+        try:
+            default = ast.literal_eval(node.value)
+        except ValueError as exc:
+            raise ParameterError(
+                f"{path.name}: parameter {node.targets[0].id} must be a plain literal (line {node.lineno})."
+            ) from exc
+        comment = comments.get(node.end_lineno or node.lineno, comments.get(node.lineno - 1, ""))
+        parameters.append(Parameter(node.targets[0].id, default, comment))
+    return parameters
+
+
+def _type_matches(value: Any, default: Any) -> bool:
+    if default is None or value is None:
+        return True
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    if isinstance(default, (list, tuple)):
+        return isinstance(value, (list, tuple))
+    return isinstance(value, type(default))
+
+
+def check_value_type(parameter: Parameter, value: Any) -> None:
+    """Raise :class:`ParameterError` unless ``value`` has the type of the parameter's default.
+
+    An ``int`` is accepted where the default is a ``float``; a list where it is a tuple; any value
+    where the default is ``None``.
+    """
+    if not _type_matches(value, parameter.default):
+        raise ParameterError(
+            f"parameter {parameter.name} expects a {parameter.type_name} (default {parameter.default!r}), "
+            f"got {type(value).__name__} {value!r}."
+        )
+
+
+def check_parameters(namespace: Mapping[str, Any], notebook: str | Path) -> dict[str, Any]:
+    """Validate a notebook's UPPER_CASE globals against its declared parameters.
+
+    Call it in the cell right after the ``parameters`` cell (and papermill's injected cell)::
+
+        PARAMS = check_parameters(globals(), "02_term_frequency")
+
+    Raises :class:`ParameterError` naming every unknown parameter (with the valid names) or the
+    first value of the wrong type. Returns the declared parameters with their current values.
+    """
+    declared = {parameter.name: parameter for parameter in notebook_parameters(notebook)}
+    defined = {name for name in namespace if name.isupper() and not name.startswith("_")}
+    unknown = sorted(defined - set(declared) - {"PARAMS"})
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter(s) {', '.join(unknown)} for notebook {Path(notebook).stem}; "
+            f"valid names: {', '.join(sorted(declared))}."
+        )
+    for name, parameter in declared.items():
+        check_value_type(parameter, namespace.get(name))
+    return {name: namespace.get(name) for name in declared}
