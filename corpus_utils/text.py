@@ -1,0 +1,290 @@
+"""The shared tokeniser: stop lists that keep number words, phrase replacement, and vectorisers built on them.
+
+Every analysis (term counts, TF-IDF, topics, keyness) builds its vectoriser with
+:func:`make_vectorizer`, so they all tokenise alike. Phrase replacement (machine-translation
+variants, numbered formulations) runs inside the vectoriser's preprocessor, before tokenising.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+from .paths import PACKAGE_DATA_DIR
+
+__all__ = [
+    "TOKEN_PATTERN",
+    "PAGE_CHROME_WORDS",
+    "EXTRA_FUNCTION_WORDS",
+    "base_stop_words",
+    "build_stop_words",
+    "PhraseReplacer",
+    "TextPreprocessor",
+    "make_vectorizer",
+    "tokenize",
+    "load_variant_table",
+    "variant_replacements",
+    "count_variants",
+    "analysis_replacements",
+    "literal_phrase_pattern",
+]
+
+#: Words of one or more letters/digits, with inner hyphens kept ("grass-roots", "2035", "two_safeguards").
+#: Unlike scikit-learn's default, one-character tokens ("1", "5") are kept.
+TOKEN_PATTERN = r"(?u)\b\w+(?:-\w+)*\b"
+
+#: Words left by page chrome on scraped pages (font-size widgets, share bars, footers).
+PAGE_CHROME_WORDS = frozenset(
+    {"font", "size", "large", "small", "print", "close", "window", "share", "qr", "scan", "views", "copyright", "icp"}
+)
+#: Function words the NLTK list lacks and machine translation over-produces.
+EXTRA_FUNCTION_WORDS = frozenset({"also", "etc", "shall", "must", "would", "could", "may", "might", "us", "well"})
+
+_APOSTROPHES = re.compile(r"[’‘`´]")
+_POSSESSIVE = re.compile(r"(?<=\w)'s\b")
+_QUOTES = re.compile(r"[“”\"]")
+
+
+@lru_cache(maxsize=1)
+def base_stop_words() -> frozenset[str]:
+    """The NLTK English stop list (179 words), shipped in ``data/stopwords_en.txt``; it keeps number words."""
+    lines = (PACKAGE_DATA_DIR / "stopwords_en.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def build_stop_words(
+    *, extra: Iterable[str] = (), keep: Iterable[str] = (), chrome: bool = True, function_words: bool = True
+) -> frozenset[str]:
+    """The stop list used everywhere: NLTK English + page chrome + extra function words + ``extra`` − ``keep``.
+
+    Parameters
+    ----------
+    extra : iterable of str
+        More words to drop (lower-cased).
+    keep : iterable of str
+        Words to keep even though a list above drops them.
+    chrome, function_words : bool
+        Include :data:`PAGE_CHROME_WORDS` / :data:`EXTRA_FUNCTION_WORDS`.
+    """
+    words = set(base_stop_words())
+    if chrome:
+        words |= PAGE_CHROME_WORDS
+    if function_words:
+        words |= EXTRA_FUNCTION_WORDS
+    words |= {word.lower() for word in extra}
+    words -= {word.lower() for word in keep}
+    return frozenset(words)
+
+
+class PhraseReplacer:
+    """Replace many phrases in one regex pass, longest first, case-insensitively, on word boundaries.
+
+    Parameters
+    ----------
+    replacements : sequence of (pattern, replacement)
+        ``pattern`` is a regular expression (use :func:`re.escape` for a literal phrase); spaces in a
+        literal phrase match any run of spaces or hyphens.
+    """
+
+    def __init__(self, replacements: Sequence[tuple[str, str]]) -> None:
+        self.replacements = [(pattern, replacement) for pattern, replacement in replacements]
+        ordered = sorted(enumerate(self.replacements), key=lambda item: -len(item[1][0]))
+        self._targets = {f"p{index}": replacement for index, (_, replacement) in ordered}
+        alternation = "|".join(f"(?P<p{index}>{pattern})" for index, (pattern, _) in ordered)
+        self._regex = re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.I) if ordered else None
+
+    def __call__(self, text: str) -> str:
+        if self._regex is None:
+            return text
+        return self._regex.sub(lambda match: self._targets[match.lastgroup], text)
+
+    def __reduce__(self):
+        return (PhraseReplacer, (self.replacements,))
+
+
+def literal_phrase_pattern(phrase: str) -> str:
+    """Regex for a literal phrase whose words may be separated by spaces or hyphens."""
+    return r"[\s-]+".join(re.escape(word) for word in phrase.split())
+
+
+class TextPreprocessor:
+    """Straighten apostrophes, apply phrase replacements, drop possessive ``'s`` and double quotes, lower-case.
+
+    Used as the ``preprocessor`` of every vectoriser; picklable, so it works with ``n_jobs``.
+    Cost: two or three regex passes over the text.
+    """
+
+    def __init__(self, replacer: PhraseReplacer | None = None) -> None:
+        self.replacer = replacer
+
+    def __call__(self, text: str) -> str:
+        text = _APOSTROPHES.sub("'", text)
+        if self.replacer is not None:
+            text = self.replacer(text)
+        return _QUOTES.sub(" ", _POSSESSIVE.sub("", text)).lower()
+
+
+def make_vectorizer(
+    kind: str = "count",
+    *,
+    stop_words: Iterable[str] | None = None,
+    replacements: Sequence[tuple[str, str]] = (),
+    ngram_range: tuple[int, int] = (1, 1),
+    min_df: int | float = 1,
+    max_df: int | float = 1.0,
+    max_features: int | None = None,
+    sublinear_tf: bool = False,
+    dtype: type = np.float64,
+) -> CountVectorizer | TfidfVectorizer:
+    """A scikit-learn vectoriser with this project's tokeniser.
+
+    Parameters
+    ----------
+    kind : {"count", "tfidf"}
+        :class:`~sklearn.feature_extraction.text.CountVectorizer` or ``TfidfVectorizer`` (``norm="l2"``,
+        ``smooth_idf=True``: idf = ln((1 + n) / (1 + df)) + 1).
+    stop_words : iterable of str, optional
+        Defaults to :func:`build_stop_words` (). Stop words are removed before n-grams are formed.
+    replacements : sequence of (pattern, replacement)
+        Phrase replacements applied before tokenising (see :class:`PhraseReplacer`).
+    ngram_range, min_df, max_df, max_features, sublinear_tf, dtype
+        Passed to scikit-learn.
+
+    Returns
+    -------
+    CountVectorizer or TfidfVectorizer
+        Unfitted; ``fit_transform`` returns a sparse CSR matrix (documents × terms).
+    """
+    if kind not in ("count", "tfidf"):
+        raise ValueError(f"kind must be 'count' or 'tfidf', got {kind!r}")
+    settings = dict(
+        preprocessor=TextPreprocessor(PhraseReplacer(replacements) if replacements else None),
+        token_pattern=TOKEN_PATTERN,
+        stop_words=sorted(build_stop_words() if stop_words is None else set(stop_words)),
+        ngram_range=tuple(ngram_range),
+        min_df=min_df,
+        max_df=max_df,
+        max_features=max_features,
+        dtype=dtype,
+    )
+    if kind == "tfidf":
+        return TfidfVectorizer(sublinear_tf=sublinear_tf, **settings)
+    return CountVectorizer(**settings)
+
+
+def tokenize(
+    text: str, *, stop_words: Iterable[str] | None = None, replacements: Sequence[tuple[str, str]] = ()
+) -> list[str]:
+    """Tokens of ``text`` exactly as the vectorisers see them (unigrams, stop words removed)."""
+    return make_vectorizer(stop_words=stop_words, replacements=replacements).build_analyzer()(text)
+
+
+def load_variant_table(path: str | Path | None = None) -> pd.DataFrame:
+    """The machine-translation variant table.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with columns ``variant``, ``canonical``, ``stands_for``, ``apply_by_default``, ``note``.
+        Defaults to the table shipped in ``corpus_utils/data/mt_variants.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same columns; ``apply_by_default`` as bool, ``variant`` lower-cased.
+    """
+    source = Path(path) if path else PACKAGE_DATA_DIR / "mt_variants.csv"
+    table = pd.read_csv(source, dtype=str, keep_default_na=False)
+    missing = {"variant", "canonical"} - set(table.columns)
+    if missing:
+        raise ValueError(f"{source}: the variant table needs columns {', '.join(sorted(missing))}")
+    for column in ("stands_for", "note"):
+        if column not in table.columns:
+            table[column] = ""
+    flags = table.get("apply_by_default", pd.Series("true", index=table.index)).str.strip().str.lower()
+    table["apply_by_default"] = flags.isin({"true", "1", "yes"})
+    table["variant"] = table["variant"].str.strip().str.lower()
+    return table[["variant", "canonical", "stands_for", "apply_by_default", "note"]]
+
+
+def variant_replacements(table: pd.DataFrame, *, variants: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """Replacement pairs for :class:`PhraseReplacer` from a variant table.
+
+    ``variants`` chooses rows by their ``variant`` text; by default the rows with ``apply_by_default``.
+    The canonical form is used as written: ``two_micro_one_end`` counts as one token,
+    ``procuratorial staff`` as two.
+    """
+    if variants is None:
+        chosen = table[table["apply_by_default"]]
+    else:
+        wanted = {variant.lower() for variant in variants}
+        unknown = wanted - set(table["variant"])
+        if unknown:
+            raise ValueError(f"unknown variant(s) {sorted(unknown)}; the table has {sorted(table['variant'])}")
+        chosen = table[table["variant"].isin(wanted)]
+    return [(literal_phrase_pattern(row.variant), row.canonical) for row in chosen.itertuples()]
+
+
+def count_variants(documents: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """How often each variant of the table occurs in the corpus (before any normalisation).
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        Takes column ``body``.
+    table : pandas.DataFrame
+        From :func:`load_variant_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table's columns plus ``occurrences`` and ``documents`` (how many documents use it), in table order.
+        Overlapping variants are counted separately ("whole hospital" also counts as "hospital").
+    """
+    bodies = documents["body"].fillna("").astype(str)
+    occurrences, in_documents = [], []
+    for variant in table["variant"]:
+        pattern = re.compile(rf"(?<![\w-]){literal_phrase_pattern(variant)}(?![\w-])", re.I)
+        counts = bodies.map(lambda body: len(pattern.findall(body)))
+        occurrences.append(int(counts.sum()))
+        in_documents.append(int((counts > 0).sum()))
+    return table.assign(occurrences=occurrences, documents=in_documents)
+
+
+def analysis_replacements(
+    *,
+    merge_formulations: bool = True,
+    mt_normalisation: bool = False,
+    mt_variants: Iterable[str] | None = None,
+    registry: pd.DataFrame | None = None,
+    variant_table: pd.DataFrame | None = None,
+) -> list[tuple[str, str]]:
+    """The phrase replacements the notebooks pass to :func:`make_vectorizer`.
+
+    Parameters
+    ----------
+    merge_formulations : bool
+        Turn every registered rendering of a numbered formulation into its canonical token
+        (``"two maintenance"`` → ``two_safeguards``); see :mod:`corpus_utils.formulations`.
+    mt_normalisation : bool
+        Also apply the machine-translation variant table (``"hospital"`` → ``procuratorate``).
+    mt_variants : iterable of str, optional
+        Which variant rows to apply; default: the rows marked ``apply_by_default``.
+    registry, variant_table : pandas.DataFrame, optional
+        Tables to use instead of the shipped ones.
+    """
+    pairs: list[tuple[str, str]] = []
+    if merge_formulations:
+        from .formulations import formulation_replacements  # formulations builds on this module
+
+        pairs += formulation_replacements(registry)
+    if mt_normalisation:
+        table = load_variant_table() if variant_table is None else variant_table
+        pairs += variant_replacements(table, variants=mt_variants)
+    return pairs
