@@ -1,0 +1,96 @@
+"""Shared fixtures: small corpora with known structure, built in tmp_path, and a papermill runner."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from corpus_utils.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+
+#: Three themes with disjoint vocabularies, so that clustering and topic tests have a known answer.
+THEMES: dict[str, list[str]] = {
+    "discipline": [
+        "The procuratorate held a warning education meeting on strict discipline and clean government.",
+        "Party members watched warning films and studied typical cases of duty crime.",
+        "The discipline inspection team urged cadres to keep the bottom line of integrity.",
+        "Every prosecutor signed the clean government commitment and reviewed the oath.",
+        "Officials must resist corruption, guard against risks and accept supervision.",
+    ],
+    "branch": [
+        "The party branch strictly implemented the three meetings and one lesson system.",
+        "Branch secretaries gave party lectures and organised theme party days for members.",
+        "The branch committee built an activity room and standardised organisational life.",
+        "Members achieved the Two Safeguards and strengthened the Four Consciousness.",
+        "Grass-roots party organisations held democratic life meetings with criticism.",
+    ],
+    "litigation": [
+        "The procuratorate filed public interest litigation over polluted rivers and manhole covers.",
+        "Prosecutors supervised administrative agencies to repair barrier-free facilities.",
+        "Environmental damage cases were mediated and compensation was paid to villages.",
+        "Public interest litigation protected food safety and the rights of minors.",
+        "Judicial services for the masses resolved disputes and saved litigation costs.",
+    ],
+}
+SECTIONS = {"discipline": "Party conduct and clean government construction", "branch": "Party building", "litigation": "Procuratorial work"}
+MONTHS = ["January", "March", "May", "July", "September", "November"]
+
+
+def _procuratorate_page(title: str, section: str, date: str, paragraphs: list[str]) -> str:
+    header = f"{section}\n{title}\nTime: {date} Author: News source: [Font size: large | in | Small\n\n"
+    return header + "\n\n".join(paragraphs) + "\n\nEditor: Test Editor\n"
+
+
+def _repost_page(title: str, section: str, iso_date: str, paragraphs: list[str]) -> str:
+    meta = f"- Categories:{section}\n- Author:\n- Origin:Test Daily\n- Time of issue:{iso_date}\n- Views:0\n"
+    summary = f"(Summary description){paragraphs[0]}\n"
+    footer = "Scan the QR code to read on your phone\nRelevant information\nTime of issue : 2022-01-04 16:58:00\nOFFICIAL ACCOUNTS\n"
+    return f"{title}\n{meta}{summary}{title}\n{summary}{meta}" + "\n".join(paragraphs) + "\n" + footer
+
+
+def build_theme_corpus(folder: Path, *, per_theme: int = 4, seed: int = 7) -> dict[str, str]:
+    """Write ``3 × per_theme`` pages (both page families) into ``folder``; return doc_id → theme."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    truth: dict[str, str] = {}
+    index = 0
+    for theme, sentences in THEMES.items():
+        for number in range(per_theme):
+            paragraphs = [" ".join(rng.sample(sentences, 3)) for _ in range(4)]
+            year = 2018 + (index % 5)
+            month_index = index % len(MONTHS)
+            title = f"{theme.title()} report {number + 1}: {sentences[number % len(sentences)][:40]}"
+            if index % 3 == 2:
+                page = _repost_page(title, SECTIONS[theme], f"{year}-{2 * month_index + 1:02d}-15", paragraphs)
+            else:
+                page = _procuratorate_page(title, SECTIONS[theme], f"{MONTHS[month_index]} 15, {year}", paragraphs)
+            doc_id = f"{index:03d}_{theme}"
+            (folder / f"{doc_id}.txt").write_text(page, encoding="utf-8")
+            truth[doc_id] = theme
+            index += 1
+    return truth
+
+
+@pytest.fixture
+def theme_corpus(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A folder of 12 pages in three themes (4 each), dated 2018–2022; returns (folder, doc_id → theme)."""
+    folder = tmp_path / "theme_corpus"
+    return folder, build_theme_corpus(folder)
+
+
+def execute_notebook(name: str, output_dir: Path, **parameters) -> Path:
+    """Run ``notebooks/<name>.ipynb`` through papermill with ``parameters``; return the executed copy."""
+    import papermill
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    target = output_dir / f"{name}.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOKS_DIR / f"{name}.ipynb"),
+        str(target),
+        parameters=parameters,
+        cwd=str(PROJECT_ROOT),
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    return target
