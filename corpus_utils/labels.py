@@ -1,0 +1,29 @@
+"""Short, stable labels for documents in figures and tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["short_title", "document_labels"]
+
+
+def short_title(title: str | None, *, max_chars: int = 36) -> str:
+    """``title`` cut at a word boundary to at most ``max_chars`` characters, with an ellipsis if cut."""
+    text = " ".join(str(title or "(untitled)").split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 1].rsplit(" ", 1)[0] or text[: max_chars - 1]
+    return cut.rstrip(" ,;:|-") + "…"
+
+
+def document_labels(documents: pd.DataFrame, *, max_chars: int = 36) -> pd.Series:
+    """One label per document, ``"D1 Suzhou: "Six Guarantees" Promote…"``, numbered in table order.
+
+    Takes columns ``doc_id`` and ``title``; returns a string Series indexed by ``doc_id``. The ``D<n>``
+    prefix keeps labels unique even when titles repeat.
+    """
+    labels = [
+        f"D{number} {short_title(title, max_chars=max_chars)}"
+        for number, title in enumerate(documents["title"].astype(object).tolist(), start=1)
+    ]
+    return pd.Series(labels, index=documents["doc_id"].astype(str).tolist(), dtype="string", name="label")
