@@ -1,0 +1,87 @@
+"""Tests for corpus_utils.pages: dates, line cleaning, credits and chrome, and robustness on any text."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus_utils.pages import ParsedPage, clean_line, parse_date, parse_page, split_credits
+
+DATE_CASES = [
+    ("August 21, 2018", "2018-08-21"),
+    ("Aug 21, 2018", "2018-08-21"),
+    ("Sept. 3, 2019", "2019-09-03"),
+    ("21 August 2018", "2018-08-21"),
+    ("3rd March 2021", "2021-03-03"),
+    ("2021-09-07", "2021-09-07"),
+    ("2021-09-07 13:24:05", "2021-09-07"),
+    ("2021/9/7", "2021-09-07"),
+    ("2018年8月21日", "2018-08-21"),
+    ("Time of issue: 2022.01.04", "2022-01-04"),
+    ("2021-02-30", None),
+    ("Smarch 3, 2020", None),
+    ("sometime", None),
+    ("", None),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize("text, expected", DATE_CASES)
+def test_parse_date(text, expected):
+    assert parse_date(text) == (pd.Timestamp(expected) if expected else None)
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [("  a\u00a0\u00a0b  ", "a b"), ("\u3000title\t", "title"), ("x\u200by", "x y"), ("", "")],
+)
+def test_clean_line(line, expected):
+    assert clean_line(line) == expected
+
+
+CREDIT_CASES = [
+    ("Editor: Zhao Yuhong", "credit"),
+    ("Planning/review: Huang Chunlei", "credit"),
+    ("Picture: Zhao Yuhong", "credit"),
+    ("(Reporters Shen Tongrui, He Linping)", "credit"),
+    ("(Responsible editor: Wang Keyuan, Song Meiqi)", "credit"),
+    ('"People\'s Daily" (September 07, 2021 04 edition)', "credit"),
+    ("New media produced by Suzhou People's Procuratorate", "credit"),
+    ("[Editor's Note] According to the deployment of the Working Committee", "paragraph"),
+    ("Editors of the branch studied the Party Constitution together.", "paragraph"),
+    ("[Font size: large | in | Small", "chrome"),
+    ("Scan the QR code to read on your phone", "chrome"),
+    ("All rights reserved © 2021 Example Co.,Ltd.", "chrome"),
+    ("Time of issue : 2022-02-24 13:24:05", "chrome"),
+]
+
+
+@pytest.mark.parametrize("line, kind", CREDIT_CASES)
+def test_split_credits(line, kind):
+    paragraphs, credits = split_credits([line])
+    assert (paragraphs, credits) == {
+        "credit": ([], [line]),
+        "paragraph": ([line], []),
+        "chrome": ([], []),
+    }[kind]
+
+
+def test_time_line_needs_author_source_or_a_date():
+    page = parse_page("Heading\nTime: to act, comrades\nBody text")
+    assert page.layout == "plain"
+    assert parse_page("Heading\nTime: 2020-01-01\nBody text").layout == "procuratorate"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_parse_page_on_any_text(text):
+    try:
+        page = parse_page(text)
+    except ValueError as error:
+        assert not text.strip() or "no text" in str(error)
+        return
+    assert isinstance(page, ParsedPage)
+    assert page.layout in {"procuratorate", "repost", "plain"}
+    assert all(paragraph and paragraph == paragraph.strip() for paragraph in page.paragraphs)
