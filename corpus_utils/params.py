@@ -118,7 +118,7 @@ def check_value_type(parameter: Parameter, value: Any) -> None:
     """
     if not _type_matches(value, parameter.default):
         raise ParameterError(
-            f"parameter {parameter.name} expects a {parameter.type_name} (default {parameter.default!r}), "
+            f"parameter {parameter.name} expects {parameter.type_name} (default {parameter.default!r}), "
             f"got {type(value).__name__} {value!r}."
         )
 
