@@ -1,0 +1,355 @@
+"""Change over time: documents per period, term trends per 1,000 words, topic prevalence, and dated events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from .paths import PACKAGE_DATA_DIR, resolve_path
+from .text import make_vectorizer
+
+__all__ = [
+    "PERIODS",
+    "UNDATED",
+    "EVENT_COLUMNS",
+    "assign_period",
+    "period_range",
+    "documents_per_period",
+    "undated_documents",
+    "analyse_terms",
+    "term_trends",
+    "topic_prevalence",
+    "load_events",
+]
+
+#: Period lengths and their pandas frequency codes.
+PERIODS: dict[str, str] = {"year": "Y", "quarter": "Q", "month": "M"}
+#: Label of the row that counts undated documents in :func:`documents_per_period`.
+UNDATED = "undated"
+#: Columns of an events table.
+EVENT_COLUMNS = ("date", "event", "kind", "note")
+
+
+def _frequency(period: str) -> str:
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
+    return PERIODS[period]
+
+
+def assign_period(dates: pd.Series, period: str = "year") -> pd.Series:
+    """The period each date falls in, as a label: ``"2019"``, ``"2019Q3"`` or ``"2019-07"``.
+
+    Parameters
+    ----------
+    dates : pandas.Series
+        datetime64 values; ``NaT`` for undated documents.
+    period : {"year", "quarter", "month"}
+
+    Returns
+    -------
+    pandas.Series
+        String labels (dtype ``string``), missing (``<NA>``) where the date is ``NaT``; same index as ``dates``.
+        Labels sort in time order.
+    """
+    frequency = _frequency(period)
+    values = pd.to_datetime(dates, errors="raise")
+    labels = values.dt.to_period(frequency).astype(str)
+    return labels.where(values.notna()).astype("string")
+
+
+def period_range(dates: pd.Series, period: str = "year") -> pd.DataFrame:
+    """Every period from the earliest to the latest date, including empty ones.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``period`` (label as in :func:`assign_period`), ``start`` and ``end`` (Timestamps of the first and
+        last day); no row when no date is known.
+    """
+    frequency = _frequency(period)
+    known = pd.to_datetime(dates).dropna()
+    if known.empty:
+        return pd.DataFrame({"period": pd.Series(dtype="string"), "start": pd.Series(dtype="datetime64[ns]"), "end": pd.Series(dtype="datetime64[ns]")})
+    periods = pd.period_range(known.min().to_period(frequency), known.max().to_period(frequency), freq=frequency)
+    return pd.DataFrame(
+        {
+            "period": pd.Series(periods.astype(str), dtype="string"),
+            "start": periods.start_time.normalize(),
+            "end": periods.end_time.normalize(),
+        }
+    )
+
+
+def documents_per_period(documents: pd.DataFrame, *, period: str = "year") -> pd.DataFrame:
+    """How many documents (and words) each period has, empty periods included, undated documents counted.
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        Takes columns ``date`` (datetime64, ``NaT`` when unknown) and ``n_words``.
+    period : {"year", "quarter", "month"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``period``, ``start`` (Timestamp; ``NaT`` on the undated row), ``n_documents``, ``n_words``; one row per
+        period from the first to the last date (zeros where nothing was published), then a last row
+        ``period == "undated"`` when any document lacks a date, so the column totals equal the corpus.
+    """
+    labels = assign_period(documents["date"], period)
+    grid = period_range(documents["date"], period)[["period", "start"]]
+    counts = pd.DataFrame({"period": labels, "n_words": documents["n_words"].astype("int64")}).groupby("period").agg(
+        n_documents=("n_words", "size"), n_words=("n_words", "sum")
+    )
+    table = grid.join(counts, on="period").fillna({"n_documents": 0, "n_words": 0})
+    undated = labels.isna()
+    if undated.any():
+        extra = pd.DataFrame(
+            {"period": [UNDATED], "start": [pd.NaT], "n_documents": [int(undated.sum())], "n_words": [int(documents.loc[undated.to_numpy(), "n_words"].sum())]}
+        )
+        table = pd.concat([table, extra], ignore_index=True)
+    return table.astype({"period": "string", "n_documents": "int64", "n_words": "int64"}).reset_index(drop=True)
+
+
+def undated_documents(documents: pd.DataFrame) -> pd.DataFrame:
+    """The documents without a usable date: columns ``doc_id``, ``title``, ``date_text`` (as written, often missing)."""
+    undated = documents[documents["date"].isna()]
+    columns = [column for column in ("doc_id", "title", "date_text") if column in undated.columns]
+    return undated[columns].sort_values("doc_id").reset_index(drop=True)
+
+
+def analyse_terms(
+    terms: Iterable[str], *, stop_words: Iterable[str] | None = None, replacements: Sequence[tuple[str, str]] = ()
+) -> dict[str, tuple[str, ...]]:
+    """Each requested term as the tokeniser sees it: ``"Two Safeguards"`` → ``("two_safeguards",)``.
+
+    Returns a dict term → tokens (an n-gram when the term has several words left after stop words). A term
+    that the tokeniser reduces to nothing (only stop words or punctuation) raises ``ValueError``.
+    """
+    analyzer = make_vectorizer("count", stop_words=stop_words, replacements=replacements).build_analyzer()
+    analysed = {}
+    for term in terms:
+        tokens = tuple(analyzer(str(term)))
+        if not tokens:
+            raise ValueError(
+                f"trend term {term!r} has no token left after stop words; remove it or add its words to KEEP_WORDS"
+            )
+        analysed[str(term)] = tokens
+    return analysed
+
+
+def _ngram_counts(texts: list[str], grams: list[str], n: int, stop_words, replacements) -> sparse.csr_matrix:
+    vectorizer = make_vectorizer("count", stop_words=stop_words, replacements=replacements, ngram_range=(n, n))
+    vectorizer.set_params(vocabulary=grams, dtype=np.int64)
+    return vectorizer.fit_transform(texts).tocsr()
+
+
+def term_trends(
+    documents: pd.DataFrame,
+    terms: Iterable[str] = (),
+    *,
+    period: str = "year",
+    top_n: int = 0,
+    stop_words: Iterable[str] | None = None,
+    replacements: Sequence[tuple[str, str]] = (),
+) -> pd.DataFrame:
+    """Relative frequency of terms per period (per 1,000 words), with the documents behind each number.
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        Takes columns ``body``, ``date`` and ``n_words``. Undated documents cannot be placed in a period and are
+        left out here (:func:`documents_per_period` counts them).
+    terms : iterable of str
+        Terms as a reader writes them (``"clean government"``, ``"Two Safeguards"``, ``"two_safeguards"``); each is
+        tokenised like every analysis (:func:`analyse_terms`) and a multi-word term is counted as that n-gram of
+        tokens (stop words removed first, as everywhere in this project).
+    period : {"year", "quarter", "month"}
+    top_n : int
+        Also follow the ``top_n`` most frequent single tokens of the dated documents.
+    stop_words, replacements
+        Passed to :func:`corpus_utils.text.make_vectorizer`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``period``, ``term`` (as requested; top terms as tokens), ``count`` (occurrences), ``words`` (all
+        words of the period's documents, the loader's ``n_words``), ``per_1000_words`` (``NaN`` for a period
+        without documents), ``n_documents`` (documents of the period that use the term). One row per term and
+        period from the first to the last date; requested terms first in the order given, then top terms by
+        frequency.
+
+    Notes
+    -----
+    Cost: one sparse count matrix per n-gram length (a fixed vocabulary for the requested terms, the full
+    unigram vocabulary only when ``top_n`` > 0), then sparse period × documents products.
+    """
+    if top_n < 0:
+        raise ValueError(f"top_n must be 0 or more, got {top_n}")
+    analysed = analyse_terms(terms, stop_words=stop_words, replacements=replacements)
+    dated = documents[documents["date"].notna()].reset_index(drop=True)
+    grid = period_range(dated["date"], period)
+    columns = ["period", "term", "count", "words", "per_1000_words", "n_documents"]
+    if grid.empty or (not analysed and top_n == 0):
+        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in zip(columns, ["string", "string", "int64", "int64", "float64", "int64"])})
+    texts = dated["body"].fillna("").astype(str).tolist()
+    grams_by_length: dict[int, list[str]] = {}
+    for tokens in analysed.values():
+        grams_by_length.setdefault(len(tokens), []).append(" ".join(tokens))
+    matrices = {}
+    for n, grams in grams_by_length.items():
+        vocabulary = sorted(set(grams))
+        matrices[n] = (_ngram_counts(texts, vocabulary, n, stop_words, replacements), vocabulary)
+    names: list[str] = []
+    term_columns: list[sparse.csr_matrix] = []
+    for term, tokens in analysed.items():
+        matrix, vocabulary = matrices[len(tokens)]
+        term_columns.append(matrix[:, vocabulary.index(" ".join(tokens))])
+        names.append(term)
+    if top_n:
+        vectorizer = make_vectorizer("count", stop_words=stop_words, replacements=replacements, dtype=np.int64)
+        unigrams = vectorizer.fit_transform(texts).tocsr()
+        vocabulary = vectorizer.get_feature_names_out()
+        totals = np.asarray(unigrams.sum(axis=0)).ravel()
+        order = np.lexsort((vocabulary, -totals))
+        chosen = [index for index in order if vocabulary[index] not in names][:top_n]
+        term_columns.extend(unigrams[:, index] for index in chosen)
+        names.extend(str(vocabulary[index]) for index in chosen)
+    counts = sparse.hstack(term_columns, format="csr") if term_columns else sparse.csr_matrix((len(dated), 0))
+    codes = pd.Categorical(assign_period(dated["date"], period), categories=grid["period"].tolist()).codes
+    indicator = sparse.csr_matrix((np.ones(len(dated)), (codes, np.arange(len(dated)))), shape=(len(grid), len(dated)))
+    period_counts = np.asarray((indicator @ counts).toarray()).astype(np.int64)
+    period_documents = np.asarray((indicator @ (counts > 0).astype(np.int64)).toarray()).astype(np.int64)
+    words = np.bincount(codes, weights=dated["n_words"].to_numpy(dtype=float), minlength=len(grid)).astype(np.int64)
+    n_terms = len(names)
+    count_flat = period_counts.T.ravel()
+    words_flat = np.tile(words, n_terms)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(words_flat > 0, count_flat * 1000.0 / np.maximum(words_flat, 1), np.nan)
+    return pd.DataFrame(
+        {
+            "period": np.tile(grid["period"].to_numpy(dtype=object), n_terms),
+            "term": np.repeat(np.asarray(names, dtype=object), len(grid)),
+            "count": count_flat,
+            "words": words_flat,
+            "per_1000_words": rate,
+            "n_documents": period_documents.T.ravel(),
+        },
+        columns=columns,
+    ).astype({"period": "string", "term": "string"})
+
+
+def topic_prevalence(
+    units: pd.DataFrame,
+    doc_topic: np.ndarray,
+    documents: pd.DataFrame,
+    *,
+    labels: Sequence[str],
+    period: str = "year",
+) -> pd.DataFrame:
+    """Share of each topic per period, weighted by words, from a fitted topic model.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        The units the topic model was fitted on (:func:`corpus_utils.topics.text_units`): takes ``doc_id`` and
+        ``n_words``; rows aligned with ``doc_topic``.
+    doc_topic : numpy.ndarray
+        Units × topics shares (:attr:`corpus_utils.topics.TopicModel.doc_topic`).
+    documents : pandas.DataFrame
+        Takes ``doc_id`` and ``date``; units of undated documents are left out (count them with
+        :func:`documents_per_period`).
+    labels : sequence of str
+        Topic labels, one per column of ``doc_topic``.
+    period : {"year", "quarter", "month"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``period``, ``topic`` (1-based), ``label``, ``share`` (word-weighted mean topic share of the period's
+        units; sums to 1 over topics; ``NaN`` in a period without modelled text), ``n_documents``, ``n_words``;
+        every period from the first to the last date, topics in order.
+
+    Notes
+    -----
+    Cost: one sparse periods × units product, O(units × topics).
+    """
+    if len(units) != doc_topic.shape[0]:
+        raise ValueError(f"units has {len(units)} rows but doc_topic has {doc_topic.shape[0]}; pass the units the model was fitted on")
+    if len(labels) != doc_topic.shape[1]:
+        raise ValueError(f"{len(labels)} labels for {doc_topic.shape[1]} topics")
+    dates = documents.set_index(documents["doc_id"].astype(str))["date"]
+    unit_dates = units["doc_id"].astype(str).map(dates)
+    grid = period_range(unit_dates, period)
+    n_topics = doc_topic.shape[1]
+    codes = pd.Categorical(assign_period(unit_dates, period), categories=grid["period"].tolist()).codes
+    keep = codes >= 0
+    words = units["n_words"].to_numpy(dtype=float)[keep]
+    indicator = sparse.csr_matrix((words, (codes[keep], np.flatnonzero(keep))), shape=(len(grid), len(units)))
+    weighted = np.asarray(indicator @ doc_topic)
+    totals = weighted.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(totals > 0, weighted / np.where(totals > 0, totals, 1), np.nan)
+    n_documents = (
+        pd.DataFrame({"code": codes[keep], "doc_id": units["doc_id"].astype(str).to_numpy()[keep]})
+        .groupby("code")["doc_id"].nunique().reindex(range(len(grid)), fill_value=0).to_numpy()
+    )
+    n_words = np.bincount(codes[keep], weights=words, minlength=len(grid)).astype(np.int64)
+    return pd.DataFrame(
+        {
+            "period": np.repeat(grid["period"].to_numpy(dtype=object), n_topics),
+            "topic": np.tile(np.arange(1, n_topics + 1), len(grid)),
+            "label": np.tile(np.asarray(labels, dtype=object), len(grid)),
+            "share": shares.ravel(),
+            "n_documents": np.repeat(n_documents, n_topics).astype(np.int64),
+            "n_words": np.repeat(n_words, n_topics),
+        }
+    ).astype({"period": "string", "label": "string"})
+
+
+def load_events(path: str | Path | None = None) -> pd.DataFrame:
+    """A table of dated events to draw on timelines.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with columns ``date`` (``YYYY-MM-DD``), ``event``, ``kind`` and ``note``; relative paths are taken
+        from the repository root. Defaults to the table shipped in ``corpus_utils/data/events.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``date`` (datetime64), ``event``, ``kind``, ``note`` (strings), sorted by date then event.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    ValueError
+        A column is missing, or a date or event is empty or unparseable (the message names file and row).
+    """
+    source = resolve_path(path) if path else PACKAGE_DATA_DIR / "events.csv"
+    if not source.exists():
+        raise FileNotFoundError(f"events table not found: {source}; pass a CSV with columns {', '.join(EVENT_COLUMNS)}")
+    table = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [column for column in ("date", "event") if column not in table.columns]
+    if missing:
+        raise ValueError(f"{source.name}: the events table needs columns {', '.join(EVENT_COLUMNS)}; missing {', '.join(missing)}")
+    for column in ("kind", "note"):
+        if column not in table.columns:
+            table[column] = ""
+    dates = pd.to_datetime(table["date"].str.strip(), format="%Y-%m-%d", errors="coerce")
+    bad = dates.isna() | table["event"].str.strip().eq("")
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(
+            f"{source.name}, row {row + 2}: every event needs a date written YYYY-MM-DD and a name "
+            f"(got date {table['date'].iloc[row]!r}, event {table['event'].iloc[row]!r})"
+        )
+    events = table.assign(date=dates)[list(EVENT_COLUMNS)]
+    events = events.astype({"event": "string", "kind": "string", "note": "string"})
+    return events.sort_values(["date", "event"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,304 @@
+"""Topic models (NMF on TF-IDF, LDA on counts) over documents or paragraphs, with readable topic labels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.decomposition import NMF, LatentDirichletAllocation
+
+from .labels import document_labels
+from .load import load_paragraphs
+from .text import make_vectorizer
+
+__all__ = [
+    "UNITS",
+    "TOPIC_METHODS",
+    "DEFAULT_N_TOPICS",
+    "DEFAULT_MIN_WORDS",
+    "TopicModel",
+    "text_units",
+    "fit_topics",
+    "topic_label",
+    "topic_shares",
+]
+
+#: Units a corpus can be split into for topics and clusters.
+UNITS = ("paragraph", "document")
+#: ``"nmf"``: non-negative matrix factorisation of TF-IDF; ``"lda"``: latent Dirichlet allocation of counts.
+TOPIC_METHODS = ("nmf", "lda")
+#: Defaults shared by notebooks 04 and 05, so both fit the same topics.
+DEFAULT_N_TOPICS = 6
+DEFAULT_MIN_WORDS = 20
+
+
+def text_units(documents: pd.DataFrame, *, unit: str = "paragraph", min_words: int = DEFAULT_MIN_WORDS) -> pd.DataFrame:
+    """The texts to model: one row per document or per paragraph, with a short label each.
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        Takes columns ``doc_id``, ``title``, ``body`` and ``n_words`` (the loader's documents table).
+    unit : {"paragraph", "document"}
+        Paragraphs come from :func:`corpus_utils.load.load_paragraphs`.
+    min_words : int
+        Units with fewer words are dropped (headings, picture captions, one-line slogans); the
+        caller reports how many with ``len(documents or paragraphs) - len(result)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``unit_id`` (``doc_id`` or ``doc_id#paragraph``), ``doc_id``, ``paragraph`` (0 for
+        whole documents), ``label`` (``"D2 Suzhou: …"`` for documents, ``"D2 ¶5"`` for paragraphs, numbered as
+        in :func:`corpus_utils.labels.document_labels`), ``text``, ``n_words``; in document order.
+
+    Notes
+    -----
+    Cost: one pass over the bodies (splitting on blank lines and counting words).
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
+    if min_words < 0:
+        raise ValueError(f"min_words must be 0 or more, got {min_words}")
+    numbers = pd.Series(np.arange(1, len(documents) + 1), index=documents["doc_id"].astype(str).tolist())
+    if unit == "document":
+        labels = document_labels(documents)
+        units = pd.DataFrame(
+            {
+                "unit_id": documents["doc_id"].astype(str).to_numpy(),
+                "doc_id": documents["doc_id"].astype(str).to_numpy(),
+                "paragraph": 0,
+                "label": labels.to_numpy(),
+                "text": documents["body"].fillna("").astype(str).to_numpy(),
+                "n_words": documents["n_words"].astype("int64").to_numpy(),
+            }
+        )
+    else:
+        paragraphs = load_paragraphs(documents)
+        doc_ids = paragraphs["doc_id"].astype(str)
+        number = doc_ids.map(numbers).astype("int64").astype(str)
+        paragraph = paragraphs["paragraph"].astype(str)
+        units = pd.DataFrame(
+            {
+                "unit_id": (doc_ids + "#" + paragraph).to_numpy(),
+                "doc_id": doc_ids.to_numpy(),
+                "paragraph": paragraphs["paragraph"].to_numpy(),
+                "label": ("D" + number + " ¶" + paragraph).to_numpy(),
+                "text": paragraphs["text"].astype(str).to_numpy(),
+                "n_words": paragraphs["n_words"].to_numpy(),
+            }
+        )
+    units = units[units["n_words"] >= min_words].reset_index(drop=True)
+    return units.astype({"unit_id": "string", "doc_id": "string", "paragraph": "int64", "label": "string", "text": "string", "n_words": "int64"})
+
+
+def topic_label(terms: Sequence[str], *, number: int, n_terms: int = 3) -> str:
+    """A readable topic name from its top terms: ``"T2 branch · meetings · lesson"``."""
+    shown = [str(term).replace("_", " ") for term in list(terms)[:n_terms]]
+    return f"T{number} " + " · ".join(shown)
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """A fitted topic model and what the notebooks show of it.
+
+    Attributes
+    ----------
+    method : str
+        ``"nmf"`` or ``"lda"``.
+    vectorizer : sklearn vectoriser
+        TF-IDF (NMF) or count (LDA) vectoriser from :func:`corpus_utils.text.make_vectorizer`.
+    model : NMF or LatentDirichletAllocation
+        The fitted scikit-learn model.
+    matrix : scipy.sparse.csr_matrix
+        Units × terms matrix the model was fitted on.
+    doc_topic : numpy.ndarray
+        Units × topics; each row sums to 1 (the unit's topic shares), or is all zeros for a unit with
+        no term left after stop words and ``min_df``/``max_df``.
+    terms : numpy.ndarray
+        The vocabulary, in column order.
+    topic_terms : pandas.DataFrame
+        Columns ``topic`` (1-based), ``label``, ``rank`` (1-based), ``term``, ``weight`` (the term's
+        weight in the topic, normalised to sum 1 over the vocabulary); ``n_top_terms`` rows per topic.
+    labels : list of str
+        One readable label per topic (:func:`topic_label`).
+    """
+
+    method: str
+    vectorizer: object
+    model: object
+    matrix: sparse.csr_matrix
+    doc_topic: np.ndarray
+    terms: np.ndarray
+    topic_terms: pd.DataFrame
+    labels: list[str]
+
+    @property
+    def n_topics(self) -> int:
+        """Number of topics."""
+        return len(self.labels)
+
+    def dominant_topic(self) -> np.ndarray:
+        """1-based topic with the largest share for each unit (0 for a unit with no terms)."""
+        best = self.doc_topic.argmax(axis=1) + 1
+        return np.where(self.doc_topic.sum(axis=1) > 0, best, 0)
+
+
+def fit_topics(
+    texts: Iterable[str],
+    *,
+    n_topics: int = DEFAULT_N_TOPICS,
+    method: str = "nmf",
+    random_state: int = 42,
+    stop_words: Iterable[str] | None = None,
+    replacements: Sequence[tuple[str, str]] = (),
+    min_df: int | float = 2,
+    max_df: int | float = 0.9,
+    max_features: int | None = 50_000,
+    n_top_terms: int = 10,
+    max_iter: int = 400,
+) -> TopicModel:
+    """Fit ``n_topics`` topics to ``texts`` with the project's tokeniser.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        One text per unit (document or paragraph), e.g. ``text_units(documents)["text"]``.
+    n_topics : int
+        Number of topics (at least 1, at most the number of units and of terms).
+    method : {"nmf", "lda"}
+        ``"nmf"``: :class:`~sklearn.decomposition.NMF` (``init="nndsvda"``) on sublinear TF-IDF, usually the
+        crisper topics on short texts; ``"lda"``: :class:`~sklearn.decomposition.LatentDirichletAllocation`
+        (batch variational Bayes) on raw counts.
+    random_state : int
+        Fixes the initialisation: the same texts and settings give the same topics.
+    stop_words, replacements
+        Passed to :func:`corpus_utils.text.make_vectorizer`.
+    min_df, max_df, max_features
+        Vocabulary limits passed to the vectoriser. ``min_df`` is relaxed to 1 when fewer than
+        ``2 * min_df`` units are given, so a handful of documents still yields a vocabulary.
+    n_top_terms : int
+        Rows per topic in ``topic_terms``.
+    max_iter : int
+        Iterations of the solver.
+
+    Returns
+    -------
+    TopicModel
+
+    Raises
+    ------
+    ValueError
+        Unknown ``method``, ``n_topics`` < 1 or larger than the number of units or terms, or no terms left.
+
+    Notes
+    -----
+    Cost: NMF is O(iterations × non-zeros × n_topics); LDA is several times slower per iteration.
+    Memory: the sparse matrix plus two dense factors (units × topics, topics × terms).
+    """
+    if method not in TOPIC_METHODS:
+        raise ValueError(f"method must be one of {TOPIC_METHODS}, got {method!r}")
+    if not isinstance(n_topics, (int, np.integer)) or n_topics < 1:
+        raise ValueError(f"n_topics must be a whole number of at least 1, got {n_topics!r}")
+    texts = [str(text) for text in texts]
+    if n_topics > len(texts):
+        raise ValueError(f"n_topics={n_topics} is more than the {len(texts)} unit(s) to model; lower n_topics")
+    if isinstance(min_df, int) and len(texts) < 2 * min_df:
+        min_df = 1
+    vectorizer = make_vectorizer(
+        "tfidf" if method == "nmf" else "count",
+        stop_words=stop_words,
+        replacements=replacements,
+        min_df=min_df,
+        max_df=max_df if len(texts) > 2 else 1.0,
+        max_features=max_features,
+        sublinear_tf=method == "nmf",
+    )
+    try:
+        matrix = vectorizer.fit_transform(texts).tocsr()
+    except ValueError as exc:  # scikit-learn: empty vocabulary / max_df < min_df
+        raise ValueError(f"no terms left to model ({exc}); lower min_df, raise max_df or check the stop words") from exc
+    terms = vectorizer.get_feature_names_out()
+    if n_topics > len(terms):
+        raise ValueError(f"n_topics={n_topics} is more than the {len(terms)} term(s) in the vocabulary; lower n_topics")
+    if method == "nmf":
+        model = NMF(n_components=n_topics, init="nndsvda", random_state=random_state, max_iter=max_iter)
+        weights = model.fit_transform(matrix)
+    else:
+        model = LatentDirichletAllocation(
+            n_components=n_topics, learning_method="batch", random_state=random_state, max_iter=min(max_iter, 100)
+        )
+        weights = model.fit_transform(matrix)
+        weights[np.asarray(matrix.sum(axis=1)).ravel() == 0] = 0.0
+    totals = weights.sum(axis=1, keepdims=True)
+    doc_topic = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
+    components = model.components_ / np.maximum(model.components_.sum(axis=1, keepdims=True), 1e-12)
+    top = min(n_top_terms, len(terms))
+    order = np.argsort(-components, axis=1, kind="stable")[:, :top]
+    labels = [topic_label(terms[order[index]], number=index + 1) for index in range(n_topics)]
+    topic_terms = pd.DataFrame(
+        {
+            "topic": np.repeat(np.arange(1, n_topics + 1), top),
+            "label": np.repeat(labels, top),
+            "rank": np.tile(np.arange(1, top + 1), n_topics),
+            "term": terms[order].ravel(),
+            "weight": np.take_along_axis(components, order, axis=1).ravel(),
+        }
+    )
+    return TopicModel(method, vectorizer, model, matrix, doc_topic, terms, topic_terms, labels)
+
+
+def topic_shares(
+    units: pd.DataFrame, doc_topic: np.ndarray, *, labels: Sequence[str], by: str = "doc_id"
+) -> pd.DataFrame:
+    """Topic shares per group of units (per document by default), weighted by the units' words.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        Takes column ``n_words`` and the grouping column ``by`` (e.g. ``doc_id`` or ``section``); rows aligned
+        with ``doc_topic``.
+    doc_topic : numpy.ndarray
+        Units × topics shares (:attr:`TopicModel.doc_topic`).
+    labels : sequence of str
+        Topic labels, one per column.
+    by : str
+        Column of ``units`` to aggregate over.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table with columns ``<by>``, ``topic`` (1-based), ``label``, ``share`` (sums to 1 per group,
+        unless no unit of the group had any modelled term), ``n_units``, ``n_words``; groups in order of first
+        appearance, topics in order.
+
+    Notes
+    -----
+    Cost: one sparse groups × units product, O(units × topics).
+    """
+    if len(units) != doc_topic.shape[0]:
+        raise ValueError(f"units has {len(units)} rows but doc_topic has {doc_topic.shape[0]}; pass the units the model was fitted on")
+    if len(labels) != doc_topic.shape[1]:
+        raise ValueError(f"{len(labels)} labels for {doc_topic.shape[1]} topics")
+    codes, groups = pd.factorize(units[by].astype(object), sort=False)
+    words = units["n_words"].to_numpy(dtype=float)
+    indicator = sparse.csr_matrix((words, (codes, np.arange(len(units)))), shape=(len(groups), len(units)))
+    weighted = np.asarray(indicator @ doc_topic)
+    totals = weighted.sum(axis=1, keepdims=True)
+    shares = np.divide(weighted, totals, out=np.zeros_like(weighted), where=totals > 0)
+    n_topics = doc_topic.shape[1]
+    n_units = np.bincount(codes, minlength=len(groups))
+    n_words = np.bincount(codes, weights=words, minlength=len(groups)).astype("int64")
+    return pd.DataFrame(
+        {
+            by: np.repeat(np.asarray(groups, dtype=object), n_topics),
+            "topic": np.tile(np.arange(1, n_topics + 1), len(groups)),
+            "label": np.tile(np.asarray(labels, dtype=object), len(groups)),
+            "share": shares.ravel(),
+            "n_units": np.repeat(n_units, n_topics),
+            "n_words": np.repeat(n_words, n_topics),
+        }
+    )

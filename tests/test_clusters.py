@@ -1,0 +1,97 @@
+"""Tests for corpus_utils.clusters: recovering known groups, choosing k, sampling past the thresholds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.metrics import adjusted_rand_score
+
+from corpus_utils import read_corpus
+from corpus_utils.clusters import (
+    best_k,
+    cluster_agglomerative,
+    cluster_kmeans,
+    cluster_summary,
+    sample_index,
+    silhouette_by_k,
+    tfidf_matrix,
+)
+from corpus_utils.text import analysis_replacements
+from corpus_utils.topics import text_units
+
+
+@pytest.fixture
+def theme_units(theme_corpus):
+    folder, truth = theme_corpus
+    documents = read_corpus(folder).documents
+    return documents, truth
+
+
+@pytest.mark.parametrize("unit", ["document", "paragraph"])
+def test_clustering_recovers_the_themes(theme_units, unit):
+    documents, truth = theme_units
+    units = text_units(documents, unit=unit, min_words=5)
+    matrix, terms = tfidf_matrix(units["text"], replacements=analysis_replacements())
+    expected = units["doc_id"].astype(str).map(truth).tolist()
+    scores = silhouette_by_k(matrix, range(2, 9))
+    assert list(scores.columns) == ["k", "silhouette", "n_units", "sampled"]
+    assert best_k(scores) == 3
+    assert adjusted_rand_score(expected, cluster_kmeans(matrix, 3)) >= 0.9
+    hierarchy = cluster_agglomerative(matrix, 3)
+    assert adjusted_rand_score(expected, hierarchy.labels) >= 0.9
+    assert not hierarchy.sampled and hierarchy.linkage.shape == (len(units) - 1, 4)
+
+
+def test_sampled_hierarchy_still_labels_every_unit(theme_units):
+    documents, truth = theme_units
+    units = text_units(documents, unit="paragraph", min_words=5)
+    matrix, _ = tfidf_matrix(units["text"])
+    hierarchy = cluster_agglomerative(matrix, 3, max_units=20)
+    assert hierarchy.sampled and len(hierarchy.sample) == 20 and hierarchy.linkage.shape == (19, 4)
+    assert len(hierarchy.labels) == len(units)
+    expected = units["doc_id"].astype(str).map(truth).tolist()
+    assert adjusted_rand_score(expected, hierarchy.labels) >= 0.9
+    scores = silhouette_by_k(matrix, [2, 3, 4], sample_size=30)
+    assert scores["sampled"].all() and (scores["n_units"] == 30).all()
+
+
+def test_minibatch_path_and_labels_by_size():
+    rng = np.random.default_rng(0)
+    centres = np.eye(3)
+    points = np.vstack([centre + rng.uniform(0, 0.1, size=(n, 3)) for centre, n in zip(centres, (10, 30, 20))])
+    matrix = sparse.csr_matrix(points)
+    full = cluster_kmeans(matrix, 3)
+    mini = cluster_kmeans(matrix, 3, minibatch_threshold=10)
+    assert adjusted_rand_score(full, mini) == 1.0
+    assert np.bincount(full)[1:].tolist() == [30, 20, 10]
+
+
+def test_cluster_summary_lists_terms_and_members(theme_units):
+    documents, _ = theme_units
+    units = text_units(documents, unit="document")
+    matrix, terms = tfidf_matrix(units["text"])
+    labels = cluster_kmeans(matrix, 3)
+    summary = cluster_summary(matrix, labels, terms, unit_labels=units["label"].tolist(), n_members=2)
+    assert list(summary.columns) == ["cluster", "size", "share", "top_terms", "members"]
+    assert summary["size"].tolist() == [4, 4, 4]
+    assert summary["members"].str.endswith("… and 2 more").all()
+    assert {"litigation", "branch", "discipline"} <= set(", ".join(summary["top_terms"]).split(", "))
+
+
+@pytest.mark.parametrize("ks", [[1, 2], [2, 12]])
+def test_silhouette_rejects_k_out_of_range(ks):
+    matrix = sparse.random(12, 20, density=0.5, random_state=1, format="csr")
+    with pytest.raises(ValueError, match="outside"):
+        silhouette_by_k(matrix, ks)
+
+
+def test_kmeans_rejects_too_many_clusters():
+    with pytest.raises(ValueError, match="n_clusters"):
+        cluster_kmeans(sparse.identity(3, format="csr"), 5)
+
+
+def test_sample_index_is_fixed_and_sorted():
+    first = sample_index(1000, 50, random_state=42)
+    assert (first == sample_index(1000, 50, random_state=42)).all() and (np.diff(first) > 0).all()
+    assert (sample_index(10, 50) == np.arange(10)).all()

@@ -1,0 +1,109 @@
+"""Tests for corpus_utils.timeline: periods, counts with undated documents, term trends, topic prevalence, events."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from corpus_utils.text import analysis_replacements
+from corpus_utils.timeline import (
+    analyse_terms,
+    assign_period,
+    documents_per_period,
+    load_events,
+    term_trends,
+    topic_prevalence,
+    undated_documents,
+)
+
+
+def _documents(rows):
+    frame = pd.DataFrame(rows, columns=["doc_id", "date", "body"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["n_words"] = frame["body"].str.split().str.len()
+    frame["title"] = frame["doc_id"].str.upper()
+    frame["date_text"] = frame["date"].dt.strftime("%Y-%m-%d")
+    return frame
+
+
+DOCUMENTS = _documents(
+    [
+        ("a", "2019-02-10", "The two maintenance must be achieved by every branch of the party today"),
+        ("b", "2019-11-30", "Warning education for every cadre and the Two Safeguards again"),
+        ("c", "2021-05-01", "Clean government warning education meeting held in the procuratorate"),
+        ("d", None, "An undated page about clean government"),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "period, expected",
+    [("year", ["2019", "2019", "2021", None]), ("quarter", ["2019Q1", "2019Q4", "2021Q2", None]), ("month", ["2019-02", "2019-11", "2021-05", None])],
+)
+def test_assign_period(period, expected):
+    labels = assign_period(DOCUMENTS["date"], period)
+    assert [None if pd.isna(label) else label for label in labels] == expected
+
+
+def test_documents_per_period_fills_gaps_and_counts_undated():
+    table = documents_per_period(DOCUMENTS, period="year")
+    assert table["period"].tolist() == ["2019", "2020", "2021", "undated"]
+    assert table["n_documents"].tolist() == [2, 0, 1, 1]
+    assert table["n_documents"].sum() == len(DOCUMENTS) and table["n_words"].sum() == DOCUMENTS["n_words"].sum()
+    assert undated_documents(DOCUMENTS)["doc_id"].tolist() == ["d"]
+    with pytest.raises(ValueError, match="period"):
+        documents_per_period(DOCUMENTS, period="week")
+
+
+def test_term_trends_counts_formulations_and_ngrams():
+    trends = term_trends(DOCUMENTS, ["Two Safeguards", "warning education"], period="year", replacements=analysis_replacements())
+    assert list(trends.columns) == ["period", "term", "count", "words", "per_1000_words", "n_documents"]
+    safeguards = trends[trends["term"] == "Two Safeguards"].set_index("period")
+    assert safeguards["count"].tolist() == [2, 0, 0]
+    assert safeguards["n_documents"].tolist() == [2, 0, 0]
+    assert safeguards.loc["2019", "words"] == DOCUMENTS["n_words"].iloc[:2].sum()
+    assert safeguards.loc["2019", "per_1000_words"] == pytest.approx(2000 / safeguards.loc["2019", "words"])
+    assert np.isnan(safeguards.loc["2020", "per_1000_words"])
+    warning = trends[trends["term"] == "warning education"].set_index("period")
+    assert warning["count"].tolist() == [1, 0, 1] and warning["n_documents"].tolist() == [1, 0, 1]
+
+
+def test_term_trends_top_terms_and_bad_terms():
+    trends = term_trends(DOCUMENTS, [], period="year", top_n=4)  # dated documents only; ties alphabetical
+    assert trends["term"].unique().tolist() == ["education", "every", "two", "warning"]
+    with pytest.raises(ValueError, match="no token left"):
+        term_trends(DOCUMENTS, ["the and"], period="year")
+    assert analyse_terms(["two_safeguards"]) == {"two_safeguards": ("two_safeguards",)}
+
+
+def test_topic_prevalence_weights_by_words_and_skips_undated():
+    units = pd.DataFrame({"doc_id": ["a", "b", "c", "d"], "n_words": [30, 10, 10, 10]})
+    doc_topic = np.array([[1.0, 0.0], [0.0, 1.0], [0.2, 0.8], [1.0, 0.0]])
+    table = topic_prevalence(units, doc_topic, DOCUMENTS, labels=["T1", "T2"], period="year")
+    assert table["period"].tolist() == ["2019", "2019", "2020", "2020", "2021", "2021"]
+    assert table["share"].round(2).tolist()[:2] == [0.75, 0.25]
+    assert table["share"].isna().tolist()[2:4] == [True, True]
+    assert table["n_documents"].tolist() == [2, 2, 0, 0, 1, 1]
+
+
+def test_shipped_events_are_valid_and_sorted():
+    events = load_events()
+    assert list(events.columns) == ["date", "event", "kind", "note"]
+    assert events["date"].is_monotonic_increasing and events["note"].str.contains("source").all()
+    launches = events.set_index("event")["date"].dt.strftime("%Y-%m-%d")
+    assert launches["National political-legal team education and rectification launched"] == "2021-02-26"
+    assert {"congress", "plenum", "campaign"} <= set(events["kind"])
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [("date,event\n2020-13-01,Bad month\n", "row 2"), ("when,event\n2020-01-01,x\n", "date"), ("date,event\n2020-01-01,\n", "row 2")],
+)
+def test_load_events_rejects_bad_tables(tmp_path, content, message):
+    path = tmp_path / "events.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_events(path)
+    with pytest.raises(FileNotFoundError):
+        load_events(tmp_path / "missing.csv")

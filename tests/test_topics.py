@@ -1,0 +1,98 @@
+"""Tests for corpus_utils.topics: units, topic models that recover known themes, word-weighted shares."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import THEMES
+from corpus_utils import read_corpus
+from corpus_utils.text import analysis_replacements
+from corpus_utils.topics import fit_topics, text_units, topic_label, topic_shares
+
+THEME_WORDS = {"discipline": {"discipline", "warning", "clean"}, "branch": {"branch", "life", "meetings"}, "litigation": {"litigation", "interest", "public"}}
+
+
+@pytest.fixture
+def theme_documents(theme_corpus):
+    folder, truth = theme_corpus
+    return read_corpus(folder).documents, truth
+
+
+@pytest.mark.parametrize("unit", ["document", "paragraph"])
+@pytest.mark.parametrize("method", ["nmf", "lda"])
+def test_each_theme_lands_in_one_topic(theme_documents, unit, method):
+    documents, truth = theme_documents
+    units = text_units(documents, unit=unit, min_words=5)
+    model = fit_topics(units["text"], n_topics=3, method=method, replacements=analysis_replacements())
+    top5 = model.topic_terms[model.topic_terms["rank"] <= 5].groupby("topic")["term"].agg(set)
+    owners = {}
+    for theme, words in THEME_WORDS.items():
+        holding = [topic for topic, terms in top5.items() if len(words & terms) >= 2]
+        assert len(holding) == 1, (theme, top5.to_dict())
+        owners[theme] = holding[0]
+    assert sorted(owners.values()) == [1, 2, 3]
+    dominant = model.dominant_topic()
+    expected = units["doc_id"].astype(str).map(truth).map(owners).to_numpy()
+    assert (dominant == expected).mean() >= 0.9
+
+
+def test_fit_is_deterministic_and_shares_sum_to_one(theme_documents):
+    documents, _ = theme_documents
+    units = text_units(documents, unit="paragraph", min_words=5)
+    first = fit_topics(units["text"], n_topics=4, random_state=42)
+    second = fit_topics(units["text"], n_topics=4, random_state=42)
+    pd.testing.assert_frame_equal(first.topic_terms, second.topic_terms)
+    np.testing.assert_allclose(first.doc_topic.sum(axis=1), 1.0)
+    assert first.labels == second.labels and len(first.labels) == 4
+    assert list(first.topic_terms.columns) == ["topic", "label", "rank", "term", "weight"]
+    assert (first.topic_terms.groupby("topic").size() == 10).all()
+
+
+def test_text_units_labels_and_min_words(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    body = "Short heading\n\n" + " ".join(["word"] * 25) + "\n\n" + " ".join(["other"] * 30)
+    for name in ("a", "b"):
+        (pages / f"{name}.txt").write_text(f"Party building\nTitle {name}\nTime: May 1, 2020 Author: News source:\n\n{body}\n", encoding="utf-8")
+    documents = read_corpus(pages).documents
+    paragraphs = text_units(documents, unit="paragraph", min_words=20)
+    assert paragraphs["label"].tolist() == ["D1 ¶2", "D1 ¶3", "D2 ¶2", "D2 ¶3"]
+    assert paragraphs["unit_id"].tolist()[0] == "a#2"
+    assert len(text_units(documents, unit="paragraph", min_words=0)) == 6
+    whole = text_units(documents, unit="document")
+    assert whole["label"].str.startswith("D1 ").iloc[0] and whole["paragraph"].eq(0).all()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_topics": 0}, "n_topics"),
+        ({"n_topics": 50}, "more than"),
+        ({"method": "lsa"}, "method"),
+    ],
+)
+def test_fit_topics_rejects_bad_options(kwargs, message):
+    texts = [" ".join(sentences) for sentences in THEMES.values()]
+    with pytest.raises(ValueError, match=message):
+        fit_topics(texts, **kwargs)
+
+
+def test_text_units_rejects_unknown_unit(theme_documents):
+    with pytest.raises(ValueError, match="unit"):
+        text_units(theme_documents[0], unit="sentence")
+
+
+def test_topic_shares_weight_units_by_words():
+    units = pd.DataFrame({"doc_id": ["a", "a", "b"], "n_words": [30, 10, 5]})
+    doc_topic = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    shares = topic_shares(units, doc_topic, labels=["T1 x", "T2 y"])
+    assert shares["share"].round(3).tolist() == [0.75, 0.25, 0.5, 0.5]
+    assert shares["n_words"].tolist() == [40, 40, 5, 5]
+    with pytest.raises(ValueError, match="rows"):
+        topic_shares(units.iloc[:2], doc_topic, labels=["a", "b"])
+
+
+def test_topic_label_reads_formulations():
+    assert topic_label(["two_safeguards", "branch", "life", "x"], number=2) == "T2 two safeguards · branch · life"
