@@ -92,7 +92,7 @@ def test_shipped_events_are_valid_and_sorted():
     assert list(events.columns) == ["date", "event", "kind", "note"]
     assert events["date"].is_monotonic_increasing and events["note"].str.contains("source").all()
     launches = events.set_index("event")["date"].dt.strftime("%Y-%m-%d")
-    assert launches["National political-legal team education and rectification launched"] == "2021-02-26"
+    assert launches["National political-legal team education and rectification launched"] == "2021-02-27"
     assert {"congress", "plenum", "campaign"} <= set(events["kind"])
 
 
