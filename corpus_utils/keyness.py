@@ -1,0 +1,204 @@
+"""Keyness: terms that distinguish one group of documents from another, by Dunning's G2 on document frequencies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.special import xlogy
+from scipy.stats import chi2
+
+from .text import make_vectorizer
+
+__all__ = ["KEYNESS_COLUMNS", "document_groups", "default_target", "log_likelihood", "log_ratio", "keyness"]
+
+#: Columns returned by :func:`keyness`.
+KEYNESS_COLUMNS = ["term", "df_target", "df_reference", "n_target", "n_reference", "g2", "p_value", "log_ratio", "key_for"]
+#: Group keys derived from the ``date`` column when the documents have no column of that name.
+DATE_GROUPS = {"year": "Y", "quarter": "Q", "month": "M"}
+
+
+def document_groups(documents: pd.DataFrame, by: str) -> pd.Series:
+    """The group of each document, as strings (missing where unknown).
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        Takes column ``by``, or ``date`` when ``by`` is ``"year"``, ``"quarter"`` or ``"month"`` and
+        no column has that name.
+    by : str
+        A column such as ``section`` or ``source``, or a period of ``date``.
+
+    Returns
+    -------
+    pandas.Series
+        String dtype, aligned with ``documents``; ``"2019"``, ``"2019Q3"``, ``"2019-07"`` for periods;
+        surrounding spaces stripped, empty strings treated as missing.
+    """
+    if by in documents.columns:
+        values = documents[by]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            raise ValueError(f"column {by!r} holds dates; group by 'year', 'quarter' or 'month' instead")
+        groups = values.astype("string").str.strip()
+        return groups.mask(groups == "")
+    if by in DATE_GROUPS:
+        if "date" not in documents.columns:
+            raise ValueError(f"cannot group by {by!r}: the documents have no 'date' column")
+        dates = pd.to_datetime(documents["date"])
+        return dates.dt.to_period(DATE_GROUPS[by]).astype("string").where(dates.notna()).astype("string")
+    raise ValueError(
+        f"cannot group by {by!r}: not a column of the documents ({', '.join(map(str, documents.columns))}) "
+        f"nor one of {', '.join(DATE_GROUPS)}"
+    )
+
+
+def default_target(groups: pd.Series, by: str) -> str:
+    """The group to compare when the user names none: the largest group (ties: the latest period, or the first name in sort order)."""
+    present = groups.dropna()
+    if present.empty:
+        raise ValueError(f"no document has a {by!r} group, so there is nothing to compare")
+    counts = present.value_counts()
+    largest = sorted(str(name) for name in counts[counts == counts.max()].index)
+    return largest[-1] if by in DATE_GROUPS else largest[0]
+
+
+def log_likelihood(a: np.ndarray, b: np.ndarray, n_a: int, n_b: int) -> np.ndarray:
+    """Dunning's G2 for a 2×2 table of documents: with/without the term × target/reference.
+
+    ``G2 = 2 Σ O ln(O / E)`` over the four cells, ``E`` from the margins; 0 ln 0 = 0. Under the null
+    hypothesis (the term is as common in both groups) G2 follows chi-squared with 1 degree of freedom.
+
+    Parameters
+    ----------
+    a, b : array of int
+        Documents containing the term in the target and in the reference group.
+    n_a, n_b : int
+        Documents in the target and in the reference group.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    observed = [a, b, n_a - a, n_b - b]
+    total = float(n_a + n_b)
+    with_term, without_term = a + b, total - a - b
+    expected = [with_term * n_a / total, with_term * n_b / total, without_term * n_a / total, without_term * n_b / total]
+    g2 = np.zeros_like(a)
+    for o, e in zip(observed, expected):
+        g2 += xlogy(o, o) - xlogy(o, np.where(o > 0, e, 1.0))
+    return np.maximum(2.0 * g2, 0.0)
+
+
+def log_ratio(a: np.ndarray, b: np.ndarray, n_a: int, n_b: int, *, smoothing: float = 0.5) -> np.ndarray:
+    """Effect size: log2 of the ratio of document proportions, ``log2(((a + s) / (n_a + 2s)) / ((b + s) / (n_b + 2s)))``.
+
+    ``s`` = ``smoothing`` (0.5 by default) is added to both the documents with and without the term,
+    so a term absent from one group still gets a finite ratio. +1 means twice as common in the target.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    return np.log2(((a + smoothing) / (n_a + 2 * smoothing)) / ((b + smoothing) / (n_b + 2 * smoothing)))
+
+
+def keyness(
+    documents: pd.DataFrame,
+    group_column: str,
+    target: object,
+    *,
+    reference: object | Sequence[object] | None = None,
+    stop_words: Iterable[str] | None = None,
+    replacements: Sequence[tuple[str, str]] = (),
+    text_column: str = "body",
+    ngram_range: tuple[int, int] = (1, 1),
+    min_df: int = 2,
+    smoothing: float = 0.5,
+) -> pd.DataFrame:
+    """Terms (and merged formulations) that distinguish the ``target`` group's documents from the reference.
+
+    Each document counts once per term (binary counts from :func:`corpus_utils.text.make_vectorizer`),
+    so one long article cannot dominate: the statistic is Dunning's log-likelihood G2 on the 2×2 table
+    of documents with/without the term in target/reference (:func:`log_likelihood`), p-value from
+    chi-squared with 1 degree of freedom (no correction for testing many terms: read p-values as a
+    ranking aid), and the effect size :func:`log_ratio`. Documents without a group are left out of
+    both sides. Cost: one vectoriser pass over the compared documents, O(terms) afterwards.
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        Takes ``text_column`` (default ``body``) and the group column (see :func:`document_groups`).
+    group_column : str
+        A column (``section``, ``source`` …) or ``"year"``/``"quarter"``/``"month"`` of ``date``.
+    target : object
+        The group of interest (compared as a string: ``2020`` and ``"2020"`` are the same).
+    reference : object or list, optional
+        The group(s) to compare with; default every other group.
+    stop_words, replacements, ngram_range
+        As in :func:`corpus_utils.text.make_vectorizer` (pass ``analysis_replacements(...)`` to merge
+        formulations into single tokens).
+    min_df : int
+        Keep terms found in at least this many of the compared documents.
+    smoothing : float
+        Added to document counts in :func:`log_ratio`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``term``, ``df_target``, ``df_reference`` (documents containing the term), ``n_target``,
+        ``n_reference`` (documents in each group), ``g2``, ``p_value``, ``log_ratio``, ``key_for``
+        (``"target"`` when relatively more common in the target, else ``"reference"``); sorted by g2
+        (descending), then term.
+    """
+    if text_column not in documents.columns:
+        raise ValueError(f"documents has no column {text_column!r} to read text from")
+    if min_df < 1:
+        raise ValueError(f"min_df must be at least 1, got {min_df!r}")
+    if smoothing <= 0:
+        raise ValueError(f"smoothing must be positive, got {smoothing!r}")
+    groups = document_groups(documents, group_column)
+    target_name = str(target)
+    present = sorted(groups.dropna().unique())
+    if target_name not in present:
+        raise ValueError(f"target {target_name!r} is not a {group_column!r} group; the groups are {present}")
+    is_target = (groups == target_name).fillna(False).to_numpy(dtype=bool)
+    if reference is None:
+        is_reference = (groups.notna() & (groups != target_name)).fillna(False).to_numpy(dtype=bool)
+    else:
+        wanted = [str(reference)] if isinstance(reference, (str, int, float)) else [str(value) for value in reference]
+        unknown = sorted(set(wanted) - set(present))
+        if unknown or target_name in wanted:
+            raise ValueError(f"reference groups {wanted} must be {group_column!r} groups other than the target; the groups are {present}")
+        is_reference = groups.isin(wanted).fillna(False).to_numpy(dtype=bool)
+    n_target, n_reference = int(is_target.sum()), int(is_reference.sum())
+    if n_reference == 0:
+        raise ValueError(f"no reference documents: every grouped document is in {target_name!r}; choose another {group_column!r} grouping")
+    chosen = is_target | is_reference
+    texts = documents.loc[chosen, text_column].fillna("").astype(str)
+    vectorizer = make_vectorizer("count", stop_words=stop_words, replacements=replacements, ngram_range=ngram_range)
+    try:
+        matrix = vectorizer.fit_transform(texts).tocsc()
+    except ValueError:  # empty vocabulary
+        return pd.DataFrame({column: pd.Series(dtype="float64") for column in KEYNESS_COLUMNS})
+    matrix.data[:] = 1
+    in_target = is_target[chosen]
+    df_target = np.asarray(matrix[in_target].sum(axis=0)).ravel().astype(np.int64)
+    df_reference = np.asarray(matrix[~in_target].sum(axis=0)).ravel().astype(np.int64)
+    keep = (df_target + df_reference) >= min_df
+    terms = vectorizer.get_feature_names_out()[keep]
+    df_target, df_reference = df_target[keep], df_reference[keep]
+    g2 = log_likelihood(df_target, df_reference, n_target, n_reference)
+    ratio = log_ratio(df_target, df_reference, n_target, n_reference, smoothing=smoothing)
+    target_share, reference_share = df_target / n_target, df_reference / n_reference
+    result = pd.DataFrame(
+        {
+            "term": terms,
+            "df_target": df_target,
+            "df_reference": df_reference,
+            "n_target": np.int64(n_target),
+            "n_reference": np.int64(n_reference),
+            "g2": g2,
+            "p_value": chi2.sf(g2, 1),
+            "log_ratio": ratio,
+            "key_for": np.where(target_share >= reference_share, "target", "reference"),
+        }
+    )
+    result = result.sort_values(["g2", "term"], ascending=[False, True]).reset_index(drop=True)
+    return result.astype({"term": "string", "key_for": "string"})
