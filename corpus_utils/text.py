@@ -8,7 +8,7 @@ variants, numbered formulations) runs inside the vectoriser's preprocessor, befo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from .paths import PACKAGE_DATA_DIR
+from .phrasescan import PrefixScanner, compile_phrases
 
 __all__ = [
     "TOKEN_PATTERN",
@@ -49,6 +50,9 @@ EXTRA_FUNCTION_WORDS = frozenset({"also", "etc", "shall", "must", "would", "coul
 _APOSTROPHES = re.compile(r"[’‘`´]")
 _POSSESSIVE = re.compile(r"(?<=\w)'s\b")
 _QUOTES = re.compile(r"[“”\"]")
+_APOSTROPHE_CHARS = "’‘`´"  # the characters of _APOSTROPHES
+_QUOTE_CHARS = "“”\""  # the characters of _QUOTES
+_POSSESSIVE_FAST = re.compile(r"'(?<=\w')s\b")  # _POSSESSIVE with the apostrophe first, so the engine skips ahead to it
 
 
 @lru_cache(maxsize=1)
@@ -96,13 +100,44 @@ class PhraseReplacer:
         self.replacements = [(pattern, replacement) for pattern, replacement in replacements]
         ordered = sorted(enumerate(self.replacements), key=lambda item: -len(item[1][0]))
         self._targets = {f"p{index}": replacement for index, (_, replacement) in ordered}
-        alternation = "|".join(f"(?P<p{index}>{pattern})" for index, (pattern, _) in ordered)
-        self._regex = re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.I) if ordered else None
+        named = [(f"p{index}", pattern) for index, (pattern, _) in ordered]
+        self._regex = compile_phrases(named) if ordered else None
+        # finds the same matches as self._regex ~20x faster; None when the patterns do not allow it
+        self._scanner = PrefixScanner.build(named) if ordered else None
+
+    def finditer(self, text: str) -> Iterator[re.Match]:
+        """The phrase matches in ``text``, left to right: exactly ``self._regex.finditer(text)``, found faster.
+
+        Cost: a byte-level scan for the patterns' first words, then the regex only where one starts
+        (see :mod:`corpus_utils.phrasescan`).
+        """
+        if self._regex is None:
+            return iter(())
+        if self._scanner is None:
+            return self._regex.finditer(text)
+        return self._scanner.finditer(text, self._regex)
 
     def __call__(self, text: str) -> str:
         if self._regex is None:
             return text
-        return self._regex.sub(lambda match: self._targets[match.lastgroup], text)
+        pieces: list[str] = []
+        last = 0
+        for match in self.finditer(text):
+            pieces += (text[last : match.start()], self._targets[match.lastgroup])
+            last = match.end()
+        if not pieces:
+            return text
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """``(start, end, replacement)`` of every phrase :meth:`__call__` would replace, left to right.
+
+        Lets callers (e.g. keyword-in-context) map replaced tokens back to the original text.
+        """
+        if self._regex is None:
+            return []
+        return [(match.start(), match.end(), self._targets[match.lastgroup]) for match in self.finditer(text)]
 
     def __reduce__(self):
         return (PhraseReplacer, (self.replacements,))
@@ -117,17 +152,27 @@ class TextPreprocessor:
     """Straighten apostrophes, apply phrase replacements, drop possessive ``'s`` and double quotes, lower-case.
 
     Used as the ``preprocessor`` of every vectoriser; picklable, so it works with ``n_jobs``.
-    Cost: two or three regex passes over the text.
+    Cost: a few ``str.replace`` scans, the phrase scan (:meth:`PhraseReplacer.finditer`) and a
+    possessive pass that only stops at apostrophes; about a tenth of tokenising the text.
     """
 
     def __init__(self, replacer: PhraseReplacer | None = None) -> None:
         self.replacer = replacer
 
     def __call__(self, text: str) -> str:
-        text = _APOSTROPHES.sub("'", text)
+        # Same result as _APOSTROPHES / _POSSESSIVE / _QUOTES .sub, with str.replace and a literal-first
+        # regex: a character-class scan costs more than tokenising on 100,000 documents.
+        for char in _APOSTROPHE_CHARS:
+            if char in text:
+                text = text.replace(char, "'")
         if self.replacer is not None:
             text = self.replacer(text)
-        return _QUOTES.sub(" ", _POSSESSIVE.sub("", text)).lower()
+        if "'" in text:
+            text = _POSSESSIVE_FAST.sub("", text)
+        for char in _QUOTE_CHARS:
+            if char in text:
+                text = text.replace(char, " ")
+        return text.lower()
 
 
 def make_vectorizer(

@@ -1,0 +1,348 @@
+"""Cosine similarity between rows of a sparse TF-IDF matrix: top-k neighbours, most similar pairs, 2-D maps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.linalg.blas import sgemm
+from sklearn.decomposition import TruncatedSVD
+from sklearn.preprocessing import normalize
+
+__all__ = [
+    "CHUNK_ELEMENTS",
+    "default_chunk_size",
+    "top_k_neighbours",
+    "most_similar_pairs",
+    "pairs_from_neighbours",
+    "project_2d",
+]
+
+#: Size, in matrix cells, of the dense float32 similarity block held at a time (2**24 cells = 64 MB).
+CHUNK_ELEMENTS: int = 2**24
+#: Terms in at least 1/DENSE_DF_RATIO of the rows are multiplied densely (BLAS), the rest sparsely.
+DENSE_DF_RATIO: int = 8
+#: Memory cap for the dense copy of those frequent-term columns (float32).
+DENSE_BYTES: int = 2**28
+#: Columns sampled per row to bound its k-th largest similarity before selecting candidates.
+SAMPLE_COLUMNS: int = 1024
+
+
+def _as_csr(matrix, name: str = "matrix") -> sp.csr_matrix:
+    if sp.issparse(matrix):
+        csr = sp.csr_matrix(matrix)
+    else:
+        array = np.asarray(matrix)
+        if array.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (documents × terms), got shape {array.shape}")
+        csr = sp.csr_matrix(array)
+    if not np.issubdtype(csr.dtype, np.number):
+        raise ValueError(f"{name} must be numeric, got dtype {csr.dtype}")
+    return csr
+
+
+def default_chunk_size(n_rows: int) -> int:
+    """Rows per chunk so that one dense float32 block (chunk × ``n_rows``) holds about :data:`CHUNK_ELEMENTS` cells."""
+    return int(max(1, min(max(n_rows, 1), CHUNK_ELEMENTS // max(n_rows, 1))))
+
+
+def _check_chunk_size(chunk_size: int | None, n_rows: int) -> int:
+    if chunk_size is None:
+        return default_chunk_size(n_rows)
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer or None, got {chunk_size!r}")
+    return int(chunk_size)
+
+
+def _split_columns(csr: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices (sorted) to handle densely (frequent terms) and sparsely (the rest).
+
+    A term in ``df`` documents adds ``df²`` products to ``X @ X.T``; once ``df`` exceeds
+    ``n / DENSE_DF_RATIO`` a dense BLAS product over that column is cheaper than sparse work.
+    At most :data:`DENSE_BYTES` of float32 go to the dense part.
+    """
+    n_rows, n_cols = csr.shape
+    df = np.bincount(csr.indices, minlength=n_cols)
+    budget = max(0, DENSE_BYTES // (4 * max(n_rows, 1)))
+    frequent = np.flatnonzero(df * DENSE_DF_RATIO >= max(n_rows, 1))
+    if frequent.size > budget:
+        frequent = frequent[np.argsort(-df[frequent], kind="stable")[:budget]]
+    dense = np.sort(frequent)
+    mask = np.ones(n_cols, dtype=bool)
+    mask[dense] = False
+    return dense, np.flatnonzero(mask)
+
+
+def _similarity_blocks(matrix, chunk_size: int | None) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(first_row, block)``: cosine similarities of a chunk of rows with every row, dense float32.
+
+    Rows are L2-normalised first (all-zero rows stay zero, so their similarity is 0). Each block is
+    ``X[chunk] @ X.T``: frequent terms through one BLAS ``sgemm``, the others as a sparse product,
+    added into one reused buffer. The buffer is overwritten by the next block.
+    """
+    csr = normalize(_as_csr(matrix).astype(np.float32, copy=False), norm="l2", axis=1, copy=True)
+    csr.sort_indices()
+    n_rows = csr.shape[0]
+    size = _check_chunk_size(chunk_size, n_rows)
+    dense_columns, sparse_columns = _split_columns(csr)
+    frequent = csr[:, dense_columns].toarray() if dense_columns.size else None  # n × h, C order
+    rare = csr[:, sparse_columns].tocsr() if dense_columns.size else csr
+    rare_t = rare.T.tocsr()
+    buffer = np.zeros((size, n_rows), dtype=np.float32)
+    for start in range(0, n_rows, size):
+        stop = min(start + size, n_rows)
+        block = buffer[: stop - start]
+        (rare[start:stop] @ rare_t).toarray(out=block)
+        if frequent is not None:
+            # block.T (F-ordered view) += frequent @ frequent[chunk].T, in place
+            sgemm(1.0, frequent.T, frequent[start:stop].T, beta=1.0, c=block.T, trans_a=True, overwrite_c=True)
+        yield start, block
+
+
+def _exact_top_k_mask(block: np.ndarray, k: int) -> np.ndarray:
+    """Boolean mask of exactly ``k`` entries per row: the largest, ties at the k-th value to the lower columns."""
+    n_cols = block.shape[1]
+    kth = np.partition(block, n_cols - k, axis=1)[:, n_cols - k]
+    above = block > kth[:, None]
+    tied = block == kth[:, None]
+    room = k - np.count_nonzero(above, axis=1)
+    return above | (tied & (np.cumsum(tied, axis=1) <= room[:, None]))
+
+
+def _top_k_in_block(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and values of the ``k`` largest entries of each row, ties broken by the lower column index.
+
+    Returns ``(columns, values)``, each ``rows × k``, ordered by value descending then column ascending.
+    A lower bound on each row's k-th value, taken from a sample of columns, keeps the candidates
+    few; rows where it does not (e.g. all-zero rows) fall back to a full ``np.partition``.
+    Cost: about two passes over the block.
+    """
+    n_rows, n_cols = block.shape
+    if n_rows == 0:
+        return np.empty((0, k), np.int64), np.empty((0, k), np.float32)
+    sample_size = min(n_cols, max(SAMPLE_COLUMNS, 4 * k))
+    sample = block[:, np.linspace(0, n_cols - 1, sample_size).astype(np.int64)] if sample_size < n_cols else block
+    bound = np.partition(sample, sample.shape[1] - k, axis=1)[:, sample.shape[1] - k]
+    candidates = block >= bound[:, None]
+    counts = np.count_nonzero(candidates, axis=1)
+    crowded = counts > max(8 * k, n_cols // 16)
+    if crowded.any():
+        # the sampled bound is too weak for these rows (e.g. many zero similarities): exact selection
+        candidates[crowded] = _exact_top_k_mask(block[crowded], k)
+    rows, cols = np.nonzero(candidates)
+    values = block[rows, cols]
+    order = np.lexsort((cols, -values, rows))  # per row: value descending, then column ascending
+    rows, cols, values = rows[order], cols[order], values[order]
+    first = np.searchsorted(rows, np.arange(n_rows))
+    take = (first[:, None] + np.arange(k)[None, :]).ravel()
+    return cols[take].reshape(n_rows, k), values[take].reshape(n_rows, k)
+
+
+def top_k_neighbours(matrix, *, k: int = 10, chunk_size: int | None = None) -> pd.DataFrame:
+    """The ``k`` most cosine-similar rows of every row, without ever building the dense n × n matrix.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix or array, shape (n_documents, n_terms)
+        Typically TF-IDF rows; rows are L2-normalised here, so any non-negative weights work.
+        An all-zero row has similarity 0 with every row.
+    k : int
+        Neighbours per row (fewer when the matrix has ``k`` rows or fewer: every other row).
+    chunk_size : int, optional
+        Rows per chunk; default :func:`default_chunk_size` (about 64 MB of float32 per block).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``source`` and ``target`` (int64 row positions), ``rank`` (int64, 1 = most similar)
+        and ``similarity`` (float64, cosine), sorted by ``source`` then ``rank``. A row is never its
+        own neighbour; among equal similarities the lower row index ranks first.
+
+    Notes
+    -----
+    Cost: the sparse product ``X[chunk] @ X.T`` for every chunk (total work ~ Σ over terms of
+    document-frequency², the same as one sparse ``X @ X.T``), one ``argpartition`` per block.
+    Memory: ``chunk_size × n`` float32 plus ``n × k`` results. Similarities are computed in
+    float32 (error below 1e-6 for L2-normalised rows).
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    n_rows = _as_csr(matrix).shape[0]
+    k_eff = min(int(k), max(n_rows - 1, 0))
+    if k_eff == 0:
+        return _neighbour_frame(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+    sources, targets, values = [], [], []
+    for start, block in _similarity_blocks(matrix, chunk_size):
+        rows = np.arange(block.shape[0])
+        block[rows, start + rows] = -np.inf  # exclude self
+        cols, vals = _top_k_in_block(block, k_eff)
+        sources.append(np.repeat(start + rows, k_eff))
+        targets.append(cols.ravel())
+        values.append(vals.ravel())
+    source = np.concatenate(sources).astype(np.int64)
+    rank = np.tile(np.arange(1, k_eff + 1, dtype=np.int64), n_rows)
+    return _neighbour_frame(source, np.concatenate(targets).astype(np.int64), rank, np.concatenate(values))
+
+
+def _neighbour_frame(source, target, rank, similarity) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": np.asarray(source, dtype=np.int64),
+            "target": np.asarray(target, dtype=np.int64),
+            "rank": np.asarray(rank, dtype=np.int64),
+            "similarity": np.asarray(similarity, dtype=np.float64),
+        }
+    )
+
+
+def most_similar_pairs(
+    matrix, *, top: int = 20, min_similarity: float | None = None, chunk_size: int | None = None
+) -> pd.DataFrame:
+    """The ``top`` most cosine-similar pairs of distinct rows, exactly, in chunks.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix or array, shape (n_documents, n_terms)
+        Rows are L2-normalised here (see :func:`top_k_neighbours`).
+    top : int
+        Number of pairs to return (fewer if the matrix has fewer pairs, or fewer pass ``min_similarity``).
+    min_similarity : float, optional
+        Keep only pairs with at least this cosine similarity.
+    chunk_size : int, optional
+        Rows per chunk; default :func:`default_chunk_size`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``source`` < ``target`` (int64 row positions), ``similarity`` (float64), sorted by
+        similarity descending, then ``source``, then ``target``. Each unordered pair appears once.
+
+    Notes
+    -----
+    Cost as :func:`top_k_neighbours`; memory ``chunk_size × n`` float32 plus ``top`` candidates.
+    """
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+        raise ValueError(f"top must be a positive integer, got {top!r}")
+    if min_similarity is not None and not isinstance(min_similarity, (int, float, np.floating)):
+        raise ValueError(f"min_similarity must be a number or None, got {min_similarity!r}")
+    floor = -np.inf if min_similarity is None else np.float32(min_similarity)
+    best_s = np.empty(0, np.int64)
+    best_t = np.empty(0, np.int64)
+    best_v = np.empty(0, np.float32)
+    for start, block in _similarity_blocks(matrix, chunk_size):
+        n_block = block.shape[0]
+        upper = block[:, start:]  # columns before the chunk belong to pairs already seen
+        square = upper[:, :n_block]
+        square[np.tril_indices(n_block)] = -np.inf  # self and pairs (i, j) with j <= i
+        threshold = floor
+        if best_v.size >= top:
+            threshold = max(threshold, best_v[-1])  # a new pair must at least tie the current top-th
+        elif upper.size > top:
+            flat = upper.ravel()  # a copy: only while fewer than `top` pairs are known
+            threshold = max(threshold, np.partition(flat, flat.size - top)[flat.size - top])
+        rows, cols = np.nonzero((upper >= threshold) & (upper > -np.inf))
+        if rows.size == 0:
+            continue
+        best_s = np.concatenate([best_s, start + rows])
+        best_t = np.concatenate([best_t, start + cols])
+        best_v = np.concatenate([best_v, upper[rows, cols]])
+        order = np.lexsort((best_t, best_s, -best_v))[: int(top)]
+        best_s, best_t, best_v = best_s[order], best_t[order], best_v[order]
+    if min_similarity is not None:
+        keep = best_v >= min_similarity
+        best_s, best_t, best_v = best_s[keep], best_t[keep], best_v[keep]
+    return pd.DataFrame(
+        {"source": best_s.astype(np.int64), "target": best_t.astype(np.int64), "similarity": best_v.astype(np.float64)}
+    )
+
+
+def pairs_from_neighbours(neighbours: pd.DataFrame, *, top: int = 20) -> pd.DataFrame:
+    """The ``top`` most similar distinct pairs, read off a :func:`top_k_neighbours` table (no second pass).
+
+    Parameters
+    ----------
+    neighbours : pandas.DataFrame
+        Takes columns ``source``, ``target``, ``similarity`` from :func:`top_k_neighbours` computed
+        with ``k >= top``; then the result equals :func:`most_similar_pairs` (``top=top``) exactly,
+        because a pair among the ``top`` best is among the ``top`` best neighbours of both its rows.
+    top : int
+        Number of pairs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``source`` < ``target`` (int64), ``similarity`` (float64), sorted by similarity
+        descending, then ``source``, then ``target``.
+
+    Raises
+    ------
+    ValueError
+        If ``top`` exceeds the ``k`` the table was built with (the answer could be incomplete).
+    """
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+        raise ValueError(f"top must be a positive integer, got {top!r}")
+    missing = {"source", "target", "similarity"} - set(neighbours.columns)
+    if missing:
+        raise ValueError(f"neighbours needs columns {sorted(missing)}; pass the table from top_k_neighbours()")
+    k = int(neighbours.groupby("source").size().max()) if len(neighbours) else 0
+    n_rows = int(max(neighbours["source"].max(), neighbours["target"].max()) + 1) if len(neighbours) else 0
+    if k < top and k < n_rows - 1:
+        raise ValueError(f"top={top} needs a neighbour table with k >= {top} (it has k={k}); recompute top_k_neighbours")
+    source = np.minimum(neighbours["source"].to_numpy(), neighbours["target"].to_numpy())
+    target = np.maximum(neighbours["source"].to_numpy(), neighbours["target"].to_numpy())
+    pairs = pd.DataFrame({"source": source, "target": target, "similarity": neighbours["similarity"].to_numpy()})
+    pairs = pairs.drop_duplicates(["source", "target"])
+    pairs = pairs.sort_values(["similarity", "source", "target"], ascending=[False, True, True], kind="stable")
+    return pairs.head(int(top)).reset_index(drop=True).astype({"source": "int64", "target": "int64", "similarity": "float64"})
+
+
+def _flip_signs(coordinates: np.ndarray) -> np.ndarray:
+    """Make the entry of largest magnitude in each column positive (the first such entry on ties)."""
+    if coordinates.shape[0] == 0:
+        return coordinates
+    pivots = np.abs(coordinates).argmax(axis=0)
+    signs = np.sign(coordinates[pivots, np.arange(coordinates.shape[1])])
+    signs[signs == 0] = 1.0
+    return coordinates * signs
+
+
+def project_2d(matrix, *, random_state: int = 42) -> np.ndarray:
+    """A 2-D map of the rows of a (sparse) TF-IDF matrix by truncated SVD (latent semantic analysis).
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix or array, shape (n_rows, n_terms)
+        Rows to place, e.g. documents or paragraphs. Not centred (sparse input stays sparse).
+    random_state : int
+        Seed of the randomised SVD, so the map is the same on every run.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_rows, 2), float64
+        Coordinates on the first two singular directions. Signs are fixed so that, in each column,
+        the coordinate of largest magnitude is positive. With fewer than 3 rows or 3 columns the
+        exact SVD of the small matrix is used, and missing components are zeros (one row → the
+        point ``(‖row‖, 0)``; no rows → shape ``(0, 2)``).
+
+    Notes
+    -----
+    Cost: randomised SVD, a few sparse products ``X @ Q`` — linear in the number of non-zeros;
+    memory ``n_rows × 2`` plus ``n_terms × 2``.
+    """
+    csr = _as_csr(matrix).astype(np.float64, copy=False)
+    n_rows, n_cols = csr.shape
+    coordinates = np.zeros((n_rows, 2), dtype=np.float64)
+    if n_rows == 0 or n_cols == 0 or csr.nnz == 0:
+        return coordinates
+    if min(n_rows, n_cols) < 3:
+        dense = csr.toarray()  # one side is at most 2 long, so this stays small: n × 2 or 2 × m
+        left, singular, _ = np.linalg.svd(dense, full_matrices=False)
+        components = min(2, singular.size)
+        coordinates[:, :components] = left[:, :components] * singular[:components]
+    else:
+        svd = TruncatedSVD(n_components=2, algorithm="randomized", n_iter=7, random_state=random_state)
+        coordinates[:] = svd.fit_transform(csr)
+    coordinates[np.abs(coordinates) < 1e-12] = 0.0
+    return _flip_signs(coordinates)

@@ -1,0 +1,56 @@
+"""Run notebook 02 through papermill on the theme corpus with other terms, limits and boilerplate removal."""
+
+from __future__ import annotations
+
+import nbformat
+import pandas as pd
+from conftest import execute_notebook
+
+from corpus_utils import read_corpus
+from corpus_utils.boilerplate import remove_boilerplate
+from corpus_utils.terms import kwic, term_frequencies
+from corpus_utils.text import analysis_replacements, build_stop_words
+
+
+def _printed(notebook) -> str:
+    return "".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs)
+
+
+def test_term_frequency_notebook_on_theme_corpus(theme_corpus, tmp_path):
+    folder, truth = theme_corpus
+    figures = tmp_path / "figures"
+    executed = execute_notebook(
+        "02_term_frequency", tmp_path / "out", CORPUS=str(folder), FIGURES_DIR=str(figures),
+        TOP_N=5, EXTRA_STOP_WORDS=["procuratorate"], EXCLUDE_BOILERPLATE=True, BOILERPLATE_THRESHOLD=0.9,
+        MAX_DOCS_FOR_HEATMAP=5, HEATMAP_TERMS=6, KWIC_TERMS=["public interest litigation", "two_safeguards"],
+        KWIC_LIMIT=3, DISPERSION_TERMS=["litigation", "branch"], MAX_DISPERSION_DOCS=4,
+    )
+    for stem in ("02_top_unigrams", "02_top_bigrams", "02_top_trigrams", "02_term_heatmap", "02_dispersion"):
+        for suffix in (".png", ".svg", ".csv"):
+            assert (figures / f"{stem}{suffix}").is_file(), f"{stem}{suffix} missing"
+
+    # the same counts as the library gives on the boilerplate-free documents, with the extra stop word
+    documents = remove_boilerplate(read_corpus(folder).documents, threshold=0.9, min_documents=2)
+    stop_words = build_stop_words(extra=["procuratorate"])
+    replacements = analysis_replacements(merge_formulations=True)
+    expected = term_frequencies(documents, stop_words=stop_words, replacements=replacements, top=5)
+    unigrams = pd.read_csv(figures / "02_top_unigrams.csv")
+    assert unigrams["term"].tolist() == expected["term"].tolist()
+    assert unigrams["count"].tolist() == expected["count"].tolist()
+    assert "procuratorate" not in set(unigrams["term"])
+
+    heatmap = pd.read_csv(figures / "02_term_heatmap.csv")  # 12 documents > 5: one row per section
+    assert sorted(heatmap["row"]) == sorted(set(documents["section"])) and heatmap.shape[1] == 1 + 6
+    dispersion = pd.read_csv(figures / "02_dispersion.csv")
+    assert dispersion["doc_id"].nunique() <= 4 and set(dispersion["term"]) <= {"litigation", "branch"}
+    assert dispersion["position"].between(0, 1).all()
+
+    printed = _printed(nbformat.read(executed, as_version=4))
+    removed = int(documents["n_boilerplate_paragraphs"].sum())
+    assert f"Boilerplate removed: {removed} paragraph(s) repeated across documents." in printed
+    assert "12 documents > MAX_DOCS_FOR_HEATMAP = 5: rows are the 3 largest sections, not documents." in printed
+    assert "12 documents > MAX_DISPERSION_DOCS = 4: a random sample of 4 is drawn." in printed
+    for term in ("public interest litigation", "two_safeguards"):
+        found = len(kwic(documents, term, limit=3, stop_words=stop_words, replacements=replacements))
+        assert found > 0
+        assert f"{term!r}: {found} match(es) shown (KWIC_LIMIT = 3)." in printed

@@ -1,0 +1,197 @@
+"""Tests for corpus_utils.similarity: chunked top-k neighbours and pairs against dense cosine, 2-D maps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.metrics.pairwise import cosine_similarity
+
+import corpus_utils.similarity as similarity_module
+from corpus_utils.similarity import (
+    default_chunk_size,
+    most_similar_pairs,
+    pairs_from_neighbours,
+    project_2d,
+    top_k_neighbours,
+)
+
+
+@pytest.fixture(params=["mixed", "all_sparse", "all_dense"])
+def product_path(request, monkeypatch):
+    """Run a test with frequent terms multiplied densely (default), with none, and with every term dense.
+
+    A small column sample makes the candidate bound weak, so the exact fall-back is exercised too.
+    """
+    ratio = {"mixed": similarity_module.DENSE_DF_RATIO, "all_sparse": 0, "all_dense": 10**9}[request.param]
+    monkeypatch.setattr(similarity_module, "DENSE_DF_RATIO", ratio)
+    monkeypatch.setattr(similarity_module, "SAMPLE_COLUMNS", 4)
+    return request.param
+
+
+def _random_matrix(n_rows: int, n_cols: int, density: float, seed: int) -> sp.csr_matrix:
+    matrix = sp.random(n_rows, n_cols, density=density, format="csr", random_state=seed, dtype=np.float64)
+    return matrix
+
+
+def _dense_neighbours(matrix, k: int) -> pd.DataFrame:
+    """Reference: dense cosine, self excluded, sorted by similarity desc then index asc."""
+    similarity = cosine_similarity(matrix)
+    rows = []
+    for source in range(similarity.shape[0]):
+        values = similarity[source].copy()
+        others = [target for target in range(len(values)) if target != source]
+        others.sort(key=lambda target: (-round(values[target], 9), target))
+        for rank, target in enumerate(others[:k], start=1):
+            rows.append((source, target, rank, values[target]))
+    return pd.DataFrame(rows, columns=["source", "target", "rank", "similarity"])
+
+
+# ---------------------------------------------------------------- top_k_neighbours
+
+
+@pytest.mark.parametrize(
+    ("n_rows", "n_cols", "density", "k", "chunk_size", "seed"),
+    [
+        (30, 50, 0.2, 5, 7, 0),
+        (40, 20, 0.3, 10, 1, 1),
+        (25, 200, 0.05, 3, None, 2),  # sparse enough that some rows share nothing (similarity 0 ties)
+        (12, 8, 0.5, 11, 5, 3),  # k = n - 1: every other row
+        (12, 8, 0.5, 50, 4, 4),  # k > n - 1 is capped
+    ],
+)
+def test_top_k_neighbours_matches_dense_cosine(n_rows, n_cols, density, k, chunk_size, seed, product_path):
+    matrix = _random_matrix(n_rows, n_cols, density, seed)
+    got = top_k_neighbours(matrix, k=k, chunk_size=chunk_size)
+    expected = _dense_neighbours(matrix, min(k, n_rows - 1))
+    assert list(got.columns) == ["source", "target", "rank", "similarity"]
+    assert len(got) == n_rows * min(k, n_rows - 1)
+    np.testing.assert_array_equal(got["source"].to_numpy(), expected["source"].to_numpy())
+    np.testing.assert_allclose(got["similarity"].to_numpy(), expected["similarity"].to_numpy(), atol=1e-6)
+    # same neighbours: identical wherever the similarity is not tied within float32 precision
+    np.testing.assert_array_equal(got["target"].to_numpy(), expected["target"].to_numpy())
+    assert (got["source"] != got["target"]).all()
+
+
+def test_top_k_neighbours_exact_values_and_tie_breaking(product_path):
+    # rows 0 and 1 are identical, row 2 is orthogonal to both, row 3 is half-way between 0 and 2
+    matrix = sp.csr_matrix(np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
+    got = top_k_neighbours(matrix, k=2)
+    half = 1 / np.sqrt(2)
+    expected = pd.DataFrame(
+        {
+            "source": [0, 0, 1, 1, 2, 2, 3, 3],
+            "target": [1, 3, 0, 3, 3, 0, 0, 1],  # row 2: 0 and 1 tie at 0.0 → lower index (0) wins
+            "rank": [1, 2, 1, 2, 1, 2, 1, 2],
+            "similarity": [1.0, half, 1.0, half, half, 0.0, half, half],
+        }
+    )
+    pd.testing.assert_frame_equal(got[["source", "target", "rank"]], expected[["source", "target", "rank"]])
+    np.testing.assert_allclose(got["similarity"], expected["similarity"], atol=1e-7)
+
+
+def test_top_k_neighbours_zero_row_and_dense_input():
+    matrix = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    got = top_k_neighbours(matrix, k=1)
+    assert got["target"].tolist() == [2, 0, 0]
+    np.testing.assert_allclose(got["similarity"], [1 / np.sqrt(2), 0.0, 1 / np.sqrt(2)], atol=1e-7)
+
+
+@pytest.mark.parametrize("n_rows", [0, 1])
+def test_top_k_neighbours_too_few_rows_is_empty(n_rows):
+    got = top_k_neighbours(sp.csr_matrix((n_rows, 4)), k=3)
+    assert got.empty and list(got.columns) == ["source", "target", "rank", "similarity"]
+
+
+@pytest.mark.parametrize(("keyword", "value"), [("k", 0), ("k", 2.5), ("chunk_size", 0), ("chunk_size", -3)])
+def test_top_k_neighbours_rejects_bad_options(keyword, value):
+    with pytest.raises(ValueError, match=keyword):
+        top_k_neighbours(sp.identity(4, format="csr"), **{keyword: value})
+
+
+def test_default_chunk_size_bounds_block_memory():
+    assert default_chunk_size(10) == 10
+    assert default_chunk_size(100_000) == 2**24 // 100_000
+    assert default_chunk_size(0) == 1
+
+
+# ---------------------------------------------------------------- most_similar_pairs
+
+
+@pytest.mark.parametrize(("top", "chunk_size", "seed"), [(10, 3, 0), (25, None, 1), (1000, 4, 2)])
+def test_most_similar_pairs_matches_dense(top, chunk_size, seed, product_path):
+    matrix = _random_matrix(20, 30, 0.25, seed)
+    similarity = cosine_similarity(matrix)
+    upper = np.triu_indices(20, k=1)
+    reference = pd.DataFrame({"source": upper[0], "target": upper[1], "similarity": similarity[upper]})
+    reference = reference.sort_values(["similarity", "source", "target"], ascending=[False, True, True], kind="stable")
+    reference = reference.head(top).reset_index(drop=True)
+    got = most_similar_pairs(matrix, top=top, chunk_size=chunk_size)
+    assert len(got) == min(top, 190)
+    assert (got["source"] < got["target"]).all()
+    np.testing.assert_allclose(got["similarity"], reference["similarity"], atol=1e-6)
+    nonzero = reference["similarity"] > 1e-6  # pairs sharing no term tie at 0; compare the rest exactly
+    pd.testing.assert_frame_equal(got.loc[nonzero, ["source", "target"]], reference.loc[nonzero, ["source", "target"]])
+
+
+def test_most_similar_pairs_min_similarity_and_exact_values():
+    matrix = sp.csr_matrix(np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
+    got = most_similar_pairs(matrix, top=10, min_similarity=0.5)
+    assert got[["source", "target"]].values.tolist() == [[0, 1], [0, 3], [1, 3], [2, 3]]
+    np.testing.assert_allclose(got["similarity"], [1.0] + [1 / np.sqrt(2)] * 3, atol=1e-7)
+    assert most_similar_pairs(matrix, top=10, min_similarity=1.5).empty
+
+
+@pytest.mark.parametrize("top", [0, -1, True])
+def test_most_similar_pairs_rejects_bad_top(top):
+    with pytest.raises(ValueError, match="top"):
+        most_similar_pairs(sp.identity(3, format="csr"), top=top)
+
+
+@pytest.mark.parametrize(("n_rows", "top", "seed"), [(20, 5, 0), (30, 10, 1), (6, 15, 2)])
+def test_pairs_from_neighbours_equals_most_similar_pairs(n_rows, top, seed):
+    matrix = _random_matrix(n_rows, 15, 0.3, seed)
+    neighbours = top_k_neighbours(matrix, k=top)
+    pd.testing.assert_frame_equal(pairs_from_neighbours(neighbours, top=top), most_similar_pairs(matrix, top=top))
+
+
+def test_pairs_from_neighbours_refuses_too_small_k():
+    neighbours = top_k_neighbours(_random_matrix(20, 15, 0.3, 0), k=3)
+    with pytest.raises(ValueError, match="k >= 5"):
+        pairs_from_neighbours(neighbours, top=5)
+
+
+# ---------------------------------------------------------------- project_2d
+
+
+def test_project_2d_matches_exact_svd_and_is_deterministic():
+    matrix = _random_matrix(15, 12, 0.4, 5)
+    got = project_2d(matrix)
+    assert got.shape == (15, 2) and got.dtype == np.float64
+    left, singular, _ = np.linalg.svd(matrix.toarray(), full_matrices=False)
+    expected = left[:, :2] * singular[:2]
+    for column in range(2):  # same up to sign; the sign rule makes the largest |coordinate| positive
+        signed = expected[:, column] * np.sign(expected[np.abs(expected[:, column]).argmax(), column])
+        np.testing.assert_allclose(got[:, column], signed, atol=1e-8)
+        assert got[np.abs(got[:, column]).argmax(), column] > 0
+    np.testing.assert_array_equal(project_2d(matrix), got)
+
+
+@pytest.mark.parametrize(
+    ("dense", "expected"),
+    [
+        (np.zeros((0, 5)), np.zeros((0, 2))),
+        (np.array([[3.0, 4.0, 0.0]]), np.array([[5.0, 0.0]])),  # one row: its norm on the first axis
+        (np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]]), np.array([[0.0, 1.0], [2.0, 0.0]])),  # two rows
+        (np.array([[2.0], [0.0], [-1.0]]), np.array([[2.0, 0.0], [0.0, 0.0], [-1.0, 0.0]])),  # one column
+        (np.zeros((4, 3)), np.zeros((4, 2))),  # nothing to project
+    ],
+)
+def test_project_2d_degrades_gracefully_for_tiny_inputs(dense, expected):
+    np.testing.assert_allclose(project_2d(sp.csr_matrix(dense)), expected, atol=1e-12)
+
+
+def test_project_2d_rejects_non_2d_input():
+    with pytest.raises(ValueError, match="2-D"):
+        project_2d(np.arange(5.0))
