@@ -7,6 +7,7 @@ notebooks (and the runner) fail loudly instead.
 from __future__ import annotations
 
 import ast
+import datetime as _dt
 import io
 import json
 import tokenize
@@ -14,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from .paths import NOTEBOOKS_DIR
 
@@ -23,6 +26,8 @@ __all__ = [
     "notebook_parameters",
     "check_parameters",
     "check_value_type",
+    "parse_value",
+    "read_params_file",
 ]
 
 
@@ -144,3 +149,72 @@ def check_parameters(namespace: Mapping[str, Any], notebook: str | Path) -> dict
     for name, parameter in declared.items():
         check_value_type(parameter, namespace.get(name))
     return {name: namespace.get(name) for name in declared}
+
+
+def parse_value(text: str) -> Any:
+    """Type a command-line value as papermill's ``-p`` does, and read JSON lists and objects.
+
+    ``"True"``/``"False"`` become booleans, ``"None"`` becomes ``None``, then ``int``, then
+    ``float``; text starting with ``[`` or ``{`` is parsed as JSON (``'["hospital", "court"]'``);
+    anything else stays a string.
+
+    Raises
+    ------
+    ParameterError
+        Text that starts like a JSON list or object but is not valid JSON.
+    """
+    if text == "True":
+        return True
+    if text == "False":
+        return False
+    if text == "None":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    if text.lstrip().startswith(("[", "{")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ParameterError(
+                f"value {text!r} starts like a JSON list or object but is not valid JSON ({exc.msg}); "
+                'quote strings inside it, e.g. \'["hospital", "court"]\'.'
+            ) from exc
+    return text
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return value
+
+
+def read_params_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML file of ``NAME: value`` lines into a parameters mapping.
+
+    Lists, numbers, booleans, ``null`` and dates are allowed; dates (``2019-01-01``) become ISO
+    strings, since parameters cells hold plain literals.
+
+    Raises
+    ------
+    ParameterError
+        The file is not valid YAML or does not hold a mapping of names to values.
+    FileNotFoundError
+        The file does not exist.
+    """
+    file = Path(path)
+    try:
+        loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{file}: not valid YAML ({exc}).") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ParameterError(f"{file}: expected 'NAME: value' lines (a mapping), got a {type(loaded).__name__}.")
+    return {str(name): _plain(value) for name, value in loaded.items()}

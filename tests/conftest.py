@@ -94,3 +94,19 @@ def execute_notebook(name: str, output_dir: Path, **parameters) -> Path:
         progress_bar=False,
     )
     return target
+
+
+def write_notebook(folder: Path, name: str, parameters: str, *cells: str) -> Path:
+    """Write a tiny notebook ``folder/<name>.ipynb``: a title, a ``parameters`` cell, then code ``cells``."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    tagged = nbformat.v4.new_code_cell(parameters)
+    tagged.metadata["tags"] = ["parameters"]
+    notebook.cells = [nbformat.v4.new_markdown_cell(f"# Test notebook {name}"), tagged]
+    notebook.cells += [nbformat.v4.new_code_cell(source) for source in cells]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.ipynb"
+    nbformat.write(notebook, target)
+    return target

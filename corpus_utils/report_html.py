@@ -1,0 +1,271 @@
+"""Safe HTML for sharing a run: notebook exports with active markup neutralised, thumbnails and an index page."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import nbformat
+
+__all__ = [
+    "THUMBNAIL_SIZE",
+    "active_markup",
+    "neutralise_active_outputs",
+    "make_exporter",
+    "export_notebook_html",
+    "write_thumbnail",
+    "write_index",
+]
+
+#: Largest width and height, in pixels, of the thumbnails shown on a run's index page.
+THUMBNAIL_SIZE: tuple[int, int] = (360, 270)
+_ACTIVE_TAGS = frozenset({"script", "iframe", "frame", "frameset", "object", "embed", "base", "meta", "link", "form"})
+_URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "data", "srcdoc"})
+_ACTIVE_URL = re.compile(r"^\s*(?:javascript|vbscript|data\s*:\s*text/html)", re.IGNORECASE)
+_PAPERMILL_TAGS = frozenset({"injected-parameters", "papermill-error-cell-tag"})
+_ACTIVE_MIME_TYPES = ("application/javascript", "text/javascript", "application/vnd.jupyter.widget-view+json")
+
+
+class _ActiveMarkupFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _ACTIVE_TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}=…>")
+            elif name in _URL_ATTRIBUTES and value and _ACTIVE_URL.match(value):
+                self.found.append(f"<{tag} {name}={value.split(':', 1)[0].strip().lower()}:…>")
+
+    handle_startendtag = handle_starttag
+
+
+def active_markup(markup: str) -> list[str]:
+    """Elements of ``markup`` that could run code in a browser: script-like tags, ``on*=`` handlers, ``javascript:`` URLs.
+
+    Returns short descriptions such as ``"<script>"`` or ``"<img onerror=…>"``, in document
+    order; an empty list means the markup is inert. Cost: one pass of Python's HTML parser.
+    """
+    finder = _ActiveMarkupFinder()
+    finder.feed(markup)
+    finder.close()
+    return finder.found
+
+
+def _joined(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def neutralise_active_outputs(notebook: nbformat.NotebookNode) -> list[str]:
+    """Replace every cell output that carries active markup by its plain-text form, in place.
+
+    Notebooks should only display DataFrames (pandas escapes cell values) and ``print()`` text
+    (nbconvert escapes it), but a scraped title rendered through ``IPython.display.HTML`` or
+    ``Markdown`` would reach the export as markup. Such ``text/html`` and ``text/markdown``
+    outputs, and any JavaScript or widget output, are dropped in favour of their ``text/plain``
+    representation (which nbconvert escapes).
+
+    Returns
+    -------
+    list of str
+        One message per output changed, naming the cell by its position in the notebook as
+        written (cells papermill inserts are not counted), so the caller can report it.
+    """
+    messages = []
+    number = 0
+    for cell in notebook.cells:
+        if _PAPERMILL_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        number += 1
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if not data:
+                continue
+            reasons = [mime for mime in _ACTIVE_MIME_TYPES if mime in data]
+            for mime in ("text/html", "text/markdown"):
+                if mime in data:
+                    reasons += [f"{mime} {found}" for found in active_markup(_joined(data[mime]))]
+            if not reasons:
+                continue
+            for mime in [*_ACTIVE_MIME_TYPES, "text/html", "text/markdown"]:
+                data.pop(mime, None)
+            data.setdefault("text/plain", "(output removed from the HTML export: it contained active markup)")
+            messages.append(f"cell {number}: shown as plain text because it contained {', '.join(sorted(set(reasons)))}")
+    return messages
+
+
+def make_exporter():
+    """An ``nbconvert.HTMLExporter`` (lab template, images embedded) to reuse for every notebook of a run.
+
+    Creating the exporter loads its templates (a fraction of a second); reusing one keeps the
+    export of each further notebook to the cost of rendering it.
+    """
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    # nbconvert warns about every figure without alt text (matplotlib outputs never have one) and
+    # fills in a generic description; keep its errors, drop that warning from the runner's output.
+    exporter.log = logging.getLogger(f"{__name__}.nbconvert")
+    exporter.log.setLevel(logging.ERROR)
+    return exporter
+
+
+def export_notebook_html(notebook: str | Path, target: str | Path, *, exporter=None) -> list[str]:
+    """Write ``notebook`` as a self-contained HTML page at ``target``, with active outputs neutralised.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        An executed (or partially executed) notebook.
+    target : str or Path
+        The HTML file to write; its folder is created.
+    exporter : nbconvert.HTMLExporter, optional
+        From :func:`make_exporter`; pass one to export several notebooks without reloading templates.
+
+    Returns
+    -------
+    list of str
+        Messages from :func:`neutralise_active_outputs` (empty when nothing had to be changed).
+    """
+    source = Path(notebook)
+    node = nbformat.read(source, as_version=4)
+    messages = neutralise_active_outputs(node)
+    exporter = exporter or make_exporter()
+    body, _ = exporter.from_notebook_node(node, resources={"metadata": {"name": source.stem}})
+    destination = Path(target)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_text(body, encoding="utf-8")
+    return messages
+
+
+def write_thumbnail(png: str | Path, target: str | Path, *, size: tuple[int, int] = THUMBNAIL_SIZE) -> Path:
+    """Write a reduced copy of the image ``png`` at ``target``, at most ``size`` pixels, keeping proportions."""
+    from PIL import Image
+
+    destination = Path(target)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with Image.open(png) as image:
+        image.thumbnail(size)
+        image.save(destination, format="PNG", optimize=True)
+    return destination
+
+
+def _href(relative: str) -> str:
+    return html.escape(quote(relative, safe="/"), quote=True)
+
+
+def _text(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
+th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: left; vertical-align: top; }
+code, pre { font-family: ui-monospace, monospace; white-space: pre-wrap; }
+.status-succeeded { color: #1a7f37; } .status-failed { color: #cf222e; } .status-not-run { color: #777; }
+.figures { display: flex; flex-wrap: wrap; gap: 1rem; }
+figure { margin: 0; width: 360px; } figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { font-size: 0.85rem; }
+"""
+
+
+def _table(rows: Sequence[tuple[Any, Any]], header: tuple[str, str]) -> str:
+    cells = "".join(f"<tr><th>{_text(key)}</th><td><code>{_text(value)}</code></td></tr>" for key, value in rows)
+    return f"<table><tr><th>{_text(header[0])}</th><th>{_text(header[1])}</th></tr>{cells}</table>"
+
+
+def _figures(paths: Sequence[str], thumbnails: Mapping[str, str]) -> str:
+    by_stem: dict[str, list[str]] = {}
+    for path in sorted(paths):
+        by_stem.setdefault(path.rsplit(".", 1)[0], []).append(path)
+    items = []
+    for stem, files in by_stem.items():
+        name = stem.rsplit("/", 1)[-1]
+        links = " · ".join(f'<a href="{_href(path)}">{_text(path.rsplit(".", 1)[-1])}</a>' for path in files)
+        png = f"{stem}.png"
+        image = (
+            f'<a href="{_href(png)}"><img src="{_href(thumbnails.get(png, png))}" alt="{_text(name)}" loading="lazy"></a>'
+            if png in files
+            else ""
+        )
+        items.append(f"<figure>{image}<figcaption>{_text(name)} — {links}</figcaption></figure>")
+    return '<div class="figures">' + "".join(items) + "</div>"
+
+
+def write_index(run_dir: str | Path, record: Mapping[str, Any], *, thumbnails: Mapping[str, str] | None = None) -> Path:
+    """Write ``<run_dir>/index.html``: the run's inputs, each notebook with its links, parameters and figures.
+
+    Every value taken from the run record (corpus path, parameters, error messages, file names)
+    is HTML-escaped, links are relative (the folder can be zipped and shared), and a
+    Content-Security-Policy forbids scripts on the page.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        The run folder; links are relative to it.
+    record : mapping
+        The run record as written to ``run.json`` (keys ``name``, ``status``, ``corpus``,
+        ``pattern``, ``n_documents``, ``started_at``, ``finished_at``, ``versions`` and
+        ``notebooks``, each notebook with ``name``, ``status``, ``parameters``, ``overrides``,
+        ``notebook``, ``html``, ``figures`` and optionally ``error``).
+    thumbnails : mapping, optional
+        PNG figure path → thumbnail path, both relative to ``run_dir``; a figure without one is
+        shown scaled down.
+    """
+    folder = Path(run_dir)
+    thumbnails = thumbnails or {}
+    run_rows = [
+        ("corpus", record.get("corpus")),
+        ("pattern", record.get("pattern")),
+        ("documents", record.get("n_documents")),
+        ("input files", len(record.get("input_files", []))),
+        ("started (UTC)", record.get("started_at")),
+        ("finished (UTC)", record.get("finished_at")),
+        ("status", record.get("status")),
+        ("every notebook succeeded", "yes" if record.get("complete") else "no"),
+    ]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'\">",
+        f"<title>Run {_text(record.get('name', folder.name))}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>Run {_text(record.get('name', folder.name))}</h1>",
+        '<p>Every notebook of this run, executed, with its figures. Details are in <a href="run.json">run.json</a>.</p>',
+        _table(run_rows, ("input", "value")),
+        "<details><summary>Library versions</summary>",
+        _table(sorted(record.get("versions", {}).items()), ("library", "version")),
+        "</details>",
+    ]
+    for entry in record.get("notebooks", []):
+        status = str(entry.get("status", ""))
+        parts.append(f'<h2 id="{_text(entry["name"])}">{_text(entry["name"])} '
+                     f'<small class="status-{_text(status.replace(" ", "-"))}">{_text(status)}</small></h2>')
+        links = [(label, entry[key]) for label, key in (("HTML", "html"), ("notebook", "notebook")) if entry.get(key)]
+        if links:
+            parts.append("<p>" + " · ".join(f'<a href="{_href(path)}">{_text(label)}</a>' for label, path in links) + "</p>")
+        if entry.get("error"):
+            parts.append(f"<pre>{_text(entry['error'])}</pre>")
+        overrides = set(entry.get("overrides", []))
+        rows = [
+            (f"{name} (set)" if name in overrides else name, json.dumps(value, ensure_ascii=False, default=str))
+            for name, value in entry.get("parameters", {}).items()
+        ]
+        if rows:
+            parts.append(_table(rows, ("parameter", "value")))
+        if entry.get("figures"):
+            parts.append(_figures(entry["figures"], thumbnails))
+    parts.append("</body></html>\n")
+    target = folder / "index.html"
+    target.write_text("\n".join(parts), encoding="utf-8")
+    return target

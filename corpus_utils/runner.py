@@ -1,0 +1,633 @@
+"""Run every notebook on a corpus with papermill, then write a shareable run folder (HTML, figures, run.json)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .params import Parameter, ParameterError, check_value_type, notebook_parameters, parse_value, read_params_file
+from .paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR
+from .report_html import export_notebook_html, make_exporter, write_index, write_thumbnail
+
+__all__ = [
+    "RUNNER_PARAMETERS",
+    "DEFAULT_RUN_DIR",
+    "NOTEBOOK_GLOB",
+    "RunError",
+    "NotebookPlan",
+    "RunPlan",
+    "discover_notebooks",
+    "describe_parameters",
+    "plan_run",
+    "execute_run",
+]
+
+#: Parameters the runner sets for every notebook that declares them (from --corpus, --pattern, --out).
+RUNNER_PARAMETERS: tuple[str, ...] = ("CORPUS", "PATTERN", "FIGURES_DIR")
+#: Where the default run (seeds, default parameters) writes everything except its figures.
+DEFAULT_RUN_DIR: Path = PROJECT_ROOT / "runs" / "default"
+#: The notebooks of the collection: numbered, in reading order.
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+_RUN_FILES = ("notebooks", "html", "figures", "thumbnails", "index.html", "run.json")
+_VERSIONED = ("pandas", "numpy", "scikit-learn", "matplotlib", "papermill", "nbconvert", "nbformat", "ipykernel")
+
+
+class RunError(RuntimeError):
+    """The run cannot start (bad corpus, output folder or selection) or a notebook failed."""
+
+
+@dataclass(frozen=True)
+class NotebookPlan:
+    """One notebook to execute: its declared parameters and the values papermill will inject."""
+
+    name: str
+    path: Path
+    declared: tuple[Parameter, ...]
+    inject: dict[str, Any]
+    overrides: tuple[str, ...]
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Every declared parameter with the value the notebook runs with, in declaration order."""
+        return {parameter.name: self.inject.get(parameter.name, parameter.default) for parameter in self.declared}
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything :func:`execute_run` needs, validated: nothing has run when a plan exists."""
+
+    out_dir: Path
+    figures_dir: Path
+    default_run: bool
+    corpus: str
+    corpus_path: Path
+    pattern: str
+    kernel: str
+    notebooks: tuple[NotebookPlan, ...]
+    not_selected: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _utc_now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _for_notebook(path: Path) -> str:
+    """A path as a notebook parameter: relative to the repository root when inside it, else absolute."""
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix() or "."
+    except ValueError:
+        return str(path.resolve())
+
+
+def _shown(path: Path) -> str:
+    """A path for messages: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def discover_notebooks(folder: str | Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The numbered notebooks (``NN_name.ipynb``) of ``folder``, sorted by name.
+
+    Raises
+    ------
+    RunError
+        The folder does not exist or holds no numbered notebook.
+    """
+    location = Path(folder)
+    if not location.is_dir():
+        raise RunError(f"notebooks folder {location} does not exist; pass --notebooks DIR.")
+    found = sorted(location.glob(NOTEBOOK_GLOB), key=lambda path: path.name)
+    if not found:
+        raise RunError(f"no notebooks named like 01_name.ipynb in {location}.")
+    return found
+
+
+def _select(paths: Sequence[Path], only: Sequence[str] | None) -> list[Path]:
+    if not only:
+        return list(paths)
+    chosen = []
+    for wanted in only:
+        matches = [path for path in paths if path.stem == wanted or path.stem.split("_", 1)[0] == wanted]
+        if not matches:
+            raise RunError(
+                f"--only {wanted}: no such notebook; choose from {', '.join(path.stem for path in paths)} "
+                "(a number such as 02 or a full name)."
+            )
+        chosen += [path for path in matches if path not in chosen]
+    return sorted(chosen, key=lambda path: path.name)
+
+
+def describe_parameters(folder: str | Path = NOTEBOOKS_DIR) -> str:
+    """Every notebook's parameters with defaults and comments, as text for ``--list-params``."""
+    lines = []
+    for path in discover_notebooks(folder):
+        lines.append(path.stem)
+        for parameter in notebook_parameters(path):
+            note = "  [set by the runner]" if parameter.name in RUNNER_PARAMETERS else ""
+            comment = f"  # {parameter.comment}" if parameter.comment else ""
+            lines.append(f"  {parameter.name} = {parameter.default!r}{comment}{note}")
+        lines.append("")
+    lines.append(
+        "Set any of these with -p NAME VALUE or a --params YAML file; each value goes to the notebooks "
+        "that declare the name. CORPUS, PATTERN and FIGURES_DIR come from --corpus, --pattern and --out."
+    )
+    return "\n".join(lines)
+
+
+def _typed_for(parameter: Parameter, value: Any, raw: str | None) -> Any:
+    # papermill types "2019" as an int; where the notebook expects text, the text typed is meant.
+    if raw is not None and isinstance(parameter.default, str) and isinstance(value, (bool, int, float)):
+        return raw
+    return value
+
+
+def _resolve_values(
+    declared: Mapping[str, tuple[Parameter, ...]],
+    selected: Sequence[str],
+    values: Mapping[str, tuple[Any, str | None, str]],
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Per selected notebook, the user's values it declares; all problems found, as messages."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    settable = sorted({p.name for params in declared.values() for p in params} - set(RUNNER_PARAMETERS))
+    per_notebook: dict[str, dict[str, Any]] = {name: {} for name in selected}
+    for name, (value, raw, source) in values.items():
+        if name in RUNNER_PARAMETERS:
+            option = {"CORPUS": "--corpus", "PATTERN": "--pattern", "FIGURES_DIR": "--out"}[name]
+            errors.append(f"{source}: {name} is set by the runner; use {option} instead.")
+            continue
+        owners = [notebook for notebook, params in declared.items() if any(p.name == name for p in params)]
+        if not owners:
+            close = difflib.get_close_matches(name, settable, n=1)
+            errors.append(
+                f"{source}: unknown parameter {name}: no notebook declares it."
+                + (f" Did you mean {close[0]}?" if close else "")
+            )
+            continue
+        users = [notebook for notebook in owners if notebook in per_notebook]
+        if not users:
+            message = f"{source}: {name} is declared only by {', '.join(owners)}, which this run does not select"
+            (errors if raw is not None else warnings).append(message + ("." if raw is not None else "; ignored."))
+            continue
+        for notebook in users:
+            parameter = next(p for p in declared[notebook] if p.name == name)
+            typed = _typed_for(parameter, value, raw)
+            try:
+                check_value_type(parameter, typed)
+            except ParameterError as exc:
+                hint = ' Pass a JSON list, e.g. -p NAME \'["a", "b"]\'.' if isinstance(parameter.default, list) else ""
+                errors.append(f"{source}: {notebook}: {exc}{hint}")
+                continue
+            per_notebook[notebook][name] = typed
+    if errors:
+        raise ParameterError(
+            "invalid parameters (nothing was run):\n  "
+            + "\n  ".join(errors)
+            + f"\nValid names: {', '.join(settable) or '(none)'}. See --list-params for defaults and comments."
+        )
+    return per_notebook, warnings
+
+
+def plan_run(
+    *,
+    corpus: str | Path | None = None,
+    out: str | Path | None = None,
+    pattern: str | None = None,
+    parameters: Sequence[tuple[str, str]] = (),
+    params_file: str | Path | None = None,
+    only: Sequence[str] | None = None,
+    notebooks_dir: str | Path | None = None,
+    kernel: str = "python3",
+) -> RunPlan:
+    """Validate a run before anything executes: notebooks, parameters, corpus and output folder.
+
+    With every option left out this is the default run: all notebooks on the seeds, outputs under
+    ``runs/default/`` and figures in the repository's ``figures/``. Any other corpus, pattern,
+    parameter or notebooks folder needs ``out``, and such a named run writes its figures to
+    ``<out>/figures``. Relative paths are taken from the working directory.
+
+    Parameters
+    ----------
+    corpus, pattern
+        Passed to every notebook declaring ``CORPUS`` / ``PATTERN``.
+    out : str or Path, optional
+        The run folder; it must be new, empty or an earlier run folder (one holding ``run.json``).
+    parameters : sequence of (name, text)
+        ``-p NAME VALUE`` pairs, typed by :func:`corpus_utils.params.parse_value`; they override ``params_file``.
+    params_file : str or Path, optional
+        YAML mapping of names to values (:func:`corpus_utils.params.read_params_file`).
+    only : sequence of str, optional
+        Notebook numbers (``"02"``) or names to run; the others keep their results from an earlier run.
+    notebooks_dir : str or Path, optional
+        Where the numbered notebooks are (default ``notebooks/``).
+    kernel : str
+        Jupyter kernel name.
+
+    Raises
+    ------
+    ParameterError
+        An unknown parameter name (no notebook declares it) or a value of the wrong type; the
+        message lists every problem and the valid names.
+    RunError
+        Missing corpus or notebooks, an unknown ``--only`` entry, or an output folder that is not a run folder.
+    """
+    is_default = corpus is None and out is None and pattern is None and not parameters
+    is_default = is_default and params_file is None and notebooks_dir is None
+    if out is None and not is_default:
+        raise RunError(
+            "name this run with --out runs/NAME: only the default run (seeds, default parameters) "
+            "may write the repository's figures/."
+        )
+    out_dir = DEFAULT_RUN_DIR if out is None else Path(out).expanduser().resolve()
+    figures_dir = FIGURES_DIR if is_default else out_dir / "figures"
+    if not is_default and figures_dir.resolve() == FIGURES_DIR.resolve():
+        raise RunError(f"--out {out} would put figures in the repository's figures/; choose a folder under runs/.")
+    corpus_path = SEEDS_DIR if corpus is None else Path(corpus).expanduser().resolve()
+    if not corpus_path.exists():
+        raise RunError(f"corpus {corpus} does not exist; pass --corpus with a folder of pages or a table file.")
+    pattern = "*.txt" if pattern is None else pattern
+    if corpus_path.is_dir() and not any(path.is_file() for path in corpus_path.glob(pattern)):
+        raise RunError(f"no files match {pattern!r} in corpus {corpus_path}; check --corpus or pass --pattern.")
+
+    available = discover_notebooks(NOTEBOOKS_DIR if notebooks_dir is None else notebooks_dir)
+    chosen = _select(available, only)
+    declared = {path.stem: tuple(notebook_parameters(path)) for path in available}
+    values: dict[str, tuple[Any, str | None, str]] = {}
+    if params_file is not None:
+        for name, value in read_params_file(params_file).items():
+            values[name] = (value, None, Path(params_file).name)
+    for name, raw in parameters:
+        values[name] = (parse_value(raw), raw, f"-p {name}")
+    per_notebook, warnings = _resolve_values(declared, [path.stem for path in chosen], values)
+
+    runner_values = {"CORPUS": _for_notebook(corpus_path), "PATTERN": pattern, "FIGURES_DIR": _for_notebook(figures_dir)}
+    plans = []
+    for path in chosen:
+        names = {parameter.name for parameter in declared[path.stem]}
+        inject = {name: value for name, value in runner_values.items() if name in names}
+        inject.update(per_notebook[path.stem])
+        plans.append(NotebookPlan(path.stem, path, declared[path.stem], inject, tuple(sorted(per_notebook[path.stem]))))
+
+    _check_out_dir(out_dir, corpus_path, pattern, partial=bool(only))
+    return RunPlan(
+        out_dir=out_dir,
+        figures_dir=figures_dir,
+        default_run=is_default,
+        corpus=runner_values["CORPUS"],
+        corpus_path=corpus_path,
+        pattern=pattern,
+        kernel=kernel,
+        notebooks=tuple(plans),
+        not_selected=tuple(path.stem for path in available if path not in chosen),
+        warnings=tuple(warnings),
+    )
+
+
+def _check_out_dir(out_dir: Path, corpus_path: Path, pattern: str, *, partial: bool) -> None:
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise RunError(f"--out {out_dir} is a file; choose a folder such as runs/NAME.")
+    record_file = out_dir / "run.json"
+    if not record_file.is_file():
+        if any(out_dir.iterdir()):
+            raise RunError(f"--out {out_dir} is not empty and holds no run.json; choose a new folder such as runs/NAME.")
+        return
+    if partial:
+        previous = json.loads(record_file.read_text(encoding="utf-8"))
+        if previous.get("corpus_path") != str(corpus_path) or previous.get("pattern") != pattern:
+            raise RunError(
+                f"{out_dir} holds a run on corpus {previous.get('corpus_path')} (pattern {previous.get('pattern')!r}); "
+                "--only would mix corpora in one run folder. Rerun every notebook (drop --only) or choose another --out."
+            )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _inventory(corpus_path: Path, pattern: str) -> dict[str, Any]:
+    """Document count, load summary and sha256 of every input file (one read of each file, one corpus load)."""
+    from .load import read_corpus
+
+    loaded = read_corpus(corpus_path, pattern=pattern)
+    if corpus_path.is_dir():
+        files = sorted((p for p in corpus_path.glob(pattern) if p.is_file()), key=lambda p: p.relative_to(corpus_path).as_posix())
+        inputs = [{"path": p.relative_to(corpus_path).as_posix(), "sha256": _sha256(p), "bytes": p.stat().st_size} for p in files]
+    else:
+        inputs = [{"path": corpus_path.name, "sha256": _sha256(corpus_path), "bytes": corpus_path.stat().st_size}]
+    return {"n_documents": loaded.report.n_loaded, "load_summary": loaded.report.summary(), "input_files": inputs}
+
+
+def _versions(kernel: str) -> dict[str, str]:
+    from . import __version__
+
+    versions = {"python": platform.python_version(), "corpus_utils": __version__, "kernel": kernel}
+    for name in _VERSIONED:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return dict(sorted(versions.items()))
+
+
+def _kernel_options() -> dict[str, Any]:
+    """Have kernels use CurveZMQ-encrypted sockets when pyzmq supports it (ipykernel warns about plain TCP)."""
+    import zmq
+    from traitlets.config import Config
+
+    if not zmq.has("curve"):
+        return {}
+    return {"config": Config({"KernelManager": {"transport_encryption": "auto"}})}
+
+
+def _snapshot(folder: Path) -> dict[str, int]:
+    if not folder.is_dir():
+        return {}
+    return {entry.name: entry.stat().st_mtime_ns for entry in os.scandir(folder) if entry.is_file()}
+
+
+def _prefix(name: str) -> str:
+    number = name.split("_", 1)[0]
+    return f"{number}_" if number.isdigit() else f"{name}_"
+
+
+def _failure(executed: Path, exc: BaseException) -> dict[str, Any]:
+    """Where a notebook failed: cell number in the original notebook, its first line, the error."""
+    import nbformat
+
+    details: dict[str, Any] = {"cell": None, "execution_count": None, "first_line": "", "error": f"{type(exc).__name__}: {exc}"}
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename:
+        details["error"] = f"{ename}: {evalue}" if evalue else ename
+    if not executed.is_file():
+        return details
+    notebook = nbformat.read(executed, as_version=4)
+    number = 0
+    for cell in notebook.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue
+        number += 1
+        errors = [output for output in cell.get("outputs", []) if output.get("output_type") == "error"]
+        if errors or cell.get("metadata", {}).get("papermill", {}).get("exception"):
+            lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
+            details.update(cell=number, execution_count=cell.get("execution_count"), first_line=lines[0] if lines else "")
+            break
+    return details
+
+
+def _failure_message(name: str, details: Mapping[str, Any], executed: Path, html_path: Path | None, not_run: Sequence[str]) -> str:
+    where = (
+        f" at cell {details['cell']} (In [{details['execution_count']}]): {details['first_line']}"
+        if details.get("cell")
+        else ""
+    )
+    lines = [f"notebook {name} failed{where}", f"  {details['error']}"]
+    if executed.is_file():
+        lines.append(f"  partially executed notebook: {_shown(executed)}")
+    if html_path is not None and html_path.is_file():
+        lines.append(f"  as HTML: {_shown(html_path)}")
+    if not_run:
+        lines.append(f"  not run: {', '.join(not_run)} (fix the problem, then rerun with --only)")
+    return "\n".join(lines)
+
+
+def _start_record(plan: RunPlan, versions: Mapping[str, str]) -> tuple[dict[str, Any], list | None]:
+    """The run record before anything runs, and the input files of the earlier run when --only merges into it."""
+    previous: dict[str, dict[str, Any]] = {}
+    earlier: dict[str, Any] = {}
+    record_file = plan.out_dir / "run.json"
+    if plan.not_selected and record_file.is_file():
+        earlier = json.loads(record_file.read_text(encoding="utf-8"))
+        previous = {entry["name"]: entry for entry in earlier.get("notebooks", []) if entry["name"] in plan.not_selected}
+    elif plan.out_dir.is_dir():
+        for item in _RUN_FILES:
+            target = plan.out_dir / item
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.is_file():
+                target.unlink()
+    previous_inputs = earlier.get("input_files") if previous else None
+    entries = dict(previous)
+    for name in plan.not_selected:
+        entries.setdefault(name, {"name": name, "status": "not run", "parameters": {}, "overrides": []})
+    for notebook in plan.notebooks:
+        entries[notebook.name] = {
+            "name": notebook.name,
+            "status": "not run",
+            "parameters": notebook.values,
+            "overrides": list(notebook.overrides),
+        }
+    return {
+        "name": plan.out_dir.name,
+        "default_run": plan.default_run,
+        "status": "running",
+        "corpus": plan.corpus,
+        "corpus_path": str(plan.corpus_path),
+        "pattern": plan.pattern,
+        "figures_dir": _for_notebook(plan.figures_dir),
+        "n_documents": None,
+        "load_summary": None,
+        "input_files": [],
+        "kernel": plan.kernel,
+        "selected": [notebook.name for notebook in plan.notebooks],
+        "started_at": _utc_now(),
+        "finished_at": None,
+        "versions": dict(versions),
+        "warnings": list(plan.warnings),
+        "notebooks": [entries[name] for name in sorted(entries)],
+    }, previous_inputs
+
+
+def _write_record(out_dir: Path, record: Mapping[str, Any]) -> None:
+    target = out_dir / "run.json"
+    temporary = target.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    temporary.replace(target)
+
+
+def _collect_figures(plan: RunPlan, notebook: NotebookPlan, before: Mapping[str, int], warn: Callable[[str], None]) -> list[str]:
+    """Figure files the notebook wrote, as paths relative to the run folder (copied there for the default run)."""
+    after = _snapshot(plan.figures_dir)
+    written = sorted(name for name, mtime in after.items() if before.get(name) != mtime)
+    if plan.default_run:
+        target = plan.out_dir / "figures"
+        target.mkdir(parents=True, exist_ok=True)
+        for old_copy in target.glob(f"{_prefix(notebook.name)}*"):
+            old_copy.unlink()
+        for name in written:
+            shutil.copy2(plan.figures_dir / name, target / name)
+        stale = sorted(name for name in after if name.startswith(_prefix(notebook.name)) and name not in written)
+        for name in stale:
+            warn(f"{notebook.name}: figures/{name} was not rewritten by this run; delete it if the notebook no longer makes it.")
+    return [f"figures/{name}" for name in written]
+
+
+def execute_run(
+    plan: RunPlan,
+    *,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Execute the notebooks of ``plan`` in order, stopping at the first failure; write the run folder.
+
+    Each notebook is executed by papermill in a fresh kernel (the dominant cost), then exported to
+    HTML with one reused exporter; the corpus is loaded and hashed once, in a background thread,
+    while the notebooks run. The run folder then holds ``notebooks/`` (executed), ``html/``,
+    ``figures/`` (PNG, SVG, CSV), ``thumbnails/``, ``index.html`` and ``run.json``;
+    ``run.json`` is rewritten after every notebook, so an interrupted run still says what ran.
+    With ``--only``, the entries of the other notebooks are kept from the earlier run in the folder.
+
+    Parameters
+    ----------
+    plan : RunPlan
+        From :func:`plan_run`.
+    progress : bool
+        Show a progress bar per notebook (one step per cell) on standard error.
+    log : callable, optional
+        Receives warnings and the failure message; defaults to writing them to standard error.
+
+    Returns
+    -------
+    dict
+        The run record written to ``run.json``; ``record["status"]`` is ``"succeeded"``,
+        ``"failed"`` (then ``record["failure"]`` holds the message) or ``"interrupted"`` for the
+        notebooks of this call, and ``record["complete"]`` says whether every notebook of the
+        folder has succeeded.
+    """
+    import papermill
+
+    log = log or (lambda message: print(message, file=sys.stderr))
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    record, previous_inputs = _start_record(plan, _versions(plan.kernel))
+    entries = {entry["name"]: entry for entry in record["notebooks"]}
+    for message in plan.warnings:
+        log(f"warning: {message}")
+    _write_record(plan.out_dir, record)
+    exports: dict[str, Future] = {}
+    # One background worker loads and hashes the corpus, then exports each executed notebook to
+    # HTML while the next one runs in its kernel: the runner process is otherwise idle.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        inventory: Future = background.submit(_inventory, plan.corpus_path, plan.pattern)
+        exporter: Future = background.submit(make_exporter)
+        try:
+            for position, notebook in enumerate(plan.notebooks, start=1):
+                entry = entries[notebook.name]
+                if not plan.default_run:
+                    for name in _snapshot(plan.figures_dir):
+                        if name.startswith(_prefix(notebook.name)):
+                            (plan.figures_dir / name).unlink()
+                before = _snapshot(plan.figures_dir)
+                executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
+                html_path = plan.out_dir / "html" / f"{notebook.name}.html"
+                executed.parent.mkdir(parents=True, exist_ok=True)
+                entry.update(status="running", started_at=_utc_now(), notebook=f"notebooks/{executed.name}")
+                error: BaseException | None = None
+                try:
+                    papermill.execute_notebook(
+                        str(notebook.path),
+                        str(executed),
+                        parameters=notebook.inject,
+                        cwd=str(PROJECT_ROOT),
+                        kernel_name=plan.kernel,
+                        progress_bar={"desc": f"[{position}/{len(plan.notebooks)}] {notebook.name}", "file": sys.stderr}
+                        if progress
+                        else False,
+                        log_output=False,
+                        **_kernel_options(),
+                    )
+                except Exception as exc:  # papermill, nbclient and kernel errors all end the run here
+                    error = exc
+                entry.update(status="failed" if error else "succeeded", finished_at=_utc_now())
+                entry["figures"] = _collect_figures(plan, notebook, before, log)
+                if executed.is_file():
+                    exports[notebook.name] = background.submit(
+                        lambda source=executed, target=html_path: export_notebook_html(
+                            source, target, exporter=exporter.result()
+                        )
+                    )
+                if error is not None:
+                    details = _failure(executed, error)
+                    entry["error"] = details["error"]
+                    entry["failed_cell"] = {key: details[key] for key in ("cell", "execution_count", "first_line")}
+                    _finish_exports(exports, entries, log)
+                    not_run = [later.name for later in plan.notebooks[position:]]
+                    record["failure"] = _failure_message(notebook.name, details, executed, html_path, not_run)
+                    break
+                _write_record(plan.out_dir, record)
+        finally:
+            _finish_exports(exports, entries, log)
+            broken = [name for name, entry in entries.items() if entry.get("html_error") and name in record["selected"]]
+            if broken and not record.get("failure"):
+                record["failure"] = f"HTML export failed for {', '.join(sorted(broken))}; the executed notebooks are in notebooks/."
+            record["status"] = "failed" if record.get("failure") else "succeeded"
+            if any(entry["status"] == "running" for entry in entries.values()):
+                record["status"] = "interrupted"
+                for entry in entries.values():
+                    if entry["status"] == "running":
+                        entry["status"] = "interrupted"
+            record.update(inventory.result())
+            if previous_inputs is not None and previous_inputs != record["input_files"]:
+                record["warnings"].append(
+                    "the corpus files changed since the earlier notebooks of this run folder were executed; "
+                    "rerun every notebook (drop --only) for consistent results."
+                )
+                log(f"warning: {record['warnings'][-1]}")
+            record["finished_at"] = _utc_now()
+            record["complete"] = all(entry["status"] == "succeeded" for entry in entries.values())
+            thumbnails = _write_thumbnails(plan.out_dir, record)
+            write_index(plan.out_dir, record, thumbnails=thumbnails)
+            _write_record(plan.out_dir, record)
+    if record.get("failure"):
+        log(record["failure"])
+    return record
+
+
+def _finish_exports(exports: dict[str, Future], entries: Mapping[str, dict[str, Any]], log: Callable[[str], None]) -> None:
+    """Wait for the HTML exports started so far and note each in its notebook's entry."""
+    for name in sorted(exports):
+        try:
+            messages = exports.pop(name).result()
+        except Exception as exc:  # a broken export must not hide the run's other results
+            entries[name]["html_error"] = f"{type(exc).__name__}: {exc}"
+            log(f"error: HTML export of {name} failed: {entries[name]['html_error']}")
+            continue
+        entries[name]["html"] = f"html/{name}.html"
+        for message in messages:
+            log(f"warning: {name} HTML export, {message}")
+            entries[name].setdefault("warnings", []).append(f"HTML export, {message}")
+
+
+def _write_thumbnails(out_dir: Path, record: Mapping[str, Any]) -> dict[str, str]:
+    thumbnails = {}
+    for entry in record["notebooks"]:
+        for figure in entry.get("figures", []):
+            source = out_dir / figure
+            if not figure.endswith(".png") or not source.is_file():
+                continue
+            relative = f"thumbnails/{Path(figure).name}"
+            target = out_dir / relative
+            if not target.is_file() or target.stat().st_mtime_ns < source.stat().st_mtime_ns:
+                write_thumbnail(source, target)
+            thumbnails[figure] = relative
+    return thumbnails

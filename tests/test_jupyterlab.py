@@ -1,0 +1,181 @@
+"""JupyterLab opens the notebooks with the project's environment: REST API lists them, a kernel imports corpus_utils."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from corpus_utils.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+
+STARTUP_TIMEOUT = 90
+REPLY_TIMEOUT = 60
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A JupyterLab server on 127.0.0.1 with a token; every request carries the token header."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.token = token
+
+    def request(self, method: str, path: str, body: dict | None = None, *, timeout: float = 10) -> dict | list | None:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            self.base + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            payload = response.read()
+        return json.loads(payload) if payload else None
+
+
+@pytest.fixture
+def lab_server(tmp_path: Path):
+    """Start ``jupyter lab`` (no browser, loopback, token, root at the repository); always stop it."""
+    port, token = _free_port(), secrets.token_hex(16)
+    environment = {
+        **os.environ,
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+        "IPYTHONDIR": str(tmp_path / "ipython"),
+    }
+    command = [
+        sys.executable, "-m", "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={PROJECT_ROOT}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+        "--LabApp.news_url=None",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers often run tests as root
+        command.append("--allow-root")
+    log = open(tmp_path / "lab.log", "wb")
+    process = subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(port, token)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"jupyter lab exited with {process.returncode}:\n{(tmp_path / 'lab.log').read_text(errors='replace')}")
+            try:
+                server.request("GET", "/api/status", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"jupyter lab did not answer within {STARTUP_TIMEOUT} s")
+                time.sleep(0.3)
+        yield server
+    finally:
+        try:
+            server.request("POST", "/api/shutdown", timeout=5)
+        except OSError:
+            pass
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        log.close()
+
+
+def _execute_over_websocket(server: Server, kernel_id: str, code: str) -> tuple[str, str]:
+    """Send one execute_request over the kernel's websocket; return (stdout text, reply status)."""
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    async def run() -> tuple[str, str]:
+        url = f"ws://127.0.0.1:{server.base.rsplit(':', 1)[1]}/api/kernels/{kernel_id}/channels"
+        connection = await asyncio.wait_for(
+            websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {server.token}"})), REPLY_TIMEOUT
+        )
+        msg_id = uuid.uuid4().hex
+        await connection.write_message(
+            json.dumps(
+                {
+                    "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": uuid.uuid4().hex,
+                               "date": "", "version": "5.3"},
+                    "parent_header": {},
+                    "metadata": {},
+                    "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                                "allow_stdin": False, "stop_on_error": True},
+                    "channel": "shell",
+                    "buffers": [],
+                }
+            )
+        )
+        stdout, status, idle = [], None, False
+        deadline = time.monotonic() + REPLY_TIMEOUT
+        try:
+            while status is None or not idle:
+                raw = await asyncio.wait_for(connection.read_message(), max(deadline - time.monotonic(), 0.1))
+                if raw is None:
+                    break
+                message = json.loads(raw)
+                if message.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind = message["header"]["msg_type"]
+                if kind == "stream":
+                    stdout.append(message["content"]["text"])
+                elif kind == "error":
+                    stdout.append("\n".join(message["content"]["traceback"]))
+                elif kind == "execute_reply":
+                    status = message["content"]["status"]
+                elif kind == "status" and message["content"]["execution_state"] == "idle":
+                    idle = True
+        finally:
+            connection.close()
+        return "".join(stdout), str(status)
+
+    return asyncio.run(run())
+
+
+def test_jupyterlab_lists_the_notebooks_and_its_kernel_imports_corpus_utils(lab_server):
+    root = lab_server.request("GET", "/api/contents")
+    assert {"notebooks", "corpus_utils", "README.md"} <= {item["name"] for item in root["content"]}
+    listing = lab_server.request("GET", "/api/contents/notebooks")
+    listed = sorted(item["name"] for item in listing["content"] if item["type"] == "notebook")
+    assert listed == sorted(path.name for path in NOTEBOOKS_DIR.glob("*.ipynb"))
+    assert listed, "notebooks/ holds no notebook"
+
+    kernel = lab_server.request("POST", "/api/kernels", {"name": "python3"})
+    try:
+        output, status = _execute_over_websocket(
+            lab_server, kernel["id"],
+            "import sys, corpus_utils\nfrom corpus_utils.paths import PROJECT_ROOT\n"
+            "print(PROJECT_ROOT)\nprint(sys.prefix)",
+        )
+    finally:
+        lab_server.request("DELETE", f"/api/kernels/{kernel['id']}")
+    assert status == "ok", output
+    project_root, prefix = output.split()
+    assert Path(project_root) == PROJECT_ROOT
+    assert Path(prefix).resolve() == Path(sys.prefix).resolve()  # the kernel runs in the project's environment
+    assert all(item["id"] != kernel["id"] for item in lab_server.request("GET", "/api/kernels"))

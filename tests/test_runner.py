@@ -1,0 +1,287 @@
+"""The runner: parameters checked before anything runs, every artefact of a run folder, failures, --only, the default run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import write_notebook
+
+from corpus_utils import runner
+from corpus_utils.__main__ import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from corpus_utils.params import ParameterError, parse_value, read_params_file
+from corpus_utils.paths import FIGURES_DIR, NOTEBOOKS_DIR
+
+RUNNER_CELL = (
+    'CORPUS = "seeds"  # folder of page files\n'
+    'PATTERN = "*.txt"  # page files inside CORPUS\n'
+    'FIGURES_DIR = "figures"  # where figures go\n'
+)
+LOAD = "from corpus_utils import read_corpus\ndocuments = read_corpus(CORPUS, pattern=PATTERN).documents"
+FIGURE = (
+    "import matplotlib.pyplot as plt\nfrom corpus_utils.figures import save_figure\n"
+    "fig, ax = plt.subplots()\nax.bar(range(N_TOP), range(N_TOP))\n"
+    "save_figure(fig, '01_bars', data=documents[['doc_id', 'n_words']], figures_dir=FIGURES_DIR)\nplt.close(fig)"
+)
+
+
+@pytest.fixture
+def two_notebooks(tmp_path: Path) -> Path:
+    """01_count loads the corpus, prints its parameters and saves a figure; 02_words prints its own."""
+    folder = tmp_path / "notebooks"
+    write_notebook(
+        folder,
+        "01_count",
+        RUNNER_CELL + 'N_TOP = 3  # rows to show\nLABEL = "words"  # a text label\n',
+        LOAD + "\nprint(f'documents={len(documents)} n_top={N_TOP} label={LABEL!r}')",
+        FIGURE,
+        "documents[['doc_id', 'title']].head(N_TOP)",
+    )
+    write_notebook(
+        folder,
+        "02_words",
+        'CORPUS = "seeds"  # folder of page files\nEXTRA_WORDS = []  # words to add\nSINCE = None  # first day, YYYY-MM-DD\n',
+        "print(f'extra={sorted(EXTRA_WORDS)} since={SINCE!r}')",
+    )
+    return folder
+
+
+def _stream_text(executed: Path) -> str:
+    cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    return "".join("".join(output.get("text", "")) for cell in cells for output in cell.get("outputs", []))
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.targets: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.targets += [value for name, value in attrs if name in ("href", "src") and value]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("6", 6),
+        ("-2", -2),
+        ("0.5", 0.5),
+        ("True", True),
+        ("False", False),
+        ("None", None),
+        ('["hospital", "court"]', ["hospital", "court"]),
+        ("[]", []),
+        ("seeds/more", "seeds/more"),
+        ("true", "true"),
+    ],
+)
+def test_parse_value_types_like_papermill_and_reads_json_lists(text, expected):
+    value = parse_value(text)
+    assert value == expected and type(value) is type(expected)
+
+
+def test_parse_value_rejects_broken_json_list():
+    with pytest.raises(ParameterError, match="not valid JSON"):
+        parse_value("[hospital")
+
+
+def test_read_params_file_turns_dates_into_iso_text(tmp_path):
+    file = tmp_path / "params.yaml"
+    file.write_text("SINCE: 2019-01-01\nWORDS: [a, b]\nN: 4\nEMPTY: null\n", encoding="utf-8")
+    assert read_params_file(file) == {"SINCE": "2019-01-01", "WORDS": ["a", "b"], "N": 4, "EMPTY": None}
+    (tmp_path / "bad.yaml").write_text("- just\n- a list\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="bad.yaml: expected 'NAME: value' lines"):
+        read_params_file(tmp_path / "bad.yaml")
+
+
+def test_run_writes_every_artefact_and_a_correct_run_json(theme_corpus, two_notebooks, tmp_path, capsys):
+    corpus, truth = theme_corpus
+    out = tmp_path / "runs" / "mine"
+    params = tmp_path / "params.yaml"
+    params.write_text("EXTRA_WORDS: [hospital, court]\nSINCE: 2019-01-01\nN_TOP: 4\n", encoding="utf-8")
+    repo_figures = sorted(path.name for path in FIGURES_DIR.glob("*")) if FIGURES_DIR.is_dir() else []
+    status = main(
+        ["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(two_notebooks), "--params", str(params),
+         "-p", "N_TOP", "5", "-p", "LABEL", "2019", "--no-progress"]
+    )
+    assert status == EXIT_OK, capsys.readouterr().err
+
+    # Parameters reached the kernels: -p wins over the YAML file; "2019" stays text where text is expected.
+    assert "documents=12 n_top=5 label='2019'" in _stream_text(out / "notebooks" / "01_count.ipynb")
+    assert "extra=['court', 'hospital'] since='2019-01-01'" in _stream_text(out / "notebooks" / "02_words.ipynb")
+
+    for relative in ["run.json", "index.html", "notebooks/01_count.ipynb", "notebooks/02_words.ipynb",
+                     "html/01_count.html", "html/02_words.html", "figures/01_bars.png", "figures/01_bars.svg",
+                     "figures/01_bars.csv", "thumbnails/01_bars.png"]:
+        assert (out / relative).is_file(), relative
+    assert sorted(path.name for path in FIGURES_DIR.glob("*")) == repo_figures if FIGURES_DIR.is_dir() else True
+
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["status"] == "succeeded" and record["complete"] is True and record["default_run"] is False
+    assert record["corpus_path"] == str(corpus.resolve()) and record["pattern"] == "*.txt"
+    assert record["n_documents"] == len(truth) == 12
+    paths = [item["path"] for item in record["input_files"]]
+    assert paths == sorted(paths) == sorted(f"{doc_id}.txt" for doc_id in truth)
+    first = record["input_files"][0]
+    assert first["sha256"] == hashlib.sha256((corpus / first["path"]).read_bytes()).hexdigest()
+    for library in ["python", "pandas", "numpy", "scikit-learn", "matplotlib", "papermill", "corpus_utils"]:
+        assert re.match(r"^\d+\.\d+", record["versions"][library]), library
+    started, finished = (dt.datetime.fromisoformat(record[key]) for key in ("started_at", "finished_at"))
+    assert started.utcoffset() == dt.timedelta(0) and started <= finished
+    count, words = record["notebooks"]
+    assert (count["name"], count["status"], words["name"], words["status"]) == ("01_count", "succeeded", "02_words", "succeeded")
+    assert count["parameters"] == {"CORPUS": str(corpus.resolve()), "PATTERN": "*.txt",
+                                   "FIGURES_DIR": str(out / "figures"), "N_TOP": 5, "LABEL": "2019"}
+    assert count["overrides"] == ["LABEL", "N_TOP"]
+    assert words["parameters"] == {"CORPUS": str(corpus.resolve()), "EXTRA_WORDS": ["hospital", "court"], "SINCE": "2019-01-01"}
+    assert count["figures"] == ["figures/01_bars.csv", "figures/01_bars.png", "figures/01_bars.svg"]
+    assert words["figures"] == []
+
+    # The index links everything with relative paths that resolve inside the run folder.
+    links = _Links()
+    links.feed((out / "index.html").read_text(encoding="utf-8"))
+    assert {"html/01_count.html", "notebooks/02_words.ipynb", "thumbnails/01_bars.png", "figures/01_bars.svg"} <= set(links.targets)
+    for target in links.targets:
+        assert not target.startswith(("/", "file:", "http")), target
+        assert (out / target).resolve().is_file() and (out / target).resolve().is_relative_to(out.resolve()), target
+
+
+@pytest.mark.parametrize(
+    ("arguments", "yaml_text", "expected"),
+    [
+        (["-p", "N_TOPS", "5"], None, "-p N_TOPS: unknown parameter N_TOPS: no notebook declares it. Did you mean N_TOP?"),
+        ([], "NOPE: 1\n", "params.yaml: unknown parameter NOPE: no notebook declares it."),
+        (["-p", "N_TOP", "many"], None, "01_count: parameter N_TOP expects int (default 3), got str 'many'."),
+        (["-p", "EXTRA_WORDS", "hospital"], None, "parameter EXTRA_WORDS expects list (default []), got str 'hospital'. Pass a JSON list"),
+        ([], "N_TOP: [1, 2]\n", "params.yaml: 01_count: parameter N_TOP expects int"),
+        (["-p", "CORPUS", "elsewhere"], None, "CORPUS is set by the runner; use --corpus instead."),
+    ],
+)
+def test_bad_parameters_fail_before_anything_runs(two_notebooks, tmp_path, capsys, arguments, yaml_text, expected):
+    out = tmp_path / "runs" / "bad"
+    extra = []
+    if yaml_text is not None:
+        (tmp_path / "params.yaml").write_text(yaml_text, encoding="utf-8")
+        extra = ["--params", str(tmp_path / "params.yaml")]
+    status = main(["run", "--out", str(out), "--notebooks", str(two_notebooks), "--no-progress", *arguments, *extra])
+    error = capsys.readouterr().err
+    assert status == EXIT_USAGE
+    assert "invalid parameters (nothing was run)" in error and expected in error
+    assert "Valid names: EXTRA_WORDS, LABEL, N_TOP, SINCE." in error
+    assert not out.exists()
+
+
+def test_a_parameter_of_an_unselected_notebook_is_refused(two_notebooks, tmp_path, capsys):
+    status = main(["run", "--out", str(tmp_path / "o"), "--notebooks", str(two_notebooks), "--only", "02", "-p", "N_TOP", "4"])
+    assert status == EXIT_USAGE
+    assert "-p N_TOP: N_TOP is declared only by 01_count, which this run does not select." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["--corpus", "seeds"], "name this run with --out runs/NAME"),
+        (["--out", "{tmp}/o", "--only", "07"], "--only 07: no such notebook; choose from 01_count, 02_words"),
+        (["--out", "{tmp}/o", "--corpus", "{tmp}/missing"], "does not exist"),
+        (["--out", "{tmp}/o", "--pattern", "*.html"], "no files match '*.html'"),
+        (["--out", "{tmp}/notebooks"], "is not empty and holds no run.json"),
+    ],
+)
+def test_bad_options_fail_before_anything_runs(two_notebooks, tmp_path, capsys, arguments, expected):
+    arguments = [item.replace("{tmp}", str(tmp_path)) for item in arguments]
+    assert main(["run", "--notebooks", str(two_notebooks), *arguments]) == EXIT_USAGE
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_list_params_prints_every_notebook_with_defaults_and_comments(two_notebooks, capsys):
+    assert main(["run", "--list-params", "--notebooks", str(two_notebooks)]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "01_count\n  CORPUS = 'seeds'  # folder of page files  [set by the runner]" in text
+    assert "  N_TOP = 3  # rows to show\n" in text
+    assert "02_words\n" in text and "  SINCE = None  # first day, YYYY-MM-DD\n" in text
+
+
+def test_a_failing_notebook_stops_the_run_and_says_where(theme_corpus, tmp_path, capsys):
+    corpus, _ = theme_corpus
+    folder = tmp_path / "notebooks"
+    write_notebook(folder, "01_ok", RUNNER_CELL, "print('fine')")
+    write_notebook(folder, "02_fail", RUNNER_CELL, "x = 1", "# check the corpus\nraise ValueError('boom: the corpus is odd')")
+    write_notebook(folder, "03_after", RUNNER_CELL, "print('after')")
+    out = tmp_path / "runs" / "failing"
+    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress"])
+    error = capsys.readouterr().err
+    assert status == EXIT_FAILED
+    partial = out / "notebooks" / "02_fail.ipynb"
+    assert "notebook 02_fail failed at cell 4 (In [4]): # check the corpus" in error
+    assert "ValueError: boom: the corpus is odd" in error
+    assert f"partially executed notebook: {partial}" in error
+    assert "not run: 03_after" in error
+    assert partial.is_file() and (out / "html" / "02_fail.html").is_file()
+    assert not (out / "notebooks" / "03_after.ipynb").exists()
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert [(entry["name"], entry["status"]) for entry in record["notebooks"]] == [
+        ("01_ok", "succeeded"), ("02_fail", "failed"), ("03_after", "not run")]
+    assert record["status"] == "failed" and record["notebooks"][1]["failed_cell"]["cell"] == 4
+
+    # --only reruns a subset in the same folder and keeps the other notebooks' results.
+    assert main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--only", "03", "--no-progress"]) == EXIT_OK
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert [(entry["name"], entry["status"]) for entry in record["notebooks"]] == [
+        ("01_ok", "succeeded"), ("02_fail", "failed"), ("03_after", "succeeded")]
+    assert record["selected"] == ["03_after"] and record["complete"] is False
+    assert "after" in _stream_text(out / "notebooks" / "03_after.ipynb")
+
+    # ...but refuses to mix corpora in one folder.
+    assert main(["run", "--out", str(out), "--notebooks", str(folder), "--only", "02", "--corpus", "seeds"]) == EXIT_USAGE
+    assert "--only would mix corpora" in capsys.readouterr().err
+
+
+def test_default_run_refreshes_figures_and_copies_them_into_its_folder(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "notebooks"
+    write_notebook(folder, "01_count", RUNNER_CELL + "N_TOP = 2  # bars\n", LOAD, FIGURE)
+    figures, default_dir = tmp_path / "figures", tmp_path / "runs" / "default"
+    figures.mkdir()
+    (figures / "01_gone.png").write_bytes(b"left over from an older notebook")
+    monkeypatch.setattr(runner, "NOTEBOOKS_DIR", folder)
+    monkeypatch.setattr(runner, "FIGURES_DIR", figures)
+    monkeypatch.setattr(runner, "DEFAULT_RUN_DIR", default_dir)
+
+    plan = runner.plan_run()
+    assert plan.default_run and plan.out_dir == default_dir and plan.corpus == "seeds"
+    assert plan.notebooks[0].inject == {"CORPUS": "seeds", "PATTERN": "*.txt", "FIGURES_DIR": str(figures)}
+    assert main(["run", "--no-progress"]) == EXIT_OK
+    assert "figures/01_gone.png was not rewritten by this run" in capsys.readouterr().err
+    assert (figures / "01_bars.png").read_bytes() == (default_dir / "figures" / "01_bars.png").read_bytes()
+    record = json.loads((default_dir / "run.json").read_text(encoding="utf-8"))
+    assert record["default_run"] is True and record["n_documents"] == 5 and record["figures_dir"] == str(figures)
+    assert record["notebooks"][0]["figures"] == ["figures/01_bars.csv", "figures/01_bars.png", "figures/01_bars.svg"]
+
+
+def test_the_default_run_writes_the_repository_figures():
+    plan_defaults = runner.plan_run.__kwdefaults__
+    assert all(plan_defaults[name] is None for name in ("corpus", "out", "pattern", "params_file", "only", "notebooks_dir"))
+    assert runner.DEFAULT_RUN_DIR == runner.PROJECT_ROOT / "runs" / "default" and runner.FIGURES_DIR == FIGURES_DIR
+    assert "runs/" in (runner.PROJECT_ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
+REAL_NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob(runner.NOTEBOOK_GLOB))
+
+
+@pytest.mark.skipif(not REAL_NOTEBOOKS, reason="no notebooks in notebooks/ yet")
+def test_end_to_end_on_the_first_real_notebook(theme_corpus, tmp_path, capsys):
+    corpus, truth = theme_corpus
+    first = REAL_NOTEBOOKS[0].stem
+    out = tmp_path / "runs" / "theme"
+    assert main(["run", "--corpus", str(corpus), "--out", str(out), "--only", first[:2], "--no-progress"]) == EXIT_OK, capsys.readouterr().err
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    entry = next(item for item in record["notebooks"] if item["name"] == first)
+    assert entry["status"] == "succeeded" and record["n_documents"] == len(truth)
+    assert (out / entry["html"]).is_file() and (out / entry["notebook"]).is_file()
+    assert all((out / figure).is_file() and Path(figure).name.startswith(first[:3]) for figure in entry["figures"])
+    assert all(item["status"] == "not run" for item in record["notebooks"] if item["name"] != first)
