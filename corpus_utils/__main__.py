@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--notebooks", metavar="DIR", help="folder of numbered notebooks (default: notebooks/)")
     run.add_argument("--kernel", default="python3", help="Jupyter kernel name (default: python3)")
     run.add_argument("--list-params", action="store_true", help="print every notebook's parameters and exit")
+    run.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="notebooks executed at once (default: one per core, at most 4; 1 runs them strictly one after another)",
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
@@ -84,10 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             notebooks_dir=args.notebooks,
             kernel=args.kernel,
         )
+        if args.jobs is not None and args.jobs < 1:
+            raise RunError(f"--jobs must be at least 1, got {args.jobs}.")
     except (ParameterError, RunError, FileNotFoundError) as exc:
         print(f"corpus-notebooks: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    record = execute_run(plan, progress=not args.no_progress)
+    record = execute_run(plan, progress=not args.no_progress, jobs=args.jobs)
     if record["status"] != "succeeded":
         print(f"corpus-notebooks: run {record['status']}; see {plan.out_dir / 'index.html'}", file=sys.stderr)
         return EXIT_FAILED

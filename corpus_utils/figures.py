@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -27,7 +28,7 @@ STYLE: dict[str, object] = {
     "legend.fontsize": 9,
     "legend.frameon": False,
     "svg.hashsalt": "corpus-notebooks",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
     "path.simplify": True,
     "image.cmap": "viridis",
 }
@@ -46,6 +47,28 @@ def figure_stem(name: str) -> str:
     return name
 
 
+def _tight_bbox(fig: Figure, pad_inches: float):
+    """The figure's tight bounding box (inches), computed once so every format reuses it."""
+    renderer = fig.canvas.get_renderer()
+    with renderer._draw_disabled():
+        fig.draw(renderer)
+    return fig.get_tightbbox(renderer).padded(pad_inches)
+
+
+def _in_inline_kernel() -> bool:
+    return "inline" in mpl.get_backend().lower()
+
+
+def _show_saved_png(fig: Figure, png: bytes) -> None:
+    """Show the saved PNG inline (no second rendering) and close the figure, in a notebook kernel only."""
+    from IPython.display import Image, display
+
+    import matplotlib.pyplot as plt
+
+    display(Image(data=png))
+    plt.close(fig)
+
+
 def save_figure(
     fig: Figure,
     name: str,
@@ -53,22 +76,30 @@ def save_figure(
     data: pd.DataFrame | None = None,
     figures_dir: str | Path | None = None,
     formats: tuple[str, ...] = ("png", "svg"),
+    show: bool = True,
 ) -> list[Path]:
     """Save ``fig`` as ``<figures_dir>/<name>.png`` and ``.svg``, and ``data`` as ``<name>.csv`` beside them.
 
     Volatile metadata (creation date, software version) is dropped and SVG ids are salted with a
-    fixed string, so a rerun with the same inputs writes byte-identical files.
+    fixed string, so a rerun with the same inputs writes byte-identical files. The tight bounding
+    box is computed once and shared by every format (one rendering per file).
 
     Parameters
     ----------
     fig : matplotlib.figure.Figure
-        The figure; it is not closed, so the notebook still shows it inline.
+        The figure.
     name : str
         ``NN_snake_case`` (see :func:`figure_stem`).
     data : pandas.DataFrame, optional
         The numbers behind the figure, written with ``index=False``.
     figures_dir : str or Path, optional
         Output folder (relative paths from the repository root); defaults to ``figures/``.
+    formats : tuple of str
+        File formats; the first PNG is the one shown inline.
+    show : bool
+        In a notebook kernel (inline backend), display the saved PNG and close the figure, so
+        the notebook shows exactly the file and matplotlib does not render it a third time.
+        Elsewhere the figure is left open.
 
     Returns
     -------
@@ -80,13 +111,21 @@ def save_figure(
     stem = figure_stem(name)
     metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}, "pdf": {"CreationDate": None, "Producer": None}}
     written = []
-    with mpl.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"]}):
+    png_bytes = None
+    with mpl.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"], "svg.fonttype": STYLE["svg.fonttype"]}):
+        bbox = _tight_bbox(fig, mpl.rcParams["savefig.pad_inches"])
         for fmt in formats:
             target = folder / f"{stem}.{fmt}"
-            fig.savefig(target, format=fmt, metadata=metadata.get(fmt))
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=fmt, metadata=metadata.get(fmt), bbox_inches=bbox)
+            target.write_bytes(buffer.getvalue())
+            if fmt == "png" and png_bytes is None:
+                png_bytes = buffer.getvalue()
             written.append(target)
     if data is not None:
         target = folder / f"{stem}.csv"
         data.to_csv(target, index=False, lineterminator="\n", float_format="%.6g")
         written.append(target)
+    if show and png_bytes is not None and _in_inline_kernel():
+        _show_saved_png(fig, png_bytes)
     return written

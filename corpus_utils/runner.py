@@ -10,6 +10,7 @@ import os
 import platform
 import shutil
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ __all__ = [
     "describe_parameters",
     "plan_run",
     "execute_run",
+    "default_jobs",
 ]
 
 #: Parameters the runner sets for every notebook that declares them (from --corpus, --pattern, --out).
@@ -469,7 +471,8 @@ def _write_record(out_dir: Path, record: Mapping[str, Any]) -> None:
 def _collect_figures(plan: RunPlan, notebook: NotebookPlan, before: Mapping[str, int], warn: Callable[[str], None]) -> list[str]:
     """Figure files the notebook wrote, as paths relative to the run folder (copied there for the default run)."""
     after = _snapshot(plan.figures_dir)
-    written = sorted(name for name, mtime in after.items() if before.get(name) != mtime)
+    prefix = _prefix(notebook.name)
+    written = sorted(name for name, mtime in after.items() if name.startswith(prefix) and before.get(name) != mtime)
     if plan.default_run:
         target = plan.out_dir / "figures"
         target.mkdir(parents=True, exist_ok=True)
@@ -483,20 +486,51 @@ def _collect_figures(plan: RunPlan, notebook: NotebookPlan, before: Mapping[str,
     return [f"figures/{name}" for name in written]
 
 
+def default_jobs() -> int:
+    """How many notebooks run at once by default: one per core, at most four (each holds the corpus in memory)."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _execute_notebook(plan: RunPlan, notebook: NotebookPlan, position: int, *, progress: bool) -> BaseException | None:
+    """Execute one notebook with papermill into the run folder; return the error, if any."""
+    import papermill
+
+    executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
+    try:
+        papermill.execute_notebook(
+            str(notebook.path),
+            str(executed),
+            parameters=notebook.inject,
+            cwd=str(PROJECT_ROOT),
+            kernel_name=plan.kernel,
+            progress_bar={"desc": f"[{position}/{len(plan.notebooks)}] {notebook.name}", "file": sys.stderr}
+            if progress
+            else False,
+            log_output=False,
+            **_kernel_options(),
+        )
+    except Exception as exc:  # papermill, nbclient and kernel errors all end the run here
+        return exc
+    return None
+
+
 def execute_run(
     plan: RunPlan,
     *,
     progress: bool = True,
     log: Callable[[str], None] | None = None,
+    jobs: int | None = None,
 ) -> dict[str, Any]:
-    """Execute the notebooks of ``plan`` in order, stopping at the first failure; write the run folder.
+    """Execute the notebooks of ``plan``, stopping at the first failure; write the run folder.
 
-    Each notebook is executed by papermill in a fresh kernel (the dominant cost), then exported to
-    HTML with one reused exporter; the corpus is loaded and hashed once, in a background thread,
-    while the notebooks run. The run folder then holds ``notebooks/`` (executed), ``html/``,
-    ``figures/`` (PNG, SVG, CSV), ``thumbnails/``, ``index.html`` and ``run.json``;
-    ``run.json`` is rewritten after every notebook, so an interrupted run still says what ran.
-    With ``--only``, the entries of the other notebooks are kept from the earlier run in the folder.
+    Each notebook is executed by papermill in a fresh kernel (the dominant cost); the notebooks are
+    independent (each loads the corpus itself), so up to ``jobs`` run at once, started in order.
+    After a failure no further notebook is started; with ``jobs=1`` the run is strictly sequential.
+    Executed notebooks are exported to HTML with one reused exporter; the corpus is loaded and hashed
+    once, in a background thread. The run folder then holds ``notebooks/`` (executed), ``html/``,
+    ``figures/`` (PNG, SVG, CSV), ``thumbnails/``, ``index.html`` and ``run.json``; ``run.json`` is
+    rewritten after every notebook, so an interrupted run still says what ran. With ``--only``, the
+    entries of the other notebooks are kept from the earlier run in the folder.
 
     Parameters
     ----------
@@ -506,6 +540,9 @@ def execute_run(
         Show a progress bar per notebook (one step per cell) on standard error.
     log : callable, optional
         Receives warnings and the failure message; defaults to writing them to standard error.
+    jobs : int, optional
+        Notebooks executed at once; default :func:`default_jobs`. Memory grows with it: each kernel
+        holds its own copy of the corpus.
 
     Returns
     -------
@@ -515,66 +552,69 @@ def execute_run(
         notebooks of this call, and ``record["complete"]`` says whether every notebook of the
         folder has succeeded.
     """
-    import papermill
-
     log = log or (lambda message: print(message, file=sys.stderr))
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs < 1:
+        raise RunError(f"jobs must be at least 1, got {jobs}.")
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     record, previous_inputs = _start_record(plan, _versions(plan.kernel))
+    (plan.out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
     entries = {entry["name"]: entry for entry in record["notebooks"]}
     for message in plan.warnings:
         log(f"warning: {message}")
     _write_record(plan.out_dir, record)
     exports: dict[str, Future] = {}
+    failures: list[tuple[int, NotebookPlan, BaseException]] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def run_one(position: int, notebook: NotebookPlan) -> None:
+        if stop.is_set():
+            return
+        entry = entries[notebook.name]
+        with lock:
+            if not plan.default_run:
+                for name in _snapshot(plan.figures_dir):
+                    if name.startswith(_prefix(notebook.name)):
+                        (plan.figures_dir / name).unlink()
+            before = _snapshot(plan.figures_dir)
+            entry.update(status="running", started_at=_utc_now(), notebook=f"notebooks/{notebook.name}.ipynb")
+        error = _execute_notebook(plan, notebook, position, progress=progress)
+        executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
+        html_path = plan.out_dir / "html" / f"{notebook.name}.html"
+        with lock:
+            entry.update(status="failed" if error else "succeeded", finished_at=_utc_now())
+            entry["figures"] = _collect_figures(plan, notebook, before, log)
+            if executed.is_file():
+                exports[notebook.name] = background.submit(
+                    lambda source=executed, target=html_path: export_notebook_html(source, target, exporter=exporter.result())
+                )
+            if error is not None:
+                stop.set()
+                failures.append((position, notebook, error))
+            _write_record(plan.out_dir, record)
+
     # One background worker loads and hashes the corpus, then exports each executed notebook to
-    # HTML while the next one runs in its kernel: the runner process is otherwise idle.
+    # HTML while kernels run: the runner process is otherwise idle.
     with ThreadPoolExecutor(max_workers=1) as background:
         inventory: Future = background.submit(_inventory, plan.corpus_path, plan.pattern)
         exporter: Future = background.submit(make_exporter)
         try:
-            for position, notebook in enumerate(plan.notebooks, start=1):
-                entry = entries[notebook.name]
-                if not plan.default_run:
-                    for name in _snapshot(plan.figures_dir):
-                        if name.startswith(_prefix(notebook.name)):
-                            (plan.figures_dir / name).unlink()
-                before = _snapshot(plan.figures_dir)
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                running = [pool.submit(run_one, position, notebook) for position, notebook in enumerate(plan.notebooks, start=1)]
+                for future in running:
+                    future.result()
+            if failures:
+                position, notebook, error = min(failures, key=lambda failure: failure[0])
                 executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
+                details = _failure(executed, error)
+                entry = entries[notebook.name]
+                entry["error"] = details["error"]
+                entry["failed_cell"] = {key: details[key] for key in ("cell", "execution_count", "first_line")}
+                _finish_exports(exports, entries, log)
+                not_run = [later.name for later in plan.notebooks if entries[later.name]["status"] == "not run"]
                 html_path = plan.out_dir / "html" / f"{notebook.name}.html"
-                executed.parent.mkdir(parents=True, exist_ok=True)
-                entry.update(status="running", started_at=_utc_now(), notebook=f"notebooks/{executed.name}")
-                error: BaseException | None = None
-                try:
-                    papermill.execute_notebook(
-                        str(notebook.path),
-                        str(executed),
-                        parameters=notebook.inject,
-                        cwd=str(PROJECT_ROOT),
-                        kernel_name=plan.kernel,
-                        progress_bar={"desc": f"[{position}/{len(plan.notebooks)}] {notebook.name}", "file": sys.stderr}
-                        if progress
-                        else False,
-                        log_output=False,
-                        **_kernel_options(),
-                    )
-                except Exception as exc:  # papermill, nbclient and kernel errors all end the run here
-                    error = exc
-                entry.update(status="failed" if error else "succeeded", finished_at=_utc_now())
-                entry["figures"] = _collect_figures(plan, notebook, before, log)
-                if executed.is_file():
-                    exports[notebook.name] = background.submit(
-                        lambda source=executed, target=html_path: export_notebook_html(
-                            source, target, exporter=exporter.result()
-                        )
-                    )
-                if error is not None:
-                    details = _failure(executed, error)
-                    entry["error"] = details["error"]
-                    entry["failed_cell"] = {key: details[key] for key in ("cell", "execution_count", "first_line")}
-                    _finish_exports(exports, entries, log)
-                    not_run = [later.name for later in plan.notebooks[position:]]
-                    record["failure"] = _failure_message(notebook.name, details, executed, html_path, not_run)
-                    break
-                _write_record(plan.out_dir, record)
+                record["failure"] = _failure_message(notebook.name, details, executed, html_path, not_run)
         finally:
             _finish_exports(exports, entries, log)
             broken = [name for name, entry in entries.items() if entry.get("html_error") and name in record["selected"]]

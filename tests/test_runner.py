@@ -214,7 +214,7 @@ def test_a_failing_notebook_stops_the_run_and_says_where(theme_corpus, tmp_path,
     write_notebook(folder, "02_fail", RUNNER_CELL, "x = 1", "# check the corpus\nraise ValueError('boom: the corpus is odd')")
     write_notebook(folder, "03_after", RUNNER_CELL, "print('after')")
     out = tmp_path / "runs" / "failing"
-    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress"])
+    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress", "--jobs", "1"])
     error = capsys.readouterr().err
     assert status == EXIT_FAILED
     partial = out / "notebooks" / "02_fail.ipynb"
@@ -240,6 +240,32 @@ def test_a_failing_notebook_stops_the_run_and_says_where(theme_corpus, tmp_path,
     # ...but refuses to mix corpora in one folder.
     assert main(["run", "--out", str(out), "--notebooks", str(folder), "--only", "02", "--corpus", "seeds"]) == EXIT_USAGE
     assert "--only would mix corpora" in capsys.readouterr().err
+
+
+def test_parallel_run_starts_nothing_after_a_failure(theme_corpus, tmp_path, capsys):
+    corpus, _ = theme_corpus
+    folder = tmp_path / "notebooks"
+    write_notebook(folder, "01_fail", RUNNER_CELL, "raise RuntimeError('early failure')")
+    write_notebook(folder, "02_slow", RUNNER_CELL, "import time\ntime.sleep(4)\nprint('slow done')")
+    write_notebook(folder, "03_later", RUNNER_CELL, "print('later')")
+    write_notebook(folder, "04_last", RUNNER_CELL, "print('last')")
+    out = tmp_path / "runs" / "parallel"
+    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress", "--jobs", "2"])
+    error = capsys.readouterr().err
+    assert status == EXIT_FAILED
+    assert "notebook 01_fail failed at cell 3" in error and "RuntimeError: early failure" in error
+    assert "not run: 03_later, 04_last" in error
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    # the notebook already running when the failure came finishes; nothing else starts
+    assert [(entry["name"], entry["status"]) for entry in record["notebooks"]] == [
+        ("01_fail", "failed"), ("02_slow", "succeeded"), ("03_later", "not run"), ("04_last", "not run")]
+    assert not (out / "notebooks" / "03_later.ipynb").exists()
+
+
+def test_jobs_must_be_positive(two_notebooks, tmp_path, capsys):
+    assert main(["run", "--out", str(tmp_path / "o"), "--notebooks", str(two_notebooks), "--jobs", "0"]) == EXIT_USAGE
+    assert "--jobs must be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
 def test_default_run_refreshes_figures_and_copies_them_into_its_folder(tmp_path, monkeypatch, capsys):
