@@ -11,6 +11,7 @@ from scipy import sparse
 
 from .paths import PACKAGE_DATA_DIR, resolve_path
 from .text import make_vectorizer
+from .topics import check_topic_inputs
 
 __all__ = [
     "PERIODS",
@@ -278,10 +279,7 @@ def topic_prevalence(
     -----
     Cost: one sparse periods × units product, O(units × topics).
     """
-    if len(units) != doc_topic.shape[0]:
-        raise ValueError(f"units has {len(units)} rows but doc_topic has {doc_topic.shape[0]}; pass the units the model was fitted on")
-    if len(labels) != doc_topic.shape[1]:
-        raise ValueError(f"{len(labels)} labels for {doc_topic.shape[1]} topics")
+    check_topic_inputs(units, doc_topic, labels)
     dates = documents.set_index(documents["doc_id"].astype(str))["date"]
     unit_dates = units["doc_id"].astype(str).map(dates)
     grid = period_range(unit_dates, period)

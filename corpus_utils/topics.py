@@ -24,6 +24,7 @@ __all__ = [
     "fit_topics",
     "topic_label",
     "topic_shares",
+    "check_topic_inputs",
 ]
 
 #: Units a corpus can be split into for topics and clusters.
@@ -251,6 +252,14 @@ def fit_topics(
     return TopicModel(method, vectorizer, model, matrix, doc_topic, terms, topic_terms, labels)
 
 
+def check_topic_inputs(units: pd.DataFrame, doc_topic: np.ndarray, labels: Sequence[str]) -> None:
+    """Raise ``ValueError`` unless ``doc_topic`` has one row per unit and one column per label."""
+    if len(units) != doc_topic.shape[0]:
+        raise ValueError(f"units has {len(units)} rows but doc_topic has {doc_topic.shape[0]}; pass the units the model was fitted on")
+    if len(labels) != doc_topic.shape[1]:
+        raise ValueError(f"{len(labels)} labels for {doc_topic.shape[1]} topics")
+
+
 def topic_shares(
     units: pd.DataFrame, doc_topic: np.ndarray, *, labels: Sequence[str], by: str = "doc_id"
 ) -> pd.DataFrame:
@@ -279,10 +288,7 @@ def topic_shares(
     -----
     Cost: one sparse groups × units product, O(units × topics).
     """
-    if len(units) != doc_topic.shape[0]:
-        raise ValueError(f"units has {len(units)} rows but doc_topic has {doc_topic.shape[0]}; pass the units the model was fitted on")
-    if len(labels) != doc_topic.shape[1]:
-        raise ValueError(f"{len(labels)} labels for {doc_topic.shape[1]} topics")
+    check_topic_inputs(units, doc_topic, labels)
     codes, groups = pd.factorize(units[by].astype(object), sort=False)
     words = units["n_words"].to_numpy(dtype=float)
     indicator = sparse.csr_matrix((words, (codes, np.arange(len(units)))), shape=(len(groups), len(units)))
