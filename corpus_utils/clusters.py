@@ -303,7 +303,8 @@ def cluster_summary(
     indicator = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(len(clusters), len(codes)))
     sizes = np.bincount(codes, minlength=len(clusters))
     means = np.asarray((indicator @ data).toarray()) / sizes[:, None]
-    centrality = np.asarray(data.multiply(normalize(means, norm="l2")[codes]).sum(axis=1)).ravel()
+    # cosine of each unit with its own cluster's centroid: units × clusters (never units × terms dense)
+    centrality = np.asarray(data @ normalize(means, norm="l2").T)[np.arange(len(codes)), codes]
     terms = np.asarray(terms, dtype=object)
     names = np.asarray(unit_labels, dtype=object)
     rows = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -186,11 +187,13 @@ def formulation_replacements(registry: pd.DataFrame | None = None) -> list[tuple
     return sorted(pairs, key=lambda pair: (-len(pair[0]), pair))
 
 
-def _compiled(registry: pd.DataFrame | None) -> tuple[re.Pattern, dict[str, str], pd.DataFrame]:
+def _compiled(registry: pd.DataFrame | None) -> tuple[Callable[[str], Iterator[re.Match]] | None, dict[str, str], pd.DataFrame]:
     table = load_registry() if registry is None else registry
     replacer = PhraseReplacer(formulation_replacements(table))
-    # the same alternation, order and boundaries as the replacer, so counts agree with the vectorisers' tokens
-    return replacer._regex, replacer._targets, table  # noqa: SLF001 (one module family; kept in step by tests)
+    # the replacer's own matches (same alternation, order and boundaries, found by its fast exact scan),
+    # so counts agree with the vectorisers' tokens
+    finditer = replacer.finditer if replacer._regex is not None else None  # noqa: SLF001
+    return finditer, replacer._targets, table  # noqa: SLF001 (one module family; kept in step by tests)
 
 
 def _clean(text: object) -> str:
@@ -228,11 +231,11 @@ def find_formulations(documents: pd.DataFrame, *, registry: pd.DataFrame | None 
     rows: list[tuple] = []
     if regex is not None:
         for doc_id, title, body in zip(documents["doc_id"].astype(str), titles, documents["body"].tolist()):
-            for match in regex.finditer(_clean(title)):
+            for match in regex(_clean(title)):
                 rows.append((doc_id, targets[match.lastgroup], match.group(0), "title", 0, match.start()))
             text = _clean(body)
             first_break = text.find("\n\n")
-            for match in regex.finditer(text):
+            for match in regex(text):
                 start = match.start()
                 paragraph = text.count("\n\n", 0, start) + 1
                 location = "first_paragraph" if first_break < 0 or start < first_break else "body"

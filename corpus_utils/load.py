@@ -7,14 +7,20 @@ with a reason, with warnings for whatever the parser had to guess.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
+import threading
 import warnings
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from .cache import PageCache, content_key, default_cache_dir
 from .decode import DecodeRefusal, decode_bytes
 from .pages import ParsedPage, clean_line, parse_date, parse_page
 from .paths import SEEDS_DIR, resolve_path
@@ -31,6 +37,8 @@ __all__ = [
     "load_corpus",
     "load_paragraphs",
     "count_words",
+    "PARALLEL_MIN_FILES",
+    "CACHE_MIN_FILES",
 ]
 
 #: Columns of the documents table, in order, with their dtypes.
@@ -61,6 +69,11 @@ REPORT_COLUMNS: dict[str, str] = {
     "warnings": "string",
 }
 TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
+#: With ``n_jobs=None``, a folder with at least this many files to parse is parsed by a pool of processes.
+PARALLEL_MIN_FILES = 2_000
+#: With ``cache=None``, a folder with at least this many files uses the page cache (see :mod:`corpus_utils.cache`).
+CACHE_MIN_FILES = 500
+_FILES_PER_TASK = 256
 PARAGRAPH_SEPARATOR = "\n\n"
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _TABLE_FIELDS = ("title", "date", "section", "author", "source", "body")
@@ -169,24 +182,66 @@ def _document_row(doc_id: str, path: str, page: ParsedPage, extra: dict | None =
     return row
 
 
-def _parse_file(file: Path, relative: str) -> tuple[dict | None, dict]:
-    """Decode and parse one page file: (document row or None, report row)."""
-    doc_id = relative.rsplit(".", 1)[0]
+#: Fields of a parsed page that do not depend on where the file is (what the page cache stores).
+_PAGE_FIELDS = ("layout", "section", "title", "date", "date_text", "author", "source", "body", "credits", "n_words", "n_paragraphs")
+
+
+def _parse_bytes(data: bytes) -> tuple:
+    """Decode and parse one file's bytes into a picklable, location-free result.
+
+    ``("skipped", reason)`` or ``("loaded", encoding, warnings, fields)`` with ``fields`` in
+    :data:`_PAGE_FIELDS` order. A function of the bytes alone, so it can be cached by content.
+    """
     try:
-        decoded = decode_bytes(file.read_bytes())
-    except OSError as exc:
-        return None, _report_row(relative, "skipped", reason=f"unreadable: {exc.strerror or exc}; check permissions")
+        decoded = decode_bytes(data)
     except DecodeRefusal as exc:
-        return None, _report_row(relative, "skipped", reason=exc.reason)
+        return ("skipped", exc.reason)
     page = parse_page(decoded.text)
     notes = list(page.warnings)
     if decoded.encoding == "gb18030":
         notes.insert(0, "decoded as GB18030 (not UTF-8)")
     if not page.paragraphs:
         notes.append("empty body: no article paragraph after the header")
-    page.warnings = notes
-    report = _report_row(relative, "loaded", doc_id=doc_id, layout=page.layout, encoding=decoded.encoding, warnings_=notes)
-    return _document_row(doc_id, relative, page), report
+    row = _document_row("", "", page)
+    return ("loaded", decoded.encoding, tuple(notes), tuple(row[name] for name in _PAGE_FIELDS))
+
+
+def _rows(parsed: tuple, relative: str) -> tuple[dict | None, dict]:
+    """(document row or None, report row) of a parse result for the file at ``relative``."""
+    if parsed[0] == "skipped":
+        return None, _report_row(relative, "skipped", reason=parsed[1])
+    _, encoding, notes, fields = parsed
+    doc_id = relative.rsplit(".", 1)[0]
+    report = _report_row(relative, "loaded", doc_id=doc_id, layout=fields[0], encoding=encoding, warnings_=notes)
+    document = dict(zip(_PAGE_FIELDS, fields))
+    document.update(doc_id=doc_id, path=relative, duplicate_of=None)
+    return document, report
+
+
+def _read_and_parse(path: str, with_key: bool) -> tuple[str | None, tuple | BaseException]:
+    """(content key or None, parse result) of one file; an unexpected parser error is returned, not raised."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return None, ("skipped", f"unreadable: {exc.strerror or exc}; check permissions")
+    try:
+        parsed: tuple | BaseException = _parse_bytes(data)
+    except Exception as exc:  # re-raised by the caller in file order, as the sequential loop would
+        parsed = exc
+    return (content_key(data) if with_key else None), parsed
+
+
+def _parse_paths(paths: list[str], with_key: bool) -> list[tuple[str | None, tuple | BaseException]]:
+    """Worker task: :func:`_read_and_parse` for a batch of files."""
+    return [_read_and_parse(path, with_key) for path in paths]
+
+
+def _parse_file(file: Path, relative: str) -> tuple[dict | None, dict]:
+    """Decode and parse one page file: (document row or None, report row)."""
+    _, parsed = _read_and_parse(str(file), False)
+    if isinstance(parsed, BaseException):
+        raise parsed
+    return _rows(parsed, relative)
 
 
 def _finish_documents(rows: list[dict], extra_columns: Iterable[str] = ()) -> pd.DataFrame:
@@ -210,15 +265,116 @@ def _raise_if_strict(strict: bool, report_row: dict, where: Path) -> None:
         raise CorpusLoadError(f"{report_row['path']} in {where}: {report_row['reason']} (strict loading)")
 
 
-def _read_folder(folder: Path, pattern: str, strict: bool) -> LoadedCorpus:
-    files = sorted(
-        (path for path in folder.glob(pattern) if path.is_file()), key=lambda path: path.relative_to(folder).as_posix()
+def _check_n_jobs(n_jobs: int | None) -> None:
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1):
+        raise ValueError(f"n_jobs must be None (automatic) or a whole number of at least 1, got {n_jobs!r}")
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _page_cache(cache: bool | str | Path | None, n_files: int) -> PageCache | None:
+    if cache is None:
+        cache = n_files >= CACHE_MIN_FILES
+    if cache is False:
+        return None
+    if cache is True:
+        return PageCache(default_cache_dir())
+    if isinstance(cache, (str, Path)):
+        return PageCache(cache)
+    raise ValueError(f"cache must be None (automatic), True, False or a folder path, got {cache!r}")
+
+
+def _start_method() -> str:
+    """``fork`` in a single-threaded process (a script: no re-import of its ``__main__``, so no
+    ``if __name__ == "__main__"`` guard is needed); ``forkserver`` (else ``spawn``) when other threads
+    run, as in a Jupyter kernel, where forking could copy a held lock."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _parse_in_pool(paths: list[str], n_jobs: int, with_key: bool) -> list[tuple[str | None, tuple | BaseException]]:
+    """Parse files in ``n_jobs`` worker processes; results in the order of ``paths``."""
+    per_task = max(1, min(_FILES_PER_TASK, -(-len(paths) // (4 * n_jobs))))
+    batches = [paths[start : start + per_task] for start in range(0, len(paths), per_task)]
+    context = multiprocessing.get_context(_start_method())
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload([__name__])  # workers fork from a server that imported the parser once
+    results: list[tuple[str | None, tuple | BaseException]] = []
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
+        for batch in pool.map(_parse_paths, batches, [with_key] * len(batches)):
+            results.extend(batch)
+    return results
+
+
+def _parse_all(paths: list[str], n_jobs: int | None, with_key: bool) -> list[tuple[str | None, tuple | BaseException]]:
+    jobs = n_jobs if n_jobs is not None else (_available_cores() if len(paths) >= PARALLEL_MIN_FILES else 1)
+    jobs = min(jobs, len(paths))
+    if jobs > 1:
+        try:
+            return _parse_in_pool(paths, jobs, with_key)
+        except (OSError, BrokenProcessPool) as exc:
+            warnings.warn(
+                f"could not parse in {jobs} processes ({exc}); parsing in this process instead (same results, slower)",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+    return _parse_paths(paths, with_key)
+
+
+def _read_folder(
+    folder: Path, pattern: str, strict: bool, n_jobs: int | None = 1, cache: bool | str | Path | None = False
+) -> LoadedCorpus:
+    cut = len(str(folder).rstrip(os.sep)) + 1  # glob yields folder/<relative>: slicing is ~10x faster than relative_to
+    listed = sorted(
+        (str(path)[cut:].replace(os.sep, "/"), path) for path in folder.glob(pattern) if path.is_file()
     )
-    if not files:
+    if not listed:
         raise ValueError(f"no files match {pattern!r} in {folder}; check the folder or pass pattern='*.html' etc.")
+    relatives = [relative for relative, _ in listed]
+    files = [path for _, path in listed]
+    page_cache = _page_cache(cache, len(files))
+    parsed: list[tuple | BaseException | None] = [None] * len(files)
+    if page_cache is not None:
+        keys: dict[int, str] = {}
+        for index, file in enumerate(files):
+            try:
+                keys[index] = content_key(file.read_bytes())
+            except OSError:
+                pass  # parsed below, where the read fails again and is reported
+        hits = page_cache.get_many(list(keys.values()))
+        for index, key in keys.items():
+            parsed[index] = hits.get(key)
+    todo = [index for index, result in enumerate(parsed) if result is None]
+    if page_cache is None:
+        for index, (_, result) in zip(todo, _parse_all([str(files[index]) for index in todo], n_jobs, False)):
+            parsed[index] = result
+    elif todo:
+        with page_cache.parsing():  # another process loading the same pages may have cached them meanwhile
+            hits = page_cache.get_many([keys[index] for index in todo if index in keys])
+            for index in todo:
+                parsed[index] = hits.get(keys.get(index))
+            todo = [index for index in todo if parsed[index] is None]
+            fresh = _parse_all([str(files[index]) for index in todo], n_jobs, True)
+            new_entries = []
+            for index, (key, result) in zip(todo, fresh):
+                parsed[index] = result
+                if key is not None and not isinstance(result, BaseException):
+                    new_entries.append((key, result))
+            page_cache.put_many(new_entries)
+    if page_cache is not None:
+        page_cache.close()
     documents, report_rows = [], []
-    for file in files:
-        document, report_row = _parse_file(file, file.relative_to(folder).as_posix())
+    for relative, result in zip(relatives, parsed):
+        if isinstance(result, BaseException):
+            raise result
+        document, report_row = _rows(result, relative)
         _raise_if_strict(strict, report_row, folder)
         report_rows.append(report_row)
         if document is not None:
@@ -284,7 +440,14 @@ def _read_table(file: Path, strict: bool) -> LoadedCorpus:
     return LoadedCorpus(_finish_documents(documents, extra_columns), _finish_report(report_rows))
 
 
-def read_corpus(path: str | Path = SEEDS_DIR, *, pattern: str = "*.txt", strict: bool = False) -> LoadedCorpus:
+def read_corpus(
+    path: str | Path = SEEDS_DIR,
+    *,
+    pattern: str = "*.txt",
+    strict: bool = False,
+    n_jobs: int | None = None,
+    cache: bool | str | Path | None = None,
+) -> LoadedCorpus:
     """Load a corpus and account for every input file.
 
     Parameters
@@ -298,6 +461,16 @@ def read_corpus(path: str | Path = SEEDS_DIR, *, pattern: str = "*.txt", strict:
         Glob for page files inside the folder, e.g. ``"**/*.txt"`` to recurse.
     strict : bool
         Raise :class:`CorpusLoadError` on the first file that would be skipped.
+    n_jobs : int, optional
+        Processes parsing a folder's files. ``None`` (default): every available core when at least
+        :data:`PARALLEL_MIN_FILES` files need parsing, else one; ``1``: this process only. The
+        result is identical either way (files are assembled in sorted order).
+    cache : bool, str or Path, optional
+        The page cache (:mod:`corpus_utils.cache`), keyed by each file's SHA-256, so reloading an
+        unchanged folder skips decoding and parsing. ``None`` (default): on for folders of at
+        least :data:`CACHE_MIN_FILES` files, in ``.cache/pages`` in the repository (or the folder
+        named by ``CORPUS_UTILS_CACHE_DIR``); ``True``/``False``: always / never; a path: that
+        cache folder. Tables are never cached.
 
     Returns
     -------
@@ -316,8 +489,10 @@ def read_corpus(path: str | Path = SEEDS_DIR, *, pattern: str = "*.txt", strict:
 
     Notes
     -----
-    Cost: one pass over the bytes; memory holds the documents table.
+    Cost: one pass over the bytes, parsing spread over ``n_jobs`` processes; with a warm cache,
+    one read and one SHA-256 per file instead of parsing. Memory holds the documents table.
     """
+    _check_n_jobs(n_jobs)
     location = resolve_path(path)
     if not location.exists():
         raise FileNotFoundError(f"corpus not found: {location} does not exist; pass a folder of pages or a table file")
@@ -325,17 +500,24 @@ def read_corpus(path: str | Path = SEEDS_DIR, *, pattern: str = "*.txt", strict:
         if location.suffix.lower() not in TABLE_SUFFIXES:
             raise ValueError(f"{location}: a corpus file must be one of {', '.join(TABLE_SUFFIXES)}; for pages pass their folder")
         return _read_table(location, strict)
-    return _read_folder(location, pattern, strict)
+    return _read_folder(location, pattern, strict, n_jobs, cache)
 
 
-def load_corpus(path: str | Path = SEEDS_DIR, *, pattern: str = "*.txt", strict: bool = False) -> pd.DataFrame:
+def load_corpus(
+    path: str | Path = SEEDS_DIR,
+    *,
+    pattern: str = "*.txt",
+    strict: bool = False,
+    n_jobs: int | None = None,
+    cache: bool | str | Path | None = None,
+) -> pd.DataFrame:
     """Load a corpus into one row per document (see :func:`read_corpus` for parameters).
 
     Returns the documents table with columns :data:`DOCUMENT_COLUMNS` (plus a table's extra
     columns). If any file was skipped or needed a guess, a :class:`CorpusLoadWarning` names them;
     call :func:`read_corpus` to get the full :class:`LoadReport`.
     """
-    corpus = read_corpus(path, pattern=pattern, strict=strict)
+    corpus = read_corpus(path, pattern=pattern, strict=strict, n_jobs=n_jobs, cache=cache)
     problems = corpus.report.problems()
     if len(problems):
         listed = "; ".join(

@@ -295,8 +295,10 @@ def count_variants(documents: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame
     bodies = documents["body"].fillna("").astype(str)
     occurrences, in_documents = [], []
     for variant in table["variant"]:
-        pattern = re.compile(rf"(?<![\w-]){literal_phrase_pattern(variant)}(?![\w-])", re.I)
-        counts = bodies.map(lambda body: len(pattern.findall(body)))
+        named = [("variant", literal_phrase_pattern(variant))]
+        pattern, scanner = compile_phrases(named), PrefixScanner.build(named)  # same matches, fast scan
+        find = pattern.finditer if scanner is None else (lambda body: scanner.finditer(body, pattern))
+        counts = bodies.map(lambda body: sum(1 for _ in find(body)))
         occurrences.append(int(counts.sum()))
         in_documents.append(int((counts > 0).sum()))
     return table.assign(occurrences=occurrences, documents=in_documents)

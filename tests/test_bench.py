@@ -1,0 +1,224 @@
+"""The benchmark harness: synthetic corpora, the fast paths it measures against their simple versions, the command."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+
+from bench.corpus import generate_pages, load_seed_material, write_corpus
+from bench.run import Measurement, plot_results
+from corpus_utils.load import read_corpus
+from corpus_utils.paths import PROJECT_ROOT
+from corpus_utils.similarity import top_k_neighbours
+from corpus_utils.text import (
+    TOKEN_PATTERN,
+    PhraseReplacer,
+    analysis_replacements,
+    build_stop_words,
+    count_variants,
+    literal_phrase_pattern,
+    load_variant_table,
+    make_vectorizer,
+)
+
+
+@pytest.fixture(scope="module")
+def material():
+    return load_seed_material()
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("synthetic")
+    write_corpus(240, root / "pages", root / "corpus.parquet", seed=7)
+    return root / "pages", root / "corpus.parquet"
+
+
+# --- the generator ----------------------------------------------------------------------------------
+
+
+def test_generation_is_deterministic_and_prefix_stable(material):
+    first = [page.encoded() for page in generate_pages(40, seed=3, material=material)]
+    again = [page.encoded() for page in generate_pages(40, seed=3, material=material)]
+    shorter = [page.encoded() for page in generate_pages(15, seed=3, material=material)]
+    other = [page.encoded() for page in generate_pages(15, seed=4, material=material)]
+    assert first == again
+    assert first[:15] == shorter
+    assert shorter != other
+
+
+def test_pages_load_in_the_intended_layouts_and_match_the_table(synthetic):
+    folder, parquet = synthetic
+    corpus = read_corpus(folder, n_jobs=1, cache=False)
+    documents = corpus.documents
+    table = pd.read_parquet(parquet)
+    assert corpus.report.n_loaded == len(table) == 240 and corpus.report.n_skipped == 0
+    counts = documents["layout"].value_counts()
+    assert counts["procuratorate"] > counts["repost"] > counts["plain"] > 0
+    assert list(table.columns) == ["doc_id", "title", "date", "section", "source", "body"]
+    # the loader recovers exactly the article the generator wrote: chrome, credits and footers removed
+    assert documents["body"].astype(str).tolist() == table["body"].tolist()
+    assert documents["title"].astype(str).tolist() == table["title"].tolist()
+    dated = documents["layout"] != "plain"
+    assert documents.loc[dated, "date"].tolist() == table.loc[dated.to_numpy(), "date"].tolist()
+    assert documents.loc[dated, "date"].dt.year.between(2015, 2024).all()
+    assert documents["credits"].notna().mean() > 0.3  # editors, reporters, "People's Daily" lines
+
+
+def test_vocabulary_keeps_growing_with_the_corpus(material):
+    token = re.compile(r"\w+")
+    vocabulary: set[str] = set()
+    sizes = {}
+    bodies = []
+    for index, page in enumerate(generate_pages(1200, seed=1, material=material), start=1):
+        vocabulary.update(token.findall(page.body.lower()))
+        bodies.append(page.body)
+        if index in (300, 1200):
+            sizes[index] = len(vocabulary)
+    growth = np.log(sizes[1200] / sizes[300]) / np.log(4)
+    assert 0.3 < growth < 0.9  # Heaps-like: sub-linear but far from saturated
+    assert 3 <= len(bodies) - len(set(bodies)) <= 30  # about 1 % reposted bodies
+
+
+# --- fast paths against their simple versions ---------------------------------------------------------
+
+_APOSTROPHES = re.compile(r"[’‘`´]")
+_POSSESSIVE = re.compile(r"(?<=\w)'s\b")
+_QUOTES = re.compile(r"[“”\"]")
+
+
+def _reference_preprocessor(replacements):
+    """The preprocessing as first written: one big case-insensitive regex pass, then character-class subs."""
+    replacer = PhraseReplacer(replacements)
+
+    def preprocess(text: str) -> str:
+        text = _APOSTROPHES.sub("'", text)
+        text = replacer._regex.sub(lambda match: replacer._targets[match.lastgroup], text)
+        return _QUOTES.sub(" ", _POSSESSIVE.sub("", text)).lower()
+
+    return preprocess
+
+
+AWKWARD_TEXTS = [
+    "TWO SAFEGUARDS, two-maintenance and Two  Protections; the 2 safeguards’ role.",
+    "Xi Jinping’s thought; XI JINPING'S THOUGHT ON SOCIALISM WITH CHINESE CHARACTERISTICS FOR A NEW ERA.",
+    "the whole hospital's police officers — “two micro and one end”, two-micro-one-end",
+    "ſafeguards, İstanbul, Kelvin K: two ſafeguards and the ı in two safeguards",  # case partners of ASCII letters
+    "pre-two safeguards and two safeguards-post and two_safeguards and two safeguardsx",
+    "one post and two responsibilities\nthree meetings and\none lesson 三会一课 four consciousness.",
+    "",
+]
+
+
+@pytest.mark.parametrize("mt_normalisation", [False, True])
+def test_fast_preprocessing_equals_the_reference_on_every_text(synthetic, mt_normalisation):
+    _, parquet = synthetic
+    replacements = analysis_replacements(mt_normalisation=mt_normalisation)
+    fast = make_vectorizer(replacements=replacements).build_preprocessor()
+    reference = _reference_preprocessor(replacements)
+    texts = pd.read_parquet(parquet)["body"].tolist() + AWKWARD_TEXTS
+    assert [fast(text) for text in texts] == [reference(text) for text in texts]
+
+
+def test_phrase_scan_finds_exactly_the_regex_matches_on_random_text():
+    replacements = analysis_replacements(mt_normalisation=True) + [(literal_phrase_pattern("lead goose"), "x_goose")]
+    replacer = PhraseReplacer(replacements)
+    assert replacer._scanner is not None
+    words = ["two", "TWO", "2", "safeguards", "maintenance", "three", "meetings", "and", "one", "lesson", "whole",
+             "hospital", "ſafeguards", "K", "é", "“", "'s", "’s", "-", "xi", "jinping", "thought", "lead", "goose", "四"]
+    rng = random.Random(5)
+    for _ in range(3000):
+        text = "".join(rng.choice(words) + rng.choice([" ", "", "-", "\n", " , "]) for _ in range(rng.randint(1, 10)))
+        expected = [(m.span(), m.lastgroup) for m in replacer._regex.finditer(text)]
+        assert [(m.span(), m.lastgroup) for m in replacer.finditer(text)] == expected, text
+
+
+def test_variant_counts_equal_one_regex_pass_per_variant(synthetic):
+    _, parquet = synthetic
+    documents = pd.DataFrame({"body": pd.read_parquet(parquet)["body"].tolist() + AWKWARD_TEXTS})
+    table = load_variant_table()
+    counts = count_variants(documents, table)
+    for row in counts.itertuples():
+        pattern = re.compile(rf"(?<![\w-]){literal_phrase_pattern(row.variant)}(?![\w-])", re.I)
+        found = documents["body"].map(lambda body: len(pattern.findall(body)))
+        assert (row.occurrences, row.documents) == (found.sum(), (found > 0).sum()), row.variant
+    assert counts["occurrences"].sum() > 0
+
+
+def test_patterns_without_a_literal_start_fall_back_to_the_plain_regex():
+    replacer = PhraseReplacer([("two safeguards", "two_safeguards"), (r"(?:new|[0-9]+)? safeguards", "x")])
+    assert replacer._scanner is None
+    assert replacer("Two safeguards, 3 safeguards and  safeguards") == "two_safeguards, x and x"
+
+
+def test_tfidf_equals_bare_sklearn_given_the_same_preprocessing(synthetic):
+    _, parquet = synthetic
+    texts = pd.read_parquet(parquet)["body"].tolist() + AWKWARD_TEXTS
+    replacements = analysis_replacements()
+    ours = make_vectorizer("tfidf", replacements=replacements)
+    bare = TfidfVectorizer(
+        preprocessor=_reference_preprocessor(replacements), token_pattern=TOKEN_PATTERN, stop_words=sorted(build_stop_words())
+    )
+    ours_matrix, bare_matrix = ours.fit_transform(texts), bare.fit_transform(texts)
+    assert list(ours.get_feature_names_out()) == list(bare.get_feature_names_out())
+    assert "two_safeguards" in ours.vocabulary_
+    assert abs(ours_matrix - bare_matrix).max() < 1e-9
+
+
+def test_sparse_top_k_neighbours_equal_dense_cosine(synthetic):
+    _, parquet = synthetic
+    matrix = make_vectorizer("tfidf").fit_transform(pd.read_parquet(parquet)["body"])
+    neighbours = top_k_neighbours(matrix, k=10, chunk_size=37)
+    dense = cosine_similarity(matrix)
+    np.fill_diagonal(dense, -np.inf)
+    order = np.lexsort((np.broadcast_to(np.arange(dense.shape[1]), dense.shape), -dense), axis=1)[:, :10]
+    expected_values = np.take_along_axis(dense, order, axis=1)
+    got_values = neighbours["similarity"].to_numpy().reshape(-1, 10)
+    assert np.allclose(got_values, expected_values, atol=1e-6)
+    # same neighbours wherever the similarities are not tied (float32 vs float64 may reorder exact ties)
+    got = neighbours["target"].to_numpy().reshape(-1, 10)
+    distinct = np.abs(np.diff(expected_values, axis=1)).min(axis=1) > 1e-5
+    assert distinct.sum() > 100
+    assert (got[distinct] == order[distinct]).all()
+
+
+# --- the command ----------------------------------------------------------------------------------------
+
+
+def test_bench_command_runs_at_small_n_and_writes_results(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "run", "--sizes", "40", "--stages", "load", "--out", str(tmp_path)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr + completed.stdout
+    table = pd.read_csv(tmp_path / "results.csv")
+    assert table["variant"].tolist() == ["floor", "sequential", "parallel", "cold", "warm"]
+    assert table["error"].isna().all()
+    assert (table["seconds"] > 0).all() and (table["peak_rss_mb"] > 0).all()
+    assert table["ratio"].iloc[0] == 1.0 and (table["ratio"].iloc[1:] > 0).all()
+    assert table["details"].str.contains("n_documents=40").sum() == 4  # every variant but the floor loaded 40
+    record = json.loads((tmp_path / "results.json").read_text())
+    assert record["machine"]["cpu_count"] >= 1 and record["arguments"]["sizes"] == [40]
+    assert "× floor" in completed.stdout
+
+
+def test_plot_shows_time_and_memory_against_size(tmp_path):
+    rows = [
+        Measurement(n, "tfidf", variant, "sklearn", seconds, None, 100.0 + n / 10, None, 90.0, seconds + 1, "")
+        for n in (100, 1000)
+        for variant, seconds in (("sklearn", n / 1000), ("ours", n / 900))
+    ]
+    target = plot_results(rows, tmp_path / "plot.png")
+    assert target is not None and target.stat().st_size > 10_000
+    assert plot_results(rows[:2], tmp_path / "single.png") is None  # one size: nothing to plot
