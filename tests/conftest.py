@@ -110,3 +110,15 @@ def write_notebook(folder: Path, name: str, parameters: str, *cells: str) -> Pat
     target = folder / f"{name}.ipynb"
     nbformat.write(notebook, target)
     return target
+
+
+def notebook_text(executed: Path) -> str:
+    """Everything an executed notebook printed or displayed as plain text, one output per line."""
+    import json
+
+    cells = json.loads(Path(executed).read_text(encoding="utf-8"))["cells"]
+    return "\n".join(
+        "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
+        for cell in cells
+        for output in cell.get("outputs", [])
+    )

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import nbformat
 import pandas as pd
-from conftest import execute_notebook
-
-
-def _printed(notebook) -> str:
-    return "".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs)
+from conftest import execute_notebook, notebook_text
 
 
 def test_overview_notebook_on_theme_corpus(theme_corpus, tmp_path):
@@ -31,7 +26,7 @@ def test_overview_notebook_on_theme_corpus(theme_corpus, tmp_path):
     assert years["year"].tolist() == [2018, 2019, 2020, 2021, 2022] and years["documents"].sum() == len(truth)
     lengths = pd.read_csv(figures / "01_document_length.csv")
     assert len(lengths) == 4 and lengths["documents"].sum() == len(truth)
-    printed = _printed(nbformat.read(executed, as_version=4))
+    printed = notebook_text(executed)
     assert "12 file(s): 12 loaded, 0 skipped, 0 with warnings" in printed
     assert "Documents: showing the first 5 of 12 rows (MAX_TABLE_ROWS)." in printed
     assert "3 sections: the 2 largest are drawn, the other 1 summed into one bar." in printed

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import nbformat
 import pandas as pd
-from conftest import execute_notebook
+from conftest import execute_notebook, notebook_text
 
 from corpus_utils import read_corpus
 from corpus_utils.boilerplate import remove_boilerplate
 from corpus_utils.terms import kwic, term_frequencies
 from corpus_utils.text import analysis_replacements, build_stop_words
-
-
-def _printed(notebook) -> str:
-    return "".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs)
 
 
 def test_term_frequency_notebook_on_theme_corpus(theme_corpus, tmp_path):
@@ -45,7 +40,7 @@ def test_term_frequency_notebook_on_theme_corpus(theme_corpus, tmp_path):
     assert dispersion["doc_id"].nunique() <= 4 and set(dispersion["term"]) <= {"litigation", "branch"}
     assert dispersion["position"].between(0, 1).all()
 
-    printed = _printed(nbformat.read(executed, as_version=4))
+    printed = notebook_text(executed)
     removed = int(documents["n_boilerplate_paragraphs"].sum())
     assert f"Boilerplate removed: {removed} paragraph(s) repeated across documents." in printed
     assert "12 documents > MAX_DOCS_FOR_HEATMAP = 5: rows are the 3 largest sections, not documents." in printed

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import nbformat
 import pandas as pd
-from conftest import execute_notebook
+from conftest import execute_notebook, notebook_text
 
 from corpus_utils import load_paragraphs, read_corpus
 from corpus_utils.boilerplate import near_duplicate_paragraphs
-
-
-def _printed(notebook) -> str:
-    return "".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs)
 
 
 def test_similarity_notebook_on_theme_corpus(theme_corpus, tmp_path):
@@ -41,7 +36,7 @@ def test_similarity_notebook_on_theme_corpus(theme_corpus, tmp_path):
     assert (points["kind"] == "document").sum() == 12
     assert (points["kind"] == "paragraph").sum() == min(20, n_paragraphs)
 
-    printed = _printed(nbformat.read(executed, as_version=4))
+    printed = notebook_text(executed)
     assert "12 documents > MAX_DOCS_FOR_HEATMAP = 5: no heatmap" in printed
     assert "The 4 most similar pair(s) of documents (TOP_PAIRS = 4):" in printed
     assert "Nearest neighbours of each document: showing the first 30 of 36 rows (MAX_TABLE_ROWS)." in printed

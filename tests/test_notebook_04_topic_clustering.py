@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import json
 
 import pandas as pd
 import pytest
 from papermill.exceptions import PapermillExecutionError
 from sklearn.metrics import adjusted_rand_score
 
-from conftest import execute_notebook
-
-
-def _text_outputs(notebook) -> str:
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    parts = []
-    for cell in cells:
-        for output in cell.get("outputs", []):
-            parts.append("".join(output.get("text", "")))
-            parts.append("".join(output.get("data", {}).get("text/plain", "")))
-    return "\n".join(parts)
+from conftest import execute_notebook, notebook_text
 
 
 def test_document_clusters_recover_the_themes(theme_corpus, tmp_path):
@@ -54,7 +43,7 @@ def test_document_clusters_recover_the_themes(theme_corpus, tmp_path):
     assert "section" in shares.columns and shares["section"].nunique() == 2  # 12 documents > MAX_BARS: by section
     leaves = pd.read_csv(figures / "04_dendrogram.csv")
     assert len(leaves) == 6 and leaves["leaf"].str.startswith("(").any()  # truncated tree: "(n)" branches
-    text = _text_outputs(executed)
+    text = notebook_text(executed)
     assert "Boilerplate removed:" in text
     assert "12 documents are more than MAX_BARS = 2" in text
     assert "the tree is truncated to its top 6 branches" in text

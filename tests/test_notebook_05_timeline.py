@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import json
 
 import pandas as pd
 
-from conftest import execute_notebook
+from conftest import execute_notebook, notebook_text
 from corpus_utils import read_corpus
 from corpus_utils.params import notebook_parameters
 from corpus_utils.text import analysis_replacements
 from corpus_utils.timeline import term_trends
 from corpus_utils.topics import fit_topics, text_units
-
-
-def _text_outputs(notebook) -> str:
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    return "\n".join(
-        "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
-        for cell in cells
-        for output in cell.get("outputs", [])
-    )
 
 
 def test_topic_defaults_match_notebook_04():
@@ -68,7 +58,7 @@ def test_timeline_on_theme_corpus(theme_corpus, tmp_path):
     units = text_units(documents, unit="paragraph", min_words=5)
     model = fit_topics(units["text"], n_topics=6, replacements=analysis_replacements())
     assert prevalence["label"].drop_duplicates().tolist() == model.labels
-    text = _text_outputs(executed)
+    text = notebook_text(executed)
     assert "13 documents: 12 dated, 1 undated." in text and "zzz_undated" in text
     assert "1 event(s) between" in text and "Theme education launched" in text
     assert "12 dated documents are more than MAX_MARKS = 5" in text

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import write_notebook
+from conftest import notebook_text, write_notebook
 
 from corpus_utils import runner
 from corpus_utils.__main__ import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
@@ -49,11 +49,6 @@ def two_notebooks(tmp_path: Path) -> Path:
         "print(f'extra={sorted(EXTRA_WORDS)} since={SINCE!r}')",
     )
     return folder
-
-
-def _stream_text(executed: Path) -> str:
-    cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
-    return "".join("".join(output.get("text", "")) for cell in cells for output in cell.get("outputs", []))
 
 
 class _Links(HTMLParser):
@@ -112,8 +107,8 @@ def test_run_writes_every_artefact_and_a_correct_run_json(theme_corpus, two_note
     assert status == EXIT_OK, capsys.readouterr().err
 
     # Parameters reached the kernels: -p wins over the YAML file; "2019" stays text where text is expected.
-    assert "documents=12 n_top=5 label='2019'" in _stream_text(out / "notebooks" / "01_count.ipynb")
-    assert "extra=['court', 'hospital'] since='2019-01-01'" in _stream_text(out / "notebooks" / "02_words.ipynb")
+    assert "documents=12 n_top=5 label='2019'" in notebook_text(out / "notebooks" / "01_count.ipynb")
+    assert "extra=['court', 'hospital'] since='2019-01-01'" in notebook_text(out / "notebooks" / "02_words.ipynb")
 
     for relative in ["run.json", "index.html", "notebooks/01_count.ipynb", "notebooks/02_words.ipynb",
                      "html/01_count.html", "html/02_words.html", "figures/01_bars.png", "figures/01_bars.svg",
@@ -235,7 +230,7 @@ def test_a_failing_notebook_stops_the_run_and_says_where(theme_corpus, tmp_path,
     assert [(entry["name"], entry["status"]) for entry in record["notebooks"]] == [
         ("01_ok", "succeeded"), ("02_fail", "failed"), ("03_after", "succeeded")]
     assert record["selected"] == ["03_after"] and record["complete"] is False
-    assert "after" in _stream_text(out / "notebooks" / "03_after.ipynb")
+    assert "after" in notebook_text(out / "notebooks" / "03_after.ipynb")
 
     # ...but refuses to mix corpora in one folder.
     assert main(["run", "--out", str(out), "--notebooks", str(folder), "--only", "02", "--corpus", "seeds"]) == EXIT_USAGE
