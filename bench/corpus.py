@@ -82,7 +82,6 @@ _SECTIONS = (
 )
 _SOURCES = ("", "", "", "People's Daily Online", "Procuratorial Daily", "Xinhua", "Legal Daily", "China Procuratorate Network")
 _PLACE_KINDS = ("City", "County", "District", "Province")
-_HEADING_NUMBERS = "1 2 3 4 5 6 7 8 9".split()
 _FOOTER = (
     "Scan the QR code to read on your phone",
     "Relevant information",
