@@ -22,7 +22,7 @@ import pandas as pd
 
 from .cache import PageCache, content_key, default_cache_dir
 from .decode import DecodeRefusal, decode_bytes
-from .pages import ParsedPage, clean_line, parse_date, parse_page
+from .pages import EmptyPageError, ParsedPage, clean_line, parse_date, parse_page
 from .paths import SEEDS_DIR, resolve_path
 
 __all__ = [
@@ -196,7 +196,10 @@ def _parse_bytes(data: bytes) -> tuple:
         decoded = decode_bytes(data)
     except DecodeRefusal as exc:
         return ("skipped", exc.reason)
-    page = parse_page(decoded.text)
+    try:
+        page = parse_page(decoded.text)
+    except EmptyPageError:
+        return ("skipped", "empty file: only invisible characters (zero-width or other spaces)")
     notes = list(page.warnings)
     if decoded.encoding == "gb18030":
         notes.insert(0, "decoded as GB18030 (not UTF-8)")

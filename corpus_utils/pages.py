@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["ParsedPage", "parse_page", "parse_date", "clean_line", "split_credits", "LAYOUTS"]
+__all__ = ["EmptyPageError", "ParsedPage", "parse_page", "parse_date", "clean_line", "split_credits", "LAYOUTS"]
 
 LAYOUTS = ("procuratorate", "repost", "plain", "table")
 
@@ -76,6 +76,10 @@ _DATE_PATTERNS = (
     re.compile(r"(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})"),
     re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon>[A-Za-z]{3,9})\.?,?\s+(?P<y>\d{4})"),
 )
+
+
+class EmptyPageError(ValueError):
+    """The page has no visible text once spaces (including zero-width and ideographic ones) are folded."""
 
 
 @dataclass
@@ -211,10 +215,15 @@ def parse_page(text: str) -> ParsedPage:
 
     Lines are cleaned with :func:`clean_line`; every non-empty line of the article becomes one
     paragraph. Cost: linear in the length of the text.
+
+    Raises
+    ------
+    EmptyPageError
+        Nothing visible is left after cleaning (e.g. only zero-width spaces).
     """
     lines = [clean_line(line) for line in text.splitlines()]
     if not any(lines):
-        raise ValueError("the page holds no text")
+        raise EmptyPageError("the page holds no text")
     nonempty = [i for i, line in enumerate(lines) if line][:_HEADER_SCAN_LINES]
     for index in nonempty:
         if match := _TIME_LINE.match(lines[index]):

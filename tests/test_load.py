@@ -274,6 +274,7 @@ def test_encodings(tmp_path, data, encoding, warning_fragments):
 SKIP_CASES = [
     pytest.param(b"", "empty file", id="empty"),
     pytest.param(b"  \n\r\n\t ", "empty file", id="whitespace-only"),
+    pytest.param("\u200b\u200b\n\u3000\ufeff".encode("utf-8"), "empty file", id="invisible-characters-only"),
     pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary file", id="binary-nul"),
     pytest.param(bytes(range(1, 32)) * 20, "binary file", id="binary-controls"),
     pytest.param(b"Title\n\x80\x80\x80 broken", "undecodable bytes", id="undecodable"),
