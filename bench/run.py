@@ -21,7 +21,6 @@ import os
 import platform
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -100,46 +99,6 @@ def _warm_page_cache(folder: Path) -> None:
         path.read_bytes()
 
 
-class _TreeSampler(threading.Thread):
-    """Samples the resident memory of a process and all its descendants (needs psutil; else reports None)."""
-
-    def __init__(self, pid: int, interval: float = 0.2) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.interval = interval
-        self.peak_mb: float | None = None
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        try:
-            import psutil
-        except ImportError:
-            return
-        try:
-            root = psutil.Process(self.pid)
-        except psutil.Error:
-            return
-        peak = 0
-        while not self._stop_event.is_set():
-            try:
-                processes = [root, *root.children(recursive=True)]
-            except psutil.Error:
-                break
-            total = 0
-            for process in processes:
-                try:
-                    total += process.memory_info().rss
-                except psutil.Error:
-                    pass
-            peak = max(peak, total)
-            self.peak_mb = round(peak / 2**20, 1)
-            self._stop_event.wait(self.interval)
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=5)
-
-
 def _limit_memory(gigabytes: float | None):
     """A ``preexec_fn`` capping the address space of a measurement (and the kernels it starts), or None."""
     if not gigabytes:
@@ -166,7 +125,7 @@ def _run_one(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=Path(__file__).resolve().parents[1],
         preexec_fn=_limit_memory(memory_limit_gb),
     )
-    sampler = _TreeSampler(process.pid)
+    sampler = stage_module.TreeSampler(process.pid)
     sampler.start()
     try:
         stdout, stderr = process.communicate(timeout=timeout)

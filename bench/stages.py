@@ -15,6 +15,7 @@ import re
 import resource
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -381,16 +382,17 @@ def runner_seeds(ctx: Context, *, only: str | None = None) -> None:
     runner_ours(ctx, only=only, corpus=SEEDS_DIR)
 
 
-def _tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants (0 without psutil, which IPython installs)."""
+def tree_rss_mb(pid: int) -> float | None:
+    """Resident memory (MB) of a process and its descendants; None without psutil (IPython installs it) or once it has ended."""
     try:
         import psutil
     except ImportError:
-        return 0.0
+        return None
     try:
-        processes = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
     except psutil.Error:
-        return 0.0
+        return None
     total = 0
     for process in processes:
         try:
@@ -400,6 +402,31 @@ def _tree_rss_mb(pid: int) -> float:
     return total / 2**20
 
 
+class TreeSampler(threading.Thread):
+    """Samples the resident memory of a process and all its descendants (needs psutil; else reports None)."""
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.peak_mb: float | None = None
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        peak = 0.0
+        while not self._stop_event.is_set():
+            current = tree_rss_mb(self.pid)
+            if current is None:
+                break
+            peak = max(peak, current)
+            self.peak_mb = round(peak, 1)
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=5)
+
+
 def runner_each(ctx: Context, *, only: str | None = None) -> None:
     """The runner once per notebook (``--only NN``): time and peak memory of each, to find the bottleneck.
 
@@ -407,7 +434,6 @@ def runner_each(ctx: Context, *, only: str | None = None) -> None:
     work folder. The page cache is kept between notebooks, as in a full run. Needs psutil for memory.
     """
     import subprocess
-    import threading
 
     rows = []
     start_all = time.perf_counter()
@@ -417,21 +443,12 @@ def runner_each(ctx: Context, *, only: str | None = None) -> None:
                    "--only", notebook.stem[:2], "--no-progress"]
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        peak = [0.0]
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                peak[0] = max(peak[0], _tree_rss_mb(process.pid))
-                done.wait(0.2)
-
-        sampler = threading.Thread(target=sample, daemon=True)
+        sampler = TreeSampler(process.pid)
         sampler.start()
         _, stderr = process.communicate()
-        done.set()
-        sampler.join()
+        sampler.stop()
         seconds = time.perf_counter() - start
-        rows.append((notebook.stem, round(seconds, 1), round(peak[0], 1), process.returncode))
+        rows.append((notebook.stem, round(seconds, 1), sampler.peak_mb or 0.0, process.returncode))
         if process.returncode != 0:
             ctx.result["error"] = f"{notebook.stem} exited {process.returncode}: " + " | ".join(stderr.strip().splitlines()[-5:])
             break
