@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -19,8 +26,14 @@ _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _PRIME = np.uint64(0x100000001B3)
-_CHUNK_ROWS = 50_000
-_CHUNK_PAIRS = 500_000
+_CHUNK_ROWS = 50_000  # texts tokenised at a time
+_CHUNK_PAIRS = 250_000  # candidate pairs verified at a time
+_CHUNK_CHARS = 4_000_000  # characters normalised at a time
+_CHUNK_ENTRIES = 4_000_000  # array items per step of the chunked passes over shingles
+_WORD_RUN = re.compile(r"\w+")
+_SPECIAL = np.uint32(0xFFFFFFFF)  # code point whose lower-casing needs the regex path
+_LOOK_UP = np.uint32(0xFFFFFFFE)  # code point not in the table (U+FFFF and above)
+_POOL = pa.system_memory_pool()  # Arrow buffers go back to the system when freed
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -49,41 +62,171 @@ def _check_paragraphs(paragraphs: pd.DataFrame) -> None:
         )
 
 
-def _normalise(texts: pd.Series) -> pd.Series:
-    """Lower-cased word tokens joined by single spaces (punctuation, case and spacing ignored)."""
-    return texts.fillna("").astype(str).str.lower().str.findall(r"\w+").str.join(" ")
+def _normalise_text(text: str) -> str:
+    """One text as lower-cased word tokens joined by single spaces (the reference definition)."""
+    return " ".join(_WORD_RUN.findall(text.lower()))
+
+
+def _classify_code(code: int) -> int:
+    """Lower-case form of one code point if it is a word character (``\\w`` after ``str.lower``), 0 if it is
+    not, ``_SPECIAL`` if lower-casing is not one code point to one (İ) or depends on context (Σ)."""
+    if code == 0x3A3 or 0xD800 <= code <= 0xDFFF:
+        return int(_SPECIAL)
+    lowered = chr(code).lower()
+    if len(lowered) != 1:
+        return int(_SPECIAL)
+    return ord(lowered) if lowered.isalnum() or lowered == "_" else 0
+
+
+@functools.lru_cache(maxsize=1)
+def _bmp_table() -> np.ndarray:
+    """``_classify_code`` for every code point below U+FFFF; U+FFFF itself (and, by clipping, every code above
+    it) reads ``_LOOK_UP``: classify one by one."""
+    table = np.fromiter(map(_classify_code, range(0x10000)), dtype=np.uint32, count=0x10000)
+    table[0xFFFF] = _LOOK_UP
+    return table
+
+
+def _normalise_chunk(texts: list[str]) -> list[str]:
+    """``_normalise_text`` of every text, vectorised over code points; texts with İ or Σ use the regex.
+
+    Texts are ended by NUL (not a word character); a word character is kept as its lower-case form, and
+    one space goes before every word that is not the first of its text.
+    """
+    if not texts:
+        return []
+    try:
+        codes = np.frombuffer(("\0".join(texts) + "\0").encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # lone surrogates: leave them to the regex
+        return [_normalise_text(text) for text in texts]
+    separators = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1) - 1
+    mapped = np.take(_bmp_table(), codes, mode="clip")
+    odd = np.flatnonzero(mapped >= _LOOK_UP)
+    slow: list[int] = []
+    if odd.size:
+        mapped[odd] = np.fromiter(map(_classify_code, codes[odd].tolist()), dtype=np.uint32, count=odd.size)
+        special = odd[mapped[odd] == _SPECIAL]
+        slow = np.unique(np.searchsorted(separators, special)).tolist()
+        mapped[special] = 0
+    word = mapped != 0
+    starts = np.flatnonzero(word[1:] > word[:-1]) + 1  # no word starts at 0: the first text is handled below
+    if word[0]:
+        starts = np.r_[0, starts]
+    text = np.searchsorted(separators, starts)
+    mapped[starts[1:][text[1:] == text[:-1]] - 1] = 32
+    keep = mapped != 0
+    joined = mapped[keep].tobytes().decode("utf-32-le")
+    begins = np.r_[0, separators[:-1] + 1]
+    bounds = np.r_[0, np.cumsum(np.add.reduceat(keep.view(np.int8), begins, dtype=np.int64))].tolist()
+    result = [joined[begin:end] for begin, end in zip(bounds[:-1], bounds[1:])]
+    for index in slow:
+        result[index] = _normalise_text(texts[index])
+    return result
+
+
+def _normalise(texts: pd.Series) -> list[str]:
+    """Lower-cased word tokens joined by single spaces (punctuation, case and spacing ignored), in order.
+
+    Equal to ``texts.str.lower().str.findall(r"\\w+").str.join(" ")`` (Python's Unicode ``\\w``), computed
+    on code points in chunks of about ``_CHUNK_CHARS`` characters.
+    """
+    values = texts.fillna("").astype(str).tolist()
+    ends = np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=len(values)))
+    total = int(ends[-1]) if values else 0
+    stops = np.searchsorted(ends, np.arange(_CHUNK_CHARS, total, _CHUNK_CHARS), side="right").tolist()
+    result: list[str] = []
+    start = 0
+    for stop in [*stops, len(values)]:
+        if stop > start:
+            result.extend(_normalise_chunk(values[start:stop]))
+            start = stop
+    return result
+
+
+def _word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(words per text, 64-bit hash of every word in order) of space-separated texts; "" has no words.
+
+    A word's hash is ``pd.util.hash_array`` of the word; only the distinct words of the chunk are hashed.
+    """
+    array = pa.array(texts, type=pa.large_string(), memory_pool=_POOL)
+    pieces = pc.split_pattern(array, " ", memory_pool=_POOL)
+    lengths = pc.list_value_length(pieces, memory_pool=_POOL).to_numpy(zero_copy_only=False).astype(np.int64)
+    encoded = pc.dictionary_encode(pieces.flatten(), memory_pool=_POOL)
+    del pieces
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    empty = np.flatnonzero(pc.binary_length(array, memory_pool=_POOL).to_numpy(zero_copy_only=False) == 0)
+    if empty.size:  # "" splits into one empty word; it has none
+        drop = np.zeros(indices.size, dtype=bool)
+        drop[(np.cumsum(lengths) - lengths)[empty]] = True
+        indices = indices[~drop]
+        lengths[empty] = 0
+    words = encoded.dictionary.to_numpy(zero_copy_only=False)
+    if words.size == 0:
+        return lengths, np.zeros(0, dtype=np.uint64)
+    return lengths, pd.util.hash_array(np.asarray(words, dtype=object), categorize=False)[indices]
+
+
+def _mix_in_place(values: np.ndarray) -> np.ndarray:
+    """``_mix`` overwriting ``values`` (fewer temporaries)."""
+    values += _GOLDEN
+    values ^= values >> np.uint64(30)
+    values *= _MIX_1
+    values ^= values >> np.uint64(27)
+    values *= _MIX_2
+    values ^= values >> np.uint64(31)
+    return values
+
+
+def _window_hashes(word_hash: np.ndarray, lengths: np.ndarray, shingle_size: int) -> np.ndarray:
+    """Hash of every window of ``shingle_size`` words inside a text, texts in order; a shorter text is one
+    shingle (its words only). Windows by Horner's rule, in place."""
+    n_words, ends = word_hash.size, np.cumsum(lengths)
+    full = max(n_words - shingle_size + 1, 0)
+    window = np.zeros(n_words, dtype=np.uint64)
+    window[:full] = word_hash[shingle_size - 1 :]
+    for offset in range(shingle_size - 2, -1, -1):
+        window[:full] *= _PRIME
+        window[:full] += word_hash[offset : offset + full]
+    start = np.ones(n_words, dtype=bool)
+    for back in range(1, shingle_size):  # no window starts in a text's last shingle_size − 1 words, but its first
+        start[ends[lengths > back] - back] = False
+    value = window[start]
+    short = np.flatnonzero((lengths > 0) & (lengths < shingle_size))
+    if short.size:  # their window ran into the next text: sum only the text's own words
+        first_word, where = (ends - lengths)[short], _shingle_counts(lengths, shingle_size).cumsum()[short] - 1
+        value[where] = 0
+        for offset in range(int(lengths[short].max())):
+            inside = lengths[short] > offset
+            value[where[inside]] += word_hash[first_word[inside] + offset] * np.uint64(pow(int(_PRIME), offset, 2**64))
+    return _mix_in_place(value)
+
+
+def _shingle_counts(lengths: np.ndarray, shingle_size: int) -> np.ndarray:
+    """Shingles per text of ``lengths`` words."""
+    return np.where(lengths >= shingle_size, lengths - shingle_size + 1, np.minimum(lengths, 1))
+
+
+def _shingle_table(texts: list[str], shingle_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(shingles per text, hash of every shingle with texts in order) for normalised ``texts``.
+
+    A shingle's hash is ``_mix`` of Σ word_hash[offset] × PRIME^offset over its words.
+    """
+    lengths = np.fromiter((text.count(" ") + 1 if text else 0 for text in texts), dtype=np.int64, count=len(texts))
+    counts = _shingle_counts(lengths, shingle_size)
+    hashes = np.empty(int(counts.sum()), dtype=np.uint64)
+    filled = 0
+    for start in range(0, len(texts), _CHUNK_ROWS):
+        chunk_lengths, word_hash = _word_hashes(texts[start : start + _CHUNK_ROWS])
+        chunk = _window_hashes(word_hash, chunk_lengths, shingle_size)
+        hashes[filled : filled + chunk.size] = chunk
+        filled += chunk.size
+    return counts, hashes
 
 
 def _shingle_hashes(texts: list[str], shingle_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, shingle hash) for every word shingle of ``texts``; a text shorter than a shingle is one shingle."""
-    rows, hashes = [], []
-    for start in range(0, len(texts), _CHUNK_ROWS):
-        chunk = texts[start : start + _CHUNK_ROWS]
-        words = [text.split(" ") if text else [] for text in chunk]
-        lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
-        flat = np.asarray([word for text_words in words for word in text_words], dtype=object)
-        if flat.size == 0:
-            continue
-        word_hash = pd.util.hash_array(flat, categorize=True).astype(np.uint64)
-        ends = np.cumsum(lengths)
-        begins = ends - lengths
-        row_of_word = np.repeat(np.arange(len(chunk), dtype=np.int64), lengths)
-        position = np.arange(flat.size, dtype=np.int64)
-        end_of_word = ends[row_of_word]
-        is_start = (position + shingle_size <= end_of_word) | ((position == begins[row_of_word]) & (lengths[row_of_word] < shingle_size))
-        starts = position[is_start]
-        value = np.zeros(starts.size, dtype=np.uint64)
-        limit = end_of_word[is_start]
-        for offset in range(shingle_size):
-            take = starts + offset
-            inside = take < limit
-            factor = np.uint64(pow(int(_PRIME), offset, 2**64))
-            value += np.where(inside, word_hash[np.minimum(take, flat.size - 1)], np.uint64(0)) * factor
-        rows.append(row_of_word[is_start] + start)
-        hashes.append(_mix(value))
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    return np.concatenate(rows), np.concatenate(hashes)
+    """(row, shingle hash) for every word shingle of normalised ``texts``, rows ascending (int32, uint64)."""
+    counts, hashes = _shingle_table(texts, shingle_size)
+    return np.repeat(np.arange(len(texts), dtype=np.int32), counts), hashes
 
 
 def shingle_matrix(texts: pd.Series | list[str], *, shingle_size: int = 5) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -102,7 +245,7 @@ def shingle_matrix(texts: pd.Series | list[str], *, shingle_size: int = 5) -> tu
         The uint8 matrix (one row per text, in order) and the 64-bit hash of each column's shingle.
         Cost: O(total words) time and memory.
     """
-    normalised = _normalise(pd.Series(list(texts), dtype=object)).tolist()
+    normalised = _normalise(pd.Series(list(texts), dtype=object))
     rows, hashes = _shingle_hashes(normalised, int(shingle_size))
     columns, inverse = np.unique(hashes, return_inverse=True)
     matrix = sp.csr_matrix(
@@ -116,7 +259,7 @@ def shingle_matrix(texts: pd.Series | list[str], *, shingle_size: int = 5) -> tu
 def _lsh_shape(threshold: float) -> tuple[int, int]:
     """(bands, rows per band) for MinHash LSH: the fewest hash functions (≤ 64) that find a pair at
     ``threshold`` with probability ≥ 0.995 while a pair at half the threshold becomes a candidate with
-    probability ≤ 0.5 (candidates are verified exactly, so this only bounds wasted work)."""
+    probability ≤ 0.5."""
     best: tuple[int, int] | None = None
     for rows in range(1, _NUM_PERM + 1):
         for bands in range(1, _NUM_PERM // rows + 1):
@@ -149,55 +292,299 @@ def _pairs_within_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order[first], order[second]
 
 
-def _similar_pairs(texts: list[str], threshold: float, shingle_size: int) -> pd.DataFrame:
-    """Pairs of distinct normalised texts with shingle Jaccard ≥ threshold: columns i, j (i < j), similarity.
+def _spans(size: int) -> Iterator[slice]:
+    """Consecutive slices of ``_CHUNK_ENTRIES`` items covering ``range(size)``."""
+    return (slice(start, min(start + _CHUNK_ENTRIES, size)) for start in range(0, size, _CHUNK_ENTRIES))
 
-    Candidates come from MinHash LSH (at most 64 hash functions, banded for ``threshold``), then every candidate
-    is verified exactly on the sparse shingle matrix, so no reported pair is below the threshold.
+
+def _fresh_values(used: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` smallest non-negative integers missing from the sorted uint64 array ``used``."""
+    limit = 2 * count + 16
+    while True:
+        candidates = np.arange(limit, dtype=np.uint64)
+        position = np.minimum(np.searchsorted(used, candidates), max(used.size - 1, 0))
+        free = candidates[used[position] != candidates] if used.size else candidates
+        if free.size >= count:
+            return free[:count]
+        limit *= 2
+
+
+def _separate_tokens(hashes: np.ndarray, bits: int) -> None:
+    """Make the top ``64 − bits`` bits of ``hashes`` one-to-one with the distinct hashes, in place.
+
+    Distinct hashes whose top bits coincide (about one pair in 10 million shingles) get unused top bits;
+    afterwards the top bits alone identify a shingle. Works on quarters of the hash range (less memory).
+    """
+    quarter = np.uint64(1) << np.uint64(62)
+    tops, clashing = [], []
+    for part in range(4):
+        low = np.uint64(part) * quarter
+        inside = hashes >= low
+        if part < 3:
+            inside &= hashes < low + quarter
+        values = hashes[inside]
+        del inside
+        values.sort()
+        distinct = values[np.r_[True, values[1:] != values[:-1]]] if values.size else values
+        del values
+        top = distinct >> np.uint64(bits)
+        clash = np.r_[False, top[1:] == top[:-1]] if top.size else np.zeros(0, dtype=bool)
+        clashing.append(distinct[clash])
+        tops.append(top[~clash])
+    moved = np.concatenate(clashing)
+    if moved.size == 0:
+        return
+    fresh = _fresh_values(np.concatenate(tops), moved.size) << np.uint64(bits)
+    for span in _spans(hashes.size):
+        chunk = hashes[span]
+        position = np.minimum(np.searchsorted(moved, chunk), moved.size - 1)
+        hit = moved[position] == chunk
+        chunk[hit] = fresh[position[hit]]
+
+
+def _token_keys(counts: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, int]:
+    """Sorted keys ``token << bits | row``, one per distinct (text, shingle), and ``bits``, from the shingles
+    per text and their hashes in text order; overwrites ``hashes``."""
+    bits = max(1, int(counts.size - 1).bit_length())
+    _separate_tokens(hashes, bits)
+    hashes >>= np.uint64(bits)
+    hashes <<= np.uint64(bits)
+    ends = np.cumsum(counts)
+    for start in range(0, counts.size, _CHUNK_ROWS):
+        stop = min(start + _CHUNK_ROWS, counts.size)
+        section = hashes[ends[start] - counts[start] : ends[stop - 1]]
+        section |= np.repeat(np.arange(start, stop, dtype=np.uint64), counts[start:stop])
+    hashes.sort()
+    keep = np.r_[True, hashes[1:] != hashes[:-1]] if hashes.size else np.zeros(0, dtype=bool)
+    if keep.all():
+        return hashes, bits
+    kept = 0
+    for span in _spans(hashes.size):  # drop repeats of a shingle inside one text, compacting in place
+        chunk = hashes[span][keep[span]]
+        hashes[kept : kept + chunk.size] = chunk
+        kept += chunk.size
+    return hashes[:kept], bits
+
+
+def _token_table(keys: np.ndarray, bits: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(texts per distinct shingle, distinct shingles per text, text of every key whose shingle is in ≥ 2
+    texts) from the sorted keys."""
+    new_token = np.ones(keys.size, dtype=bool)
+    for span in _spans(keys.size - 1):
+        after = slice(span.start + 1, span.stop + 1)
+        new_token[after] = ((keys[after] ^ keys[span]) >> np.uint64(bits)) != 0
+    frequency = np.diff(np.r_[np.flatnonzero(new_token), keys.size])
+    del new_token
+    shared = np.repeat(frequency >= 2, frequency)
+    sizes = np.zeros(n, dtype=np.int64)
+    shared_row = np.empty(int(np.count_nonzero(shared)), dtype=np.int32)
+    filled = 0
+    for span in _spans(keys.size):
+        row = (keys[span] & np.uint64((1 << bits) - 1)).astype(np.int32)
+        sizes += np.bincount(row, minlength=n)
+        row = row[shared[span]]
+        shared_row[filled : filled + row.size] = row
+        filled += row.size
+    return frequency, sizes, shared_row
+
+
+@dataclass
+class _PrefixIndex:
+    """Exact-join index over distinct texts: shingle-set sizes, a texts × shared-shingle matrix whose columns
+    are ranked rarest first, and the prefix groups (texts sharing a shingle in their prefix)."""
+
+    sizes: np.ndarray
+    matrix: sp.csr_matrix
+    members: np.ndarray
+    bounds: np.ndarray
+
+
+def _prefix_index(texts: list[str], threshold: float, shingle_size: int) -> _PrefixIndex:
+    """Index for an exact Jaccard join with prefix filtering (shingles ordered by frequency, then token).
+
+    Two texts with Jaccard ≥ t share ≥ ⌈t·|x|⌉ shingles, so each text's first |x| − ⌈t·|x|⌉ + 1 shingles in
+    that order (its prefix) meet the other's prefix. Shingles in one text only come first and meet nothing,
+    so only the rest of the prefix (``need`` shingles found in ≥ 2 texts) is indexed.
     """
     n = len(texts)
-    empty = pd.DataFrame({"i": np.zeros(0, np.int64), "j": np.zeros(0, np.int64), "similarity": np.zeros(0)})
-    if n < 2:
-        return empty
-    rows, hashes = _shingle_hashes(texts, shingle_size)
-    columns, inverse = np.unique(hashes, return_inverse=True)
-    matrix = sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, inverse.ravel())), shape=(n, columns.size))
-    matrix.sum_duplicates()
-    matrix.data[:] = 1
-    sizes = np.diff(matrix.indptr)
-    present = sizes > 0
+    keys, bits = _token_keys(*_shingle_table(texts, shingle_size))
+    frequency, sizes, shared_row = _token_table(keys, bits, n)
+    del keys
+    overlap = np.maximum(1, np.ceil((threshold - 1e-6) * sizes)).astype(np.int64)  # conservative ⌈t·|x|⌉
+    seen_once = sizes - np.bincount(shared_row, minlength=n)
+    need = sizes - overlap + 1 - seen_once
+    token_frequency = frequency[frequency >= 2]
+    order = np.argsort(np.minimum(token_frequency, np.iinfo(np.uint16).max).astype(np.uint16), kind="stable")
+    rank = np.empty(order.size, dtype=np.int32)
+    rank[order] = np.arange(order.size, dtype=np.int32)
+    shared_rank = np.repeat(rank, token_frequency)
+    useful = need[shared_row] > 0
+    packed = shared_row[useful].astype(np.int64)
+    del shared_row
+    packed <<= 32
+    packed |= shared_rank[useful]
+    del shared_rank, useful
+    packed.sort()
+    counts = np.bincount(packed >> 32, minlength=n)
+    indptr = np.r_[0, np.cumsum(counts)]
+    indices = (packed & 0xFFFFFFFF).astype(np.int32)
+    del packed
+    matrix = sp.csr_matrix((np.ones(indices.size, dtype=np.int8), indices, indptr), shape=(n, max(order.size, 1)))
+    matrix.has_sorted_indices = True
+    taken = np.clip(need, 0, counts)
+    run_start = np.cumsum(taken) - taken
+    position = np.repeat(indptr[:-1], taken) + np.arange(int(taken.sum())) - np.repeat(run_start, taken)
+    by_token = np.sort((indices[position].astype(np.int64) << 32) | np.repeat(np.arange(n, dtype=np.int64), taken))
+    token = by_token >> 32
+    bounds = np.flatnonzero(np.r_[True, token[1:] != token[:-1], True]) if by_token.size else np.zeros(1, np.int64)
+    return _PrefixIndex(sizes=sizes, matrix=matrix, members=(by_token & 0xFFFFFFFF).astype(np.int64), bounds=bounds)
+
+
+def _candidate_chunks(index: _PrefixIndex) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every pair (a < b) of texts in one prefix group, about ``_CHUNK_PAIRS`` pairs at a time (a pair in
+    several groups comes once per group)."""
+    group_size = np.diff(index.bounds)
+    partners = np.repeat(index.bounds[1:], group_size) - np.arange(index.members.size) - 1
+    total = np.cumsum(partners)
+    start = 0
+    while start < partners.size:
+        already = total[start - 1] if start else 0
+        stop = max(int(np.searchsorted(total, already + _CHUNK_PAIRS, side="right")), start + 1)
+        count = partners[start:stop]
+        first = np.repeat(np.arange(start, stop), count)
+        second = first + 1 + np.arange(first.size) - np.repeat(np.cumsum(count) - count, count)
+        if first.size:
+            yield index.members[first], index.members[second]
+        start = stop
+
+
+def _verify(
+    index: _PrefixIndex, a: np.ndarray, b: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct candidate pairs with Jaccard ≥ threshold (same tests as a direct comparison), with it."""
+    if a.size == 0:
+        return a, b, np.zeros(0)
+    codes = np.unique(a * len(index.sizes) + b)
+    a, b = codes // len(index.sizes), codes % len(index.sizes)
+    small = np.minimum(index.sizes[a], index.sizes[b])
+    large = np.maximum(index.sizes[a], index.sizes[b])
+    plausible = small >= threshold * large - 1e-9  # Jaccard ≤ |smaller| / |larger|
+    a, b = a[plausible], b[plausible]
+    shared = np.diff(index.matrix[a].multiply(index.matrix[b]).tocsr().indptr).astype(np.int64)
+    similarity = shared / (index.sizes[a] + index.sizes[b] - shared)
+    keep = similarity >= threshold - 1e-9
+    return a[keep], b[keep], similarity[keep]
+
+
+def _band_keys(texts: list[str], threshold: float, shingle_size: int) -> np.ndarray:
+    """MinHash LSH bucket key per text and band (texts × bands, uint64); every text needs a shingle."""
     bands, band_rows = _lsh_shape(threshold)
-    candidates = []
-    column_hash = columns
-    indptr = matrix.indptr
-    starts = indptr[:-1][present]
-    row_ids = np.flatnonzero(present)
+    rows, hashes = _shingle_hashes(texts, shingle_size)
+    starts = np.searchsorted(rows, np.arange(len(texts)))
+    keys = np.zeros((len(texts), bands), dtype=np.uint64)
     for band in range(bands):
-        key = np.zeros(row_ids.size, dtype=np.uint64)
+        key = np.zeros(len(texts), dtype=np.uint64)
         for step in range(band_rows):
             seed = np.uint64(((band * band_rows + step + 1) * int(_GOLDEN)) % 2**64)
-            permuted = _mix(column_hash ^ seed)[matrix.indices]
-            minimum = np.minimum.reduceat(permuted, starts) if starts.size else permuted[:0]
-            key = _mix(key ^ minimum)
-        first, second = _pairs_within_groups(key)
-        candidates.append(np.minimum(row_ids[first], row_ids[second]) * n + np.maximum(row_ids[first], row_ids[second]))
-    codes = np.unique(np.concatenate(candidates)) if candidates else np.zeros(0, dtype=np.int64)
-    left, right = codes // n, codes % n
-    small, large = np.minimum(sizes[left], sizes[right]), np.maximum(sizes[left], sizes[right])
-    plausible = small >= threshold * large - 1e-9  # Jaccard ≤ |smaller| / |larger|
-    left, right = left[plausible], right[plausible]
-    kept_i, kept_j, kept_s = [], [], []
-    for start in range(0, left.size, _CHUNK_PAIRS):
-        a, b = left[start : start + _CHUNK_PAIRS], right[start : start + _CHUNK_PAIRS]
-        shared = np.asarray(matrix[a].multiply(matrix[b]).sum(axis=1)).ravel()
-        similarity = shared / (sizes[a] + sizes[b] - shared)
-        keep = similarity >= threshold - 1e-9
-        kept_i.append(a[keep])
-        kept_j.append(b[keep])
-        kept_s.append(similarity[keep])
-    if not kept_i:
+            key = _mix(key ^ np.minimum.reduceat(_mix_in_place(hashes ^ seed), starts))
+        keys[:, band] = key
+    return keys
+
+
+class _BandFilter:
+    """Whether two texts share a MinHash LSH band (the candidate rule of the method), keys made on demand."""
+
+    def __init__(self, texts: list[str], threshold: float, shingle_size: int) -> None:
+        self.texts, self.threshold, self.shingle_size = texts, threshold, shingle_size
+        self.keys = np.zeros((len(texts), _lsh_shape(threshold)[0]), dtype=np.uint64)
+        self.known = np.zeros(len(texts), dtype=bool)
+
+    def share_a_band(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        missing = np.unique(np.r_[a, b])
+        missing = missing[~self.known[missing]]
+        if missing.size:
+            texts = [self.texts[i] for i in missing.tolist()]
+            self.keys[missing] = _band_keys(texts, self.threshold, self.shingle_size)
+            self.known[missing] = True
+        return (self.keys[a] == self.keys[b]).any(axis=1)
+
+
+def _similar_pairs(
+    texts: list[str], threshold: float, shingle_size: int, weights: np.ndarray | None = None, budget: int | None = None
+) -> pd.DataFrame:
+    """Pairs of distinct normalised texts with shingle Jaccard ≥ threshold that share a MinHash LSH band:
+    columns i, j (i < j), similarity; sorted by i, j.
+
+    Found by an exact prefix-filtered join, then kept if the two texts share a band bucket: the same pairs as
+    verifying every pair of every band bucket, without enumerating big buckets. With ``weights`` and
+    ``budget``, raise ``_TooManyPairs`` once Σ weights[i]·weights[j] over the pairs found exceeds ``budget``.
+    """
+    empty = pd.DataFrame({"i": np.zeros(0, np.int64), "j": np.zeros(0, np.int64), "similarity": np.zeros(0)})
+    if len(texts) < 2:
         return empty
-    return pd.DataFrame({"i": np.concatenate(kept_i), "j": np.concatenate(kept_j), "similarity": np.concatenate(kept_s)})
+    index = _prefix_index(texts, threshold, shingle_size)
+    bands = _BandFilter(texts, threshold, shingle_size)
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    check_at = _CHUNK_PAIRS
+    for a, b in _candidate_chunks(index):
+        a, b, similarity = _verify(index, a, b, threshold)
+        keep = bands.share_a_band(a, b)
+        found.append((a[keep] * len(texts) + b[keep], similarity[keep]))
+        if weights is not None and budget is not None and sum(codes.size for codes, _ in found) > check_at:
+            found = [_unique_pairs(found)]  # a pair met in several prefix groups counts once
+            check_at = max(check_at, 2 * found[0][0].size)
+            _check_budget(found[0][0], len(texts), weights, budget)
+    if not found:
+        return empty
+    codes, similarity = _unique_pairs(found)
+    return pd.DataFrame({"i": codes // len(texts), "j": codes % len(texts), "similarity": similarity})
+
+
+def _unique_pairs(found: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct pair codes (sorted) with their similarity, from chunks that may repeat pairs."""
+    codes = np.concatenate([code for code, _ in found])
+    similarity = np.concatenate([value for _, value in found])
+    codes, first = np.unique(codes, return_index=True)
+    return codes, similarity[first]
+
+
+def _check_budget(codes: np.ndarray, n: int, weights: np.ndarray, budget: int) -> None:
+    expanded = int((weights[codes // n] * weights[codes % n]).sum())
+    if expanded > budget:
+        raise _TooManyPairs(expanded)
+
+
+class _TooManyPairs(Exception):
+    """Internal: the pairs found so far already expand to more rows than allowed."""
+
+    def __init__(self, expanded: int) -> None:
+        super().__init__(expanded)
+        self.expanded = expanded
+
+
+def _similar_components(texts: list[str], threshold: float, shingle_size: int) -> np.ndarray:
+    """Connected-component label per text of the graph of :func:`_similar_pairs` (same components; pairs whose
+    texts are already connected are not verified)."""
+    labels = np.arange(len(texts))
+    if len(texts) < 2:
+        return labels
+    index = _prefix_index(texts, threshold, shingle_size)
+    bands = _BandFilter(texts, threshold, shingle_size)
+    for a, b in _candidate_chunks(index):
+        apart = labels[a] != labels[b]
+        a, b, _ = _verify(index, a[apart], b[apart], threshold)
+        keep = bands.share_a_band(a, b)
+        if keep.any():
+            labels = _merge_components(labels, a[keep], b[keep])
+    return labels
+
+
+def _merge_components(labels: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Component labels after linking texts ``a[k]`` and ``b[k]``."""
+    n = labels.size
+    graph = sp.coo_matrix((np.ones(a.size, dtype=np.int8), (labels[a], labels[b])), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    return component[labels]
 
 
 def _eligible(paragraphs: pd.DataFrame, min_words: int) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
@@ -206,8 +593,8 @@ def _eligible(paragraphs: pd.DataFrame, min_words: int) -> tuple[pd.DataFrame, n
     n_words = table["n_words"] if "n_words" in table.columns else table["text"].fillna("").astype(str).map(count_words)
     table = table[n_words.to_numpy() >= min_words].reset_index(drop=True)
     normalised = _normalise(table["text"])
-    codes, uniques = pd.factorize(normalised, sort=True)
-    return table, codes.astype(np.int64), [str(text) for text in uniques]
+    codes, uniques = pd.factorize(np.asarray(normalised, dtype=object))  # numbered in order of first appearance
+    return table, codes.astype(np.int64), uniques.tolist()
 
 
 def near_duplicate_paragraphs(
@@ -224,9 +611,12 @@ def near_duplicate_paragraphs(
     first (similarity 1); distinct texts are paired by MinHash LSH (at most 64 hash functions, fixed seeds,
     bands chosen so a pair at exactly ``threshold`` is found with probability ≥ 0.995; more similar
     pairs almost surely) and every candidate is verified exactly, so no pair below the threshold is
-    reported. Cost: O(total words × hash functions) time (24 at threshold 0.8), O(total words) memory, plus the output; the output has
-    one row per pair, so a paragraph copied into k documents gives k(k−1)/2 rows — use
-    :func:`template_families` for corpus-wide boilerplate.
+    reported. The LSH candidates are not enumerated bucket by bucket: an exact prefix-filtered join finds
+    every pair at or above the threshold (each text indexes only its rarest shingles), and a pair is kept if
+    it shares a band — the same result, without the quadratic cost of big buckets of similar-looking texts.
+    Cost: O(total words) time and memory for the hashing plus a sort of all shingles, plus the candidates
+    (pairs sharing a rare shingle) and the output. The output has one row per pair, so a paragraph copied
+    into k documents gives k(k−1)/2 rows — use :func:`template_families` for corpus-wide boilerplate.
 
     Parameters
     ----------
@@ -240,7 +630,7 @@ def near_duplicate_paragraphs(
     min_words : int
         Shorter paragraphs (headings, captions) are ignored.
     max_pairs : int
-        Raise ``ValueError`` rather than build more pairs than this.
+        Raise ``ValueError`` rather than build more pairs than this (checked as pairs are found).
 
     Returns
     -------
@@ -252,18 +642,26 @@ def near_duplicate_paragraphs(
     _check_paragraphs(paragraphs)
     _check_options(threshold, shingle_size, min_words)
     table, codes, uniques = _eligible(paragraphs, min_words)
-    pairs = _similar_pairs(uniques, threshold, int(shingle_size))
     order = np.argsort(codes, kind="stable")
     counts = np.bincount(codes, minlength=len(uniques))
     offsets = np.r_[0, np.cumsum(counts)]
     # identical texts: every pair inside a group of equal codes
-    same_a, same_b = _pairs_within_groups(codes)
-    n_expanded = same_a.size + int((counts[pairs["i"].to_numpy()] * counts[pairs["j"].to_numpy()]).sum())
+    n_same = int((counts * (counts - 1) // 2).sum())
+    try:
+        pairs = _similar_pairs(uniques, threshold, int(shingle_size), weights=counts, budget=max_pairs - n_same)
+    except _TooManyPairs as error:
+        raise ValueError(
+            f"at least {n_same + error.expanded} paragraph pairs would be returned (more than max_pairs={max_pairs}); "
+            "some paragraphs are repeated in very many documents. Use template_families() for corpus-wide "
+            "boilerplate, or raise max_pairs."
+        ) from None
+    n_expanded = n_same + int((counts[pairs["i"].to_numpy()] * counts[pairs["j"].to_numpy()]).sum())
     if n_expanded > max_pairs:
         raise ValueError(
             f"{n_expanded} paragraph pairs would be returned (more than max_pairs={max_pairs}); some paragraphs are "
             "repeated in very many documents. Use template_families() for corpus-wide boilerplate, or raise max_pairs."
         )
+    same_a, same_b = _pairs_within_groups(codes)
     # distinct but similar texts: every paragraph of text i × every paragraph of text j
     count_i, count_j = counts[pairs["i"].to_numpy()], counts[pairs["j"].to_numpy()]
     per_pair = count_i * count_j
@@ -317,7 +715,7 @@ def template_families(
     distinct texts are compared, so a footer repeated in 100,000 documents costs no more than one.
     If ``paragraphs`` has a column ``duplicate_of`` (documents flagged as exact copies by the loader),
     a copy counts as the document it copies. Cost: as :func:`near_duplicate_paragraphs` without the
-    pair expansion.
+    pair expansion; candidate pairs whose texts are already in one family are not verified.
 
     Parameters
     ----------
@@ -342,11 +740,7 @@ def template_families(
     table, codes, uniques = _eligible(paragraphs, min_words)
     if table.empty:
         return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in zip(_FAMILY_COLUMNS, ["int64", "string", "int64", "string", "int64"])})
-    pairs = _similar_pairs(uniques, threshold, int(shingle_size))
-    graph = sp.coo_matrix(
-        (np.ones(len(pairs), dtype=np.int8), (pairs["i"].to_numpy(), pairs["j"].to_numpy())), shape=(len(uniques), len(uniques))
-    )
-    _, component = connected_components(graph, directed=False)
+    component = _similar_components(uniques, threshold, int(shingle_size))
     doc_ids = table["doc_id"].astype(str)
     owner = doc_ids
     if "duplicate_of" in table.columns:
