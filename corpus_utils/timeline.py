@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import sparse
 
 from .paths import PACKAGE_DATA_DIR, resolve_path
+from .terms import TokenStream, ngram_document_counts, ngram_frequency_table, token_stream
 from .text import make_vectorizer
 from .topics import check_topic_inputs
 
@@ -143,10 +144,9 @@ def analyse_terms(
     return analysed
 
 
-def _ngram_counts(texts: list[str], grams: list[str], n: int, stop_words, replacements) -> sparse.csr_matrix:
-    vectorizer = make_vectorizer("count", stop_words=stop_words, replacements=replacements, ngram_range=(n, n))
-    vectorizer.set_params(vocabulary=grams, dtype=np.int64)
-    return vectorizer.fit_transform(texts).tocsr()
+def _top_tokens(stream: TokenStream, top: int) -> list[str]:
+    """The ``top`` most frequent tokens of ``stream``, by count then alphabetically."""
+    return ngram_frequency_table(stream, 1, top=top)["term"].astype(str).tolist()
 
 
 def term_trends(
@@ -186,8 +186,9 @@ def term_trends(
 
     Notes
     -----
-    Cost: one sparse count matrix per n-gram length (a fixed vocabulary for the requested terms, the full
-    unigram vocabulary only when ``top_n`` > 0), then sparse period × documents products.
+    Cost: one tokenising pass over the dated documents (:func:`corpus_utils.terms.token_stream`); every
+    term, of any length, and the top words are then counted on the token ids with numpy, followed by
+    sparse period × documents products.
     """
     if top_n < 0:
         raise ValueError(f"top_n must be 0 or more, got {top_n}")
@@ -197,30 +198,15 @@ def term_trends(
     columns = ["period", "term", "count", "words", "per_1000_words", "n_documents"]
     if grid.empty or (not analysed and top_n == 0):
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in zip(columns, ["string", "string", "int64", "int64", "float64", "int64"])})
-    texts = dated["body"].fillna("").astype(str).tolist()
-    grams_by_length: dict[int, list[str]] = {}
-    for tokens in analysed.values():
-        grams_by_length.setdefault(len(tokens), []).append(" ".join(tokens))
-    matrices = {}
-    for n, grams in grams_by_length.items():
-        vocabulary = sorted(set(grams))
-        matrices[n] = (_ngram_counts(texts, vocabulary, n, stop_words, replacements), vocabulary)
-    names: list[str] = []
-    term_columns: list[sparse.csr_matrix] = []
-    for term, tokens in analysed.items():
-        matrix, vocabulary = matrices[len(tokens)]
-        term_columns.append(matrix[:, vocabulary.index(" ".join(tokens))])
-        names.append(term)
+    stream = token_stream(dated, stop_words=stop_words, replacements=replacements)
+    names = list(analysed)
+    grams = list(analysed.values())
     if top_n:
-        vectorizer = make_vectorizer("count", stop_words=stop_words, replacements=replacements, dtype=np.int64)
-        unigrams = vectorizer.fit_transform(texts).tocsr()
-        vocabulary = vectorizer.get_feature_names_out()
-        totals = np.asarray(unigrams.sum(axis=0)).ravel()
-        order = np.lexsort((vocabulary, -totals))
-        chosen = [index for index in order if vocabulary[index] not in names][:top_n]
-        term_columns.extend(unigrams[:, index] for index in chosen)
-        names.extend(str(vocabulary[index]) for index in chosen)
-    counts = sparse.hstack(term_columns, format="csr") if term_columns else sparse.csr_matrix((len(dated), 0))
+        top = _top_tokens(stream, top_n + len(names))
+        chosen = [token for token in top if token not in names][:top_n]
+        names += chosen
+        grams += [(token,) for token in chosen]
+    counts = ngram_document_counts(stream, grams)
     codes = pd.Categorical(assign_period(dated["date"], period), categories=grid["period"].tolist()).codes
     indicator = sparse.csr_matrix((np.ones(len(dated)), (codes, np.arange(len(dated)))), shape=(len(grid), len(dated)))
     period_counts = np.asarray((indicator @ counts).toarray()).astype(np.int64)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,12 +14,17 @@ from corpus_utils.terms import (
     document_term_matrix,
     frequency_table,
     kwic,
+    ngram_document_counts,
+    ngram_frequency_table,
+    ngram_matrix,
     term_frequencies,
     term_positions,
     term_rates,
+    token_stream,
+    token_streams,
     top_terms_by_row,
 )
-from corpus_utils.text import analysis_replacements, make_vectorizer
+from corpus_utils.text import analysis_replacements, build_stop_words, make_vectorizer
 
 
 def _documents(*bodies: str) -> pd.DataFrame:
@@ -178,3 +185,119 @@ def test_term_positions_are_token_offsets():
         ["d3", "party work", 3, 5],
     ]
     np.testing.assert_allclose(table["position"], [0, 2 / 3, 0, 0, 0.6, 0.6])
+
+
+# ---------------------------------------------------------------- one tokenising pass (fast path) = one vectoriser per n
+
+#: Words, stop words, formulation renderings, MT variants, and the punctuation the preprocessor handles.
+_POOL = [
+    "party", "Party", "members", "study", "work", "the", "and", "of", "a", "two", "three", "1", "2035",
+    "grass-roots", "well-", "-led", "warning", "education", "Warning Education", "hospital", "Hospital",
+    "hospitals", "whole hospital", "police officers", "people's court", "people’s court", "Two Safeguards",
+    "two maintenance", "two-protections", "three meetings and one lesson", "never forget the original intention",
+    "cadre's", "cadres’", "\"quoted\"", "“curly”", "procuratorate", "strict", "discipline", "law", "rule",
+    "Über", "café", "two_safeguards", ",", ".", ";", "—", "\n\n", "also", "must", "font", "size",
+]
+
+
+def _random_corpus(seed: int, n_documents: int) -> pd.DataFrame:
+    rng = random.Random(seed)
+    bodies = [" ".join(rng.choice(_POOL) for _ in range(rng.randint(0, 60))) for _ in range(n_documents)]
+    bodies[rng.randrange(n_documents)] = ""  # an empty page
+    bodies[rng.randrange(n_documents)] = "the and of"  # stop words only
+    return _documents(*bodies)
+
+
+_SETTINGS = {
+    "plain": (None, ()),
+    "formulations": (None, analysis_replacements(merge_formulations=True)),
+    "formulations+mt": (None, analysis_replacements(merge_formulations=True, mt_normalisation=True)),
+    "own stop list": (build_stop_words(extra=["party"], keep=["the"]), analysis_replacements(mt_normalisation=True)),
+}
+
+
+@pytest.mark.parametrize("setting", list(_SETTINGS))
+@pytest.mark.parametrize("seed", [1, 2])
+def test_stream_matrices_and_tables_equal_one_vectoriser_per_n(setting, seed):
+    documents = _random_corpus(seed, 40)
+    stop_words, replacements = _SETTINGS[setting]
+    stream = token_stream(documents, stop_words=stop_words, replacements=replacements)
+    for n in (1, 2, 3):
+        for min_df in (1, 2, 0.1):
+            simple = document_term_matrix(
+                documents, ngram_range=(n, n), stop_words=stop_words, replacements=replacements, min_df=min_df
+            )
+            fast = ngram_matrix(stream, n, min_df=min_df)
+            assert list(fast.terms) == list(simple.terms)
+            assert fast.matrix.shape == simple.matrix.shape and fast.matrix.dtype == simple.matrix.dtype
+            assert (fast.matrix != simple.matrix).nnz == 0
+            assert list(fast.doc_ids) == list(simple.doc_ids) and list(fast.n_words) == list(simple.n_words)
+            for top in (None, 1, 5, 25):
+                pd.testing.assert_frame_equal(
+                    ngram_frequency_table(stream, n, min_df=min_df, top=top), frequency_table(simple, top=top)
+                )
+
+
+def test_stream_tokens_are_the_vectoriser_analyzers():
+    documents = _random_corpus(3, 30)
+    replacements = analysis_replacements(merge_formulations=True, mt_normalisation=True)
+    stream = token_stream(documents, replacements=replacements)
+    analyzer = make_vectorizer(replacements=replacements).build_analyzer()
+    for row, body in enumerate(documents["body"]):
+        tokens = stream.vocabulary[stream.ids[stream.offsets[row] : stream.offsets[row + 1]]].tolist()
+        assert tokens == analyzer(body)
+
+
+def test_token_streams_retokenise_only_what_changes_and_equal_separate_passes():
+    documents = _random_corpus(4, 50)
+    sets = [analysis_replacements(), analysis_replacements(mt_normalisation=True), ()]
+    together = token_streams(documents, sets)
+    for replacements, stream in zip(sets, together):
+        alone = token_stream(documents, replacements=replacements)
+        assert stream.vocabulary is together[0].vocabulary  # one shared vocabulary
+        assert list(stream.offsets) == list(alone.offsets)
+        assert stream.vocabulary[stream.ids].tolist() == alone.vocabulary[alone.ids].tolist()
+        for n in (1, 2):
+            pd.testing.assert_frame_equal(ngram_frequency_table(stream, n), ngram_frequency_table(alone, n))
+    assert token_streams(documents, []) == []
+
+
+def test_ngram_document_counts_equal_a_fixed_vocabulary_vectoriser():
+    documents = _random_corpus(5, 40)
+    replacements = analysis_replacements(merge_formulations=True)
+    stream = token_stream(documents, replacements=replacements)
+    grams = [
+        ("party",), ("two_safeguards",), ("warning", "education"), ("party", "members", "study"), ("nowhere",),
+        ("party", "nowhere"),
+    ]
+    counts = ngram_document_counts(stream, grams)
+    assert counts.shape == (len(documents), len(grams)) and counts.dtype == np.int64
+    for column, gram in enumerate(grams):
+        vectorizer = make_vectorizer(replacements=replacements, ngram_range=(len(gram), len(gram)), dtype=np.int64)
+        vectorizer.set_params(vocabulary=[" ".join(gram)])
+        expected = vectorizer.fit_transform(documents["body"]).toarray()[:, 0]
+        assert counts[:, column].toarray().ravel().tolist() == expected.tolist()
+    assert counts[:, 0].sum() > 0 and counts[:, 2].sum() > 0
+    assert ngram_document_counts(stream, []).shape == (len(documents), 0)
+
+
+def test_stream_of_empty_documents_and_bad_arguments():
+    documents = _documents("", "the and of", "")
+    stream = token_stream(documents)
+    for n in (1, 2, 3):
+        assert ngram_frequency_table(stream, n).empty
+        assert ngram_matrix(stream, n).matrix.shape == (3, 0)
+    assert ngram_document_counts(stream, [("party",)]).sum() == 0
+    with pytest.raises(ValueError, match="min_df"):
+        ngram_frequency_table(token_stream(DOCS), 2, min_df=0)
+    with pytest.raises(ValueError, match="n "):
+        ngram_matrix(token_stream(DOCS), 0)
+    with pytest.raises(ValueError, match="top"):
+        ngram_frequency_table(token_stream(DOCS), 1, top=0)
+
+
+def test_kwic_stops_at_limit_with_the_same_lines_as_without():
+    documents = _documents(*(["Warning education first. Then warning education again."] * 5))
+    everything = kwic(documents, "warning education", window=1, limit=None)
+    assert len(everything) == 10
+    pd.testing.assert_frame_equal(kwic(documents, "warning education", window=1, limit=3), everything.head(3))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from corpus_utils.text import analysis_replacements
+from corpus_utils.terms import document_term_matrix, frequency_table
+from corpus_utils.text import analysis_replacements, make_vectorizer
 from corpus_utils.timeline import (
     analyse_terms,
     assign_period,
@@ -75,6 +78,40 @@ def test_term_trends_top_terms_and_bad_terms():
     with pytest.raises(ValueError, match="no token left"):
         term_trends(DOCUMENTS, ["the and"], period="year")
     assert analyse_terms(["two_safeguards"]) == {"two_safeguards": ("two_safeguards",)}
+
+
+def _reference_counts(dated, tokens, replacements):
+    """Per-document counts of one analysed term with a fixed-vocabulary vectoriser (the simple path)."""
+    vectorizer = make_vectorizer(replacements=replacements, ngram_range=(len(tokens), len(tokens)), dtype=np.int64)
+    vectorizer.set_params(vocabulary=[" ".join(tokens)])
+    return vectorizer.fit_transform(dated["body"].tolist()).toarray()[:, 0]
+
+
+def test_term_trends_equal_one_vectoriser_per_term():
+    rng = random.Random(7)
+    pool = ["party", "members", "the", "two maintenance", "Two Safeguards", "warning", "education", "and",
+            "rectification", "hospital", "work", "work", "political", "legal", ".", "clean", "government"]
+    rows = [(f"d{i}", None if i % 9 == 0 else f"20{18 + i % 4}-0{1 + i % 9}-15",
+             " ".join(rng.choice(pool) for _ in range(rng.randint(0, 40)))) for i in range(60)]
+    documents = _documents(rows)
+    replacements = analysis_replacements(mt_normalisation=True)
+    terms = ["Two Safeguards", "warning education", "education and rectification", "party members work", "work"]
+    trends = term_trends(documents, terms, period="quarter", top_n=3, replacements=replacements)
+    dated = documents[documents["date"].notna()].reset_index(drop=True)
+    quarters = assign_period(dated["date"], "quarter").astype(str)
+    top = frequency_table(document_term_matrix(dated, replacements=replacements))["term"]
+    followed = terms + [term for term in top if term not in terms][:3]
+    assert trends["term"].drop_duplicates().tolist() == followed
+    analysed = analyse_terms(followed, replacements=replacements)
+    for term in followed:
+        counts = pd.Series(_reference_counts(dated, analysed[term], replacements), index=quarters)
+        rows_of_term = trends[trends["term"] == term].set_index("period")
+        by_period = counts.groupby(level=0).sum().reindex(rows_of_term.index, fill_value=0)
+        users = (counts > 0).groupby(level=0).sum().reindex(rows_of_term.index, fill_value=0)
+        assert rows_of_term["count"].tolist() == by_period.tolist(), term
+        assert rows_of_term["n_documents"].tolist() == users.tolist(), term
+    assert trends.loc[trends["term"] == "Two Safeguards", "count"].sum() > 0
+    assert trends.loc[trends["term"] == "party members work", "count"].sum() > 0
 
 
 def test_topic_prevalence_weights_by_words_and_skips_undated():
