@@ -179,18 +179,31 @@ def tfidf_sklearn(ctx: Context) -> None:
     _vectorise(ctx, TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(build_stop_words())))
 
 
-def tfidf_ours(ctx: Context) -> None:
-    """make_vectorizer("tfidf") with formulations merged (apostrophes, phrase replacement, possessives, quotes)."""
+def _ours(kind: str, n_jobs: int | None):
     from corpus_utils.text import analysis_replacements, make_vectorizer
 
-    _vectorise(ctx, make_vectorizer("tfidf", replacements=analysis_replacements()), save=True)
+    return make_vectorizer(kind, replacements=analysis_replacements(), n_jobs=n_jobs)
+
+
+def tfidf_ours(ctx: Context) -> None:
+    """make_vectorizer("tfidf") with formulations merged (apostrophes, phrase replacement, possessives, quotes),
+    as the notebooks run it: one process per core from PARALLEL_MIN_TEXTS documents on."""
+    _vectorise(ctx, _ours("tfidf", None), save=True)
+
+
+def tfidf_one_process(ctx: Context) -> None:
+    """The same in this process only (n_jobs=1): the tokeniser's own cost against scikit-learn's."""
+    _vectorise(ctx, _ours("tfidf", 1))
 
 
 def counts_ours(ctx: Context) -> None:
-    """make_vectorizer("count") with formulations merged."""
-    from corpus_utils.text import analysis_replacements, make_vectorizer
+    """make_vectorizer("count") with formulations merged, as the notebooks run it."""
+    _vectorise(ctx, _ours("count", None))
 
-    _vectorise(ctx, make_vectorizer("count", replacements=analysis_replacements()))
+
+def counts_one_process(ctx: Context) -> None:
+    """The same in this process only (n_jobs=1)."""
+    _vectorise(ctx, _ours("count", 1))
 
 
 def counts_sklearn(ctx: Context) -> None:
@@ -463,8 +476,8 @@ def runner_each(ctx: Context, *, only: str | None = None) -> None:
 STAGES: dict[str, dict[str, Callable[..., None]]] = {
     "load": {"floor": load_floor, "sequential": load_sequential, "parallel": load_parallel, "cold": load_cold, "warm": load_warm},
     "load_parquet": {"floor": parquet_floor, "ours": parquet_ours},
-    "counts": {"sklearn": counts_sklearn, "ours": counts_ours},
-    "tfidf": {"sklearn": tfidf_sklearn, "ours": tfidf_ours},
+    "counts": {"sklearn": counts_sklearn, "ours": counts_ours, "one_process": counts_one_process},
+    "tfidf": {"sklearn": tfidf_sklearn, "ours": tfidf_ours, "one_process": tfidf_one_process},
     "similarity": {"dense": similarity_dense, "ours": similarity_ours},
     "topics": {"sklearn": topics_sklearn, "ours": topics_ours},
     "clusters": {"sklearn": clusters_sklearn, "ours": clusters_ours},

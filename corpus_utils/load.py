@@ -7,13 +7,10 @@ with a reason, with warnings for whatever the parser had to guess.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
-import threading
 import warnings
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +21,7 @@ from .cache import PageCache, content_key, default_cache_dir
 from .decode import DecodeRefusal, decode_bytes
 from .pages import EmptyPageError, ParsedPage, clean_line, parse_date, parse_page
 from .paths import SEEDS_DIR, resolve_path
+from .workers import available_cores, check_n_jobs, process_pool, start_method
 
 __all__ = [
     "DOCUMENT_COLUMNS",
@@ -268,16 +266,8 @@ def _raise_if_strict(strict: bool, report_row: dict, where: Path) -> None:
         raise CorpusLoadError(f"{report_row['path']} in {where}: {report_row['reason']} (strict loading)")
 
 
-def _check_n_jobs(n_jobs: int | None) -> None:
-    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1):
-        raise ValueError(f"n_jobs must be None (automatic) or a whole number of at least 1, got {n_jobs!r}")
-
-
-def _available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+_check_n_jobs = check_n_jobs
+_available_cores = available_cores
 
 
 def _page_cache(cache: bool | str | Path | None, n_files: int) -> PageCache | None:
@@ -292,25 +282,16 @@ def _page_cache(cache: bool | str | Path | None, n_files: int) -> PageCache | No
     raise ValueError(f"cache must be None (automatic), True, False or a folder path, got {cache!r}")
 
 
-def _start_method() -> str:
-    """``fork`` in a single-threaded process (a script: no re-import of its ``__main__``, so no
-    ``if __name__ == "__main__"`` guard is needed); ``forkserver`` (else ``spawn``) when other threads
-    run, as in a Jupyter kernel, where forking could copy a held lock."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return "fork"
-    return "forkserver" if "forkserver" in methods else "spawn"
+_start_method = start_method
 
 
 def _parse_in_pool(paths: list[str], n_jobs: int, with_key: bool) -> list[tuple[str | None, tuple | BaseException]]:
     """Parse files in ``n_jobs`` worker processes; results in the order of ``paths``."""
     per_task = max(1, min(_FILES_PER_TASK, -(-len(paths) // (4 * n_jobs))))
     batches = [paths[start : start + per_task] for start in range(0, len(paths), per_task)]
-    context = multiprocessing.get_context(_start_method())
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload([__name__])  # workers fork from a server that imported the parser once
     results: list[tuple[str | None, tuple | BaseException]] = []
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
+    # with forkserver, workers fork from a server that imported the parser once
+    with process_pool(n_jobs, preload=__name__, method=_start_method()) as pool:
         for batch in pool.map(_parse_paths, batches, [with_key] * len(batches)):
             results.extend(batch)
     return results

@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _sre_constants  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-__all__ = ["BOUNDARY_BEFORE", "BOUNDARY_AFTER", "compile_phrases", "literal_prefixes", "PrefixScanner"]
+__all__ = ["BOUNDARY_BEFORE", "BOUNDARY_AFTER", "compile_phrases", "literal_prefixes", "PrefixScanner", "PhraseCounter"]
 
 #: A phrase starts where the previous character is not a word character or hyphen …
 BOUNDARY_BEFORE = r"(?<![\w-])"
@@ -111,9 +111,10 @@ class PrefixScanner:
     pinned down (then use the regex directly).
     """
 
-    def __init__(self, candidates: re.Pattern, verifiers: dict[int, re.Pattern]) -> None:
+    def __init__(self, candidates: re.Pattern, verifiers: dict[bytes, re.Pattern], starters: dict[bytes, list[int]]) -> None:
         self._candidates = candidates
         self._verifiers = verifiers
+        self._starters = starters  # first word -> positions (in the build order) of the patterns that can start there
 
     @classmethod
     def build(cls, named_patterns: Sequence[tuple[str, str]]) -> PrefixScanner | None:
@@ -125,15 +126,23 @@ class PrefixScanner:
                 return None
             prefixes.append({prefix.encode("ascii").translate(_BOUNDARY_TABLE) for prefix in found})
         words = _shortest({prefix for group in prefixes for prefix in group})
-        verifiers = {}
+        verifiers, starters = {}, {}
         for word in words:
             # the alternatives that can start where ``word`` does (longer prefixes that begin with it included)
-            chosen = [named for named, group in zip(named_patterns, prefixes) if any(p.startswith(word) or word.startswith(p) for p in group)]
-            verifiers[word] = compile_phrases(chosen)
+            starters[word] = [
+                index for index, group in enumerate(prefixes) if any(p.startswith(word) or word.startswith(p) for p in group)
+            ]
+            verifiers[word] = compile_phrases([named_patterns[index] for index in starters[word]])
         first = b"".join(re.escape(bytes([byte])) for byte in sorted({word[0] for word in words}))
         # the look-ahead rejects most word starts with one class test before the trie is tried
         candidates = re.compile(b" (?=[" + first + b"])(" + _trie_pattern(words) + b")")
-        return cls(candidates, verifiers)
+        return cls(candidates, verifiers, starters)
+
+    def _probe(self, text: str) -> bytes | None:
+        """The byte probe of ``text`` (``b" "`` + one byte per character), or None if the shortcut cannot vouch for it."""
+        if not text.isascii() and any(char in text for char in _ASCII_CASE_PARTNERS):
+            return None
+        return b" " + text.encode("ascii", "replace").translate(_BOUNDARY_TABLE)
 
     def finditer(self, text: str, regex: re.Pattern) -> Iterator[re.Match]:
         """The matches of ``regex`` (the full alternation) in ``text``, left to right, as ``regex.finditer`` gives them.
@@ -142,11 +151,11 @@ class PrefixScanner:
         stops only at word starts followed by a registered first word, and one small regex match
         at each such place.
         """
-        if not text.isascii() and any(char in text for char in _ASCII_CASE_PARTNERS):
+        # One byte per character (non-ASCII ones become "?", then spaces); b" " in front stands for "start of text".
+        probe = self._probe(text)
+        if probe is None:
             yield from regex.finditer(text)
             return
-        # One byte per character (non-ASCII ones become "?", then spaces); b" " in front stands for "start of text".
-        probe = b" " + text.encode("ascii", "replace").translate(_BOUNDARY_TABLE)
         search = self._candidates.search
         verifiers = self._verifiers
         position = 0
@@ -158,3 +167,40 @@ class PrefixScanner:
                 continue
             yield match
             position = match.end()
+
+
+class PhraseCounter:
+    """How often each of several phrase patterns occurs in a text, each counted as its own ``finditer`` would.
+
+    Unlike one alternation, overlapping patterns are counted separately ("whole hospital" also counts
+    as "hospital"). One byte-level scan per text finds every place where some pattern can start, then
+    only the patterns that can start there are tried, each resuming after its own previous match.
+    Cost: one scan per text instead of one per pattern.
+
+    Parameters
+    ----------
+    patterns : sequence of str
+        Regular expressions, each compiled as :func:`compile_phrases` compiles one alternative.
+    """
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        named = [(f"p{index}", pattern) for index, pattern in enumerate(patterns)]
+        self._regexes = [compile_phrases([item]) for item in named]
+        self._scanner = PrefixScanner.build(named) if named else None
+
+    def count(self, text: str) -> list[int]:
+        """Matches of each pattern in ``text``, in the patterns' order."""
+        regexes = self._regexes
+        probe = self._scanner._probe(text) if self._scanner is not None else None
+        if probe is None:
+            return [sum(1 for _ in regex.finditer(text)) for regex in regexes]
+        counts = [0] * len(regexes)
+        resume = [0] * len(regexes)  # where each pattern's own finditer would look next
+        starters = self._scanner._starters
+        for hit in self._scanner._candidates.finditer(probe):
+            start = hit.start()
+            for index in starters[hit.group(1)]:
+                if start >= resume[index] and (match := regexes[index].match(text, start)) is not None:
+                    counts[index] += 1
+                    resume[index] = match.end()
+        return counts

@@ -21,6 +21,7 @@ from typing import Any
 from .params import Parameter, ParameterError, check_value_type, notebook_parameters, parse_value, read_params_file
 from .paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR
 from .report_html import export_notebook_html, make_exporter, write_index, write_thumbnail
+from .workers import available_cores, cores_per_process
 
 __all__ = [
     "RUNNER_PARAMETERS",
@@ -600,7 +601,9 @@ def execute_run(
         inventory: Future = background.submit(_inventory, plan.corpus_path, plan.pattern)
         exporter: Future = background.submit(make_exporter)
         try:
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
+            side_by_side = max(1, min(jobs, len(plan.notebooks)))
+            # kernels running side by side share the cores: each starts at most its share of workers
+            with cores_per_process(max(1, available_cores() // side_by_side)), ThreadPoolExecutor(max_workers=jobs) as pool:
                 running = [pool.submit(run_one, position, notebook) for position, notebook in enumerate(plan.notebooks, start=1)]
                 for future in running:
                     future.result()

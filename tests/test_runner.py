@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -255,6 +256,28 @@ def test_parallel_run_starts_nothing_after_a_failure(theme_corpus, tmp_path, cap
     assert [(entry["name"], entry["status"]) for entry in record["notebooks"]] == [
         ("01_fail", "failed"), ("02_slow", "succeeded"), ("03_later", "not run"), ("04_last", "not run")]
     assert not (out / "notebooks" / "03_later.ipynb").exists()
+
+
+@pytest.mark.parametrize(("jobs", "expected"), [("2", "2"), ("1", "4")])
+def test_kernels_side_by_side_share_the_cores(theme_corpus, tmp_path, capsys, monkeypatch, jobs, expected):
+    """Two notebooks at once on 4 cores: each kernel's pools (loader, vectorisers) may use 2, alone 4."""
+    from corpus_utils.workers import CORES_ENV_VAR, available_cores
+
+    monkeypatch.delenv(CORES_ENV_VAR, raising=False)
+    monkeypatch.setattr(runner, "available_cores", lambda: 4)
+    corpus, _ = theme_corpus
+    folder = tmp_path / "notebooks"
+    show = f"import os\nprint('cores=' + os.environ.get({CORES_ENV_VAR!r}, 'unset'))"
+    write_notebook(folder, "01_one", RUNNER_CELL, show)
+    write_notebook(folder, "02_two", RUNNER_CELL, show)
+    out = tmp_path / "runs" / "cores"
+    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress", "--jobs", jobs])
+    assert status == EXIT_OK, capsys.readouterr().err
+    for name in ("01_one", "02_two"):
+        assert f"cores={expected}" in notebook_text(out / "notebooks" / f"{name}.ipynb")
+    assert CORES_ENV_VAR not in os.environ  # restored after the run
+    monkeypatch.setenv(CORES_ENV_VAR, "1")
+    assert available_cores() == 1
 
 
 def test_jobs_must_be_positive(two_notebooks, tmp_path, capsys):

@@ -1,0 +1,70 @@
+"""Process pools that work the same in scripts and in Jupyter kernels, shared by the loader and the vectorisers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+
+__all__ = ["CORES_ENV_VAR", "available_cores", "check_n_jobs", "cores_per_process", "process_pool", "start_method"]
+
+#: Caps the cores one process gives its pools. The runner sets it for its kernels, so that notebooks
+#: running side by side share the cores instead of each starting one worker per core.
+CORES_ENV_VAR = "CORPUS_UTILS_CORES"
+
+
+def check_n_jobs(n_jobs: int | None) -> None:
+    """Raise ``ValueError`` unless ``n_jobs`` is None (automatic) or a whole number ≥ 1."""
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1):
+        raise ValueError(f"n_jobs must be None (automatic) or a whole number of at least 1, got {n_jobs!r}")
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, else the machine's count), at most ``$CORPUS_UTILS_CORES``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    cap = os.environ.get(CORES_ENV_VAR, "").strip()
+    if cap.isdigit() and int(cap) >= 1:
+        cores = min(cores, int(cap))
+    return cores
+
+
+@contextmanager
+def cores_per_process(cores: int) -> Iterator[None]:
+    """Within the block, cap :func:`available_cores` at ``cores`` here and in every process started here
+    (e.g. Jupyter kernels, which inherit the environment); the previous setting is restored after."""
+    previous = os.environ.get(CORES_ENV_VAR)
+    os.environ[CORES_ENV_VAR] = str(max(1, int(cores)))
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(CORES_ENV_VAR, None)
+        else:
+            os.environ[CORES_ENV_VAR] = previous
+
+
+def start_method() -> str:
+    """``fork`` in a single-threaded process (a script: no re-import of its ``__main__``, so no
+    ``if __name__ == "__main__"`` guard is needed); ``forkserver`` (else ``spawn``) when other threads
+    run, as in a Jupyter kernel, where forking could copy a held lock."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def process_pool(n_jobs: int, *, preload: str, method: str | None = None) -> ProcessPoolExecutor:
+    """A pool of ``n_jobs`` processes started with ``method`` (default :func:`start_method`).
+
+    With ``forkserver``, the server imports module ``preload`` once and every worker forks from it.
+    """
+    context = multiprocessing.get_context(method or start_method())
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload([preload])
+    return ProcessPoolExecutor(max_workers=n_jobs, mp_context=context)
