@@ -73,9 +73,13 @@ def tfidf_matrix(
 
 
 def _check_matrix(matrix) -> sparse.csr_matrix:
+    """A float64 CSR copy with L2-normalised rows and sorted indices, so that k-means' floating-point sums do
+    not depend on how the caller's matrix happens to be stored (a TF-IDF product leaves indices unsorted)."""
     if not sparse.issparse(matrix):
         matrix = sparse.csr_matrix(np.asarray(matrix, dtype=float))
-    return normalize(matrix.tocsr().astype(np.float64), norm="l2")
+    checked = normalize(matrix.tocsr().astype(np.float64), norm="l2", copy=True)
+    checked.sort_indices()
+    return checked
 
 
 def _check_k(n_clusters: int, n_units: int, name: str = "n_clusters") -> None:

@@ -15,6 +15,7 @@ __all__ = [
     "CHUNK_ELEMENTS",
     "default_chunk_size",
     "top_k_neighbours",
+    "sample_rows",
     "most_similar_pairs",
     "pairs_from_neighbours",
     "project_2d",
@@ -75,29 +76,35 @@ def _split_columns(csr: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     return dense, np.flatnonzero(mask)
 
 
-def _similarity_blocks(matrix, chunk_size: int | None) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(first_row, block)``: cosine similarities of a chunk of rows with every row, dense float32.
+def _similarity_blocks(
+    matrix, chunk_size: int | None, queries: np.ndarray | None = None
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(first, block)``: cosine similarities of a chunk of query rows with every row, dense float32.
 
-    Rows are L2-normalised first (all-zero rows stay zero, so their similarity is 0). Each block is
-    ``X[chunk] @ X.T``: frequent terms through one BLAS ``sgemm``, the others as a sparse product,
-    added into one reused buffer. The buffer is overwritten by the next block.
+    The query rows are ``queries`` (default: all rows, in order); ``first`` is the position in
+    ``queries`` of the block's first row. Rows are L2-normalised first (all-zero rows stay zero, so
+    their similarity is 0). Each block is ``X[chunk] @ X.T``: frequent terms through one BLAS
+    ``sgemm``, the others as a sparse product, added into one reused buffer. The buffer is
+    overwritten by the next block.
     """
     csr = normalize(_as_csr(matrix).astype(np.float32, copy=False), norm="l2", axis=1, copy=True)
     csr.sort_indices()
     n_rows = csr.shape[0]
+    query_rows = np.arange(n_rows) if queries is None else queries
     size = _check_chunk_size(chunk_size, n_rows)
     dense_columns, sparse_columns = _split_columns(csr)
     frequent = csr[:, dense_columns].toarray() if dense_columns.size else None  # n × h, C order
     rare = csr[:, sparse_columns].tocsr() if dense_columns.size else csr
     rare_t = rare.T.tocsr()
-    buffer = np.zeros((size, n_rows), dtype=np.float32)
-    for start in range(0, n_rows, size):
-        stop = min(start + size, n_rows)
-        block = buffer[: stop - start]
-        (rare[start:stop] @ rare_t).toarray(out=block)
+    buffer = np.zeros((min(size, max(query_rows.size, 1)), n_rows), dtype=np.float32)
+    for start in range(0, query_rows.size, size):
+        chunk = query_rows[start : start + size]
+        pick = slice(chunk[0], chunk[-1] + 1) if queries is None else chunk  # a slice is cheaper to take
+        block = buffer[: chunk.size]
+        (rare[pick] @ rare_t).toarray(out=block)
         if frequent is not None:
             # block.T (F-ordered view) += frequent @ frequent[chunk].T, in place
-            sgemm(1.0, frequent.T, frequent[start:stop].T, beta=1.0, c=block.T, trans_a=True, overwrite_c=True)
+            sgemm(1.0, frequent.T, frequent[pick].T, beta=1.0, c=block.T, trans_a=True, overwrite_c=True)
         yield start, block
 
 
@@ -140,8 +147,10 @@ def _top_k_in_block(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return cols[take].reshape(n_rows, k), values[take].reshape(n_rows, k)
 
 
-def top_k_neighbours(matrix, *, k: int = 10, chunk_size: int | None = None) -> pd.DataFrame:
-    """The ``k`` most cosine-similar rows of every row, without ever building the dense n × n matrix.
+def top_k_neighbours(
+    matrix, *, k: int = 10, chunk_size: int | None = None, rows: np.ndarray | list[int] | None = None
+) -> pd.DataFrame:
+    """The ``k`` most cosine-similar rows of every row (or of ``rows``), without ever building the dense n × n matrix.
 
     Parameters
     ----------
@@ -152,13 +161,17 @@ def top_k_neighbours(matrix, *, k: int = 10, chunk_size: int | None = None) -> p
         Neighbours per row (fewer when the matrix has ``k`` rows or fewer: every other row).
     chunk_size : int, optional
         Rows per chunk; default :func:`default_chunk_size` (about 64 MB of float32 per block).
+    rows : array of int, optional
+        Only these source rows (their neighbours are still searched among all rows), e.g. a sample
+        of a corpus too large for all-pairs work: the cost falls in proportion. Default: every row.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``source`` and ``target`` (int64 row positions), ``rank`` (int64, 1 = most similar)
         and ``similarity`` (float64, cosine), sorted by ``source`` then ``rank``. A row is never its
-        own neighbour; among equal similarities the lower row index ranks first.
+        own neighbour; among equal similarities the lower row index ranks first. With ``rows``,
+        the table holds exactly the rows the full table would hold for those sources.
 
     Notes
     -----
@@ -170,20 +183,41 @@ def top_k_neighbours(matrix, *, k: int = 10, chunk_size: int | None = None) -> p
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     n_rows = _as_csr(matrix).shape[0]
+    queries = None if rows is None else _check_rows(rows, n_rows)
+    n_queries = n_rows if queries is None else queries.size
     k_eff = min(int(k), max(n_rows - 1, 0))
-    if k_eff == 0:
+    if k_eff == 0 or n_queries == 0:
         return _neighbour_frame(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
     sources, targets, values = [], [], []
-    for start, block in _similarity_blocks(matrix, chunk_size):
-        rows = np.arange(block.shape[0])
-        block[rows, start + rows] = -np.inf  # exclude self
+    for start, block in _similarity_blocks(matrix, chunk_size, queries):
+        positions = np.arange(block.shape[0])
+        source = start + positions if queries is None else queries[start + positions]
+        block[positions, source] = -np.inf  # exclude self
         cols, vals = _top_k_in_block(block, k_eff)
-        sources.append(np.repeat(start + rows, k_eff))
+        sources.append(np.repeat(source, k_eff))
         targets.append(cols.ravel())
         values.append(vals.ravel())
     source = np.concatenate(sources).astype(np.int64)
-    rank = np.tile(np.arange(1, k_eff + 1, dtype=np.int64), n_rows)
+    rank = np.tile(np.arange(1, k_eff + 1, dtype=np.int64), n_queries)
     return _neighbour_frame(source, np.concatenate(targets).astype(np.int64), rank, np.concatenate(values))
+
+
+def _check_rows(rows, n_rows: int) -> np.ndarray:
+    """``rows`` as sorted unique int64 positions, each in ``[0, n_rows)``."""
+    positions = np.asarray(rows)
+    if positions.ndim != 1 or (positions.size and not np.issubdtype(positions.dtype, np.integer)):
+        raise ValueError(f"rows must be a 1-D sequence of row positions (integers), got {rows!r}")
+    positions = np.unique(positions.astype(np.int64))
+    if positions.size and (positions[0] < 0 or positions[-1] >= n_rows):
+        raise ValueError(f"rows must lie in [0, {n_rows}) (the matrix has {n_rows} rows)")
+    return positions
+
+
+def sample_rows(n_rows: int, size: int, *, random_state: int = 42) -> np.ndarray:
+    """Sorted positions of a fixed random sample of ``size`` rows out of ``n_rows`` (all rows when ``size >= n_rows``)."""
+    if size >= n_rows:
+        return np.arange(n_rows, dtype=np.int64)
+    return np.sort(np.random.default_rng(random_state).choice(n_rows, size=size, replace=False)).astype(np.int64)
 
 
 def _neighbour_frame(source, target, rank, similarity) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import sparse
 from sklearn.metrics import adjusted_rand_score
@@ -95,3 +96,29 @@ def test_sample_index_is_fixed_and_sorted():
     first = sample_index(1000, 50, random_state=42)
     assert (first == sample_index(1000, 50, random_state=42)).all() and (np.diff(first) > 0).all()
     assert (sample_index(10, 50) == np.arange(10)).all()
+
+
+@pytest.mark.parametrize(("min_df", "max_df"), [(2, 0.9), (1, 1.0)])
+def test_nmf_topic_matrix_is_the_clustering_matrix(theme_units, min_df, max_df):
+    """Notebook 04 clusters on the matrix NMF was fitted on instead of tokenising the units again."""
+    from corpus_utils.topics import fit_topics
+
+    documents, _ = theme_units
+    texts = text_units(documents, unit="paragraph", min_words=3)["text"]
+    pairs = analysis_replacements(mt_normalisation=True)
+    matrix, terms = tfidf_matrix(texts, replacements=pairs, min_df=min_df, max_df=max_df)
+    topics = fit_topics(texts, n_topics=3, method="nmf", replacements=pairs, min_df=min_df, max_df=max_df)
+    assert list(topics.terms) == list(terms)
+    assert (topics.matrix != matrix).nnz == 0
+
+
+def test_silhouette_does_not_depend_on_how_the_matrix_is_stored():
+    """A TF-IDF product leaves column indices unsorted and NMF sorts them in place: same matrix, same scores."""
+    from corpus_utils.paths import PROJECT_ROOT
+    from corpus_utils.topics import fit_topics
+
+    texts = text_units(read_corpus(PROJECT_ROOT / "seeds").documents, unit="paragraph", min_words=20)["text"]
+    matrix, _ = tfidf_matrix(texts, replacements=analysis_replacements())
+    topics = fit_topics(texts, n_topics=6, method="nmf", replacements=analysis_replacements())
+    assert not matrix.has_sorted_indices and topics.matrix.has_sorted_indices
+    pd.testing.assert_frame_equal(silhouette_by_k(matrix, [2, 3]), silhouette_by_k(topics.matrix, [2, 3]))
