@@ -277,22 +277,45 @@ def top_terms_by_row(matrix, terms: Sequence[str], row_ids: Sequence[str], *, to
         raise ValueError(
             f"matrix has shape {csr.shape}, but {len(row_ids)} row_ids and {len(terms)} terms were given; they must match"
         )
-    rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
-    keep = csr.data != 0
-    rows, cols, data = rows[keep], csr.indices[keep], csr.data[keep]
-    order = np.lexsort((cols, -data, rows))
-    rows, cols, data = rows[order], cols[order], data[order]
-    first = np.searchsorted(rows, rows, side="left")
-    rank = np.arange(rows.size) - first + 1
-    chosen = rank <= top
+    picked = [_top_in_rows(csr, start, stop, top) for start, stop in _row_blocks(csr.indptr, _TOP_TERMS_BLOCK)]
+    rows, cols, ranks, data = (np.concatenate(parts) for parts in zip(*picked)) if picked else [np.zeros(0, np.int64)] * 4
     return pd.DataFrame(
         {
-            "doc_id": np.asarray(row_ids, dtype=object)[rows[chosen]],
-            "rank": rank[chosen].astype(np.int64),
-            "term": np.asarray(terms, dtype=object)[cols[chosen]],
-            "weight": data[chosen].astype(np.float64),
+            "doc_id": np.asarray(row_ids, dtype=object)[rows],
+            "rank": ranks.astype(np.int64),
+            "term": np.asarray(terms, dtype=object)[cols],
+            "weight": data.astype(np.float64),
         }
     )
+
+
+#: Non-zeros sorted at a time by :func:`top_terms_by_row` (memory stays a few tens of MB at any size).
+_TOP_TERMS_BLOCK = 1_000_000
+
+
+def _row_blocks(indptr: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Consecutive row ranges ``(start, stop)`` holding about ``size`` non-zeros each (at least one row)."""
+    n_rows = len(indptr) - 1
+    blocks, start = [], 0
+    while start < n_rows:
+        stop = max(start + 1, int(np.searchsorted(indptr, indptr[start] + size, side="right")) - 1)
+        blocks.append((start, min(stop, n_rows)))
+        start = min(stop, n_rows)
+    return blocks
+
+
+def _top_in_rows(csr: sp.csr_matrix, start: int, stop: int, top: int) -> tuple[np.ndarray, ...]:
+    """``(rows, cols, ranks, weights)`` of the ``top`` largest non-zeros of rows ``start:stop``, ties by column."""
+    begin, end = csr.indptr[start], csr.indptr[stop]
+    rows = np.repeat(np.arange(start, stop), np.diff(csr.indptr[start : stop + 1]))
+    cols, data = csr.indices[begin:end], csr.data[begin:end]
+    keep = data != 0
+    rows, cols, data = rows[keep], cols[keep], data[keep]
+    order = np.lexsort((cols, -data, rows))
+    rows, cols, data = rows[order], cols[order], data[order]
+    rank = np.arange(rows.size) - np.searchsorted(rows, rows, side="left") + 1
+    chosen = rank <= top
+    return rows[chosen], cols[chosen], rank[chosen], data[chosen]
 
 
 # ------------------------------------------------------------------ one tokenising pass, every n-gram length

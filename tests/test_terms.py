@@ -121,6 +121,24 @@ def test_top_terms_by_row_orders_by_weight_then_term():
         top_terms_by_row(matrix, ["a"], ["x", "y", "z"])
 
 
+@pytest.mark.parametrize("block", [1, 3, 17])
+def test_top_terms_by_row_in_blocks_equals_one_block(monkeypatch, block):
+    import corpus_utils.terms as terms_module
+
+    rng = np.random.default_rng(block)
+    matrix = sp.random(40, 12, density=0.4, format="csr", random_state=rng)
+    matrix.data = np.round(matrix.data, 1)  # ties, broken by term order
+    keep_rows = np.ones(40)
+    keep_rows[5] = 0  # an empty row
+    matrix = sp.csr_matrix(sp.diags(keep_rows) @ matrix)
+    matrix.eliminate_zeros()
+    names, ids = [f"t{i}" for i in range(12)], [f"r{i}" for i in range(40)]
+    whole = top_terms_by_row(matrix, names, ids, top=4)
+    monkeypatch.setattr(terms_module, "_TOP_TERMS_BLOCK", block)
+    pd.testing.assert_frame_equal(top_terms_by_row(matrix, names, ids, top=4), whole)
+    assert len(whole) == sum(min(4, matrix[row].nnz) for row in range(40))
+
+
 # ---------------------------------------------------------------- keyword in context
 
 
