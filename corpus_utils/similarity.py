@@ -15,7 +15,6 @@ __all__ = [
     "CHUNK_ELEMENTS",
     "default_chunk_size",
     "top_k_neighbours",
-    "sample_rows",
     "most_similar_pairs",
     "pairs_from_neighbours",
     "project_2d",
@@ -211,13 +210,6 @@ def _check_rows(rows, n_rows: int) -> np.ndarray:
     if positions.size and (positions[0] < 0 or positions[-1] >= n_rows):
         raise ValueError(f"rows must lie in [0, {n_rows}) (the matrix has {n_rows} rows)")
     return positions
-
-
-def sample_rows(n_rows: int, size: int, *, random_state: int = 42) -> np.ndarray:
-    """Sorted positions of a fixed random sample of ``size`` rows out of ``n_rows`` (all rows when ``size >= n_rows``)."""
-    if size >= n_rows:
-        return np.arange(n_rows, dtype=np.int64)
-    return np.sort(np.random.default_rng(random_state).choice(n_rows, size=size, replace=False)).astype(np.int64)
 
 
 def _neighbour_frame(source, target, rank, similarity) -> pd.DataFrame:

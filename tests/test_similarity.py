@@ -9,12 +9,12 @@ import scipy.sparse as sp
 from sklearn.metrics.pairwise import cosine_similarity
 
 import corpus_utils.similarity as similarity_module
+from corpus_utils.clusters import sample_index
 from corpus_utils.similarity import (
     default_chunk_size,
     most_similar_pairs,
     pairs_from_neighbours,
     project_2d,
-    sample_rows,
     top_k_neighbours,
 )
 
@@ -109,18 +109,11 @@ def test_top_k_neighbours_too_few_rows_is_empty(n_rows):
 def test_top_k_neighbours_of_some_rows_equal_those_rows_of_the_full_table(chunk_size, seed, product_path):
     matrix = _random_matrix(90, 40, 0.15, seed)
     full = top_k_neighbours(matrix, k=6)
-    rows = sample_rows(90, 25, random_state=seed)
+    rows = sample_index(90, 25, random_state=seed)
     part = top_k_neighbours(matrix, k=6, rows=rows[::-1].tolist() + [int(rows[0])], chunk_size=chunk_size)
     expected = full[full["source"].isin(rows)].reset_index(drop=True)
     pd.testing.assert_frame_equal(part.drop(columns="similarity"), expected.drop(columns="similarity"))
     np.testing.assert_allclose(part["similarity"], expected["similarity"], atol=1e-6)
-
-
-def test_sample_rows_is_fixed_sorted_and_complete_when_small():
-    assert sample_rows(5, 10).tolist() == [0, 1, 2, 3, 4]
-    drawn = sample_rows(1000, 50, random_state=3)
-    assert drawn.tolist() == sample_rows(1000, 50, random_state=3).tolist()
-    assert len(set(drawn.tolist())) == 50 and (np.diff(drawn) > 0).all()
 
 
 @pytest.mark.parametrize("rows", [[5], [-1], [[0, 1]], [0.5]])
