@@ -258,8 +258,8 @@ def _template(sentence: str, rng: random.Random) -> _Template:
 
 def load_seed_material(seeds_dir: Path | None = None) -> SeedMaterial:
     """Cut the seed pages (through the project's loader) into sentence templates, headings and title phrases."""
-    from corpus_utils.load import read_corpus
-    from corpus_utils.paths import SEEDS_DIR
+    from corpus_utils.input.load import read_corpus
+    from corpus_utils.core.paths import SEEDS_DIR
 
     documents = read_corpus(seeds_dir or SEEDS_DIR).documents
     rng = random.Random(0)

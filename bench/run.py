@@ -297,7 +297,7 @@ def plot_results(results: list[Measurement], target: Path) -> Path | None:
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    from corpus_utils.figures import apply_style
+    from corpus_utils.report.figures import apply_style
 
     table = pd.DataFrame([asdict(row) for row in results])
     table = table[table["seconds"].notna() & (table["stage"] != "runner_seeds")]

@@ -83,9 +83,10 @@ class Context:
 
         target = self.work / "tfidf.npz"
         if not target.exists():
-            from corpus_utils.text import analysis_replacements, make_vectorizer
+            from corpus_utils.text.tokenizer import Tokenizer
+            from corpus_utils.text.vectorizers import make_vectorizer
 
-            matrix = make_vectorizer("tfidf", replacements=analysis_replacements()).fit_transform(self.bodies())
+            matrix = make_vectorizer("tfidf", tokenizer=Tokenizer()).fit_transform(self.bodies())
             sp.save_npz(target, matrix.tocsr().astype("float32"), compressed=False)
         return sp.load_npz(target).tocsr()
 
@@ -107,7 +108,7 @@ def load_floor(ctx: Context) -> None:
 
 
 def _read(ctx: Context, **options) -> None:
-    from corpus_utils.load import read_corpus
+    from corpus_utils.input.load import read_corpus
 
     with ctx.timed():
         corpus = read_corpus(ctx.corpus, **options)
@@ -149,7 +150,7 @@ def parquet_floor(ctx: Context) -> None:
 
 def parquet_ours(ctx: Context) -> None:
     """read_corpus on the Parquet copy of the corpus."""
-    from corpus_utils.load import read_corpus
+    from corpus_utils.input.load import read_corpus
 
     with ctx.timed():
         corpus = read_corpus(ctx.parquet)
@@ -174,15 +175,16 @@ def tfidf_sklearn(ctx: Context) -> None:
     """Bare scikit-learn TfidfVectorizer: same token pattern and stop list, unigrams, its own lower-casing only."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from corpus_utils.text import TOKEN_PATTERN, build_stop_words
+    from corpus_utils.text.tokenizer import TOKEN_PATTERN, build_stop_words
 
     _vectorise(ctx, TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(build_stop_words())))
 
 
 def _ours(kind: str, n_jobs: int | None):
-    from corpus_utils.text import analysis_replacements, make_vectorizer
+    from corpus_utils.text.tokenizer import Tokenizer
+    from corpus_utils.text.vectorizers import make_vectorizer
 
-    return make_vectorizer(kind, replacements=analysis_replacements(), n_jobs=n_jobs)
+    return make_vectorizer(kind, tokenizer=Tokenizer(), n_jobs=n_jobs)
 
 
 def tfidf_ours(ctx: Context) -> None:
@@ -210,7 +212,7 @@ def counts_sklearn(ctx: Context) -> None:
     """Bare scikit-learn CountVectorizer with the same token pattern and stop list."""
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from corpus_utils.text import TOKEN_PATTERN, build_stop_words
+    from corpus_utils.text.tokenizer import TOKEN_PATTERN, build_stop_words
 
     _vectorise(ctx, CountVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(build_stop_words())))
 
@@ -220,7 +222,7 @@ def counts_sklearn(ctx: Context) -> None:
 
 def similarity_ours(ctx: Context) -> None:
     """similarity.top_k_neighbours: top-10 neighbours of every document, sparse, in chunks."""
-    from corpus_utils.similarity import top_k_neighbours
+    from corpus_utils.analysis.similarity import top_k_neighbours
 
     matrix = ctx.tfidf()
     with ctx.timed():
@@ -252,12 +254,12 @@ def similarity_dense(ctx: Context) -> None:
 
 def topics_ours(ctx: Context) -> None:
     """topics.fit_topics(bodies, n_topics=20) — NMF on sublinear TF-IDF, vectorising included."""
-    from corpus_utils.text import analysis_replacements
-    from corpus_utils.topics import fit_topics
+    from corpus_utils.text.tokenizer import Tokenizer
+    from corpus_utils.analysis.topics import fit_topics
 
     bodies = ctx.bodies()
     with ctx.timed():
-        model = fit_topics(bodies, n_topics=K_TOPICS, replacements=analysis_replacements())
+        model = fit_topics(bodies, n_topics=K_TOPICS, tokenizer=Tokenizer())
     ctx.result.update(n_documents=len(bodies), n_terms=len(model.terms), n_iter=int(model.model.n_iter_))
 
 
@@ -266,7 +268,7 @@ def topics_sklearn(ctx: Context) -> None:
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from corpus_utils.text import TOKEN_PATTERN, build_stop_words
+    from corpus_utils.text.tokenizer import TOKEN_PATTERN, build_stop_words
 
     bodies = ctx.bodies()
     with ctx.timed():
@@ -282,7 +284,7 @@ def topics_sklearn(ctx: Context) -> None:
 
 def clusters_ours(ctx: Context) -> None:
     """clusters.cluster_kmeans(tfidf, 20) on the saved TF-IDF matrix (mini-batch above 20,000 rows)."""
-    from corpus_utils.clusters import cluster_kmeans
+    from corpus_utils.analysis.clusters import cluster_kmeans
 
     matrix = ctx.tfidf()
     with ctx.timed():
@@ -295,7 +297,7 @@ def clusters_sklearn(ctx: Context) -> None:
     from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.preprocessing import normalize
 
-    from corpus_utils.clusters import MINIBATCH_THRESHOLD
+    from corpus_utils.analysis.clusters import MINIBATCH_THRESHOLD
 
     matrix = ctx.tfidf()
     with ctx.timed():
@@ -312,7 +314,7 @@ def clusters_sklearn(ctx: Context) -> None:
 
 
 def _notebooks(only: str | None) -> list[Path]:
-    from corpus_utils.paths import NOTEBOOKS_DIR
+    from corpus_utils.core.paths import NOTEBOOKS_DIR
 
     found = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
     if only:
@@ -390,7 +392,7 @@ def cell_timings(folder: Path):
 
 def runner_seeds(ctx: Context, *, only: str | None = None) -> None:
     """The runner on the five shipped seeds (compared with the kernel-start floor)."""
-    from corpus_utils.paths import SEEDS_DIR
+    from corpus_utils.core.paths import SEEDS_DIR
 
     runner_ours(ctx, only=only, corpus=SEEDS_DIR)
 

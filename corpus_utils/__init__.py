@@ -3,7 +3,7 @@
 Nothing runs at import time. See the README for the documents-table schema.
 """
 
-from .load import (
+from .input.load import (
     DOCUMENT_COLUMNS,
     CorpusLoadError,
     CorpusLoadWarning,
@@ -13,7 +13,7 @@ from .load import (
     load_paragraphs,
     read_corpus,
 )
-from .paths import FIGURES_DIR, PROJECT_ROOT, SEEDS_DIR, resolve_path
+from .core.paths import FIGURES_DIR, PROJECT_ROOT, SEEDS_DIR, resolve_path
 
 __all__ = [
     "DOCUMENT_COLUMNS",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus_utils.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+from corpus_utils.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 
 #: Three themes with disjoint vocabularies, so that clustering and topic tests have a known answer.
 THEMES: dict[str, list[str]] = {
@@ -122,3 +122,19 @@ def notebook_text(executed: Path) -> str:
         for cell in cells
         for output in cell.get("outputs", [])
     )
+
+
+#: Test modules that execute notebooks (papermill, the runner, JupyterLab): the slow part of the suite.
+_NOTEBOOK_MODULES = ("test_notebook_", "test_html_safety", "test_jupyterlab", "test_runner")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every nbval cell and every test of a notebook-executing module ``notebooks``.
+
+    ``pytest -m "not notebooks"`` then runs the unit tests alone (the fast loop); plain ``pytest``
+    runs everything, strict nbval included.
+    """
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.suffix == ".ipynb" or path.stem.startswith(_NOTEBOOK_MODULES):
+            item.add_marker(pytest.mark.notebooks)

@@ -18,19 +18,13 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from bench.corpus import generate_pages, load_seed_material, write_corpus
 from bench.run import Measurement, plot_results
-from corpus_utils.load import read_corpus
-from corpus_utils.paths import PROJECT_ROOT
-from corpus_utils.similarity import top_k_neighbours
-from corpus_utils.text import (
-    TOKEN_PATTERN,
-    PhraseReplacer,
-    analysis_replacements,
-    build_stop_words,
-    count_variants,
-    literal_phrase_pattern,
-    load_variant_table,
-    make_vectorizer,
-)
+from corpus_utils.input.load import read_corpus
+from corpus_utils.core.paths import PROJECT_ROOT
+from corpus_utils.analysis.similarity import top_k_neighbours
+from corpus_utils.text.phrases import PhraseReplacer, literal_phrase_pattern
+from corpus_utils.text.tokenizer import TOKEN_PATTERN, Tokenizer, build_stop_words
+from corpus_utils.text.variants import count_variants, load_variant_table
+from corpus_utils.text.vectorizers import make_vectorizer
 
 
 @pytest.fixture(scope="module")
@@ -124,15 +118,15 @@ AWKWARD_TEXTS = [
 @pytest.mark.parametrize("mt_normalisation", [False, True])
 def test_fast_preprocessing_equals_the_reference_on_every_text(synthetic, mt_normalisation):
     _, parquet = synthetic
-    replacements = analysis_replacements(mt_normalisation=mt_normalisation)
-    fast = make_vectorizer(replacements=replacements).build_preprocessor()
+    replacements = Tokenizer.from_parameters(mt_normalisation=mt_normalisation).replacements
+    fast = make_vectorizer(tokenizer=Tokenizer(replacements=replacements)).build_preprocessor()
     reference = _reference_preprocessor(replacements)
     texts = pd.read_parquet(parquet)["body"].tolist() + AWKWARD_TEXTS
     assert [fast(text) for text in texts] == [reference(text) for text in texts]
 
 
 def test_phrase_scan_finds_exactly_the_regex_matches_on_random_text():
-    replacements = analysis_replacements(mt_normalisation=True) + [(literal_phrase_pattern("lead goose"), "x_goose")]
+    replacements = [*Tokenizer.from_parameters(mt_normalisation=True).replacements, (literal_phrase_pattern("lead goose"), "x_goose")]
     replacer = PhraseReplacer(replacements)
     assert replacer._scanner is not None
     words = ["two", "TWO", "2", "safeguards", "maintenance", "three", "meetings", "and", "one", "lesson", "whole",
@@ -165,8 +159,8 @@ def test_patterns_without_a_literal_start_fall_back_to_the_plain_regex():
 def test_tfidf_equals_bare_sklearn_given_the_same_preprocessing(synthetic):
     _, parquet = synthetic
     texts = pd.read_parquet(parquet)["body"].tolist() + AWKWARD_TEXTS
-    replacements = analysis_replacements()
-    ours = make_vectorizer("tfidf", replacements=replacements)
+    replacements = Tokenizer().replacements
+    ours = make_vectorizer("tfidf", tokenizer=Tokenizer(replacements=replacements))
     bare = TfidfVectorizer(
         preprocessor=_reference_preprocessor(replacements), token_pattern=TOKEN_PATTERN, stop_words=sorted(build_stop_words())
     )

@@ -1,4 +1,4 @@
-"""Tests for corpus_utils.boilerplate: near-duplicate paragraphs, template families, removal."""
+"""Tests for corpus_utils.analysis.boilerplate: near-duplicate paragraphs, template families, removal."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corpus_utils.boilerplate import (
+from corpus_utils.analysis.boilerplate import (
     near_duplicate_paragraphs,
     remove_boilerplate,
-    shingle_matrix,
     template_families,
 )
-from corpus_utils.load import load_paragraphs, read_corpus
+from corpus_utils.input.load import load_paragraphs, read_corpus
+from reference import shingle_matrix
 
 FOOTER = (
     "This article is reprinted from the {city} Municipal People's Procuratorate news office. The copyright belongs "

@@ -11,9 +11,10 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from corpus_utils import boilerplate as bp
-from corpus_utils.boilerplate import near_duplicate_paragraphs, remove_boilerplate, shingle_matrix, template_families
-from corpus_utils.load import count_words, load_paragraphs
+from corpus_utils.analysis import boilerplate as bp
+from corpus_utils.analysis.boilerplate import near_duplicate_paragraphs, remove_boilerplate, template_families
+from corpus_utils.input.load import count_words, load_paragraphs
+from reference import shingle_matrix
 
 # ---------------------------------------------------------------------------------------------------------------
 # Reference: the previous implementation (regex normalisation, word-by-word hashing, every pair of every LSH bucket)

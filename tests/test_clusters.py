@@ -1,4 +1,4 @@
-"""Tests for corpus_utils.clusters: recovering known groups, choosing k, sampling past the thresholds."""
+"""Tests for corpus_utils.analysis.clusters: recovering known groups, choosing k, sampling past the thresholds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from scipy import sparse
 from sklearn.metrics import adjusted_rand_score
 
 from corpus_utils import read_corpus
-from corpus_utils.clusters import (
+from corpus_utils.analysis.clusters import (
     best_k,
     cluster_agglomerative,
     cluster_kmeans,
@@ -18,8 +18,8 @@ from corpus_utils.clusters import (
     silhouette_by_k,
     tfidf_matrix,
 )
-from corpus_utils.text import analysis_replacements
-from corpus_utils.topics import text_units
+from corpus_utils.text.tokenizer import Tokenizer
+from corpus_utils.analysis.topics import text_units
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def theme_units(theme_corpus):
 def test_clustering_recovers_the_themes(theme_units, unit):
     documents, truth = theme_units
     units = text_units(documents, unit=unit, min_words=5)
-    matrix, terms = tfidf_matrix(units["text"], replacements=analysis_replacements())
+    matrix, terms = tfidf_matrix(units["text"], tokenizer=Tokenizer.from_parameters())
     expected = units["doc_id"].astype(str).map(truth).tolist()
     scores = silhouette_by_k(matrix, range(2, 9))
     assert list(scores.columns) == ["k", "silhouette", "n_units", "sampled"]
@@ -101,24 +101,24 @@ def test_sample_index_is_fixed_and_sorted():
 @pytest.mark.parametrize(("min_df", "max_df"), [(2, 0.9), (1, 1.0)])
 def test_nmf_topic_matrix_is_the_clustering_matrix(theme_units, min_df, max_df):
     """Notebook 04 clusters on the matrix NMF was fitted on instead of tokenising the units again."""
-    from corpus_utils.topics import fit_topics
+    from corpus_utils.analysis.topics import fit_topics
 
     documents, _ = theme_units
     texts = text_units(documents, unit="paragraph", min_words=3)["text"]
-    pairs = analysis_replacements(mt_normalisation=True)
-    matrix, terms = tfidf_matrix(texts, replacements=pairs, min_df=min_df, max_df=max_df)
-    topics = fit_topics(texts, n_topics=3, method="nmf", replacements=pairs, min_df=min_df, max_df=max_df)
+    pairs = Tokenizer.from_parameters(mt_normalisation=True)
+    matrix, terms = tfidf_matrix(texts, tokenizer=pairs, min_df=min_df, max_df=max_df)
+    topics = fit_topics(texts, n_topics=3, method="nmf", tokenizer=pairs, min_df=min_df, max_df=max_df)
     assert list(topics.terms) == list(terms)
     assert (topics.matrix != matrix).nnz == 0
 
 
 def test_silhouette_does_not_depend_on_how_the_matrix_is_stored():
     """A TF-IDF product leaves column indices unsorted and NMF sorts them in place: same matrix, same scores."""
-    from corpus_utils.paths import PROJECT_ROOT
-    from corpus_utils.topics import fit_topics
+    from corpus_utils.core.paths import PROJECT_ROOT
+    from corpus_utils.analysis.topics import fit_topics
 
     texts = text_units(read_corpus(PROJECT_ROOT / "seeds").documents, unit="paragraph", min_words=20)["text"]
-    matrix, _ = tfidf_matrix(texts, replacements=analysis_replacements())
-    topics = fit_topics(texts, n_topics=6, method="nmf", replacements=analysis_replacements())
+    matrix, _ = tfidf_matrix(texts, tokenizer=Tokenizer.from_parameters())
+    topics = fit_topics(texts, n_topics=6, method="nmf", tokenizer=Tokenizer.from_parameters())
     assert not matrix.has_sorted_indices and topics.matrix.has_sorted_indices
     pd.testing.assert_frame_equal(silhouette_by_k(matrix, [2, 3]), silhouette_by_k(topics.matrix, [2, 3]))

@@ -1,13 +1,13 @@
-"""Tests for corpus_utils.cooccurrence: document co-occurrence tables and matrices."""
+"""Tests for corpus_utils.analysis.cooccurrence: document co-occurrence tables and matrices."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from corpus_utils.cooccurrence import cooccurrence_matrix, cooccurrence_pairs
-from corpus_utils.formulations import find_formulations
-from corpus_utils.load import read_corpus
+from corpus_utils.analysis.cooccurrence import cooccurrence_matrix, cooccurrence_pairs
+from corpus_utils.analysis.formulations import find_formulations
+from corpus_utils.input.load import read_corpus
 
 OCCURRENCES = pd.DataFrame(
     {

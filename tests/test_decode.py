@@ -1,4 +1,4 @@
-"""Tests for corpus_utils.decode: every accepted encoding and every refusal."""
+"""Tests for corpus_utils.input.decode: every accepted encoding and every refusal."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus_utils.decode import DecodeRefusal, decode_bytes
+from corpus_utils.input.decode import DecodeRefusal, decode_bytes
 
 TEXT = "Title 检察院\nBody"
 

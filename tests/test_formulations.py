@@ -1,4 +1,4 @@
-"""Tests for corpus_utils.formulations: registry, matching rules, views and discovery."""
+"""Tests for corpus_utils.analysis.formulations: registry, matching rules, views and discovery."""
 
 from __future__ import annotations
 
@@ -8,19 +8,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from corpus_utils.formulations import (
+from corpus_utils.analysis.formulations import (
     discover_candidates,
     find_formulations,
     formulation_document_counts,
-    formulation_replacements,
     formulation_summary,
     formulations_by_period,
-    load_registry,
-    variant_pattern,
     variant_usage,
 )
-from corpus_utils.load import read_corpus
-from corpus_utils.text import PhraseReplacer, analysis_replacements, count_variants, load_variant_table, make_vectorizer
+from corpus_utils.input.load import read_corpus
+from corpus_utils.text.phrases import PhraseReplacer
+from corpus_utils.text.registry import formulation_replacements, load_registry, variant_pattern
+from corpus_utils.text.tokenizer import Tokenizer
+from corpus_utils.text.variants import count_variants, load_variant_table
+from corpus_utils.text.vectorizers import make_vectorizer
 
 @pytest.fixture(scope="module")
 def seeds() -> pd.DataFrame:
@@ -84,7 +85,7 @@ def test_formulations_present_in_the_seeds_are_found(seeds, canonical, documents
 
 def test_counts_agree_with_the_vectoriser_tokens(seeds):
     occurrences = find_formulations(seeds.assign(title=""))
-    vectorizer = make_vectorizer(replacements=analysis_replacements(merge_formulations=True))
+    vectorizer = make_vectorizer(tokenizer=Tokenizer.from_parameters(merge_formulations=True))
     matrix = vectorizer.fit_transform(seeds["body"])
     vocabulary = vectorizer.vocabulary_
     counts = formulation_document_counts(occurrences)
@@ -145,7 +146,7 @@ def test_new_variant_rows_are_real_artefacts_of_the_seeds(seeds):
     ],
 )
 def test_each_matching_rule_maps_to_the_canonical_token(text, canonical):
-    vectorizer = make_vectorizer(replacements=analysis_replacements(merge_formulations=True))
+    vectorizer = make_vectorizer(tokenizer=Tokenizer.from_parameters(merge_formulations=True))
     tokens = vectorizer.build_analyzer()(text)
     assert canonical in tokens, tokens
     assert find_formulations(_docs(text))["canonical"].tolist() == [canonical]
@@ -225,7 +226,7 @@ def test_user_registry_is_merged_or_replaces(tmp_path: Path):
     assert replaced["canonical"].tolist() == ["five_ones", "two_safeguards"]
     found = find_formulations(_docs("The Five Ones activity and two upholdings."), registry=merged)
     assert found["canonical"].tolist() == ["five_ones", "two_safeguards"]
-    tokens = make_vectorizer(replacements=analysis_replacements(registry=merged)).build_analyzer()("five one activities")
+    tokens = make_vectorizer(tokenizer=Tokenizer.from_parameters(registry=merged)).build_analyzer()("five one activities")
     assert tokens == ["five_ones"]
 
 

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from conftest import THEMES, build_theme_corpus, write_notebook
 
-from corpus_utils.__main__ import EXIT_OK, main
-from corpus_utils.paths import NOTEBOOKS_DIR
-from corpus_utils.report_html import active_markup, export_notebook_html, write_index
-from corpus_utils.runner import NOTEBOOK_GLOB
+from corpus_utils.run.cli import EXIT_OK, main
+from corpus_utils.core.paths import NOTEBOOKS_DIR
+from corpus_utils.report.html import active_markup, export_notebook_html, write_index
+from corpus_utils.run.runner import NOTEBOOK_GLOB
 
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = "<img src=x onerror=alert(2)>"

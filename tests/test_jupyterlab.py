@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus_utils.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+from corpus_utils.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 
 STARTUP_TIMEOUT = 90
 REPLY_TIMEOUT = 60
@@ -169,7 +169,7 @@ def test_jupyterlab_lists_the_notebooks_and_its_kernel_imports_corpus_utils(lab_
     try:
         output, status = _execute_over_websocket(
             lab_server, kernel["id"],
-            "import sys, corpus_utils\nfrom corpus_utils.paths import PROJECT_ROOT\n"
+            "import sys, corpus_utils\nfrom corpus_utils.core.paths import PROJECT_ROOT\n"
             "print(PROJECT_ROOT)\nprint(sys.prefix)",
         )
     finally:

@@ -1,4 +1,4 @@
-"""Tests for corpus_utils.keyness: Dunning's G2 on document frequencies, log ratio, groups."""
+"""Tests for corpus_utils.analysis.keyness: Dunning's G2 on document frequencies, log ratio, groups."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from corpus_utils.keyness import default_target, document_groups, keyness, log_likelihood, log_ratio
-from corpus_utils.load import read_corpus
-from corpus_utils.text import analysis_replacements
+from corpus_utils.analysis.keyness import default_target, document_groups, keyness, log_likelihood, log_ratio
+from corpus_utils.input.load import read_corpus
+from corpus_utils.text.tokenizer import Tokenizer
 
 
 def _hand_g2(a: int, b: int, n_a: int, n_b: int) -> float:
@@ -93,7 +93,7 @@ def test_keyness_merges_formulations_into_one_term():
     documents = pd.DataFrame(
         {"doc_id": ["a", "b", "c", "d"], "body": ["the two maintenance", "Two Safeguards", "rivers", "rivers"], "section": ["x", "x", "y", "y"]}
     )
-    table = keyness(documents, "section", "x", replacements=analysis_replacements(), min_df=1).set_index("term")
+    table = keyness(documents, "section", "x", tokenizer=Tokenizer.from_parameters(), min_df=1).set_index("term")
     assert table.loc["two_safeguards", "df_target"] == 2
     assert "maintenance" not in table.index
 
@@ -124,6 +124,6 @@ def test_groups_and_default_target():
 
 def test_keyness_on_the_seeds_finds_2020_formulations():
     documents = read_corpus("seeds").documents
-    table = keyness(documents, "year", "2020", replacements=analysis_replacements()).set_index("term")
+    table = keyness(documents, "year", "2020", tokenizer=Tokenizer.from_parameters()).set_index("term")
     assert table.loc["two_safeguards", ["df_target", "df_reference", "key_for"]].tolist() == [2, 0, "target"]
     assert table.loc["head_goose_effect", "g2"] == pytest.approx(_hand_g2(2, 0, 2, 3))

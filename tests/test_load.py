@@ -1,4 +1,4 @@
-"""Tests for corpus_utils.load: the seeds, every layout variant, every bad input, and table corpora."""
+"""Tests for corpus_utils.input.load: the seeds, every layout variant, every bad input, and table corpora."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpus_utils.load import (
+from corpus_utils.input.load import (
     DOCUMENT_COLUMNS,
     CorpusLoadError,
     CorpusLoadWarning,
@@ -20,7 +20,7 @@ from corpus_utils.load import (
     load_paragraphs,
     read_corpus,
 )
-from corpus_utils.paths import SEEDS_DIR
+from corpus_utils.core.paths import SEEDS_DIR
 
 # --------------------------------------------------------------------------------------------- seeds
 

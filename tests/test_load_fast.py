@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from conftest import build_theme_corpus
 
-import corpus_utils.load as load_module
-from corpus_utils.cache import CACHE_ENV_VAR, CacheWarning, PageCache, content_key, parser_version
-from corpus_utils.load import CorpusLoadError, read_corpus
+import corpus_utils.input.load as load_module
+from corpus_utils.input.cache import CACHE_ENV_VAR, CacheWarning, PageCache, content_key, parser_version
+from corpus_utils.input.load import CorpusLoadError, read_corpus
 
 PLAIN_PAGE = "A page without any header\n\nIt has one paragraph about the two safeguards.\n"
 PROCURATORATE_PAGE = (

@@ -6,9 +6,10 @@ import pandas as pd
 from conftest import execute_notebook, notebook_text
 
 from corpus_utils import read_corpus
-from corpus_utils.boilerplate import remove_boilerplate
-from corpus_utils.terms import kwic, term_frequencies
-from corpus_utils.text import analysis_replacements, build_stop_words
+from corpus_utils.analysis.boilerplate import remove_boilerplate
+from corpus_utils.analysis.kwic import kwic
+from corpus_utils.text.tokenizer import Tokenizer
+from reference import term_frequencies
 
 
 def test_term_frequency_notebook_on_theme_corpus(theme_corpus, tmp_path):
@@ -26,9 +27,8 @@ def test_term_frequency_notebook_on_theme_corpus(theme_corpus, tmp_path):
 
     # the same counts as the library gives on the boilerplate-free documents, with the extra stop word
     documents = remove_boilerplate(read_corpus(folder).documents, threshold=0.9, min_documents=2)
-    stop_words = build_stop_words(extra=["procuratorate"])
-    replacements = analysis_replacements(merge_formulations=True)
-    expected = term_frequencies(documents, stop_words=stop_words, replacements=replacements, top=5)
+    tokenizer = Tokenizer.from_parameters(extra_stop_words=["procuratorate"], merge_formulations=True)
+    expected = term_frequencies(documents, tokenizer=tokenizer, top=5)
     unigrams = pd.read_csv(figures / "02_top_unigrams.csv")
     assert unigrams["term"].tolist() == expected["term"].tolist()
     assert unigrams["count"].tolist() == expected["count"].tolist()
@@ -46,6 +46,6 @@ def test_term_frequency_notebook_on_theme_corpus(theme_corpus, tmp_path):
     assert "12 documents > MAX_DOCS_FOR_HEATMAP = 5: rows are the 3 largest sections, not documents." in printed
     assert "12 documents > MAX_DISPERSION_DOCS = 4: a random sample of 4 is drawn." in printed
     for term in ("public interest litigation", "two_safeguards"):
-        found = len(kwic(documents, term, limit=3, stop_words=stop_words, replacements=replacements))
+        found = len(kwic(documents, term, limit=3, tokenizer=tokenizer))
         assert found > 0
         assert f"{term!r}: {found} match(es) shown (KWIC_LIMIT = 3)." in printed

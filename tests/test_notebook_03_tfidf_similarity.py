@@ -6,7 +6,7 @@ import pandas as pd
 from conftest import execute_notebook, notebook_text
 
 from corpus_utils import load_paragraphs, read_corpus
-from corpus_utils.boilerplate import near_duplicate_paragraphs
+from corpus_utils.analysis.boilerplate import near_duplicate_paragraphs
 
 
 def test_similarity_notebook_on_theme_corpus(theme_corpus, tmp_path):

@@ -7,10 +7,10 @@ import pandas as pd
 
 from conftest import execute_notebook, notebook_text
 from corpus_utils import read_corpus
-from corpus_utils.params import notebook_parameters
-from corpus_utils.text import analysis_replacements
-from corpus_utils.timeline import term_trends
-from corpus_utils.topics import fit_topics, text_units
+from corpus_utils.run.params import notebook_parameters
+from corpus_utils.text.tokenizer import Tokenizer
+from corpus_utils.analysis.timeline import term_trends
+from corpus_utils.analysis.topics import fit_topics, text_units
 
 
 def test_topic_defaults_match_notebook_04():
@@ -50,13 +50,13 @@ def test_timeline_on_theme_corpus(theme_corpus, tmp_path):
     trends = pd.read_csv(figures / "05_term_trends.csv", dtype={"period": str})
     assert trends["term"].unique().tolist()[:2] == ["Two Safeguards", "public interest litigation"]
     assert trends["term"].nunique() == 4
-    expected = term_trends(documents, ["Two Safeguards"], period="quarter", replacements=analysis_replacements())
+    expected = term_trends(documents, ["Two Safeguards"], period="quarter", tokenizer=Tokenizer.from_parameters())
     observed = trends[trends["term"] == "Two Safeguards"]
     assert observed["count"].tolist() == expected["count"].tolist() and observed["count"].sum() > 0
     assert observed["n_documents"].tolist() == expected["n_documents"].tolist()
     prevalence = pd.read_csv(figures / "05_topic_prevalence.csv")
     units = text_units(documents, unit="paragraph", min_words=5)
-    model = fit_topics(units["text"], n_topics=6, replacements=analysis_replacements())
+    model = fit_topics(units["text"], n_topics=6, tokenizer=Tokenizer.from_parameters())
     assert prevalence["label"].drop_duplicates().tolist() == model.labels
     text = notebook_text(executed)
     assert "13 documents: 12 dated, 1 undated." in text and "zzz_undated" in text

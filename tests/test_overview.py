@@ -1,4 +1,4 @@
-"""Tests for corpus_utils.overview: document table, counts by section/layout/year, lengths, report counts."""
+"""Tests for corpus_utils.analysis.overview: document table, counts by section/layout/year, lengths, report counts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from corpus_utils import read_corpus
-from corpus_utils.overview import (
+from corpus_utils.analysis.overview import (
     MISSING_LABEL,
     count_by,
     documents_overview,
@@ -15,8 +15,8 @@ from corpus_utils.overview import (
     length_histogram,
     length_summary,
     report_counts,
-    undated_documents,
 )
+from corpus_utils.analysis.periods import undated_documents
 
 
 @pytest.fixture

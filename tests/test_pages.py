@@ -1,4 +1,4 @@
-"""Tests for corpus_utils.pages: dates, line cleaning, credits and chrome, and robustness on any text."""
+"""Tests for corpus_utils.input.pages: dates, line cleaning, credits and chrome, and robustness on any text."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus_utils.pages import ParsedPage, clean_line, parse_date, parse_page, split_credits
+from corpus_utils.input.pages import ParsedPage, clean_line, parse_date, parse_page, split_credits
 
 DATE_CASES = [
     ("August 21, 2018", "2018-08-21"),

@@ -1,4 +1,4 @@
-"""Tests for corpus_utils.params: parsing parameter cells and rejecting unknown or mistyped values."""
+"""Tests for corpus_utils.run.params: parsing parameter cells and rejecting unknown or mistyped values."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus_utils.params import Parameter, ParameterError, check_parameters, check_value_type, notebook_parameters
+from corpus_utils.run.params import Parameter, ParameterError, check_parameters, check_value_type, notebook_parameters
 
 PARAMETERS_CELL = '''CORPUS = "seeds"  # folder or table
 TOP_N = 20  # how many terms

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import notebook_text, write_notebook
 
-from corpus_utils import runner
-from corpus_utils.__main__ import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
-from corpus_utils.params import ParameterError, parse_value, read_params_file
-from corpus_utils.paths import FIGURES_DIR, NOTEBOOKS_DIR
+from corpus_utils.run import runner
+from corpus_utils.run.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from corpus_utils.run.params import ParameterError, parse_value, read_params_file
+from corpus_utils.core.paths import FIGURES_DIR, NOTEBOOKS_DIR
 
 RUNNER_CELL = (
     'CORPUS = "seeds"  # folder of page files\n'
@@ -25,7 +25,7 @@ RUNNER_CELL = (
 )
 LOAD = "from corpus_utils import read_corpus\ndocuments = read_corpus(CORPUS, pattern=PATTERN).documents"
 FIGURE = (
-    "import matplotlib.pyplot as plt\nfrom corpus_utils.figures import save_figure\n"
+    "import matplotlib.pyplot as plt\nfrom corpus_utils.report.figures import save_figure\n"
     "fig, ax = plt.subplots()\nax.bar(range(N_TOP), range(N_TOP))\n"
     "save_figure(fig, '01_bars', data=documents[['doc_id', 'n_words']], figures_dir=FIGURES_DIR)\nplt.close(fig)"
 )
@@ -261,7 +261,7 @@ def test_parallel_run_starts_nothing_after_a_failure(theme_corpus, tmp_path, cap
 @pytest.mark.parametrize(("jobs", "expected"), [("2", "2"), ("1", "4")])
 def test_kernels_side_by_side_share_the_cores(theme_corpus, tmp_path, capsys, monkeypatch, jobs, expected):
     """Two notebooks at once on 4 cores: each kernel's pools (loader, vectorisers) may use 2, alone 4."""
-    from corpus_utils.workers import CORES_ENV_VAR, available_cores
+    from corpus_utils.core.workers import CORES_ENV_VAR, available_cores
 
     monkeypatch.delenv(CORES_ENV_VAR, raising=False)
     monkeypatch.setattr(runner, "available_cores", lambda: 4)

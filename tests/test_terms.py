@@ -1,4 +1,4 @@
-"""Tests for corpus_utils.terms: counts, rates, top weighted terms, keyword in context, positions."""
+"""Tests for corpus_utils.analysis.terms: counts, rates, top weighted terms, keyword in context, positions."""
 
 from __future__ import annotations
 
@@ -9,22 +9,24 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from corpus_utils.load import count_words
-from corpus_utils.terms import (
-    document_term_matrix,
+from corpus_utils.input.load import count_words
+from corpus_utils.analysis.kwic import kwic, term_positions
+from corpus_utils.analysis.terms import (
     frequency_table,
-    kwic,
     ngram_document_counts,
     ngram_frequency_table,
     ngram_matrix,
-    term_frequencies,
-    term_positions,
     term_rates,
     token_stream,
     token_streams,
     top_terms_by_row,
 )
-from corpus_utils.text import analysis_replacements, build_stop_words, make_vectorizer
+from corpus_utils.text.tokenizer import Tokenizer
+from corpus_utils.text.vectorizers import make_vectorizer
+from reference import document_term_matrix, term_frequencies
+
+#: Registered formulations left as words: the counts below are of the words as written.
+PLAIN = Tokenizer.from_parameters(merge_formulations=False)
 
 
 def _documents(*bodies: str) -> pd.DataFrame:
@@ -59,7 +61,7 @@ DOCS = _documents(
     ],
 )
 def test_term_frequencies_exact_counts(ngram_range, expected):
-    table = term_frequencies(DOCS, ngram_range=ngram_range, top=len(expected))
+    table = term_frequencies(DOCS, ngram_range=ngram_range, top=len(expected), tokenizer=PLAIN)
     assert list(table.columns) == ["term", "count", "per_1000_words", "documents"]
     assert [(row.term, row.count, row.documents) for row in table.itertuples()] == [
         (term, count, documents) for term, count, _, documents in expected
@@ -68,16 +70,16 @@ def test_term_frequencies_exact_counts(ngram_range, expected):
 
 
 def test_number_words_survive_and_formulations_merge():
-    plain = term_frequencies(DOCS)
+    plain = term_frequencies(DOCS, tokenizer=PLAIN)
     assert {"three", "one", "meetings", "lesson"} <= set(plain["term"])
-    merged = term_frequencies(DOCS, replacements=analysis_replacements(merge_formulations=True))
+    merged = term_frequencies(DOCS, tokenizer=Tokenizer.from_parameters(merge_formulations=True))
     assert "three_meetings_one_lesson" in set(merged["term"]) and "lesson" not in set(merged["term"])
 
 
 def test_counts_agree_with_the_shared_vectorizer():
-    replacements = analysis_replacements(merge_formulations=True, mt_normalisation=True)
-    dtm = document_term_matrix(DOCS, replacements=replacements)
-    reference = make_vectorizer(replacements=replacements)
+    tokenizer = Tokenizer.from_parameters(merge_formulations=True, mt_normalisation=True)
+    dtm = document_term_matrix(DOCS, tokenizer=tokenizer)
+    reference = make_vectorizer(tokenizer=tokenizer)
     expected = reference.fit_transform(DOCS["body"])
     assert list(dtm.terms) == list(reference.get_feature_names_out())
     assert (dtm.matrix != expected).nnz == 0
@@ -123,7 +125,7 @@ def test_top_terms_by_row_orders_by_weight_then_term():
 
 @pytest.mark.parametrize("block", [1, 3, 17])
 def test_top_terms_by_row_in_blocks_equals_one_block(monkeypatch, block):
-    import corpus_utils.terms as terms_module
+    import corpus_utils.analysis.terms as terms_module
 
     rng = np.random.default_rng(block)
     matrix = sp.random(40, 12, density=0.4, format="csr", random_state=rng)
@@ -148,7 +150,7 @@ def test_kwic_finds_formulation_renderings_in_original_words():
         "Nothing here about it.",
         "Achieve the two-protections now.",
     )
-    lines = kwic(documents, "two_safeguards", window=2, replacements=analysis_replacements(merge_formulations=True))
+    lines = kwic(documents, "two_safeguards", window=2, tokenizer=Tokenizer.from_parameters(merge_formulations=True))
     assert list(lines.columns) == ["doc_id", "left", "match", "right"]
     assert lines.values.tolist() == [
         ["d1", "achieve the", "two maintenance", "firmly. Members"],
@@ -167,8 +169,8 @@ def test_kwic_ngram_skips_stop_words_like_the_counts_and_respects_limit():
 
 
 def test_kwic_mt_normalised_term_finds_variant():
-    replacements = analysis_replacements(merge_formulations=False, mt_normalisation=True)
-    lines = kwic(DOCS, "procuratorate", window=3, replacements=replacements)
+    tokenizer = Tokenizer.from_parameters(merge_formulations=False, mt_normalisation=True)
+    lines = kwic(DOCS, "procuratorate", window=3, tokenizer=tokenizer)
     # "whole hospital" becomes "whole procuratorate": the token comes from the whole phrase
     assert lines.values.tolist() == [["d3", "officers of the", "whole hospital", "."]]
 
@@ -227,10 +229,10 @@ def _random_corpus(seed: int, n_documents: int) -> pd.DataFrame:
 
 
 _SETTINGS = {
-    "plain": (None, ()),
-    "formulations": (None, analysis_replacements(merge_formulations=True)),
-    "formulations+mt": (None, analysis_replacements(merge_formulations=True, mt_normalisation=True)),
-    "own stop list": (build_stop_words(extra=["party"], keep=["the"]), analysis_replacements(mt_normalisation=True)),
+    "plain": PLAIN,
+    "formulations": Tokenizer.from_parameters(merge_formulations=True),
+    "formulations+mt": Tokenizer.from_parameters(merge_formulations=True, mt_normalisation=True),
+    "own stop list": Tokenizer.from_parameters(extra_stop_words=["party"], keep_words=["the"], mt_normalisation=True),
 }
 
 
@@ -238,12 +240,12 @@ _SETTINGS = {
 @pytest.mark.parametrize("seed", [1, 2])
 def test_stream_matrices_and_tables_equal_one_vectoriser_per_n(setting, seed):
     documents = _random_corpus(seed, 40)
-    stop_words, replacements = _SETTINGS[setting]
-    stream = token_stream(documents, stop_words=stop_words, replacements=replacements)
+    tokenizer = _SETTINGS[setting]
+    stream = token_stream(documents, tokenizer=tokenizer)
     for n in (1, 2, 3):
         for min_df in (1, 2, 0.1):
             simple = document_term_matrix(
-                documents, ngram_range=(n, n), stop_words=stop_words, replacements=replacements, min_df=min_df
+                documents, ngram_range=(n, n), tokenizer=tokenizer, min_df=min_df
             )
             fast = ngram_matrix(stream, n, min_df=min_df)
             assert list(fast.terms) == list(simple.terms)
@@ -258,9 +260,9 @@ def test_stream_matrices_and_tables_equal_one_vectoriser_per_n(setting, seed):
 
 def test_stream_tokens_are_the_vectoriser_analyzers():
     documents = _random_corpus(3, 30)
-    replacements = analysis_replacements(merge_formulations=True, mt_normalisation=True)
-    stream = token_stream(documents, replacements=replacements)
-    analyzer = make_vectorizer(replacements=replacements).build_analyzer()
+    tokenizer = Tokenizer.from_parameters(merge_formulations=True, mt_normalisation=True)
+    stream = token_stream(documents, tokenizer=tokenizer)
+    analyzer = make_vectorizer(tokenizer=tokenizer).build_analyzer()
     for row, body in enumerate(documents["body"]):
         tokens = stream.vocabulary[stream.ids[stream.offsets[row] : stream.offsets[row + 1]]].tolist()
         assert tokens == analyzer(body)
@@ -268,10 +270,10 @@ def test_stream_tokens_are_the_vectoriser_analyzers():
 
 def test_token_streams_retokenise_only_what_changes_and_equal_separate_passes():
     documents = _random_corpus(4, 50)
-    sets = [analysis_replacements(), analysis_replacements(mt_normalisation=True), ()]
+    sets = [Tokenizer.from_parameters(), Tokenizer.from_parameters(mt_normalisation=True), PLAIN]
     together = token_streams(documents, sets)
-    for replacements, stream in zip(sets, together):
-        alone = token_stream(documents, replacements=replacements)
+    for tokenizer, stream in zip(sets, together):
+        alone = token_stream(documents, tokenizer=tokenizer)
         assert stream.vocabulary is together[0].vocabulary  # one shared vocabulary
         assert list(stream.offsets) == list(alone.offsets)
         assert stream.vocabulary[stream.ids].tolist() == alone.vocabulary[alone.ids].tolist()
@@ -282,8 +284,8 @@ def test_token_streams_retokenise_only_what_changes_and_equal_separate_passes():
 
 def test_ngram_document_counts_equal_a_fixed_vocabulary_vectoriser():
     documents = _random_corpus(5, 40)
-    replacements = analysis_replacements(merge_formulations=True)
-    stream = token_stream(documents, replacements=replacements)
+    tokenizer = Tokenizer.from_parameters(merge_formulations=True)
+    stream = token_stream(documents, tokenizer=tokenizer)
     grams = [
         ("party",), ("two_safeguards",), ("warning", "education"), ("party", "members", "study"), ("nowhere",),
         ("party", "nowhere"),
@@ -291,7 +293,7 @@ def test_ngram_document_counts_equal_a_fixed_vocabulary_vectoriser():
     counts = ngram_document_counts(stream, grams)
     assert counts.shape == (len(documents), len(grams)) and counts.dtype == np.int64
     for column, gram in enumerate(grams):
-        vectorizer = make_vectorizer(replacements=replacements, ngram_range=(len(gram), len(gram)), dtype=np.int64)
+        vectorizer = make_vectorizer(tokenizer=tokenizer, ngram_range=(len(gram), len(gram)), dtype=np.int64)
         vectorizer.set_params(vocabulary=[" ".join(gram)])
         expected = vectorizer.fit_transform(documents["body"]).toarray()[:, 0]
         assert counts[:, column].toarray().ravel().tolist() == expected.tolist()

@@ -12,20 +12,12 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from corpus_utils import read_corpus
-from corpus_utils.paths import PROJECT_ROOT
-from corpus_utils.phrasescan import PhraseCounter, compile_phrases
-from corpus_utils.text import (
-    TOKEN_PATTERN,
-    CorpusCountVectorizer,
-    PhraseReplacer,
-    TextPreprocessor,
-    analysis_replacements,
-    build_stop_words,
-    count_variants,
-    literal_phrase_pattern,
-    load_variant_table,
-    make_vectorizer,
-)
+from corpus_utils.core.paths import PROJECT_ROOT
+from corpus_utils.text.phrasescan import PhraseCounter, compile_phrases
+from corpus_utils.text.phrases import literal_phrase_pattern
+from corpus_utils.text.tokenizer import TOKEN_PATTERN, Tokenizer
+from corpus_utils.text.variants import count_variants, load_variant_table
+from corpus_utils.text.vectorizers import CorpusCountVectorizer, make_vectorizer
 
 #: The textbook form of the token pattern, with explicit word boundaries.
 BOUNDED_PATTERN = r"(?u)\b\w+(?:-\w+)*\b"
@@ -38,11 +30,11 @@ def seed_bodies() -> list[str]:
 
 def _reference(kind: str, **options):
     """scikit-learn's own vectoriser with the project's preprocessor, stop list and the bounded token pattern."""
-    replacements = options.pop("replacements", ())
+    tokenizer = options.pop("tokenizer", None) or Tokenizer()
     settings = dict(
-        preprocessor=TextPreprocessor(PhraseReplacer(replacements) if replacements else None),
+        preprocessor=tokenizer.preprocessor,
         token_pattern=BOUNDED_PATTERN,
-        stop_words=sorted(build_stop_words()),
+        stop_words=sorted(tokenizer.stop_words),
         dtype=np.float64,  # make_vectorizer's default
         **options,
     )
@@ -60,9 +52,9 @@ def _assert_same_fit(ours, reference, texts, other_texts) -> None:
 @pytest.mark.parametrize(
     "kind, options",
     [
-        ("tfidf", {"replacements": analysis_replacements(), "sublinear_tf": True}),
-        ("tfidf", {"replacements": analysis_replacements(mt_normalisation=True), "min_df": 2, "max_df": 0.9}),
-        ("count", {}),
+        ("tfidf", {"tokenizer": Tokenizer(), "sublinear_tf": True}),
+        ("tfidf", {"tokenizer": Tokenizer.from_parameters(mt_normalisation=True), "min_df": 2, "max_df": 0.9}),
+        ("count", {"tokenizer": Tokenizer.from_parameters(merge_formulations=False)}),
         ("count", {"ngram_range": (1, 3)}),
         ("count", {"ngram_range": (2, 2), "max_features": 50}),
     ],
@@ -81,8 +73,8 @@ TEXTS = st.lists(st.lists(WORDS, max_size=30).map(" ".join), min_size=1, max_siz
 @settings(max_examples=150, deadline=None)
 @given(texts=TEXTS, ngram_max=st.integers(1, 3))
 def test_counting_equals_scikit_learn_on_any_text(texts, ngram_max):
-    reference = _reference("count", ngram_range=(1, ngram_max), replacements=analysis_replacements())
-    ours = make_vectorizer("count", ngram_range=(1, ngram_max), replacements=analysis_replacements())
+    reference = _reference("count", ngram_range=(1, ngram_max), tokenizer=Tokenizer.from_parameters())
+    ours = make_vectorizer("count", ngram_range=(1, ngram_max), tokenizer=Tokenizer.from_parameters())
     try:
         expected = reference.fit_transform(texts)
     except ValueError as error:  # only stop words: both refuse alike
@@ -136,13 +128,13 @@ def test_count_variants_on_the_seeds_equals_separate_scans(seed_bodies):
 @pytest.mark.parametrize(("kind", "options"), [("tfidf", {"min_df": 2, "max_df": 0.9, "sublinear_tf": True}),
                                                ("count", {"ngram_range": (1, 2), "max_features": 300})])
 def test_counting_in_worker_processes_equals_one_process(seed_bodies, monkeypatch, method, kind, options):
-    import corpus_utils.workers as workers_module
+    import corpus_utils.core.workers as workers_module
 
     monkeypatch.setattr(workers_module, "start_method", lambda: method)
     paragraphs = [part for body in seed_bodies for part in body.split("\n\n")]
     texts = paragraphs + ["the of and"] * 3  # a last shard of stop words only still merges
-    one = make_vectorizer(kind, replacements=analysis_replacements(), n_jobs=1, **options)
-    three = make_vectorizer(kind, replacements=analysis_replacements(), n_jobs=3, **options)
+    one = make_vectorizer(kind, tokenizer=Tokenizer.from_parameters(), n_jobs=1, **options)
+    three = make_vectorizer(kind, tokenizer=Tokenizer.from_parameters(), n_jobs=3, **options)
     expected, got = one.fit_transform(texts), three.fit_transform(texts)
     assert three.vocabulary_ == one.vocabulary_
     assert type(got) is type(expected) and got.dtype == expected.dtype
@@ -150,12 +142,12 @@ def test_counting_in_worker_processes_equals_one_process(seed_bodies, monkeypatc
         assert getattr(got, part).dtype == getattr(expected, part).dtype
         np.testing.assert_array_equal(getattr(got, part), getattr(expected, part))
     assert (three.transform(seed_bodies) != one.transform(seed_bodies)).nnz == 0
-    reference = _reference(kind, replacements=analysis_replacements(), **options)
+    reference = _reference(kind, tokenizer=Tokenizer.from_parameters(), **options)
     assert (reference.fit_transform(texts) != got).nnz == 0 and reference.vocabulary_ == three.vocabulary_
 
 
 def test_automatic_mode_counts_in_processes_only_for_many_texts(seed_bodies, monkeypatch):
-    import corpus_utils.text as text_module
+    import corpus_utils.text.vectorizers as text_module
 
     pools = []
     real_pool = text_module._CountingMixin._count_in_pool

@@ -1,4 +1,4 @@
-"""Tests for corpus_utils.timeline: periods, counts with undated documents, term trends, topic prevalence, events."""
+"""Tests for corpus_utils.analysis.timeline: periods, counts with undated documents, term trends, topic prevalence, events."""
 
 from __future__ import annotations
 
@@ -8,17 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corpus_utils.terms import document_term_matrix, frequency_table
-from corpus_utils.text import analysis_replacements, make_vectorizer
-from corpus_utils.timeline import (
+from corpus_utils.analysis.periods import assign_period, undated_documents
+from corpus_utils.analysis.terms import frequency_table
+from corpus_utils.analysis.timeline import (
     analyse_terms,
-    assign_period,
     documents_per_period,
     load_events,
     term_trends,
     topic_prevalence,
-    undated_documents,
 )
+from corpus_utils.text.tokenizer import Tokenizer
+from corpus_utils.text.vectorizers import make_vectorizer
+from reference import document_term_matrix
 
 
 def _documents(rows):
@@ -60,7 +61,7 @@ def test_documents_per_period_fills_gaps_and_counts_undated():
 
 
 def test_term_trends_counts_formulations_and_ngrams():
-    trends = term_trends(DOCUMENTS, ["Two Safeguards", "warning education"], period="year", replacements=analysis_replacements())
+    trends = term_trends(DOCUMENTS, ["Two Safeguards", "warning education"], period="year", tokenizer=Tokenizer.from_parameters())
     assert list(trends.columns) == ["period", "term", "count", "words", "per_1000_words", "n_documents"]
     safeguards = trends[trends["term"] == "Two Safeguards"].set_index("period")
     assert safeguards["count"].tolist() == [2, 0, 0]
@@ -74,15 +75,18 @@ def test_term_trends_counts_formulations_and_ngrams():
 
 def test_term_trends_top_terms_and_bad_terms():
     trends = term_trends(DOCUMENTS, [], period="year", top_n=4)  # dated documents only; ties alphabetical
-    assert trends["term"].unique().tolist() == ["education", "every", "two", "warning"]
+    # formulations are merged by default, as in the notebooks: "Two Safeguards" is one token
+    assert trends["term"].unique().tolist() == ["education", "every", "two_safeguards", "warning"]
+    plain = term_trends(DOCUMENTS, [], period="year", top_n=4, tokenizer=Tokenizer.from_parameters(merge_formulations=False))
+    assert plain["term"].unique().tolist() == ["education", "every", "two", "warning"]
     with pytest.raises(ValueError, match="no token left"):
         term_trends(DOCUMENTS, ["the and"], period="year")
     assert analyse_terms(["two_safeguards"]) == {"two_safeguards": ("two_safeguards",)}
 
 
-def _reference_counts(dated, tokens, replacements):
+def _reference_counts(dated, tokens, tokenizer):
     """Per-document counts of one analysed term with a fixed-vocabulary vectoriser (the simple path)."""
-    vectorizer = make_vectorizer(replacements=replacements, ngram_range=(len(tokens), len(tokens)), dtype=np.int64)
+    vectorizer = make_vectorizer(tokenizer=tokenizer, ngram_range=(len(tokens), len(tokens)), dtype=np.int64)
     vectorizer.set_params(vocabulary=[" ".join(tokens)])
     return vectorizer.fit_transform(dated["body"].tolist()).toarray()[:, 0]
 
@@ -94,17 +98,17 @@ def test_term_trends_equal_one_vectoriser_per_term():
     rows = [(f"d{i}", None if i % 9 == 0 else f"20{18 + i % 4}-0{1 + i % 9}-15",
              " ".join(rng.choice(pool) for _ in range(rng.randint(0, 40)))) for i in range(60)]
     documents = _documents(rows)
-    replacements = analysis_replacements(mt_normalisation=True)
+    tokenizer = Tokenizer.from_parameters(mt_normalisation=True)
     terms = ["Two Safeguards", "warning education", "education and rectification", "party members work", "work"]
-    trends = term_trends(documents, terms, period="quarter", top_n=3, replacements=replacements)
+    trends = term_trends(documents, terms, period="quarter", top_n=3, tokenizer=tokenizer)
     dated = documents[documents["date"].notna()].reset_index(drop=True)
     quarters = assign_period(dated["date"], "quarter").astype(str)
-    top = frequency_table(document_term_matrix(dated, replacements=replacements))["term"]
+    top = frequency_table(document_term_matrix(dated, tokenizer=tokenizer))["term"]
     followed = terms + [term for term in top if term not in terms][:3]
     assert trends["term"].drop_duplicates().tolist() == followed
-    analysed = analyse_terms(followed, replacements=replacements)
+    analysed = analyse_terms(followed, tokenizer=tokenizer)
     for term in followed:
-        counts = pd.Series(_reference_counts(dated, analysed[term], replacements), index=quarters)
+        counts = pd.Series(_reference_counts(dated, analysed[term], tokenizer), index=quarters)
         rows_of_term = trends[trends["term"] == term].set_index("period")
         by_period = counts.groupby(level=0).sum().reindex(rows_of_term.index, fill_value=0)
         users = (counts > 0).groupby(level=0).sum().reindex(rows_of_term.index, fill_value=0)

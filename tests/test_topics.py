@@ -1,4 +1,4 @@
-"""Tests for corpus_utils.topics: units, topic models that recover known themes, word-weighted shares."""
+"""Tests for corpus_utils.analysis.topics: units, topic models that recover known themes, word-weighted shares."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 
 from conftest import THEMES
 from corpus_utils import read_corpus
-from corpus_utils.text import analysis_replacements
-from corpus_utils.topics import fit_topics, text_units, topic_label, topic_shares
+from corpus_utils.text.tokenizer import Tokenizer
+from corpus_utils.analysis.topics import fit_topics, text_units, topic_label, topic_shares
 
 THEME_WORDS = {"discipline": {"discipline", "warning", "clean"}, "branch": {"branch", "life", "meetings"}, "litigation": {"litigation", "interest", "public"}}
 
@@ -25,7 +25,7 @@ def theme_documents(theme_corpus):
 def test_each_theme_lands_in_one_topic(theme_documents, unit, method):
     documents, truth = theme_documents
     units = text_units(documents, unit=unit, min_words=5)
-    model = fit_topics(units["text"], n_topics=3, method=method, replacements=analysis_replacements())
+    model = fit_topics(units["text"], n_topics=3, method=method, tokenizer=Tokenizer.from_parameters())
     top5 = model.topic_terms[model.topic_terms["rank"] <= 5].groupby("topic")["term"].agg(set)
     owners = {}
     for theme, words in THEME_WORDS.items():

@@ -14,7 +14,8 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
-from .text import make_vectorizer
+from ..text.tokenizer import Tokenizer
+from ..text.vectorizers import make_vectorizer, relaxed_limits
 
 __all__ = [
     "MINIBATCH_THRESHOLD",
@@ -42,26 +43,24 @@ HIERARCHY_MAX_UNITS = 2_000
 def tfidf_matrix(
     texts: Iterable[str],
     *,
-    stop_words: Iterable[str] | None = None,
-    replacements: Sequence[tuple[str, str]] = (),
+    tokenizer: Tokenizer | None = None,
     min_df: int | float = 2,
     max_df: int | float = 0.9,
     max_features: int | None = 50_000,
 ) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Sublinear TF-IDF of ``texts`` (rows L2-normalised) with the project's tokeniser, for clustering.
 
-    ``min_df`` is relaxed to 1 and ``max_df`` to 1.0 for tiny inputs, as in :func:`corpus_utils.topics.fit_topics`,
-    so the same settings give the same vocabulary. Returns ``(matrix, terms)``. Cost: one pass over the texts.
+    ``min_df`` and ``max_df`` are relaxed for tiny inputs (:func:`~corpus_utils.text.vectorizers.relaxed_limits`,
+    as in :func:`~corpus_utils.analysis.topics.fit_topics`), so the same settings give the same vocabulary.
+    Returns ``(matrix, terms)``. Cost: one pass over the texts.
     """
     texts = [str(text) for text in texts]
-    if isinstance(min_df, int) and len(texts) < 2 * min_df:
-        min_df = 1
+    min_df, max_df = relaxed_limits(len(texts), min_df, max_df)
     vectorizer = make_vectorizer(
         "tfidf",
-        stop_words=stop_words,
-        replacements=replacements,
+        tokenizer=tokenizer,
         min_df=min_df,
-        max_df=max_df if len(texts) > 2 else 1.0,
+        max_df=max_df,
         max_features=max_features,
         sublinear_tf=True,
     )

@@ -1,23 +1,16 @@
-"""Numbered formulations (tifa): the registry of canonical slogans and their English renderings, and matching rules."""
+"""Numbered formulations in a corpus: every occurrence, per document and period, renderings, and candidates to register."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pandas as pd
 
-from .paths import PACKAGE_DATA_DIR
-from .text import PhraseReplacer
+from .periods import UNDATED, assign_period, period_code
+from ..text.registry import DIGIT_WORDS, formulation_matcher, load_registry
 
 __all__ = [
-    "NUMBER_WORDS",
-    "REGISTRY_COLUMNS",
     "LOCATIONS",
-    "load_registry",
-    "variant_pattern",
-    "formulation_replacements",
     "find_formulations",
     "formulation_summary",
     "variant_usage",
@@ -28,172 +21,11 @@ __all__ = [
     "CANDIDATE_KINDS",
 ]
 
-#: Number words and their digits; a formulation written "2 safeguards" matches "two safeguards".
-NUMBER_WORDS: dict[str, str] = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
-}
-_DIGIT_WORDS = {digit: word for word, digit in NUMBER_WORDS.items()}
-#: Columns of the registry CSV; ``variants`` is ``|``-separated in the file and a list once loaded.
-REGISTRY_COLUMNS = ("canonical", "label", "chinese", "variants", "note")
 #: Where an occurrence sits: the title, the first paragraph of the body, or the rest of the body.
 LOCATIONS = ("title", "first_paragraph", "body")
-#: Words that never take a plural ending when matching (function words and number words).
-_NO_PLURAL = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "our", "the", "to", "with"})
 _APOSTROPHES = re.compile(r"[’‘`´]")
 _QUOTE_CHARS = re.compile(r"[“”„‟″]")
 _SPACES = re.compile(r"[\s-]+")
-
-
-def _read_registry_file(source: Path) -> pd.DataFrame:
-    if not source.is_file():
-        raise FileNotFoundError(f"formulation registry {source} not found; give the path of a CSV with columns {', '.join(REGISTRY_COLUMNS)}")
-    table = pd.read_csv(source, dtype=str, keep_default_na=False)
-    table.columns = [column.strip().lower() for column in table.columns]
-    missing = {"canonical", "variants"} - set(table.columns)
-    if missing:
-        raise ValueError(f"{source}: the formulation registry needs columns {', '.join(sorted(missing))}")
-    for column in REGISTRY_COLUMNS:
-        if column not in table.columns:
-            table[column] = ""
-    table["canonical"] = table["canonical"].str.strip()
-    bad = table[~table["canonical"].str.fullmatch(r"[a-z0-9]+(?:_[a-z0-9]+)*")]
-    if len(bad):
-        raise ValueError(f"{source}: canonical names must be lower_snake_case tokens, not {bad['canonical'].tolist()}")
-    repeated = sorted(table.loc[table["canonical"].duplicated(), "canonical"].unique())
-    if repeated:
-        raise ValueError(f"{source}: canonical name(s) {repeated} appear on more than one row; merge their variants into one row")
-    table["variants"] = table["variants"].map(lambda text: [v.strip().lower() for v in text.split("|") if v.strip()])
-    for row in table.itertuples():
-        label = " ".join(row.label.lower().split())
-        if label and label not in row.variants:
-            row.variants.append(label)
-        if not row.variants:
-            raise ValueError(f"{source}: formulation {row.canonical!r} has no variants and no label to match")
-    return table[list(REGISTRY_COLUMNS)]
-
-
-def _variant_key(variant: str) -> str:
-    words = _SPACES.sub(" ", variant.lower()).split()
-    return " ".join(NUMBER_WORDS.get(word, word) for word in words)
-
-
-def load_registry(path: str | Path | None = None, *, mode: str = "merge") -> pd.DataFrame:
-    """The formulation registry: one row per canonical formulation.
-
-    Parameters
-    ----------
-    path : str or Path, optional
-        Your own CSV with columns ``canonical`` (the single token, e.g. ``two_safeguards``), ``variants``
-        (``|``-separated English renderings) and optionally ``label``, ``chinese`` and ``note``. Without
-        it, the registry shipped in ``corpus_utils/data/formulations.csv``.
-    mode : {"merge", "replace"}
-        ``"merge"``: your rows are added to the shipped ones, and a row with a shipped ``canonical``
-        replaces that row. ``"replace"``: only your rows are used.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``canonical``, ``label``, ``chinese``, ``variants`` (list of lower-case str, the label
-        included), ``note``; shipped rows first, in file order.
-
-    Raises
-    ------
-    ValueError
-        A canonical name that is not a lower_snake_case token or appears twice in one file, a row with
-        nothing to match, or one rendering registered for two formulations (it could not be counted once).
-    """
-    if mode not in ("merge", "replace"):
-        raise ValueError(f"mode must be 'merge' or 'replace', got {mode!r}")
-    shipped = _read_registry_file(PACKAGE_DATA_DIR / "formulations.csv")
-    if not path:
-        table = shipped
-    else:
-        own = _read_registry_file(Path(path))
-        if mode == "replace":
-            table = own
-        else:
-            kept = shipped[~shipped["canonical"].isin(own["canonical"])]
-            table = pd.concat([kept, own], ignore_index=True)
-            order = {name: index for index, name in enumerate(shipped["canonical"])}
-            table["_order"] = [order.get(name, len(order) + index) for index, name in enumerate(table["canonical"])]
-            table = table.sort_values("_order", kind="stable").drop(columns="_order")
-    owners: dict[str, str] = {}
-    for row in table.itertuples():
-        for variant in row.variants:
-            key = _variant_key(variant)
-            if owners.get(key, row.canonical) != row.canonical:
-                raise ValueError(
-                    f"the rendering {variant!r} is registered for both {owners[key]!r} and {row.canonical!r}; "
-                    "keep it in one row of the registry"
-                )
-            owners[key] = row.canonical
-    return table.reset_index(drop=True)
-
-
-def _plural_pattern(word: str) -> str:
-    """Regex for a noun in singular or plural: safeguard(s), responsibilit(y|ies), consciousness(es)."""
-    if word.endswith("'s"):
-        return f"{re.escape(word[:-2])}(?:'s)?"
-    if not word[-1:].isalpha() or word in _NO_PLURAL or len(word) < 3:
-        return re.escape(word)
-    if word.endswith("ies"):
-        return f"{re.escape(word[:-3])}(?:y|ies)"
-    if word.endswith("y") and word[-2] not in "aeiou":
-        return f"{re.escape(word[:-1])}(?:y|ies)"
-    for ending in ("sses", "shes", "ches", "xes"):
-        if word.endswith(ending):
-            return f"{re.escape(word[:-2])}(?:es)?"
-    if word.endswith(("ss", "sh", "ch", "x")):
-        return f"{re.escape(word)}(?:es)?"
-    if word.endswith("s"):
-        return f"{re.escape(word[:-1])}s?"
-    return f"{re.escape(word)}s?"
-
-
-def _word_pattern(word: str) -> str:
-    if word in NUMBER_WORDS:
-        return f"(?:{word}|{NUMBER_WORDS[word]})"
-    if word in _DIGIT_WORDS:
-        return f"(?:{word}|{_DIGIT_WORDS[word]})"
-    pattern = _plural_pattern(word)
-    if word in _NO_PLURAL or word.endswith("'s") or not word[-1:].isalpha():
-        return pattern
-    return f"{pattern}(?:'s)?"
-
-
-def variant_pattern(variant: str) -> str:
-    """Regex for one rendering, tolerant of what machine translation varies.
-
-    Any case (the caller compiles with ``re.I``); words separated by spaces, hyphens or a comma
-    (``one post, two responsibilities``); number words and digits interchangeable (``2 safeguards``);
-    every content word in singular or plural (``four consciousness`` / ``consciousnesses``,
-    ``two responsibility``); a possessive ``'s`` optional after any content word (``Xi Jinping('s) thought``).
-    """
-    words = _SPACES.sub(" ", variant.lower().replace("’", "'")).split()
-    if not words:
-        raise ValueError("a formulation variant must contain at least one word")
-    return r"(?:\s*,\s*|[\s-]+)".join(_word_pattern(word) for word in words)
-
-
-def formulation_replacements(registry: pd.DataFrame | None = None) -> list[tuple[str, str]]:
-    """(pattern, canonical token) pairs for :class:`corpus_utils.text.PhraseReplacer`, one per rendering.
-
-    Longer renderings come first, so ``one post and two responsibilities`` is never read as
-    ``two responsibilities`` (the replacer itself also tries longer patterns first).
-    """
-    table = load_registry() if registry is None else registry
-    pairs = {(variant_pattern(variant), row.canonical) for row in table.itertuples() for variant in row.variants}
-    return sorted(pairs, key=lambda pair: (-len(pair[0]), pair))
-
-
-def _compiled(registry: pd.DataFrame | None) -> tuple[Callable[[str], Iterator[re.Match]] | None, dict[str, str], pd.DataFrame]:
-    table = load_registry() if registry is None else registry
-    replacer = PhraseReplacer(formulation_replacements(table))
-    # the replacer's own matches (same alternation, order and boundaries, found by its fast exact scan),
-    # so counts agree with the vectorisers' tokens
-    finditer = replacer.finditer if replacer._regex is not None else None  # noqa: SLF001
-    return finditer, replacer._targets, table  # noqa: SLF001 (one module family; kept in step by tests)
 
 
 def _clean(text: object) -> str:
@@ -203,8 +35,8 @@ def _clean(text: object) -> str:
 def find_formulations(documents: pd.DataFrame, *, registry: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every occurrence of a registered formulation in the titles and bodies.
 
-    Matching is the one used by the vectorisers (:func:`formulation_replacements` in one compiled
-    regex), so these counts equal the counts of the canonical tokens. Cost: one regex pass over all
+    Matching is the one used by the vectorisers (:func:`~corpus_utils.text.registry.formulation_matcher`,
+    one compiled regex), so these counts equal the counts of the canonical tokens. Cost: one regex pass over all
     titles and bodies.
 
     Parameters
@@ -225,21 +57,22 @@ def find_formulations(documents: pd.DataFrame, *, registry: pd.DataFrame | None 
     missing = [column for column in ("doc_id", "body") if column not in documents.columns]
     if missing:
         raise ValueError(f"documents needs columns doc_id and body (from read_corpus); missing {', '.join(missing)}")
-    regex, targets, table = _compiled(registry)
+    table = load_registry() if registry is None else registry
+    matcher = formulation_matcher(table)
     labels = dict(zip(table["canonical"], table["label"].where(table["label"] != "", table["canonical"])))
     titles = documents["title"].tolist() if "title" in documents.columns else [None] * len(documents)
     rows: list[tuple] = []
-    if regex is not None:
+    if matcher:
         for doc_id, title, body in zip(documents["doc_id"].astype(str), titles, documents["body"].tolist()):
-            for match in regex(_clean(title)):
-                rows.append((doc_id, targets[match.lastgroup], match.group(0), "title", 0, match.start()))
+            for match in matcher.finditer(_clean(title)):
+                rows.append((doc_id, matcher.target(match), match.group(0), "title", 0, match.start()))
             text = _clean(body)
             first_break = text.find("\n\n")
-            for match in regex(text):
+            for match in matcher.finditer(text):
                 start = match.start()
                 paragraph = text.count("\n\n", 0, start) + 1
                 location = "first_paragraph" if first_break < 0 or start < first_break else "body"
-                rows.append((doc_id, targets[match.lastgroup], match.group(0), location, paragraph, start))
+                rows.append((doc_id, matcher.target(match), match.group(0), location, paragraph, start))
     result = pd.DataFrame(rows, columns=["doc_id", "canonical", "matched", "location", "paragraph", "start"])
     result["matched"] = result["matched"].map(lambda text: " ".join(text.split()))
     result["variant"] = result["matched"].map(lambda text: " ".join(_SPACES.sub(" ", text.lower().replace(",", " ")).split()))
@@ -363,11 +196,9 @@ def formulations_by_period(occurrences: pd.DataFrame, documents: pd.DataFrame, *
         ``documents``, ``documents_in_period``, ``share`` (documents / documents_in_period); one row per
         period and formulation found in it, sorted by period (``undated`` last), then canonical.
     """
-    codes = {"year": "Y", "quarter": "Q", "month": "M"}
-    if freq not in codes:
-        raise ValueError(f"freq must be 'year', 'quarter' or 'month', got {freq!r}")
-    dates = pd.to_datetime(documents["date"]) if "date" in documents.columns else pd.Series(pd.NaT, index=documents.index)
-    periods = dates.dt.to_period(codes[freq]).astype(str).where(dates.notna(), "undated")
+    period_code(freq, name="freq")
+    dates = documents["date"] if "date" in documents.columns else pd.Series(pd.NaT, index=documents.index, dtype="datetime64[ns]")
+    periods = assign_period(dates, freq).fillna(UNDATED)
     period_of = pd.Series(periods.to_numpy(), index=documents["doc_id"].astype(str).to_numpy())
     sizes = period_of.value_counts()
     frame = occurrences.assign(period=occurrences["doc_id"].astype(str).map(period_of))
@@ -402,7 +233,7 @@ CANDIDATE_KINDS = tuple(_PRIORITY)
 
 def _candidate_text(text: str) -> str:
     words = text.lower().replace("’", "'").replace(",", " ").split()
-    return " ".join(_DIGIT_WORDS.get(word, word) for word in words).strip(" '-")
+    return " ".join(DIGIT_WORDS.get(word, word) for word in words).strip(" '-")
 
 
 def _spans(text: str, max_words: int) -> list[tuple[int, int, str]]:
@@ -508,7 +339,7 @@ def discover_candidates(
     ).reset_index()
     result = result[result["documents"] >= min_documents]
     table = load_registry() if registry is None else registry
-    replacer = PhraseReplacer(formulation_replacements(table))
+    replacer = formulation_matcher(table)
     canonical = set(table["canonical"])
     replaced = result["candidate"].map(replacer)
     result["matched_canonical"] = replaced.where(replaced.isin(canonical)).astype("string")

@@ -11,8 +11,9 @@ from scipy import sparse
 from sklearn.decomposition import NMF, LatentDirichletAllocation
 
 from .labels import document_labels
-from .load import load_paragraphs
-from .text import make_vectorizer
+from ..input.load import load_paragraphs
+from ..text.tokenizer import Tokenizer
+from ..text.vectorizers import make_vectorizer, relaxed_limits
 
 __all__ = [
     "UNITS",
@@ -154,8 +155,7 @@ def fit_topics(
     n_topics: int = DEFAULT_N_TOPICS,
     method: str = "nmf",
     random_state: int = 42,
-    stop_words: Iterable[str] | None = None,
-    replacements: Sequence[tuple[str, str]] = (),
+    tokenizer: Tokenizer | None = None,
     min_df: int | float = 2,
     max_df: int | float = 0.9,
     max_features: int | None = 50_000,
@@ -176,11 +176,11 @@ def fit_topics(
         (batch variational Bayes) on raw counts.
     random_state : int
         Fixes the initialisation: the same texts and settings give the same topics.
-    stop_words, replacements
-        Passed to :func:`corpus_utils.text.make_vectorizer`.
+    tokenizer : Tokenizer, optional
+        Default ``Tokenizer()`` (the notebooks' defaults).
     min_df, max_df, max_features
-        Vocabulary limits passed to the vectoriser. ``min_df`` is relaxed to 1 when fewer than
-        ``2 * min_df`` units are given, so a handful of documents still yields a vocabulary.
+        Vocabulary limits passed to the vectoriser, relaxed for a handful of units
+        (:func:`~corpus_utils.text.vectorizers.relaxed_limits`).
     n_top_terms : int
         Rows per topic in ``topic_terms``.
     max_iter : int
@@ -207,14 +207,12 @@ def fit_topics(
     texts = [str(text) for text in texts]
     if n_topics > len(texts):
         raise ValueError(f"n_topics={n_topics} is more than the {len(texts)} unit(s) to model; lower n_topics")
-    if isinstance(min_df, int) and len(texts) < 2 * min_df:
-        min_df = 1
+    min_df, max_df = relaxed_limits(len(texts), min_df, max_df)
     vectorizer = make_vectorizer(
         "tfidf" if method == "nmf" else "count",
-        stop_words=stop_words,
-        replacements=replacements,
+        tokenizer=tokenizer,
         min_df=min_df,
-        max_df=max_df if len(texts) > 2 else 1.0,
+        max_df=max_df,
         max_features=max_features,
         sublinear_tf=method == "nmf",
     )

@@ -20,8 +20,8 @@ import pandas as pd
 from .cache import PageCache, content_key, default_cache_dir
 from .decode import DecodeRefusal, decode_bytes
 from .pages import EmptyPageError, ParsedPage, clean_line, parse_date, parse_page
-from .paths import SEEDS_DIR, resolve_path
-from .workers import available_cores, check_n_jobs, process_pool, start_method
+from ..core.paths import SEEDS_DIR, resolve_path
+from ..core.workers import available_cores, check_n_jobs, process_pool, start_method
 
 __all__ = [
     "DOCUMENT_COLUMNS",

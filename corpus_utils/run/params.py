@@ -1,7 +1,12 @@
-"""Read a notebook's ``parameters`` cell and reject unknown or mistyped parameter values.
+"""Read a notebook's ``parameters`` cell and reject unknown, mistyped or out-of-range parameter values.
 
 papermill only warns about parameters a notebook does not declare; these helpers make the
-notebooks (and the runner) fail loudly instead.
+notebooks (and the runner) fail loudly instead. Ranges and choices come from one table,
+:data:`corpus_utils.run.rules.RULES`.
+
+The cell is read with :mod:`ast` rather than :func:`papermill.inspect_notebook`: this check runs in
+every notebook's kernel, where importing papermill would add one to three seconds per notebook,
+and it also refuses a parameters cell papermill could not override (anything but ``NAME = literal``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from typing import Any
 
 import yaml
 
-from .paths import NOTEBOOKS_DIR
+from ..core.paths import NOTEBOOKS_DIR
+from .rules import check_cross_rules, check_rule
 
 __all__ = [
     "Parameter",
@@ -116,7 +122,8 @@ def _type_matches(value: Any, default: Any) -> bool:
 
 
 def check_value_type(parameter: Parameter, value: Any) -> None:
-    """Raise :class:`ParameterError` unless ``value`` has the type of the parameter's default.
+    """Raise :class:`ParameterError` unless ``value`` has the type of the parameter's default and follows
+    its rule in :data:`~corpus_utils.run.rules.RULES` (range, choices).
 
     An ``int`` is accepted where the default is a ``float``; a list where it is a tuple; any value
     where the default is ``None``.
@@ -126,6 +133,10 @@ def check_value_type(parameter: Parameter, value: Any) -> None:
             f"parameter {parameter.name} expects {parameter.type_name} (default {parameter.default!r}), "
             f"got {type(value).__name__} {value!r}."
         )
+    try:
+        check_rule(parameter.name, value)
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None
 
 
 def check_parameters(namespace: Mapping[str, Any], notebook: str | Path) -> dict[str, Any]:
@@ -135,8 +146,9 @@ def check_parameters(namespace: Mapping[str, Any], notebook: str | Path) -> dict
 
         PARAMS = check_parameters(globals(), "02_term_frequency")
 
-    Raises :class:`ParameterError` naming every unknown parameter (with the valid names) or the
-    first value of the wrong type. Returns the declared parameters with their current values.
+    Raises :class:`ParameterError` naming every unknown parameter (with the valid names), the first
+    value of the wrong type or out of its range, or a conflict between values. Returns the declared
+    parameters with their current values.
     """
     declared = {parameter.name: parameter for parameter in notebook_parameters(notebook)}
     defined = {name for name in namespace if name.isupper() and not name.startswith("_")}
@@ -148,7 +160,12 @@ def check_parameters(namespace: Mapping[str, Any], notebook: str | Path) -> dict
         )
     for name, parameter in declared.items():
         check_value_type(parameter, namespace.get(name))
-    return {name: namespace.get(name) for name in declared}
+    values = {name: namespace.get(name) for name in declared}
+    try:
+        check_cross_rules(values)
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None
+    return values
 
 
 def parse_value(text: str) -> Any:

@@ -14,9 +14,9 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .load import PARAGRAPH_SEPARATOR, count_words, load_paragraphs
+from ..input.load import PARAGRAPH_SEPARATOR, count_words, load_paragraphs
 
-__all__ = ["near_duplicate_paragraphs", "template_families", "remove_boilerplate", "shingle_matrix"]
+__all__ = ["near_duplicate_paragraphs", "template_families", "remove_boilerplate"]
 
 _PARAGRAPH_COLUMNS = ("doc_id", "paragraph", "text")
 _PAIR_COLUMNS = ["doc_id_a", "paragraph_a", "doc_id_b", "paragraph_b", "similarity", "text_a", "text_b"]
@@ -227,33 +227,6 @@ def _shingle_hashes(texts: list[str], shingle_size: int) -> tuple[np.ndarray, np
     """(row, shingle hash) for every word shingle of normalised ``texts``, rows ascending (int32, uint64)."""
     counts, hashes = _shingle_table(texts, shingle_size)
     return np.repeat(np.arange(len(texts), dtype=np.int32), counts), hashes
-
-
-def shingle_matrix(texts: pd.Series | list[str], *, shingle_size: int = 5) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Binary sparse matrix of hashed word shingles (texts × distinct shingles).
-
-    Parameters
-    ----------
-    texts : Series or list of str
-        Raw texts; they are lower-cased and reduced to word tokens first.
-    shingle_size : int
-        Words per shingle; a text with fewer words is a single shingle.
-
-    Returns
-    -------
-    (scipy.sparse.csr_matrix, numpy.ndarray)
-        The uint8 matrix (one row per text, in order) and the 64-bit hash of each column's shingle.
-        Cost: O(total words) time and memory.
-    """
-    normalised = _normalise(pd.Series(list(texts), dtype=object))
-    rows, hashes = _shingle_hashes(normalised, int(shingle_size))
-    columns, inverse = np.unique(hashes, return_inverse=True)
-    matrix = sp.csr_matrix(
-        (np.ones(rows.size, dtype=np.uint8), (rows, inverse.ravel())), shape=(len(normalised), columns.size)
-    )
-    matrix.sum_duplicates()
-    matrix.data[:] = 1
-    return matrix, columns
 
 
 def _lsh_shape(threshold: float) -> tuple[int, int]:

@@ -10,9 +10,10 @@ import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .paths import FIGURES_DIR, resolve_path
+from ..core.paths import FIGURES_DIR, resolve_path
 
-__all__ = ["STYLE", "apply_style", "save_figure", "figure_stem"]
+__all__ = [
+    "STYLE", "apply_style", "save_figure", "save_table", "figure_stem"]
 
 #: Matplotlib settings used by every notebook: readable at 100 % zoom, deterministic SVG ids.
 STYLE: dict[str, object] = {
@@ -123,9 +124,20 @@ def save_figure(
                 png_bytes = buffer.getvalue()
             written.append(target)
     if data is not None:
-        target = folder / f"{stem}.csv"
-        data.to_csv(target, index=False, lineterminator="\n", float_format="%.6g")
-        written.append(target)
+        written.append(save_table(data, stem, figures_dir=folder))
     if show and png_bytes is not None and _in_inline_kernel():
         _show_saved_png(fig, png_bytes)
     return written
+
+
+def save_table(table: pd.DataFrame, name: str, *, figures_dir: str | Path | None = None) -> Path:
+    """Write ``table`` as ``<figures_dir>/<name>.csv`` (no index, ``\n`` line ends, 6 significant digits).
+
+    The one writer of every CSV beside the figures, so all of them read alike. ``figures_dir`` as in
+    :func:`save_figure`. Returns the path written.
+    """
+    folder = resolve_path(figures_dir) if figures_dir else FIGURES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{figure_stem(name)}.csv"
+    table.to_csv(target, index=False, lineterminator="\n", float_format="%.6g")
+    return target

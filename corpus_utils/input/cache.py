@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from .paths import PROJECT_ROOT, resolve_path
+from ..core.paths import PROJECT_ROOT, resolve_path
 
 try:  # POSIX: a lock file serialises concurrent parsing of the same pages
     import fcntl
@@ -46,7 +46,6 @@ __all__ = [
 CACHE_ENV_VAR = "CORPUS_UTILS_CACHE_DIR"
 #: Where parsed pages are cached unless :data:`CACHE_ENV_VAR` or a ``cache`` argument says otherwise.
 DEFAULT_CACHE_DIR: Path = PROJECT_ROOT / ".cache" / "pages"
-_PARSER_SOURCES = ("decode.py", "pages.py", "load.py")
 _BATCH = 500  # keys per SELECT (SQLite allows 999 parameters in old builds)
 _STALE_NAME = re.compile(r"pages-[0-9a-f]{16}\.(?:sqlite(?:-wal|-shm|-journal)?|lock)")
 
@@ -62,11 +61,10 @@ def content_key(data: bytes) -> str:
 
 @lru_cache(maxsize=1)
 def parser_version() -> str:
-    """A short hash of the loader's source files: any change to decoding or parsing starts a fresh cache."""
+    """A short hash of the source files of this input layer: any change to decoding or parsing starts a fresh cache."""
     digest = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for name in _PARSER_SOURCES:
-        digest.update((here / name).read_bytes())
+    for source in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -10,7 +10,6 @@ __all__ = [
     "documents_overview",
     "count_by",
     "documents_per_year",
-    "undated_documents",
     "length_histogram",
     "length_summary",
     "report_counts",
@@ -83,7 +82,7 @@ def documents_per_year(documents: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     documents : pandas.DataFrame
-        Takes column ``date`` (datetime64, ``NaT`` when undated; see :func:`undated_documents`).
+        Takes column ``date`` (datetime64, ``NaT`` when undated; see :func:`~corpus_utils.analysis.periods.undated_documents`).
 
     Returns
     -------
@@ -97,17 +96,6 @@ def documents_per_year(documents: pd.DataFrame) -> pd.DataFrame:
     span = np.arange(int(years.min()), int(years.max()) + 1)
     counts = years.value_counts().reindex(span, fill_value=0)
     return pd.DataFrame({"year": span.astype("int64"), "documents": counts.to_numpy(dtype="int64")})
-
-
-def undated_documents(documents: pd.DataFrame) -> pd.DataFrame:
-    """The documents without a usable date.
-
-    Takes columns ``doc_id``, ``date``, ``date_text``, ``title``; returns ``doc_id``, ``date_text``
-    (what the page said, if anything) and ``title`` for rows whose ``date`` is ``NaT``, in order.
-    """
-    _require(documents, ["doc_id", "date", "date_text", "title"])
-    undated = documents[pd.to_datetime(documents["date"]).isna()]
-    return undated[["doc_id", "date_text", "title"]].reset_index(drop=True)
 
 
 def length_histogram(documents: pd.DataFrame, *, bins: int = 20) -> pd.DataFrame:

@@ -15,7 +15,6 @@ __all__ = [
     "CHUNK_ELEMENTS",
     "default_chunk_size",
     "top_k_neighbours",
-    "most_similar_pairs",
     "pairs_from_neighbours",
     "project_2d",
 ]
@@ -223,67 +222,6 @@ def _neighbour_frame(source, target, rank, similarity) -> pd.DataFrame:
     )
 
 
-def most_similar_pairs(
-    matrix, *, top: int = 20, min_similarity: float | None = None, chunk_size: int | None = None
-) -> pd.DataFrame:
-    """The ``top`` most cosine-similar pairs of distinct rows, exactly, in chunks.
-
-    Parameters
-    ----------
-    matrix : scipy.sparse matrix or array, shape (n_documents, n_terms)
-        Rows are L2-normalised here (see :func:`top_k_neighbours`).
-    top : int
-        Number of pairs to return (fewer if the matrix has fewer pairs, or fewer pass ``min_similarity``).
-    min_similarity : float, optional
-        Keep only pairs with at least this cosine similarity.
-    chunk_size : int, optional
-        Rows per chunk; default :func:`default_chunk_size`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``source`` < ``target`` (int64 row positions), ``similarity`` (float64), sorted by
-        similarity descending, then ``source``, then ``target``. Each unordered pair appears once.
-
-    Notes
-    -----
-    Cost as :func:`top_k_neighbours`; memory ``chunk_size × n`` float32 plus ``top`` candidates.
-    """
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ValueError(f"top must be a positive integer, got {top!r}")
-    if min_similarity is not None and not isinstance(min_similarity, (int, float, np.floating)):
-        raise ValueError(f"min_similarity must be a number or None, got {min_similarity!r}")
-    floor = -np.inf if min_similarity is None else np.float32(min_similarity)
-    best_s = np.empty(0, np.int64)
-    best_t = np.empty(0, np.int64)
-    best_v = np.empty(0, np.float32)
-    for start, block in _similarity_blocks(matrix, chunk_size):
-        n_block = block.shape[0]
-        upper = block[:, start:]  # columns before the chunk belong to pairs already seen
-        square = upper[:, :n_block]
-        square[np.tril_indices(n_block)] = -np.inf  # self and pairs (i, j) with j <= i
-        threshold = floor
-        if best_v.size >= top:
-            threshold = max(threshold, best_v[-1])  # a new pair must at least tie the current top-th
-        elif upper.size > top:
-            flat = upper.ravel()  # a copy: only while fewer than `top` pairs are known
-            threshold = max(threshold, np.partition(flat, flat.size - top)[flat.size - top])
-        rows, cols = np.nonzero((upper >= threshold) & (upper > -np.inf))
-        if rows.size == 0:
-            continue
-        best_s = np.concatenate([best_s, start + rows])
-        best_t = np.concatenate([best_t, start + cols])
-        best_v = np.concatenate([best_v, upper[rows, cols]])
-        order = np.lexsort((best_t, best_s, -best_v))[: int(top)]
-        best_s, best_t, best_v = best_s[order], best_t[order], best_v[order]
-    if min_similarity is not None:
-        keep = best_v >= min_similarity
-        best_s, best_t, best_v = best_s[keep], best_t[keep], best_v[keep]
-    return pd.DataFrame(
-        {"source": best_s.astype(np.int64), "target": best_t.astype(np.int64), "similarity": best_v.astype(np.float64)}
-    )
-
-
 def pairs_from_neighbours(neighbours: pd.DataFrame, *, top: int = 20) -> pd.DataFrame:
     """The ``top`` most similar distinct pairs, read off a :func:`top_k_neighbours` table (no second pass).
 
@@ -291,7 +229,7 @@ def pairs_from_neighbours(neighbours: pd.DataFrame, *, top: int = 20) -> pd.Data
     ----------
     neighbours : pandas.DataFrame
         Takes columns ``source``, ``target``, ``similarity`` from :func:`top_k_neighbours` computed
-        with ``k >= top``; then the result equals :func:`most_similar_pairs` (``top=top``) exactly,
+        with ``k >= top``; then the result equals an exact all-pairs search (``tests/reference.py``),
         because a pair among the ``top`` best is among the ``top`` best neighbours of both its rows.
     top : int
         Number of pairs.

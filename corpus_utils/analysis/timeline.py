@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .paths import PACKAGE_DATA_DIR, resolve_path
+from ..core.paths import PACKAGE_DATA_DIR, resolve_path
+from ..text.tokenizer import Tokenizer
+from .periods import PERIODS, UNDATED, assign_period, period_range, undated_documents
 from .terms import TokenStream, ngram_document_counts, ngram_frequency_table, token_stream
-from .text import make_vectorizer
 from .topics import check_topic_inputs
 
 __all__ = [
@@ -28,62 +29,8 @@ __all__ = [
     "load_events",
 ]
 
-#: Period lengths and their pandas frequency codes.
-PERIODS: dict[str, str] = {"year": "Y", "quarter": "Q", "month": "M"}
-#: Label of the row that counts undated documents in :func:`documents_per_period`.
-UNDATED = "undated"
 #: Columns of an events table.
 EVENT_COLUMNS = ("date", "event", "kind", "note")
-
-
-def _frequency(period: str) -> str:
-    if period not in PERIODS:
-        raise ValueError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
-    return PERIODS[period]
-
-
-def assign_period(dates: pd.Series, period: str = "year") -> pd.Series:
-    """The period each date falls in, as a label: ``"2019"``, ``"2019Q3"`` or ``"2019-07"``.
-
-    Parameters
-    ----------
-    dates : pandas.Series
-        datetime64 values; ``NaT`` for undated documents.
-    period : {"year", "quarter", "month"}
-
-    Returns
-    -------
-    pandas.Series
-        String labels (dtype ``string``), missing (``<NA>``) where the date is ``NaT``; same index as ``dates``.
-        Labels sort in time order.
-    """
-    frequency = _frequency(period)
-    values = pd.to_datetime(dates, errors="raise")
-    labels = values.dt.to_period(frequency).astype(str)
-    return labels.where(values.notna()).astype("string")
-
-
-def period_range(dates: pd.Series, period: str = "year") -> pd.DataFrame:
-    """Every period from the earliest to the latest date, including empty ones.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``period`` (label as in :func:`assign_period`), ``start`` and ``end`` (Timestamps of the first and
-        last day); no row when no date is known.
-    """
-    frequency = _frequency(period)
-    known = pd.to_datetime(dates).dropna()
-    if known.empty:
-        return pd.DataFrame({"period": pd.Series(dtype="string"), "start": pd.Series(dtype="datetime64[ns]"), "end": pd.Series(dtype="datetime64[ns]")})
-    periods = pd.period_range(known.min().to_period(frequency), known.max().to_period(frequency), freq=frequency)
-    return pd.DataFrame(
-        {
-            "period": pd.Series(periods.astype(str), dtype="string"),
-            "start": periods.start_time.normalize(),
-            "end": periods.end_time.normalize(),
-        }
-    )
 
 
 def documents_per_period(documents: pd.DataFrame, *, period: str = "year") -> pd.DataFrame:
@@ -117,25 +64,16 @@ def documents_per_period(documents: pd.DataFrame, *, period: str = "year") -> pd
     return table.astype({"period": "string", "n_documents": "int64", "n_words": "int64"}).reset_index(drop=True)
 
 
-def undated_documents(documents: pd.DataFrame) -> pd.DataFrame:
-    """The documents without a usable date: columns ``doc_id``, ``title``, ``date_text`` (as written, often missing)."""
-    undated = documents[documents["date"].isna()]
-    columns = [column for column in ("doc_id", "title", "date_text") if column in undated.columns]
-    return undated[columns].sort_values("doc_id").reset_index(drop=True)
-
-
-def analyse_terms(
-    terms: Iterable[str], *, stop_words: Iterable[str] | None = None, replacements: Sequence[tuple[str, str]] = ()
-) -> dict[str, tuple[str, ...]]:
+def analyse_terms(terms: Iterable[str], *, tokenizer: Tokenizer | None = None) -> dict[str, tuple[str, ...]]:
     """Each requested term as the tokeniser sees it: ``"Two Safeguards"`` → ``("two_safeguards",)``.
 
     Returns a dict term → tokens (an n-gram when the term has several words left after stop words). A term
     that the tokeniser reduces to nothing (only stop words or punctuation) raises ``ValueError``.
     """
-    analyzer = make_vectorizer("count", stop_words=stop_words, replacements=replacements).build_analyzer()
+    tokenizer = tokenizer or Tokenizer()
     analysed = {}
     for term in terms:
-        tokens = tuple(analyzer(str(term)))
+        tokens = tuple(tokenizer.tokens(str(term)))
         if not tokens:
             raise ValueError(
                 f"trend term {term!r} has no token left after stop words; remove it or add its words to KEEP_WORDS"
@@ -155,8 +93,7 @@ def term_trends(
     *,
     period: str = "year",
     top_n: int = 0,
-    stop_words: Iterable[str] | None = None,
-    replacements: Sequence[tuple[str, str]] = (),
+    tokenizer: Tokenizer | None = None,
 ) -> pd.DataFrame:
     """Relative frequency of terms per period (per 1,000 words), with the documents behind each number.
 
@@ -172,8 +109,8 @@ def term_trends(
     period : {"year", "quarter", "month"}
     top_n : int
         Also follow the ``top_n`` most frequent single tokens of the dated documents.
-    stop_words, replacements
-        Passed to :func:`corpus_utils.text.make_vectorizer`.
+    tokenizer : Tokenizer, optional
+        Default ``Tokenizer()`` (formulations merged, as in the notebooks).
 
     Returns
     -------
@@ -186,19 +123,19 @@ def term_trends(
 
     Notes
     -----
-    Cost: one tokenising pass over the dated documents (:func:`corpus_utils.terms.token_stream`); every
+    Cost: one tokenising pass over the dated documents (:func:`~corpus_utils.analysis.terms.token_stream`); every
     term, of any length, and the top words are then counted on the token ids with numpy, followed by
     sparse period × documents products.
     """
     if top_n < 0:
         raise ValueError(f"top_n must be 0 or more, got {top_n}")
-    analysed = analyse_terms(terms, stop_words=stop_words, replacements=replacements)
+    analysed = analyse_terms(terms, tokenizer=tokenizer)
     dated = documents[documents["date"].notna()].reset_index(drop=True)
     grid = period_range(dated["date"], period)
     columns = ["period", "term", "count", "words", "per_1000_words", "n_documents"]
     if grid.empty or (not analysed and top_n == 0):
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in zip(columns, ["string", "string", "int64", "int64", "float64", "int64"])})
-    stream = token_stream(dated, stop_words=stop_words, replacements=replacements)
+    stream = token_stream(dated, tokenizer=tokenizer)
     names = list(analysed)
     grams = list(analysed.values())
     if top_n:

@@ -9,14 +9,16 @@ import pandas as pd
 from scipy.special import xlogy
 from scipy.stats import chi2
 
-from .text import make_vectorizer
+from ..text.tokenizer import Tokenizer
+from .periods import PERIODS, assign_period
+from ..text.vectorizers import make_vectorizer
 
 __all__ = ["KEYNESS_COLUMNS", "document_groups", "default_target", "log_likelihood", "log_ratio", "keyness"]
 
 #: Columns returned by :func:`keyness`.
 KEYNESS_COLUMNS = ["term", "df_target", "df_reference", "n_target", "n_reference", "g2", "p_value", "log_ratio", "key_for"]
 #: Group keys derived from the ``date`` column when the documents have no column of that name.
-DATE_GROUPS = {"year": "Y", "quarter": "Q", "month": "M"}
+DATE_GROUPS = PERIODS
 
 
 def document_groups(documents: pd.DataFrame, by: str) -> pd.Series:
@@ -45,8 +47,7 @@ def document_groups(documents: pd.DataFrame, by: str) -> pd.Series:
     if by in DATE_GROUPS:
         if "date" not in documents.columns:
             raise ValueError(f"cannot group by {by!r}: the documents have no 'date' column")
-        dates = pd.to_datetime(documents["date"])
-        return dates.dt.to_period(DATE_GROUPS[by]).astype("string").where(dates.notna()).astype("string")
+        return assign_period(documents["date"], by)
     raise ValueError(
         f"cannot group by {by!r}: not a column of the documents ({', '.join(map(str, documents.columns))}) "
         f"nor one of {', '.join(DATE_GROUPS)}"
@@ -105,8 +106,7 @@ def keyness(
     target: object,
     *,
     reference: object | Sequence[object] | None = None,
-    stop_words: Iterable[str] | None = None,
-    replacements: Sequence[tuple[str, str]] = (),
+    tokenizer: Tokenizer | None = None,
     text_column: str = "body",
     ngram_range: tuple[int, int] = (1, 1),
     min_df: int = 2,
@@ -114,7 +114,7 @@ def keyness(
 ) -> pd.DataFrame:
     """Terms (and merged formulations) that distinguish the ``target`` group's documents from the reference.
 
-    Each document counts once per term (binary counts from :func:`corpus_utils.text.make_vectorizer`),
+    Each document counts once per term (binary counts from :func:`~corpus_utils.text.vectorizers.make_vectorizer`),
     so one long article cannot dominate: the statistic is Dunning's log-likelihood G2 on the 2×2 table
     of documents with/without the term in target/reference (:func:`log_likelihood`), p-value from
     chi-squared with 1 degree of freedom (no correction for testing many terms: read p-values as a
@@ -131,9 +131,10 @@ def keyness(
         The group of interest (compared as a string: ``2020`` and ``"2020"`` are the same).
     reference : object or list, optional
         The group(s) to compare with; default every other group.
-    stop_words, replacements, ngram_range
-        As in :func:`corpus_utils.text.make_vectorizer` (pass ``analysis_replacements(...)`` to merge
-        formulations into single tokens).
+    tokenizer : Tokenizer, optional
+        Default ``Tokenizer()``: formulations merged into single tokens, as in the notebooks.
+    ngram_range : (int, int)
+        Passed to the vectoriser.
     min_df : int
         Keep terms found in at least this many of the compared documents.
     smoothing : float
@@ -172,7 +173,7 @@ def keyness(
         raise ValueError(f"no reference documents: every grouped document is in {target_name!r}; choose another {group_column!r} grouping")
     chosen = is_target | is_reference
     texts = documents.loc[chosen, text_column].fillna("").astype(str)
-    vectorizer = make_vectorizer("count", stop_words=stop_words, replacements=replacements, ngram_range=ngram_range)
+    vectorizer = make_vectorizer("count", tokenizer=tokenizer, ngram_range=ngram_range)
     try:
         matrix = vectorizer.fit_transform(texts).tocsc()
     except ValueError:  # empty vocabulary

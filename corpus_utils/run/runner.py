@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from .params import Parameter, ParameterError, check_value_type, notebook_parameters, parse_value, read_params_file
-from .paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR
-from .report_html import export_notebook_html, make_exporter, write_index, write_thumbnail
-from .workers import available_cores, cores_per_process
+from .rules import check_cross_rules
+from ..core.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR, package_version
+from ..report.html import export_notebook_html, make_exporter, write_index, write_thumbnail
+from ..core.workers import available_cores, cores_per_process
 
 __all__ = [
     "RUNNER_PARAMETERS",
@@ -197,6 +198,11 @@ def _resolve_values(
                 errors.append(f"{source}: {notebook}: {exc}{hint}")
                 continue
             per_notebook[notebook][name] = typed
+    for notebook, chosen in per_notebook.items():
+        try:
+            check_cross_rules({**{p.name: p.default for p in declared[notebook]}, **chosen})
+        except ValueError as exc:
+            errors.append(f"{notebook}: {exc}")
     if errors:
         raise ParameterError(
             "invalid parameters (nothing was run):\n  "
@@ -330,7 +336,7 @@ def _sha256(path: Path) -> str:
 
 def _inventory(corpus_path: Path, pattern: str) -> dict[str, Any]:
     """Document count, load summary and sha256 of every input file (one read of each file, one corpus load)."""
-    from .load import read_corpus
+    from ..input.load import read_corpus
 
     loaded = read_corpus(corpus_path, pattern=pattern)
     if corpus_path.is_dir():
@@ -342,9 +348,7 @@ def _inventory(corpus_path: Path, pattern: str) -> dict[str, Any]:
 
 
 def _versions(kernel: str) -> dict[str, str]:
-    from . import __version__
-
-    versions = {"python": platform.python_version(), "corpus_utils": __version__, "kernel": kernel}
+    versions = {"python": platform.python_version(), "corpus_utils": package_version(), "kernel": kernel}
     for name in _VERSIONED:
         try:
             versions[name] = metadata.version(name)

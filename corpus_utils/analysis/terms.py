@@ -1,17 +1,16 @@
-"""Term counts, per-document rates, keyword-in-context and term positions, all through the shared tokeniser.
+"""Term and n-gram counts and per-document rates, from one tokenising pass through the shared tokenizer.
 
-Two ways to count, with identical results: :func:`document_term_matrix` runs a scikit-learn vectoriser
-per n-gram length; :func:`token_stream` tokenises the corpus once into integer token ids, from which
+:func:`token_stream` tokenises the corpus once into integer token ids, from which
 :func:`ngram_frequency_table`, :func:`ngram_matrix` and :func:`ngram_document_counts` derive unigrams,
 bigrams and trigrams with numpy (one tokenising pass instead of one per n-gram length and setting).
+``tests/reference.py`` keeps the plain scikit-learn path these results are checked against.
 """
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -19,18 +18,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .load import count_words
-from .text import TOKEN_PATTERN, PhraseReplacer, build_stop_words, literal_phrase_pattern, make_vectorizer
+from ..input.load import count_words
+from ..text.tokenizer import Tokenizer
 
 __all__ = [
     "DocumentTermMatrix",
-    "document_term_matrix",
     "frequency_table",
-    "term_frequencies",
     "term_rates",
     "top_terms_by_row",
-    "kwic",
-    "term_positions",
     "TokenStream",
     "token_stream",
     "token_streams",
@@ -38,11 +33,6 @@ __all__ = [
     "ngram_matrix",
     "ngram_document_counts",
 ]
-
-_TOKEN = re.compile(TOKEN_PATTERN)
-_APOSTROPHES = re.compile(r"[’‘`´]")
-_POSSESSIVE = re.compile(r"(?<=\w)'s\b")
-
 
 @dataclass(frozen=True)
 class DocumentTermMatrix:
@@ -66,7 +56,7 @@ class DocumentTermMatrix:
     n_words: np.ndarray
 
 
-def _check_documents(documents: pd.DataFrame) -> None:
+def check_documents(documents: pd.DataFrame) -> None:
     missing = [column for column in ("doc_id", "body") if column not in documents.columns]
     if missing:
         raise ValueError(f"documents needs columns doc_id and body (from read_corpus); missing {', '.join(missing)}")
@@ -76,65 +66,6 @@ def _words(documents: pd.DataFrame) -> np.ndarray:
     if "n_words" in documents.columns:
         return documents["n_words"].fillna(0).to_numpy(dtype=np.int64)
     return documents["body"].fillna("").astype(str).map(count_words).to_numpy(dtype=np.int64)
-
-
-def document_term_matrix(
-    documents: pd.DataFrame,
-    *,
-    ngram_range: tuple[int, int] = (1, 1),
-    stop_words: Iterable[str] | None = None,
-    replacements: Sequence[tuple[str, str]] = (),
-    min_df: int | float = 1,
-    max_features: int | None = None,
-) -> DocumentTermMatrix:
-    """Count terms (n-grams formed after stop-word removal) with :func:`corpus_utils.text.make_vectorizer`.
-
-    Parameters
-    ----------
-    documents : pandas.DataFrame
-        Takes columns ``doc_id``, ``body`` and ``n_words`` (recounted from ``body`` if absent).
-    ngram_range, min_df, max_features
-        Passed to the vectoriser; ``min_df=2`` keeps the vocabulary small for n-grams of large corpora.
-    stop_words : iterable of str, optional
-        Default :func:`corpus_utils.text.build_stop_words` ().
-    replacements : sequence of (pattern, replacement)
-        From :func:`corpus_utils.text.analysis_replacements`.
-
-    Returns
-    -------
-    DocumentTermMatrix
-
-    Notes
-    -----
-    Cost: one tokenising pass (scikit-learn, about a microsecond per token); memory: the sparse
-    matrix plus scikit-learn's vocabulary of every distinct n-gram seen, as Python strings. To count
-    several n-gram lengths or settings, tokenise once with :func:`token_stream` and use :func:`ngram_matrix`
-    / :func:`ngram_frequency_table`: the same counts, with n-grams kept as integers.
-    """
-    _check_documents(documents)
-    vectorizer = make_vectorizer(
-        "count",
-        stop_words=stop_words,
-        replacements=replacements,
-        ngram_range=ngram_range,
-        min_df=min_df,
-        max_features=max_features,
-        dtype=np.int64,
-    )
-    bodies = documents["body"].fillna("").astype(str).tolist()
-    try:
-        matrix = vectorizer.fit_transform(bodies)
-        terms = vectorizer.get_feature_names_out()
-    except ValueError as exc:  # "empty vocabulary": every document is empty or stop words only
-        if "empty vocabulary" not in str(exc) and "no terms remain" not in str(exc):
-            raise
-        matrix, terms = sp.csr_matrix((len(bodies), 0), dtype=np.int64), np.array([], dtype=object)
-    return DocumentTermMatrix(
-        matrix=sp.csr_matrix(matrix, dtype=np.int64),
-        terms=np.asarray(terms, dtype=object),
-        doc_ids=documents["doc_id"].astype(str).to_numpy(dtype=object),
-        n_words=_words(documents),
-    )
 
 
 def frequency_table(dtm: DocumentTermMatrix, *, top: int | None = None) -> pd.DataFrame:
@@ -181,37 +112,6 @@ def _ranked_table(
     if top is not None:
         table = table.head(int(top))
     return table.reset_index(drop=True)
-
-
-def term_frequencies(
-    documents: pd.DataFrame,
-    *,
-    ngram_range: tuple[int, int] = (1, 1),
-    stop_words: Iterable[str] | None = None,
-    replacements: Sequence[tuple[str, str]] = (),
-    min_df: int | float = 1,
-    top: int | None = None,
-) -> pd.DataFrame:
-    """Corpus-wide term counts: :func:`document_term_matrix` then :func:`frequency_table`.
-
-    Parameters
-    ----------
-    documents : pandas.DataFrame
-        Takes columns ``doc_id``, ``body``, ``n_words``.
-    ngram_range, stop_words, replacements, min_df
-        As in :func:`document_term_matrix`.
-    top : int, optional
-        Keep only the ``top`` most frequent terms.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``term``, ``count``, ``per_1000_words``, ``documents`` (see :func:`frequency_table`).
-    """
-    dtm = document_term_matrix(
-        documents, ngram_range=ngram_range, stop_words=stop_words, replacements=replacements, min_df=min_df
-    )
-    return frequency_table(dtm, top=top)
 
 
 def term_rates(dtm: DocumentTermMatrix, terms: Sequence[str]) -> pd.DataFrame:
@@ -350,18 +250,6 @@ class TokenStream:
         return np.repeat(np.arange(len(self.offsets) - 1, dtype=np.int32), np.diff(self.offsets))
 
 
-def _analysis_steps(stop_words: Iterable[str] | None, replacements: Sequence[tuple[str, str]]):
-    """``(text -> preprocessed text, preprocessed text -> tokens, stop words)`` of :func:`make_vectorizer`'s analyzer.
-
-    scikit-learn's word analyzer is exactly: decode, preprocess, tokenize, drop stop words, form n-grams.
-    """
-    vectorizer = make_vectorizer("count", stop_words=stop_words, replacements=replacements)
-    vectorizer.build_analyzer()  # checks the settings and the stop list as scikit-learn does
-    decode, preprocess = vectorizer.decode, vectorizer.build_preprocessor()
-    stop_set = frozenset(vectorizer.get_stop_words() or ())
-    return (lambda text: preprocess(decode(text))), vectorizer.build_tokenizer(), stop_set
-
-
 def _encode(bodies: list[str], steps: list[tuple[Callable, Callable]], index: defaultdict):
     """Token ids (concatenated) and tokens per document under the first ``(preprocess, tokenize)`` pair of
     ``steps``; under every further pair, the same for the documents whose preprocessed text differs, with a
@@ -414,66 +302,59 @@ def _stream(ids, lengths, stops: np.ndarray, vocabulary: np.ndarray, documents: 
     )
 
 
-def token_streams(
-    documents: pd.DataFrame,
-    replacement_sets: Sequence[Sequence[tuple[str, str]]],
-    *,
-    stop_words: Iterable[str] | None = None,
-) -> list[TokenStream]:
-    """One :class:`TokenStream` per set of phrase replacements, tokenising each document as few times as possible.
+def token_streams(documents: pd.DataFrame, tokenizers: Sequence[Tokenizer]) -> list[TokenStream]:
+    """One :class:`TokenStream` per tokenizer, tokenising each document as few times as possible.
 
-    The first set is tokenised in full; for every other set only the documents whose preprocessed text
-    differs (e.g. the half that contains a machine-translation variant) are tokenised again.
+    The first tokenizer reads every document; every other one only the documents whose preprocessed
+    text differs (e.g. the half that contains a machine-translation variant). The tokenizers must share
+    one stop list (they differ in the phrases they merge).
 
     Parameters
     ----------
     documents : pandas.DataFrame
         Takes columns ``doc_id``, ``body`` and ``n_words`` (recounted from ``body`` if absent).
-    replacement_sets : sequence of replacement lists
-        Each as :func:`corpus_utils.text.analysis_replacements` returns it.
-    stop_words : iterable of str, optional
-        Default :func:`corpus_utils.text.build_stop_words` ().
+    tokenizers : sequence of Tokenizer
+        From :meth:`corpus_utils.text.tokenizer.Tokenizer.from_parameters`.
 
     Returns
     -------
     list of TokenStream
-        In the order of ``replacement_sets``; all share one vocabulary.
+        In the order of ``tokenizers``; all share one vocabulary.
 
     Notes
     -----
-    Cost: one pass of the vectorisers' preprocessor and tokeniser (as :func:`document_term_matrix`), plus a
+    Cost: one pass of the vectorisers' preprocessor and tokeniser (as a scikit-learn vectoriser), plus a
     preprocessor pass and the changed documents' tokenising per further set; memory: four bytes per token
     and set, and a dictionary of the distinct tokens.
     """
-    _check_documents(documents)
-    if not replacement_sets:
+    check_documents(documents)
+    if not tokenizers:
         return []
+    if len({tokenizer.stop_words for tokenizer in tokenizers}) > 1:
+        raise ValueError("token_streams: the tokenizers must share one stop list")
     bodies = documents["body"].fillna("").astype(str).tolist()
-    analysed = [_analysis_steps(stop_words, replacements) for replacements in replacement_sets]
     index: defaultdict = defaultdict()
     index.default_factory = index.__len__
-    encoded, changed = _encode(bodies, [(preprocess, tokenize) for preprocess, tokenize, _ in analysed], index)
+    encoded, changed = _encode(bodies, [(tokenizer.preprocess, tokenizer.split) for tokenizer in tokenizers], index)
     base_ids, base_lengths = encoded[0]
     streams = [encoded[0]] + [
         _splice(base_ids, base_lengths, mask, ids, lengths) for (ids, lengths), mask in zip(encoded[1:], changed[1:])
     ]
-    stop_set = analysed[0][2]
+    stop_set = tokenizers[0].stop_words
     vocabulary = np.asarray(list(index), dtype=object)
     stops = np.fromiter((token in stop_set for token in vocabulary), dtype=bool, count=len(vocabulary))
     return [_stream(ids, lengths, stops, vocabulary, documents) for ids, lengths in streams]
 
 
-def token_stream(
-    documents: pd.DataFrame, *, stop_words: Iterable[str] | None = None, replacements: Sequence[tuple[str, str]] = ()
-) -> TokenStream:
-    """Tokenise every document once, as :func:`corpus_utils.text.make_vectorizer` does, into a :class:`TokenStream`.
+def token_stream(documents: pd.DataFrame, *, tokenizer: Tokenizer | None = None) -> TokenStream:
+    """Tokenise every document once, as the vectorisers do, into a :class:`TokenStream`.
 
     Parameters
     ----------
     documents : pandas.DataFrame
         Takes columns ``doc_id``, ``body`` and ``n_words`` (recounted from ``body`` if absent).
-    stop_words, replacements
-        As in :func:`document_term_matrix`.
+    tokenizer : Tokenizer, optional
+        Default ``Tokenizer()``.
 
     Returns
     -------
@@ -481,7 +362,7 @@ def token_stream(
         Feed it to :func:`ngram_frequency_table`, :func:`ngram_matrix` or :func:`ngram_document_counts`,
         for any n-gram length, without tokenising again.
     """
-    return token_streams(documents, [replacements], stop_words=stop_words)[0]
+    return token_streams(documents, [tokenizer or Tokenizer()])[0]
 
 
 @dataclass(frozen=True)
@@ -597,7 +478,7 @@ def ngram_frequency_table(
     -------
     pandas.DataFrame
         Columns ``term``, ``count``, ``per_1000_words``, ``documents``, sorted by count then term: the same
-        table as ``frequency_table(document_term_matrix(documents, ngram_range=(n, n), min_df=min_df), top=top)``.
+        table as a scikit-learn ``CountVectorizer(ngram_range=(n, n), min_df=min_df)`` with this tokenizer gives.
 
     Notes
     -----
@@ -632,7 +513,7 @@ def ngram_matrix(stream: TokenStream, n: int = 1, *, min_df: int | float = 1) ->
     Returns
     -------
     DocumentTermMatrix
-        Equal to ``document_term_matrix(documents, ngram_range=(n, n), min_df=min_df)`` on the same settings:
+        Equal to a scikit-learn ``CountVectorizer(ngram_range=(n, n), min_df=min_df)`` on the same settings:
         the same sorted terms, the same int64 counts.
 
     Notes
@@ -707,173 +588,3 @@ def _gram_counts(ids: np.ndarray, rows: np.ndarray, tokens: list[int], n_documen
         match &= ids[offset : offset + starts] == token
     match &= rows[:starts] == rows[size - 1 :]
     return np.bincount(rows[:starts][match], minlength=n_documents).astype(np.int64)
-
-
-# ------------------------------------------------------------------ the tokeniser's view, with offsets
-
-
-def _token_spans(text: str, replacer: PhraseReplacer | None, stop_words: frozenset[str]) -> list[tuple[str, int, int]]:
-    """Tokens as :func:`make_vectorizer` sees them, each with the span of the original text it came from.
-
-    A token produced by a phrase replacement (``two_safeguards`` from "two maintenance") carries the
-    span of the whole phrase. Stop words are dropped, as the vectorisers drop them before n-grams.
-    """
-    straight = _APOSTROPHES.sub("'", text)  # one character for one: offsets are unchanged
-    replaced = replacer.spans(straight) if replacer is not None else []
-    blanked = _POSSESSIVE.sub("  ", straight)  # drop possessive 's, keeping offsets
-    tokens: list[tuple[str, int, int]] = []
-    cursor = 0
-    for start, end, replacement in [*replaced, (len(text), len(text), "")]:
-        for match in _TOKEN.finditer(blanked, cursor, start):
-            tokens.append((match.group().lower(), match.start(), match.end()))
-        for match in _TOKEN.finditer(replacement.lower()):
-            tokens.append((match.group(), start, end))
-        cursor = end
-    return [token for token in tokens if token[0] not in stop_words]
-
-
-def _term_words(term: str, stop_words: frozenset[str], name: str) -> list[str]:
-    words = [match.group().lower() for match in _TOKEN.finditer(str(term))]
-    if not words:
-        raise ValueError(f"{name} {term!r} has no word to search for")
-    dropped = [word for word in words if word in stop_words]
-    if dropped:
-        raise ValueError(
-            f"{name} {term!r} contains stop word(s) {dropped}, which the tokeniser removes before forming "
-            f"n-grams; search for {' '.join(w for w in words if w not in stop_words)!r} or add them to KEEP_WORDS"
-        )
-    return words
-
-
-def _prefilter(term_words: list[str], replacements: Sequence[tuple[str, str]]) -> re.Pattern:
-    """A regex every document containing the term must match: its first word, or a phrase rewritten into it."""
-    first = term_words[0]
-    options = [literal_phrase_pattern(first)]
-    options += [pattern for pattern, target in replacements if first in {t.lower() for t in _TOKEN.findall(target)}]
-    return re.compile(rf"(?<![\w-])(?:{'|'.join(options)})(?![\w-])", re.I)
-
-
-def _occurrences(tokens: list[tuple[str, int, int]], words: list[str]) -> list[int]:
-    size = len(words)
-    return [
-        index
-        for index in range(len(tokens) - size + 1)
-        if tokens[index][0] == words[0] and all(tokens[index + offset][0] == words[offset] for offset in range(1, size))
-    ]
-
-
-def _context(text: str, start: int, end: int, window: int) -> tuple[str, str, str]:
-    left = " ".join(text[:start].split()[-window:]) if window else ""
-    right = " ".join(text[end:].split()[:window]) if window else ""
-    return left, " ".join(text[start:end].split()), right
-
-
-def kwic(
-    documents: pd.DataFrame,
-    term: str,
-    *,
-    window: int = 6,
-    limit: int | None = 20,
-    stop_words: Iterable[str] | None = None,
-    replacements: Sequence[tuple[str, str]] = (),
-) -> pd.DataFrame:
-    """Keyword in context: every place the tokeniser sees ``term``, with the original words around it.
-
-    Parameters
-    ----------
-    documents : pandas.DataFrame
-        Takes columns ``doc_id`` and ``body``.
-    term : str
-        A unigram or n-gram as it appears in the frequency tables (``"warning education"``,
-        ``"two_safeguards"``). With ``replacements``, a formulation token finds each of its
-        renderings ("two maintenance", "Two Safeguards"), and ``"procuratorate"`` also finds
-        "hospital" under MT normalisation. Stop words are skipped between the words of an n-gram,
-        exactly as when counting.
-    window : int
-        Words of original text shown on each side.
-    limit : int, optional
-        Stop after this many matches (``None``: all).
-    stop_words, replacements
-        The same settings as the counts (see :func:`document_term_matrix`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``doc_id``, ``left``, ``match`` (the original text that produced the term) and
-        ``right``, in document order then position.
-
-    Raises
-    ------
-    ValueError
-        If ``term`` is empty or contains a stop word (it could never be counted), or ``window``/``limit``
-        is negative.
-
-    Notes
-    -----
-    Cost: a regex pre-filter document by document, tokenising only those that may contain the term,
-    stopping at ``limit`` (so a frequent term costs a few documents, a rare one a scan of all bodies).
-    """
-    _check_documents(documents)
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 0:
-        raise ValueError(f"window must be a non-negative integer (words each side), got {window!r}")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
-        raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
-    stops = frozenset(build_stop_words() if stop_words is None else {word.lower() for word in stop_words})
-    words = _term_words(term, stops, "term")
-    replacer = PhraseReplacer(replacements) if replacements else None
-    may_contain = _prefilter(words, replacements).search
-    rows: list[tuple[str, str, str, str]] = []
-    doc_ids = documents["doc_id"].astype(str).to_numpy()
-    for position, text in enumerate(documents["body"].fillna("").astype(str)):
-        if not may_contain(text):
-            continue
-        tokens = _token_spans(text, replacer, stops)
-        for index in _occurrences(tokens, words):
-            start, end = tokens[index][1], tokens[index + len(words) - 1][2]
-            rows.append((doc_ids[position], *_context(text, start, end, int(window))))
-            if limit is not None and len(rows) >= limit:
-                break
-        if limit is not None and len(rows) >= limit:
-            break
-    return pd.DataFrame(rows, columns=["doc_id", "left", "match", "right"])
-
-
-def term_positions(
-    documents: pd.DataFrame,
-    terms: Sequence[str],
-    *,
-    stop_words: Iterable[str] | None = None,
-    replacements: Sequence[tuple[str, str]] = (),
-) -> pd.DataFrame:
-    """Where each of ``terms`` occurs along each document, for a dispersion plot.
-
-    Parameters
-    ----------
-    documents : pandas.DataFrame
-        Takes columns ``doc_id`` and ``body`` (pass a sample for a large corpus).
-    terms : sequence of str
-        Unigrams or n-grams, matched as in :func:`kwic`.
-    stop_words, replacements
-        As for the counts.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``doc_id``, ``term``, ``token_index`` (int64, position among the document's kept
-        tokens), ``n_tokens`` (int64) and ``position`` (float64 in [0, 1): ``token_index / n_tokens``);
-        sorted by document order, term order, token index. Cost: tokenising every document once.
-    """
-    _check_documents(documents)
-    stops = frozenset(build_stop_words() if stop_words is None else {word.lower() for word in stop_words})
-    searched = [(term, _term_words(term, stops, "term")) for term in terms]
-    replacer = PhraseReplacer(replacements) if replacements else None
-    rows = []
-    for doc_id, text in zip(documents["doc_id"].astype(str), documents["body"].fillna("").astype(str)):
-        tokens = _token_spans(text, replacer, stops)
-        for term, words in searched:
-            rows.extend((doc_id, term, index, len(tokens)) for index in _occurrences(tokens, words))
-    table = pd.DataFrame(rows, columns=["doc_id", "term", "token_index", "n_tokens"]).astype(
-        {"doc_id": object, "term": object, "token_index": "int64", "n_tokens": "int64"}
-    )
-    table["position"] = (table["token_index"] / table["n_tokens"]).astype("float64")
-    return table

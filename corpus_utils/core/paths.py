@@ -11,13 +11,14 @@ __all__ = [
     "FIGURES_DIR",
     "PACKAGE_DATA_DIR",
     "resolve_path",
+    "package_version",
 ]
 
-PROJECT_ROOT: Path = Path(__file__).resolve().parents[1]
+PROJECT_ROOT: Path = Path(__file__).resolve().parents[2]
 SEEDS_DIR: Path = PROJECT_ROOT / "seeds"
 NOTEBOOKS_DIR: Path = PROJECT_ROOT / "notebooks"
 FIGURES_DIR: Path = PROJECT_ROOT / "figures"
-PACKAGE_DATA_DIR: Path = Path(__file__).resolve().parent / "data"
+PACKAGE_DATA_DIR: Path = Path(__file__).resolve().parents[1] / "data"
 
 
 def resolve_path(path: str | Path) -> Path:
@@ -30,3 +31,13 @@ def resolve_path(path: str | Path) -> Path:
     if candidate.is_absolute():
         return candidate
     return (PROJECT_ROOT / candidate).resolve()
+
+
+def package_version() -> str:
+    """The installed version of this project (``pyproject.toml``), or ``"unknown"`` when it is not installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("corpus-notebooks")
+    except metadata.PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,135 @@
+"""Keyword in context and term positions: where the tokenizer sees a term, with the words as written."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..text.tokenizer import Tokenizer
+from .terms import check_documents
+
+__all__ = ["kwic", "term_positions"]
+
+
+def _occurrences(tokens: list[tuple[str, int, int]], words: list[str]) -> list[int]:
+    size = len(words)
+    return [
+        index
+        for index in range(len(tokens) - size + 1)
+        if tokens[index][0] == words[0] and all(tokens[index + offset][0] == words[offset] for offset in range(1, size))
+    ]
+
+
+def _context(text: str, start: int, end: int, window: int) -> tuple[str, str, str]:
+    left = " ".join(text[:start].split()[-window:]) if window else ""
+    right = " ".join(text[end:].split()[:window]) if window else ""
+    return left, " ".join(text[start:end].split()), right
+
+
+def kwic(
+    documents: pd.DataFrame,
+    term: str,
+    *,
+    window: int = 6,
+    limit: int | None = 20,
+    tokenizer: Tokenizer | None = None,
+) -> pd.DataFrame:
+    """Keyword in context: every place the tokeniser sees ``term``, with the original words around it.
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        Takes columns ``doc_id`` and ``body``.
+    term : str
+        A unigram or n-gram as it appears in the frequency tables (``"warning education"``,
+        ``"two_safeguards"``). A formulation token finds each of its
+        renderings ("two maintenance", "Two Safeguards"), and ``"procuratorate"`` also finds
+        "hospital" when the tokenizer normalises MT variants. Stop words are skipped between the words of an n-gram,
+        exactly as when counting.
+    window : int
+        Words of original text shown on each side.
+    limit : int, optional
+        Stop after this many matches (``None``: all).
+    tokenizer : Tokenizer, optional
+        The tokenizer of the counts (default ``Tokenizer()``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``doc_id``, ``left``, ``match`` (the original text that produced the term) and
+        ``right``, in document order then position.
+
+    Raises
+    ------
+    ValueError
+        If ``term`` is empty or contains a stop word (it could never be counted), or ``window``/``limit``
+        is negative.
+
+    Notes
+    -----
+    Cost: a regex pre-filter document by document, tokenising only those that may contain the term,
+    stopping at ``limit`` (so a frequent term costs a few documents, a rare one a scan of all bodies).
+    """
+    check_documents(documents)
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 0:
+        raise ValueError(f"window must be a non-negative integer (words each side), got {window!r}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
+        raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
+    tokenizer = tokenizer or Tokenizer()
+    words = tokenizer.term_words(term)
+    may_contain = tokenizer.may_contain(words).search
+    rows: list[tuple[str, str, str, str]] = []
+    doc_ids = documents["doc_id"].astype(str).to_numpy()
+    for position, text in enumerate(documents["body"].fillna("").astype(str)):
+        if not may_contain(text):
+            continue
+        tokens = tokenizer.token_spans(text)
+        for index in _occurrences(tokens, words):
+            start, end = tokens[index][1], tokens[index + len(words) - 1][2]
+            rows.append((doc_ids[position], *_context(text, start, end, int(window))))
+            if limit is not None and len(rows) >= limit:
+                break
+        if limit is not None and len(rows) >= limit:
+            break
+    return pd.DataFrame(rows, columns=["doc_id", "left", "match", "right"])
+
+
+def term_positions(
+    documents: pd.DataFrame,
+    terms: Sequence[str],
+    *,
+    tokenizer: Tokenizer | None = None,
+) -> pd.DataFrame:
+    """Where each of ``terms`` occurs along each document, for a dispersion plot.
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        Takes columns ``doc_id`` and ``body`` (pass a sample for a large corpus).
+    terms : sequence of str
+        Unigrams or n-grams, matched as in :func:`kwic`.
+    tokenizer : Tokenizer, optional
+        The tokenizer of the counts (default ``Tokenizer()``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``doc_id``, ``term``, ``token_index`` (int64, position among the document's kept
+        tokens), ``n_tokens`` (int64) and ``position`` (float64 in [0, 1): ``token_index / n_tokens``);
+        sorted by document order, term order, token index. Cost: tokenising every document once.
+    """
+    check_documents(documents)
+    tokenizer = tokenizer or Tokenizer()
+    searched = [(term, tokenizer.term_words(term)) for term in terms]
+    rows = []
+    for doc_id, text in zip(documents["doc_id"].astype(str), documents["body"].fillna("").astype(str)):
+        tokens = tokenizer.token_spans(text)
+        for term, words in searched:
+            rows.extend((doc_id, term, index, len(tokens)) for index in _occurrences(tokens, words))
+    table = pd.DataFrame(rows, columns=["doc_id", "term", "token_index", "n_tokens"]).astype(
+        {"doc_id": object, "term": object, "token_index": "int64", "n_tokens": "int64"}
+    )
+    table["position"] = (table["token_index"] / table["n_tokens"]).astype("float64")
+    return table

@@ -1,0 +1,80 @@
+"""Periods of publication: one definition of year, quarter and month labels, and of an undated document."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["PERIODS", "UNDATED", "period_code", "assign_period", "period_range", "undated_documents"]
+
+#: Period lengths and their pandas frequency codes.
+PERIODS: dict[str, str] = {"year": "Y", "quarter": "Q", "month": "M"}
+#: Label of the row that counts undated documents in :func:`documents_per_period`.
+UNDATED = "undated"
+
+
+def period_code(period: str, *, name: str = "period") -> str:
+    """The pandas frequency code of a period (``"year"`` → ``"Y"``); ``ValueError`` names parameter ``name`` and the choices."""
+    if period not in PERIODS:
+        raise ValueError(f"{name} must be one of {', '.join(PERIODS)}, got {period!r}")
+    return PERIODS[period]
+
+
+def assign_period(dates: pd.Series, period: str = "year") -> pd.Series:
+    """The period each date falls in, as a label: ``"2019"``, ``"2019Q3"`` or ``"2019-07"``.
+
+    Parameters
+    ----------
+    dates : pandas.Series
+        datetime64 values; ``NaT`` for undated documents.
+    period : {"year", "quarter", "month"}
+
+    Returns
+    -------
+    pandas.Series
+        String labels (dtype ``string``), missing (``<NA>``) where the date is ``NaT``; same index as ``dates``.
+        Labels sort in time order.
+    """
+    frequency = period_code(period)
+    values = pd.to_datetime(dates, errors="raise")
+    labels = values.dt.to_period(frequency).astype(str)
+    return labels.where(values.notna()).astype("string")
+
+
+def period_range(dates: pd.Series, period: str = "year") -> pd.DataFrame:
+    """Every period from the earliest to the latest date, including empty ones.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``period`` (label as in :func:`assign_period`), ``start`` and ``end`` (Timestamps of the first and
+        last day); no row when no date is known.
+    """
+    frequency = period_code(period)
+    known = pd.to_datetime(dates).dropna()
+    if known.empty:
+        return pd.DataFrame({"period": pd.Series(dtype="string"), "start": pd.Series(dtype="datetime64[ns]"), "end": pd.Series(dtype="datetime64[ns]")})
+    periods = pd.period_range(known.min().to_period(frequency), known.max().to_period(frequency), freq=frequency)
+    return pd.DataFrame(
+        {
+            "period": pd.Series(periods.astype(str), dtype="string"),
+            "start": periods.start_time.normalize(),
+            "end": periods.end_time.normalize(),
+        }
+    )
+
+
+
+
+def undated_documents(documents: pd.DataFrame) -> pd.DataFrame:
+    """The documents without a usable date.
+
+    Takes columns ``doc_id`` and ``date`` (and ``date_text``, ``title`` when present); returns ``doc_id``,
+    ``date_text`` (what the page said, if anything) and ``title`` for rows whose ``date`` is ``NaT``, in
+    document order.
+    """
+    missing = [column for column in ("doc_id", "date") if column not in documents.columns]
+    if missing:
+        raise ValueError(f"documents needs columns doc_id and date (from read_corpus); missing {', '.join(missing)}")
+    undated = documents[pd.to_datetime(documents["date"]).isna()]
+    columns = [column for column in ("doc_id", "date_text", "title") if column in undated.columns]
+    return undated[columns].reset_index(drop=True)

@@ -1,0 +1,100 @@
+"""One call that sets a notebook up: load the corpus, optionally drop boilerplate, build the tokenizer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..input.load import LoadReport, read_corpus
+from ..text.tokenizer import Tokenizer
+from .boilerplate import remove_boilerplate
+
+__all__ = ["PreparedCorpus", "prepare_corpus"]
+
+
+@dataclass(frozen=True)
+class PreparedCorpus:
+    """A loaded corpus, ready to analyse.
+
+    Attributes
+    ----------
+    documents : pandas.DataFrame
+        The loader's documents table (columns: see :data:`corpus_utils.DOCUMENT_COLUMNS`), with template
+        paragraphs removed from ``body`` when boilerplate was excluded (then also ``n_boilerplate_paragraphs``).
+    report : LoadReport
+        What the loader did with every input file.
+    tokenizer : Tokenizer
+        The tokenizer every analysis of the notebook uses.
+    original : pandas.DataFrame
+        The documents as loaded, before boilerplate removal (the same object when nothing was removed).
+    """
+
+    documents: pd.DataFrame
+    report: LoadReport
+    tokenizer: Tokenizer
+    original: pd.DataFrame
+
+    @property
+    def n_documents(self) -> int:
+        """Number of documents."""
+        return len(self.documents)
+
+    @property
+    def n_words(self) -> int:
+        """Running words of all documents (the loader's ``n_words``, after boilerplate removal)."""
+        return int(self.documents["n_words"].sum())
+
+    def summary(self) -> str:
+        """What was loaded and prepared, for a notebook's output: load summary, boilerplate, size."""
+        lines = [self.report.summary()]
+        if "n_boilerplate_paragraphs" in self.documents.columns:
+            removed = int(self.documents["n_boilerplate_paragraphs"].sum())
+            lines.append(f"Boilerplate removed: {removed} paragraph(s) repeated across documents.")
+        lines.append(f"{self.n_documents} documents, {self.n_words:,} running words.")
+        return "\n".join(lines)
+
+
+def prepare_corpus(
+    corpus: str | Path,
+    *,
+    pattern: str = "*.txt",
+    exclude_boilerplate: bool = False,
+    boilerplate_threshold: float = 0.8,
+    extra_stop_words: Iterable[str] = (),
+    keep_words: Iterable[str] = (),
+    merge_formulations: bool = True,
+    mt_normalisation: bool = False,
+    registry: pd.DataFrame | None = None,
+) -> PreparedCorpus:
+    """Load ``corpus`` and build what every notebook needs from its shared parameters.
+
+    Parameters
+    ----------
+    corpus, pattern
+        As for :func:`corpus_utils.read_corpus` (``CORPUS``, ``PATTERN``).
+    exclude_boilerplate, boilerplate_threshold
+        Remove paragraphs repeated across documents before any count
+        (:func:`~corpus_utils.analysis.boilerplate.remove_boilerplate`; ``EXCLUDE_BOILERPLATE``,
+        ``BOILERPLATE_THRESHOLD``).
+    extra_stop_words, keep_words, merge_formulations, mt_normalisation, registry
+        The tokenizer's settings (:meth:`~corpus_utils.text.tokenizer.Tokenizer.from_parameters`).
+
+    Returns
+    -------
+    PreparedCorpus
+    """
+    loaded = read_corpus(corpus, pattern=pattern)
+    documents = loaded.documents
+    if exclude_boilerplate:
+        documents = remove_boilerplate(documents, threshold=boilerplate_threshold)
+    tokenizer = Tokenizer.from_parameters(
+        extra_stop_words=extra_stop_words,
+        keep_words=keep_words,
+        merge_formulations=merge_formulations,
+        mt_normalisation=mt_normalisation,
+        registry=registry,
+    )
+    return PreparedCorpus(documents=documents, report=loaded.report, tokenizer=tokenizer, original=loaded.documents)

@@ -1,0 +1,107 @@
+"""The command line: ``python -m corpus_utils run`` (or ``corpus-notebooks run``) executes every notebook on a corpus."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE"]
+
+#: Exit status: every notebook succeeded.
+EXIT_OK = 0
+#: Exit status: a notebook failed (the ones after it were not run).
+EXIT_FAILED = 1
+#: Exit status: bad options or parameters; nothing was run.
+EXIT_USAGE = 2
+
+_EXAMPLES = """\
+examples:
+  %(prog)s                                   every notebook on the seeds; figures/ and runs/default/
+  %(prog)s --corpus ~/pages --out runs/mine -p N_TOPICS 6 --params params.yaml
+  %(prog)s --out runs/mine --only 02,03      rerun two notebooks of an earlier run folder
+  %(prog)s --list-params                     every notebook's parameters, defaults and comments
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``corpus-notebooks`` argument parser (sub-command ``run``)."""
+    parser = argparse.ArgumentParser(
+        prog="corpus-notebooks",
+        description="Run the corpus notebooks with papermill and write a shareable run folder.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="run")
+    run = commands.add_parser(
+        "run",
+        help="execute every notebook (or --only some) on a corpus",
+        description="Execute the numbered notebooks in order on a corpus; write executed notebooks, HTML, "
+        "figures, index.html and run.json into the run folder. Without options: the default run on the seeds.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("--corpus", metavar="PATH", help="folder of page files, or a .csv/.jsonl/.parquet table (default: seeds)")
+    run.add_argument("--pattern", metavar="GLOB", help="page files inside CORPUS (default: *.txt; **/*.txt recurses)")
+    run.add_argument("--out", metavar="DIR", help="run folder, e.g. runs/NAME (required unless this is the default run)")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a notebook parameter, typed as papermill does (int, float, True/False, None, JSON list, else text)",
+    )
+    run.add_argument("--params", metavar="FILE", help="YAML file of NAME: value lines (-p wins over it)")
+    run.add_argument("--only", metavar="LIST", help="comma-separated notebook numbers or names, e.g. 02,03")
+    run.add_argument("--notebooks", metavar="DIR", help="folder of numbered notebooks (default: notebooks/)")
+    run.add_argument("--kernel", default="python3", help="Jupyter kernel name (default: python3)")
+    run.add_argument("--list-params", action="store_true", help="print every notebook's parameters and exit")
+    run.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="notebooks executed at once (default: one per core, at most 4; 1 runs them strictly one after another)",
+    )
+    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 a notebook failed, 2 nothing run: bad input)."""
+    # jsonschema imports the optional rfc3987_syntax package, which builds a grammar for seconds at
+    # import time; nbformat never checks IRI formats, so this process goes without it.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    from ..core.paths import NOTEBOOKS_DIR
+    from .params import ParameterError
+    from .runner import RunError, describe_parameters, execute_run, plan_run
+
+    args = build_parser().parse_args(argv)
+    try:
+        if args.list_params:
+            print(describe_parameters(args.notebooks or NOTEBOOKS_DIR))
+            return EXIT_OK
+        plan = plan_run(
+            corpus=args.corpus,
+            out=args.out,
+            pattern=args.pattern,
+            parameters=[tuple(pair) for pair in args.parameter],
+            params_file=args.params,
+            only=[item.strip() for item in args.only.split(",") if item.strip()] if args.only else None,
+            notebooks_dir=args.notebooks,
+            kernel=args.kernel,
+        )
+        if args.jobs is not None and args.jobs < 1:
+            raise RunError(f"--jobs must be at least 1, got {args.jobs}.")
+    except (ParameterError, RunError, FileNotFoundError) as exc:
+        print(f"corpus-notebooks: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    record = execute_run(plan, progress=not args.no_progress, jobs=args.jobs)
+    if record["status"] != "succeeded":
+        print(f"corpus-notebooks: run {record['status']}; see {plan.out_dir / 'index.html'}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{len(plan.notebooks)} notebook(s) ran; open {plan.out_dir / 'index.html'}", file=sys.stderr)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

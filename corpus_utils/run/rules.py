@@ -1,0 +1,139 @@
+"""The rules every notebook parameter must follow, declared once by name and checked in one place.
+
+A parameter of the same name means the same thing in every notebook (``MIN_DF``, ``TOP_N``,
+``BOILERPLATE_THRESHOLD`` …), so one table serves all of them: the notebooks check their values
+right after the ``parameters`` cell (:func:`corpus_utils.run.params.check_parameters`) and the
+runner checks every value before the first notebook starts. Numeric ranges are checked with
+scikit-learn's :func:`~sklearn.utils.check_scalar`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+__all__ = ["Rule", "RULES", "CROSS_RULES", "check_rule", "check_cross_rules"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one parameter accepts.
+
+    Attributes
+    ----------
+    kind : type
+        ``int`` (whole numbers, not bool), ``float`` (any real number), ``str`` or ``list``.
+    min_val, max_val : float, optional
+        Bounds of a number; ``include_boundaries`` as in :func:`~sklearn.utils.check_scalar`.
+    choices : tuple of str, optional
+        The allowed values of a string.
+    allow_none : bool
+        ``None`` is accepted (and means "choose automatically").
+    non_empty : bool
+        A string must hold more than spaces; a list must hold only such strings.
+    """
+
+    kind: type
+    min_val: float | None = None
+    max_val: float | None = None
+    include_boundaries: str = "both"
+    choices: tuple[str, ...] | None = None
+    allow_none: bool = False
+    non_empty: bool = False
+
+
+_AT_LEAST_1 = Rule(int, min_val=1)
+_AT_LEAST_0 = Rule(int, min_val=0)
+_AT_LEAST_2 = Rule(int, min_val=2)
+_SHARE = Rule(float, min_val=0, max_val=1, include_boundaries="right")
+_TOPIC_UNIT = Rule(str, choices=("paragraph", "document"))
+_TOPIC_METHOD = Rule(str, choices=("nmf", "lda"))
+
+#: Every checked parameter of the collection, by name.
+RULES: dict[str, Rule] = {
+    **dict.fromkeys(
+        ["MAX_TABLE_ROWS", "LENGTH_BINS", "MAX_SECTIONS", "TOP_N", "NGRAM_MIN_DF", "HEATMAP_TERMS", "MAX_DOCS_FOR_HEATMAP",
+         "KWIC_LIMIT", "MAX_DISPERSION_DOCS", "MIN_DF", "TOP_TERMS", "MAX_DOCS_FOR_BARS", "MAX_DOCS_FOR_ALL_NEIGHBOURS",
+         "N_NEIGHBOURS", "TOP_PAIRS", "MAX_POINTS", "SHINGLE_SIZE", "N_TOPICS", "N_TOP_TERMS", "MAX_BARS", "MAX_MARKS",
+         "MIN_CANDIDATE_DOCUMENTS", "MAX_HEATMAP_DOCUMENTS"],
+        _AT_LEAST_1,
+    ),
+    **dict.fromkeys(["KWIC_WINDOW", "MIN_WORDS", "TOP_TREND_TERMS"], _AT_LEAST_0),
+    **dict.fromkeys(["MAX_K", "MAX_LEAVES", "HIERARCHY_SAMPLE"], _AT_LEAST_2),
+    **dict.fromkeys(["MAX_DF", "DUPLICATE_THRESHOLD", "BOILERPLATE_THRESHOLD"], _SHARE),
+    "N_CLUSTERS": Rule(int, min_val=2, allow_none=True),
+    "UNIT": _TOPIC_UNIT,
+    "TOPIC_METHOD": _TOPIC_METHOD,
+    "PERIOD": Rule(str, choices=("year", "quarter", "month")),
+    "REGISTRY_MODE": Rule(str, choices=("merge", "replace")),
+    "TREND_TERMS": Rule(list, non_empty=True),
+    "KEYNESS_BY": Rule(str, non_empty=True),
+}
+
+#: Rules between parameters: (the names involved, a test of their values, what to do when it fails).
+CROSS_RULES: tuple[tuple[tuple[str, ...], Callable[..., bool], str], ...] = (
+    (("TREND_TERMS", "TOP_TREND_TERMS"), lambda terms, top: bool(terms) or top > 0,
+     "TREND_TERMS is empty and TOP_TREND_TERMS is 0: give at least one term to follow"),
+    (("REGISTRY_MODE", "REGISTRY"), lambda mode, registry: mode != "replace" or bool(registry),
+     "REGISTRY_MODE = 'replace' needs a REGISTRY file to replace the shipped registry with"),
+)
+
+
+def _describe(rule: Rule) -> str:
+    if rule.choices:
+        return "one of " + ", ".join(repr(choice) for choice in rule.choices)
+    if rule.kind is list:
+        return "a list of non-empty strings"
+    if rule.kind is str:
+        return "a non-empty string"
+    low = "" if rule.min_val is None else f"{'>' if rule.include_boundaries in ('right', 'neither') else '>='} {rule.min_val}"
+    high = "" if rule.max_val is None else f"{'<' if rule.include_boundaries in ('left', 'neither') else '<='} {rule.max_val}"
+    number = "a whole number" if rule.kind is int else "a number"
+    return " ".join(part for part in (number, low, "and" if low and high else "", high) if part)
+
+
+def _valid(rule: Rule, name: str, value: Any) -> bool:
+    if value is None:
+        return rule.allow_none
+    if rule.kind in (int, float):
+        from sklearn.utils import check_scalar  # numbers only: scikit-learn's own check of type and bounds
+
+        kind = Integral if rule.kind is int else Real
+        if isinstance(value, bool):
+            return False
+        try:
+            check_scalar(value, name, kind, min_val=rule.min_val, max_val=rule.max_val,
+                         include_boundaries=rule.include_boundaries)
+        except (TypeError, ValueError):
+            return False
+        return True
+    if rule.kind is str:
+        if not isinstance(value, str):
+            return False
+        return value in rule.choices if rule.choices else (not rule.non_empty or bool(value.strip()))
+    if rule.kind is list:
+        return isinstance(value, (list, tuple)) and all(isinstance(item, str) and item.strip() for item in value)
+    return isinstance(value, rule.kind)
+
+
+def check_rule(name: str, value: Any) -> None:
+    """Raise ``ValueError`` naming ``name``, the rule and the value when ``value`` breaks the rule of ``name``.
+
+    Names without a rule accept any value of their default's type (checked elsewhere).
+    """
+    rule = RULES.get(name)
+    if rule is not None and not _valid(rule, name, value):
+        allowed = _describe(rule) + (" or None" if rule.allow_none else "")
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+
+
+def check_cross_rules(values: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` with the message of the first rule between parameters that ``values`` break.
+
+    Only rules whose parameters all appear in ``values`` are checked.
+    """
+    for names, test, message in CROSS_RULES:
+        if all(name in values for name in names) and not test(*(values[name] for name in names)):
+            raise ValueError(message)

@@ -1,0 +1,85 @@
+"""The machine-translation variant table: renderings such as "hospital" for 院 and what they stand for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..core.paths import PACKAGE_DATA_DIR
+from .phrasescan import PhraseCounter
+from .phrases import literal_phrase_pattern
+
+__all__ = ["load_variant_table", "variant_replacements", "count_variants"]
+
+
+def load_variant_table(path: str | Path | None = None) -> pd.DataFrame:
+    """The machine-translation variant table.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with columns ``variant``, ``canonical``, ``stands_for``, ``apply_by_default``, ``note``.
+        Defaults to the table shipped in ``corpus_utils/data/mt_variants.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same columns; ``apply_by_default`` as bool, ``variant`` lower-cased.
+    """
+    source = Path(path) if path else PACKAGE_DATA_DIR / "mt_variants.csv"
+    table = pd.read_csv(source, dtype=str, keep_default_na=False)
+    missing = {"variant", "canonical"} - set(table.columns)
+    if missing:
+        raise ValueError(f"{source}: the variant table needs columns {', '.join(sorted(missing))}")
+    for column in ("stands_for", "note"):
+        if column not in table.columns:
+            table[column] = ""
+    flags = table.get("apply_by_default", pd.Series("true", index=table.index)).str.strip().str.lower()
+    table["apply_by_default"] = flags.isin({"true", "1", "yes"})
+    table["variant"] = table["variant"].str.strip().str.lower()
+    return table[["variant", "canonical", "stands_for", "apply_by_default", "note"]]
+
+
+def variant_replacements(table: pd.DataFrame, *, variants: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """Replacement pairs for :class:`PhraseReplacer` from a variant table.
+
+    ``variants`` chooses rows by their ``variant`` text; by default the rows with ``apply_by_default``.
+    The canonical form is used as written: ``two_micro_one_end`` counts as one token,
+    ``procuratorial staff`` as two.
+    """
+    if variants is None:
+        chosen = table[table["apply_by_default"]]
+    else:
+        wanted = {variant.lower() for variant in variants}
+        unknown = wanted - set(table["variant"])
+        if unknown:
+            raise ValueError(f"unknown variant(s) {sorted(unknown)}; the table has {sorted(table['variant'])}")
+        chosen = table[table["variant"].isin(wanted)]
+    return [(literal_phrase_pattern(row.variant), row.canonical) for row in chosen.itertuples()]
+
+
+def count_variants(documents: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """How often each variant of the table occurs in the corpus (before any normalisation).
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        Takes column ``body``.
+    table : pandas.DataFrame
+        From :func:`load_variant_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table's columns plus ``occurrences`` and ``documents`` (how many documents use it), in table order.
+        Overlapping variants are counted separately ("whole hospital" also counts as "hospital").
+    """
+    counter = PhraseCounter([literal_phrase_pattern(variant) for variant in table["variant"]])
+    counts = np.zeros((len(documents), len(table)), dtype=np.int64)
+    for row, body in enumerate(documents["body"].fillna("").astype(str)):
+        counts[row] = counter.count(body)
+    return table.assign(occurrences=counts.sum(axis=0), documents=(counts > 0).sum(axis=0))
+
