@@ -1,4 +1,5 @@
-"""Report layer: the figure style and helper that saves every figure with its data, plot helpers, HTML export.
+"""Report layer: the figure style and the helpers that save every figure and table with its data, notebook
+tables, HTML export and the index page.
 
-Takes DataFrames, returns figures and files. Imports core only (and the analysis layer's labels).
+Takes DataFrames, returns figures and files. Imports only :mod:`corpus_utils.core`.
 """
