@@ -9,12 +9,12 @@ from scipy import sparse
 from sklearn.metrics import adjusted_rand_score
 
 from corpus_utils import read_corpus
+from corpus_utils.analysis.sampling import sample_index
 from corpus_utils.analysis.clusters import (
     best_k,
     cluster_agglomerative,
     cluster_kmeans,
     cluster_summary,
-    sample_index,
     silhouette_by_k,
     tfidf_matrix,
 )

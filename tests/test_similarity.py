@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from sklearn.metrics.pairwise import cosine_similarity
 
 import corpus_utils.analysis.similarity as similarity_module
-from corpus_utils.analysis.clusters import sample_index
+from corpus_utils.analysis.sampling import sample_index
 from corpus_utils.analysis.similarity import (
     default_chunk_size,
     pairs_from_neighbours,

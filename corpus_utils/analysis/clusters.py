@@ -15,13 +15,13 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from ..text.tokenizer import Tokenizer
+from .sampling import sample_index
 from ..text.vectorizers import make_vectorizer, relaxed_limits
 
 __all__ = [
     "MINIBATCH_THRESHOLD",
     "SAMPLE_SIZE",
     "HIERARCHY_MAX_UNITS",
-    "sample_index",
     "cluster_kmeans",
     "silhouette_by_k",
     "best_k",
@@ -86,13 +86,6 @@ def _check_k(n_clusters: int, n_units: int, name: str = "n_clusters") -> None:
         raise ValueError(f"{name} must be a whole number of at least 1, got {n_clusters!r}")
     if n_clusters > n_units:
         raise ValueError(f"{name}={n_clusters} is more than the {n_units} unit(s) to cluster; lower it")
-
-
-def sample_index(n_units: int, size: int, *, random_state: int = 42) -> np.ndarray:
-    """Sorted positions of a fixed-seed sample of ``min(size, n_units)`` units (all of them when ``n_units <= size``)."""
-    if n_units <= size:
-        return np.arange(n_units)
-    return np.sort(np.random.default_rng(random_state).choice(n_units, size=size, replace=False))
 
 
 def _relabel_by_size(labels: np.ndarray) -> np.ndarray:

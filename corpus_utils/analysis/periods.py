@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["PERIODS", "UNDATED", "period_code", "assign_period", "period_range", "undated_documents"]
+__all__ = ["PERIODS", "UNDATED", "period_code", "assign_period", "period_range", "period_midpoints", "undated_documents"]
 
 #: Period lengths and their pandas frequency codes.
 PERIODS: dict[str, str] = {"year": "Y", "quarter": "Q", "month": "M"}
@@ -63,6 +63,11 @@ def period_range(dates: pd.Series, period: str = "year") -> pd.DataFrame:
     )
 
 
+
+
+def period_midpoints(periods: pd.DataFrame) -> pd.Series:
+    """The middle of each period (columns ``start`` and ``end``, as :func:`period_range` gives), for a time axis."""
+    return periods["start"] + (periods["end"] - periods["start"]) / 2
 
 
 def undated_documents(documents: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -20,12 +21,15 @@ import scipy.sparse as sp
 
 from ..input.load import count_words
 from ..text.tokenizer import Tokenizer
+from .labels import document_labels
 
 __all__ = [
     "DocumentTermMatrix",
     "frequency_table",
     "term_rates",
     "top_terms_by_row",
+    "rate_grid",
+    "side_by_side",
     "TokenStream",
     "token_stream",
     "token_streams",
@@ -147,6 +151,51 @@ def term_rates(dtm: DocumentTermMatrix, terms: Sequence[str]) -> pd.DataFrame:
             "per_1000_words": rates.ravel(),
         }
     )
+
+
+def rate_grid(dtm: DocumentTermMatrix, terms: Sequence[str], documents: pd.DataFrame, *, max_rows: int) -> tuple[pd.DataFrame, bool]:
+    """Rates per 1,000 words of ``terms``, as a grid for a heatmap: one row per document, or per section past ``max_rows``.
+
+    Parameters
+    ----------
+    dtm : DocumentTermMatrix
+        Counts of ``documents`` (same rows, same order).
+    terms : sequence of str
+        The columns, in order.
+    documents : pandas.DataFrame
+        Takes columns ``doc_id``, ``title`` (row labels, see :func:`~corpus_utils.analysis.labels.document_labels`)
+        and ``section``.
+    max_rows : int
+        Up to this many documents, one row each (labelled); beyond, the ``max_rows`` largest sections, each
+        the mean rate of its documents (a missing section is ``(none)``).
+
+    Returns
+    -------
+    (pandas.DataFrame, bool)
+        The grid (rows × ``terms``, float) and whether its rows are sections.
+    """
+    rates = term_rates(dtm, terms)
+    if len(documents) <= max_rows:
+        labels = document_labels(documents)
+        grid = rates.pivot(index="doc_id", columns="term", values="per_1000_words").reindex(index=labels.index, columns=terms)
+        grid.index = labels.to_numpy()
+        return grid, False
+    sections = documents.set_index(documents["doc_id"].astype(str))["section"].fillna("(none)")
+    rates["section"] = rates["doc_id"].map(sections)
+    largest = sections.value_counts().head(max_rows).index
+    grid = rates[rates["section"].isin(largest)].pivot_table(
+        index="section", columns="term", values="per_1000_words", aggfunc="mean").reindex(index=largest, columns=terms)
+    return grid, True
+
+
+def side_by_side(rankings: Mapping[str, pd.DataFrame], *, top: int) -> pd.DataFrame:
+    """Frequency tables next to each other: ``rank``, then for each name its ``term`` column (titled with the
+    name) and its ``count`` (``count``, ``count `` … so that titles stay unique); ``top`` rows, blank past a table's end."""
+    columns: dict[str, Any] = {"rank": np.arange(1, top + 1)}
+    for position, (name, table) in enumerate(rankings.items()):
+        columns[name] = table["term"].reindex(range(top))
+        columns["count" + " " * position] = table["count"].reindex(range(top)).astype("Int64")
+    return pd.DataFrame(columns)
 
 
 def top_terms_by_row(matrix, terms: Sequence[str], row_ids: Sequence[str], *, top: int = 10) -> pd.DataFrame:

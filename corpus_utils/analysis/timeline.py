@@ -23,6 +23,7 @@ __all__ = [
     "period_range",
     "documents_per_period",
     "undated_documents",
+    "section_counts_per_period",
     "analyse_terms",
     "term_trends",
     "topic_prevalence",
@@ -62,6 +63,33 @@ def documents_per_period(documents: pd.DataFrame, *, period: str = "year") -> pd
         )
         table = pd.concat([table, extra], ignore_index=True)
     return table.astype({"period": "string", "n_documents": "int64", "n_words": "int64"}).reset_index(drop=True)
+
+
+def section_counts_per_period(dated: pd.DataFrame, grid: pd.DataFrame, *, period: str, top: int = 8) -> pd.DataFrame:
+    """Dated documents per period and section, for stacked bars.
+
+    Parameters
+    ----------
+    dated : pandas.DataFrame
+        Takes columns ``date`` (no ``NaT``) and ``section`` (no missing value).
+    grid : pandas.DataFrame
+        From :func:`~corpus_utils.analysis.periods.period_range`: the rows, in order, empty periods included.
+    period : {"year", "quarter", "month"}
+    top : int
+        Sections with their own column, the largest first (ties by name); the rest are summed into
+        ``(other sections)`` when any document is there.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``period`` (str), one int column per section.
+    """
+    counts = dated.assign(period=assign_period(dated["date"], period).astype(str)).groupby(["period", "section"]).size()
+    top_sections = dated["section"].value_counts().sort_index().sort_values(ascending=False, kind="stable").index[:top]
+    wide = counts.unstack(fill_value=0).reindex(grid["period"].astype(str), fill_value=0)
+    kept = [section for section in top_sections if section in wide.columns]
+    other = wide.drop(columns=kept).sum(axis=1)
+    return wide[kept].assign(**({"(other sections)": other} if other.any() else {}))
 
 
 def analyse_terms(terms: Iterable[str], *, tokenizer: Tokenizer | None = None) -> dict[str, tuple[str, ...]]:

@@ -25,6 +25,7 @@ __all__ = [
     "fit_topics",
     "topic_label",
     "topic_shares",
+    "topic_share_table",
     "check_topic_inputs",
 ]
 
@@ -148,6 +149,20 @@ class TopicModel:
         best = self.doc_topic.argmax(axis=1) + 1
         return np.where(self.doc_topic.sum(axis=1) > 0, best, 0)
 
+    def overview(self, unit: str = "unit") -> pd.DataFrame:
+        """One row per topic: ``topic``, ``label``, ``top terms`` (comma-separated) and ``<unit>s where it leads``
+        (units whose largest share is this topic)."""
+        numbers = range(1, self.n_topics + 1)
+        dominant = pd.Series(self.dominant_topic()).value_counts().reindex(numbers, fill_value=0)
+        return pd.DataFrame(
+            {
+                "topic": numbers,
+                "label": self.labels,
+                "top terms": self.topic_terms.groupby("topic")["term"].agg(", ".join).to_list(),
+                f"{unit}s where it leads": dominant.to_list(),
+            }
+        )
+
 
 def fit_topics(
     texts: Iterable[str],
@@ -248,6 +263,40 @@ def fit_topics(
         }
     )
     return TopicModel(method, vectorizer, model, matrix, doc_topic, terms, topic_terms, labels)
+
+
+def topic_share_table(
+    units: pd.DataFrame, documents: pd.DataFrame, model: TopicModel, *, max_rows: int
+) -> tuple[pd.DataFrame, bool]:
+    """Topic shares per document, or per section when there are more than ``max_rows`` documents, for a bar chart.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        From :func:`text_units` (columns ``doc_id``, ``n_words``), the units ``model`` was fitted on.
+    documents : pandas.DataFrame
+        Takes columns ``doc_id``, ``title`` (bar names) and ``section`` (a missing one is ``(no section)``).
+    model : TopicModel
+    max_rows : int
+        Up to this many documents with units, one row each; beyond, the ``max_rows`` largest sections by words.
+
+    Returns
+    -------
+    (pandas.DataFrame, bool)
+        :func:`topic_shares` with a column ``name`` (document label, or section cut to 40 characters) after the
+        first, and whether the rows are sections.
+    """
+    sections = documents.set_index(documents["doc_id"].astype(str))["section"].astype(object).fillna("(no section)")
+    units_by = units.assign(section=units["doc_id"].astype(str).map(sections))
+    if units["doc_id"].nunique() <= max_rows:
+        shares = topic_shares(units_by, model.doc_topic, labels=model.labels, by="doc_id")
+        shares.insert(1, "name", shares["doc_id"].astype(str).map(document_labels(documents)))
+        return shares, False
+    shares = topic_shares(units_by, model.doc_topic, labels=model.labels, by="section")
+    largest = shares.drop_duplicates("section").nlargest(max_rows, "n_words")["section"]
+    shares = shares[shares["section"].isin(largest)]
+    shares.insert(1, "name", shares["section"].astype(str).str.slice(0, 40))
+    return shares, True
 
 
 def check_topic_inputs(units: pd.DataFrame, doc_topic: np.ndarray, labels: Sequence[str]) -> None:

@@ -1,4 +1,11 @@
-"""Safe HTML for sharing a run: notebook exports with active markup neutralised, thumbnails and an index page."""
+"""Safe HTML for sharing a run: notebook exports with active markup neutralised, thumbnails and an index page.
+
+Why our own check rather than nbconvert's ``SanitizeHTML`` preprocessor (nbconvert 7.17): that preprocessor
+runs bleach with an allow-list that has no table tags, so every DataFrame in an export becomes escaped
+markup (``&lt;table&gt;`` shown as text), and it changes outputs silently. :func:`neutralise_active_outputs`
+keeps ordinary tables, replaces only the outputs that carry active markup by their plain text, and says
+which cell it changed, so the runner can report it.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,340 @@
+"""The figures the notebooks draw, one call each: bars, heatmaps, small multiples, maps, trees and time axes.
+
+Every helper takes the numbers to draw (DataFrames, arrays, labels) and returns the
+:class:`~matplotlib.figure.Figure`; the caller saves it with
+:func:`~corpus_utils.report.figures.save_figure` together with the data behind it. Titles and axis
+labels are arguments, never guessed, so each figure says what it shows. All labels are drawn as plain
+text (see :func:`plain`), so a ``$`` in a scraped title never turns into mathematics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..analysis.labels import short_title
+from ..analysis.periods import period_midpoints
+from ..analysis.timeline import section_counts_per_period
+
+__all__ = [
+    "BLUE", "GREEN", "RED", "GREY",
+    "bar_chart", "heatmap", "panel_grid", "bar_panel", "stacked_share_bars", "dispersion_plot",
+    "scatter_groups", "annotate_points", "dendrogram_plot", "event_colours", "draw_events", "period_ticks", "legend_beside",
+    "publication_timeline", "trend_panel", "annotate_period_counts",
+    "palette", "cycle_colours",
+]
+
+BLUE, GREEN, RED, GREY = "#4c72b0", "#55a868", "#c44e52", "#8c8c8c"
+
+
+def palette(n: int) -> Any:
+    """A qualitative colormap for ``n`` groups: ``tab10`` up to 10, else ``tab20``; index it modulo its ``N``."""
+    return plt.get_cmap("tab20" if n > 10 else "tab10")
+
+
+def cycle_colours() -> list[str]:
+    """The colours of matplotlib's current property cycle, in order."""
+    return plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+
+def bar_chart(
+    labels: Sequence[Any],
+    values: Sequence[float],
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    color: Any = BLUE,
+    width: float = 8,
+    bar_height: float = 0.28,
+    base_height: float = 1.5,
+    min_bars: int = 0,
+    top_first: bool = True,
+    integer_axis: bool = False,
+    zero_line: bool = False,
+) -> Figure:
+    """Horizontal bars, one per label; the first label on top (``top_first``), the figure as tall as the bars need.
+
+    Height: ``bar_height * max(len(labels), min_bars) + base_height`` inches. ``color`` may be one colour
+    or one per bar; ``integer_axis`` puts whole numbers on the value axis; ``zero_line`` draws x = 0.
+    """
+    labels, values = list(labels), list(values)
+    fig, ax = plt.subplots(figsize=(width, bar_height * max(len(labels), min_bars) + base_height))
+    if top_first:
+        labels, values = labels[::-1], values[::-1]
+        color = color[::-1] if isinstance(color, (list, np.ndarray)) else color
+    ax.barh(labels, values, color=color)
+    if zero_line:
+        ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if integer_axis:
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    return fig
+
+
+def heatmap(
+    values: np.ndarray | pd.DataFrame,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    figsize: tuple[float, float],
+    xticklabels: Sequence[Any] | None = None,
+    yticklabels: Sequence[Any] | None = None,
+    image_options: Mapping[str, Any] | None = None,
+    xtick_options: Mapping[str, Any] | None = None,
+    ytick_options: Mapping[str, Any] | None = None,
+    cell_text: Callable[[Any], str | None] | None = None,
+    cell_colour: Callable[[Any], str] | None = None,
+    colorbar_label: str | None = None,
+) -> Figure:
+    """A grid of coloured cells (``imshow``) with labelled rows and columns, optional numbers in the cells.
+
+    ``xticklabels``/``yticklabels`` default to the DataFrame's columns/index. ``image_options`` go to
+    ``imshow`` (``cmap``, ``aspect``, ``vmin``, ``vmax``); ``xtick_options``/``ytick_options`` to the tick
+    labels (``rotation``, ``ha``, ``fontsize``). ``cell_text(value)`` writes a cell's text (``None``:
+    nothing), in ``cell_colour(value)`` when given. ``colorbar_label`` adds a colour bar.
+    """
+    grid = values.to_numpy() if isinstance(values, pd.DataFrame) else np.asarray(values)
+    xticklabels = list(values.columns) if xticklabels is None else list(xticklabels)
+    yticklabels = list(values.index) if yticklabels is None else list(yticklabels)
+    fig, ax = plt.subplots(figsize=figsize)
+    image = ax.imshow(grid, **dict(image_options or {}))
+    if cell_text is not None:
+        for (row, column), value in np.ndenumerate(grid):
+            text = cell_text(value)
+            if text is not None:
+                colour = {"color": cell_colour(value)} if cell_colour is not None else {}
+                ax.text(column, row, text, ha="center", va="center", fontsize=8, **colour)
+    ax.set_xticks(range(grid.shape[1]), xticklabels, **dict(xtick_options or {}))
+    ax.set_yticks(range(grid.shape[0]), yticklabels, **dict(ytick_options or {}))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if colorbar_label is not None:
+        fig.colorbar(image, ax=ax, label=colorbar_label)
+    return fig
+
+
+def panel_grid(
+    n_panels: int,
+    *,
+    panel_width: float,
+    panel_height: float,
+    extra_height: float = 0.0,
+    ncols: int = 3,
+    sharex: bool = False,
+) -> tuple[Figure, list[Axes]]:
+    """Small multiples: a grid of at most ``ncols`` columns holding ``n_panels`` axes; unused cells are hidden.
+
+    The figure is ``panel_width`` per column wide and ``panel_height`` per row (+ ``extra_height``) tall.
+    Returns the figure and the ``n_panels`` axes in reading order.
+    """
+    ncols = max(1, min(ncols, n_panels))
+    nrows = -(-n_panels // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_width * ncols, panel_height * nrows + extra_height),
+                             squeeze=False, sharex=sharex)
+    flat = list(axes.ravel())
+    for ax in flat[n_panels:]:
+        ax.set_visible(False)
+    return fig, flat[:n_panels]
+
+
+def bar_panel(ax: Axes, labels: Sequence[Any], values: Sequence[float], *, title: str, xlabel: str, color: Any,
+              title_size: float = 9) -> None:
+    """One panel of horizontal bars, the first label on top (for :func:`panel_grid`)."""
+    ax.barh(list(labels)[::-1], list(values)[::-1], color=color)
+    ax.set_title(title, fontsize=title_size)
+    ax.set_xlabel(xlabel)
+
+
+def stacked_share_bars(wide: pd.DataFrame, *, colours: Any, labels: Sequence[str], title: str, xlabel: str,
+                       legend_title: str) -> Figure:
+    """One horizontal bar per row of ``wide`` (rows × groups of shares summing to 1), stacked by column.
+
+    Column ``c`` (1-based group numbers) gets ``colours((c - 1) % colours.N)`` and the legend text ``labels[c - 1]``.
+    """
+    fig, ax = plt.subplots(figsize=(9, 1.5 + 0.35 * max(len(wide), 5)))
+    left = np.zeros(len(wide))
+    for column in wide.columns:
+        ax.barh(wide.index, wide[column], left=left, color=colours((column - 1) % colours.N), label=labels[column - 1])
+        left += wide[column].to_numpy()
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), title=legend_title)
+    return fig
+
+
+def dispersion_plot(positions: pd.DataFrame, labels: pd.Series, terms: Sequence[str], *, title: str) -> Figure:
+    """Where each term occurs along each document: one row per document, one tick per occurrence.
+
+    ``positions`` has columns ``doc_id``, ``term``, ``position`` (0–1); ``labels`` maps doc_id → row label,
+    in row order. Each term gets its colour and a legend entry with its number of occurrences.
+    """
+    row_of = {doc_id: row for row, doc_id in enumerate(labels.index)}
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(labels) * len(terms) / 2 + 2))
+    colours = cycle_colours()
+    for index, term in enumerate(terms):
+        hits = positions[positions["term"] == term]
+        offset = (index - (len(terms) - 1) / 2) * 0.8 / max(len(terms), 1)
+        ax.scatter(hits["position"], hits["doc_id"].map(row_of) + offset, marker="|", s=120,
+                   color=colours[index % len(colours)], label=f"{term} ({len(hits)})")
+    ax.set_yticks(range(len(labels)), labels.to_numpy())
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("Position in document (0 = start, 1 = end, among counted tokens)")
+    ax.set_ylabel("Document")
+    ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+    return fig
+
+
+def scatter_groups(
+    ax: Axes,
+    points: pd.DataFrame,
+    groups: Sequence[tuple[str, pd.Series]],
+    *,
+    size: float,
+    alpha: float | None = None,
+    colours: Sequence[Any] | None = None,
+) -> None:
+    """Scatter ``points`` (columns ``x``, ``y``) group by group: ``groups`` is a list of (legend label, row mask).
+
+    Group ``i`` gets ``colours[i]`` (default: matplotlib's cycle, in order).
+    """
+    colours = list(colours) if colours is not None else cycle_colours()
+    options = {} if alpha is None else {"alpha": alpha}
+    for index, (label, mask) in enumerate(groups):
+        part = points[mask]
+        ax.scatter(part["x"], part["y"], s=size, color=colours[index % len(colours)], label=label, **options)
+
+
+def annotate_points(ax: Axes, points: pd.DataFrame, texts: Sequence[str], *, fontsize: float, offset: tuple[int, int]) -> None:
+    """Write ``texts`` beside ``points`` (columns ``x``, ``y``), ``offset`` points up and to the right."""
+    for text, x, y in zip(texts, points["x"], points["y"]):
+        ax.annotate(text, (x, y), textcoords="offset points", xytext=offset, fontsize=fontsize)
+
+
+def dendrogram_plot(linkage: np.ndarray, leaf_names: Sequence[str], *, n_clusters: int, max_leaves: int, title: str,
+                    ylabel: str) -> tuple[Figure, list[str]]:
+    """An agglomerative tree drawn sideways, cut into ``n_clusters`` (dashed line; clusters coloured), at most
+    ``max_leaves`` leaves (the top branches when there are more). Returns the figure and the leaves drawn, top down."""
+    from scipy.cluster.hierarchy import dendrogram
+
+    n_leaves = len(leaf_names)
+    k = n_clusters
+    cut = 0.5 * (linkage[-k, 2] + linkage[-k + 1, 2]) if 1 < k <= n_leaves - 1 else 0
+    truncated = n_leaves > max_leaves
+    fig, ax = plt.subplots(figsize=(9, 1.5 + 0.2 * min(n_leaves, max_leaves)))
+    tree = dendrogram(linkage, labels=np.asarray(leaf_names), orientation="left", color_threshold=cut,
+                      above_threshold_color="grey", truncate_mode="lastp" if truncated else None, p=max_leaves,
+                      leaf_font_size=8, ax=ax)
+    ax.axvline(cut, color="tab:red", linestyle="--", linewidth=1)
+    ax.set_xlabel("cosine distance (average linkage)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return fig, list(tree["ivl"])
+
+
+# ---------------------------------------------------------------- time axes
+
+
+def event_colours(events: pd.DataFrame) -> dict[str, Any]:
+    """One colour per event ``kind`` (``Set1``), in sorted order of kinds."""
+    return {kind: plt.get_cmap("Set1")(index % 9) for index, kind in enumerate(sorted(events["kind"].astype(str).unique()))}
+
+
+def draw_events(ax: Axes, events: pd.DataFrame, colours: Mapping[str, Any], *, label_marks: bool = True) -> list:
+    """Dotted vertical lines at the events' dates, coloured by kind, with their marks (``E1`` …) above the axes.
+
+    ``events`` has columns ``date``, ``kind``, ``mark``. Returns legend handles, one per kind.
+    """
+    for position, row in enumerate(events.itertuples()):
+        ax.axvline(row.date, color=colours[str(row.kind)], linestyle=":", linewidth=1.2, zorder=0)
+        if label_marks:
+            ax.annotate(
+                row.mark, (row.date, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 1 + 8 * (position % 2)),
+                textcoords="offset points", fontsize=7, ha="center", va="bottom", color=colours[str(row.kind)],
+            )
+    return [plt.Line2D([], [], color=colour, linestyle=":", label=f"event: {kind}") for kind, colour in colours.items()]
+
+
+def period_ticks(ax: Axes, grid: pd.DataFrame, midpoints: pd.Series) -> None:
+    """Label a time axis with the period names of ``grid`` (at most 12 labels), at the ``midpoints`` of the periods."""
+    step = int(np.ceil(len(grid) / 12))
+    ax.set_xticks(midpoints[::step], grid["period"].astype(str)[::step])
+
+
+def legend_beside(ax: Axes, extra_handles: Sequence[Any] = (), *, fontsize: float = 8) -> None:
+    """The axes' legend plus ``extra_handles`` (e.g. event kinds), to the right of the axes."""
+    ax.legend(handles=ax.get_legend_handles_labels()[0] + list(extra_handles), loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), fontsize=fontsize)
+
+
+def publication_timeline(
+    dated: pd.DataFrame, grid: pd.DataFrame, *, period: str, max_marks: int
+) -> tuple[Figure, Axes, pd.DataFrame, str]:
+    """When each document was published: one labelled mark per document on its section's row, or — past
+    ``max_marks`` documents — stacked bars of documents per period and section (the 8 largest sections).
+
+    ``dated`` has columns ``doc_id``, ``date``, ``section``, ``label``; ``grid`` is the period range. Returns the
+    figure, its axes (for events and titles), the data drawn and a phrase naming the mode.
+    """
+    if len(dated) <= max_marks:
+        sections = sorted(dated["section"].unique())
+        fig, ax = plt.subplots(figsize=(11, 1.8 + 0.9 * len(sections)))
+        colours = plt.get_cmap("tab10")
+        for index, section in enumerate(sections):
+            part = dated[dated["section"] == section].sort_values("date")
+            ax.scatter(part["date"], np.full(len(part), index), s=60, color=colours(index % 10), label=section, zorder=3)
+            for offset, row in enumerate(part.itertuples()):
+                ax.annotate(str(row.label), (row.date, index), xytext=(4, 8 + 10 * (offset % 2)), textcoords="offset points",
+                            fontsize=7, rotation=12)
+        ax.set_yticks(range(len(sections)), [short_title(section, max_chars=40) for section in sections])
+        ax.set_ylim(-0.6, len(sections) - 0.1)
+        ax.set_ylabel("section")
+        data = dated[["doc_id", "label", "section", "date"]].sort_values(["date", "doc_id"])
+        return fig, ax, data.astype({"date": str}), "one mark per document"
+    wide = section_counts_per_period(dated, grid, period=period)
+    fig, ax = plt.subplots(figsize=(11, 5))
+    bottom = np.zeros(len(wide))
+    middles = period_midpoints(grid).to_numpy()
+    width = (grid["end"] - grid["start"]).dt.days.to_numpy() * 0.8
+    for index, column in enumerate(wide.columns):
+        ax.bar(middles, wide[column].to_numpy(), width=width, bottom=bottom, color=plt.get_cmap("tab10")(index % 10),
+               label=short_title(column, max_chars=40))
+        bottom += wide[column].to_numpy()
+    ax.set_ylabel(f"documents per {period}")
+    data = wide.reset_index().melt(id_vars="period", var_name="section", value_name="n_documents")
+    return fig, ax, data, f"documents per {period} and section"
+
+
+def trend_panel(ax: Axes, rows: pd.DataFrame, *, title: str, colour: Any) -> None:
+    """One term's rate per period: a line through ``x``/``per_1000_words``, a dot sized and labelled by the
+    documents using the term in each period where any does (``n_documents``), the y axis from 0."""
+    ax.plot(rows["x"], rows["per_1000_words"], color=colour, linewidth=1, zorder=1)
+    used = rows[rows["n_documents"] > 0]
+    ax.scatter(used["x"], used["per_1000_words"], s=20 + 30 * used["n_documents"], color=colour, zorder=2)
+    for row in used.itertuples():
+        ax.annotate(f"{row.n_documents}", (row.x, row.per_1000_words), xytext=(0, 6), textcoords="offset points",
+                    ha="center", fontsize=7)
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel("per 1,000 words")
+    ax.set_ylim(bottom=0, top=max(1.0, float(rows["per_1000_words"].max(skipna=True) or 0) * 1.25))
+
+
+def annotate_period_counts(ax: Axes, periods: pd.DataFrame) -> None:
+    """Write each period's number of documents (``n_documents`` > 0) under the axis, at the period's middle."""
+    for row in periods[periods["n_documents"] > 0].itertuples():
+        ax.annotate(f"{row.n_documents} doc", (row.start + (row.end - row.start) / 2, 0), xytext=(0, -2),
+                    textcoords="offset points", ha="center", va="top", fontsize=7, color="dimgrey")

@@ -1,0 +1,70 @@
+"""Tests for corpus_utils.run.rules: each parameter's rule, declared once, and the rules between parameters."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus_utils.run.params import ParameterError, check_parameters, notebook_parameters
+from corpus_utils.run.rules import RULES, check_cross_rules, check_rule
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("TOP_N", 1), ("TOP_N", 500), ("KWIC_WINDOW", 0), ("MAX_K", 2), ("MAX_DF", 1.0), ("MAX_DF", 0.5), ("MAX_DF", 1),
+     ("N_CLUSTERS", None), ("N_CLUSTERS", 4), ("UNIT", "document"), ("PERIOD", "month"), ("TREND_TERMS", []),
+     ("TREND_TERMS", ["two_safeguards", "warning education"]), ("KEYNESS_BY", "section"), ("NOT_A_RULED_NAME", object())],
+)
+def test_values_the_rules_accept(name, value):
+    check_rule(name, value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [("TOP_N", 0, "TOP_N must be a whole number >= 1"), ("TOP_N", True, "TOP_N must be"), ("TOP_N", 2.5, "whole number"),
+     ("KWIC_WINDOW", -1, ">= 0"), ("MAX_K", 1, ">= 2"), ("MAX_DF", 0, "> 0 and <= 1"), ("MAX_DF", 1.5, "<= 1"),
+     ("N_CLUSTERS", 1, "or None"), ("UNIT", "sentence", "one of 'paragraph', 'document'"), ("PERIOD", "week", "'year'"),
+     ("TREND_TERMS", ["ok", " "], "non-empty strings"), ("TREND_TERMS", "two_safeguards", "a list"), ("KEYNESS_BY", "  ", "non-empty"),
+     ("TOP_N", None, "TOP_N must be")],
+)
+def test_values_the_rules_refuse_name_the_parameter(name, value, message):
+    with pytest.raises(ValueError, match=message):
+        check_rule(name, value)
+
+
+def test_rules_between_parameters():
+    check_cross_rules({"TREND_TERMS": [], "TOP_TREND_TERMS": 2})
+    check_cross_rules({"TREND_TERMS": [], "REGISTRY_MODE": "replace"})  # a rule applies only when all its names are given
+    with pytest.raises(ValueError, match="TOP_TREND_TERMS is 0"):
+        check_cross_rules({"TREND_TERMS": [], "TOP_TREND_TERMS": 0})
+    with pytest.raises(ValueError, match="needs a REGISTRY file"):
+        check_cross_rules({"REGISTRY_MODE": "replace", "REGISTRY": ""})
+
+
+def test_every_ruled_name_is_a_notebook_parameter_and_every_default_follows_its_rule():
+    declared = {}
+    for number in ("01_corpus_overview", "02_term_frequency", "03_tfidf_similarity", "04_topic_clustering", "05_timeline",
+                   "06_formulations"):
+        for parameter in notebook_parameters(number):
+            declared.setdefault(parameter.name, parameter.default)
+            check_rule(parameter.name, parameter.default)
+    assert set(RULES) <= set(declared), sorted(set(RULES) - set(declared))
+
+
+def test_check_parameters_applies_the_rules_in_a_notebook():
+    values = {parameter.name: parameter.default for parameter in notebook_parameters("04_topic_clustering")}
+    check_parameters(values, "04_topic_clustering")
+    with pytest.raises(ParameterError, match="MAX_DF must be a number > 0 and <= 1, got 2"):
+        check_parameters({**values, "MAX_DF": 2}, "04_topic_clustering")
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [([("MAX_DF", "2")], "MAX_DF must be a number > 0 and <= 1"),
+     ([("TREND_TERMS", "[]"), ("TOP_TREND_TERMS", "0")], "05_timeline: TREND_TERMS is empty and TOP_TREND_TERMS is 0")],
+)
+def test_the_runner_checks_the_same_rules_before_running_anything(tmp_path, parameters, message):
+    from corpus_utils.run.runner import plan_run
+
+    with pytest.raises(ParameterError, match=message):
+        plan_run(out=tmp_path / "run", parameters=parameters)
+    assert not (tmp_path / "run").exists()

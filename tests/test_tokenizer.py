@@ -1,0 +1,92 @@
+"""Tests for corpus_utils.text.tokenizer.Tokenizer: one contract for every analysis, equal settings give equal tokens."""
+
+from __future__ import annotations
+
+import pickle
+
+import pandas as pd
+import pytest
+
+from corpus_utils.analysis.prepare import prepare_corpus
+from corpus_utils.analysis.sampling import sample_index, sample_rows
+from corpus_utils.analysis.terms import ngram_frequency_table, side_by_side, token_stream
+from corpus_utils.text.tokenizer import Tokenizer, build_stop_words, tokenize
+
+TEXT = "The Two Safeguards and the people’s “whole hospital” of grass-roots units, 2 maintenance."
+
+
+def test_default_is_the_notebooks_default():
+    tokenizer = Tokenizer()
+    assert tokenizer == Tokenizer.from_parameters()
+    assert tokenizer.stop_words == build_stop_words()
+    assert tokenizer.tokens(TEXT) == ["two_safeguards", "people", "whole", "hospital", "grass-roots", "units", "two_safeguards"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"merge_formulations": False}, ["two", "safeguards", "people", "whole", "hospital", "grass-roots", "units", "2", "maintenance"]),
+        ({"mt_normalisation": True}, ["two_safeguards", "people", "whole", "procuratorate", "grass-roots", "units", "two_safeguards"]),
+        ({"extra_stop_words": ["Units"], "keep_words": ["the"]}, ["the", "two_safeguards", "the", "people", "whole", "hospital",
+                                                              "grass-roots", "two_safeguards"]),
+    ],
+)
+def test_parameters_change_the_tokens(settings, expected):
+    assert Tokenizer.from_parameters(**settings).tokens(TEXT) == expected
+    assert tokenize(TEXT, tokenizer=Tokenizer.from_parameters(**settings)) == expected
+
+
+def test_equal_settings_equal_keys_and_pickles_rebuild_the_matcher():
+    first, second = Tokenizer.from_parameters(mt_normalisation=True), Tokenizer.from_parameters(mt_normalisation=True)
+    assert first == second and first.key == second.key and hash(first) == hash(second)
+    assert first.key != Tokenizer().key
+    copy = pickle.loads(pickle.dumps(first))
+    assert copy == first and copy.tokens(TEXT) == first.tokens(TEXT)
+    assert "replacer" not in copy.__getstate__()
+
+
+def test_token_spans_point_at_the_words_as_written():
+    spans = Tokenizer().token_spans(TEXT)
+    assert [(token, TEXT[start:end]) for token, start, end in spans][:2] == [("two_safeguards", "Two Safeguards"), ("people", "people")]
+    assert [token for token, _, _ in spans] == Tokenizer().tokens(TEXT)
+
+
+def test_term_words_refuse_stop_words_and_empty_terms():
+    assert Tokenizer().term_words("Warning Education") == ["warning", "education"]
+    with pytest.raises(ValueError, match="stop word"):
+        Tokenizer().term_words("rule of law")
+    with pytest.raises(ValueError, match="no word"):
+        Tokenizer().term_words("—", name="KWIC term")
+
+
+def test_describe_says_what_is_merged():
+    assert "formulations merged" in Tokenizer().describe()
+    assert "no formulation merging, MT variants normalised" in Tokenizer.from_parameters(merge_formulations=False, mt_normalisation=True).describe()
+
+
+def test_prepare_corpus_loads_tokenizes_and_drops_boilerplate():
+    plain = prepare_corpus("seeds", merge_formulations=False)
+    assert plain.n_documents == 5 and plain.original is plain.documents
+    assert plain.tokenizer == Tokenizer.from_parameters(merge_formulations=False)
+    assert plain.summary().splitlines()[-1] == f"5 documents, {plain.n_words:,} running words."
+    cleaned = prepare_corpus("seeds", exclude_boilerplate=True, boilerplate_threshold=0.5)
+    assert "n_boilerplate_paragraphs" in cleaned.documents and "Boilerplate removed:" in cleaned.summary()
+    assert cleaned.n_words <= plain.n_words
+
+
+def test_samples_are_fixed_and_keep_table_order():
+    table = pd.DataFrame({"value": range(100)}, index=range(100, 200))
+    sample = sample_rows(table, 10)
+    assert len(sample) == 10 and sample.index.is_monotonic_increasing
+    assert sample.equals(sample_rows(table, 10)) and sample_rows(table, 500).equals(table)
+    assert list(sample_index(5, 3, random_state=1)) == list(sample_index(5, 3, random_state=1))
+
+
+def test_side_by_side_rankings():
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "body": ["party party work", "work hospital"], "n_words": [3, 2]})
+    stream = token_stream(documents)
+    mt = token_stream(documents, tokenizer=Tokenizer.from_parameters(mt_normalisation=True))
+    table = side_by_side({"without": ngram_frequency_table(stream, 1), "with": ngram_frequency_table(mt, 1)}, top=4)
+    assert list(table.columns) == ["rank", "without", "count", "with", "count "]
+    assert table["without"].tolist()[:2] == ["party", "work"] and "procuratorate" in table["with"].tolist()
+    assert table["count"].isna().sum() == 1  # three terms for four ranks
