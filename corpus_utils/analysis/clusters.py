@@ -14,6 +14,7 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
+from ..core.checks import check_whole_number
 from ..text.tokenizer import Tokenizer
 from .sampling import sample_index
 from ..text.vectorizers import make_vectorizer, relaxed_limits
@@ -82,8 +83,7 @@ def _check_matrix(matrix) -> sparse.csr_matrix:
 
 
 def _check_k(n_clusters: int, n_units: int, name: str = "n_clusters") -> None:
-    if not isinstance(n_clusters, (int, np.integer)) or isinstance(n_clusters, bool) or n_clusters < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, got {n_clusters!r}")
+    check_whole_number(n_clusters, name)
     if n_clusters > n_units:
         raise ValueError(f"{name}={n_clusters} is more than the {n_units} unit(s) to cluster; lower it")
 

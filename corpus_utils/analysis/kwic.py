@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
+from ..core.checks import check_whole_number
 from ..text.tokenizer import Tokenizer
 from .terms import check_documents
 
@@ -73,10 +73,8 @@ def kwic(
     stopping at ``limit`` (so a frequent term costs a few documents, a rare one a scan of all bodies).
     """
     check_documents(documents)
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 0:
-        raise ValueError(f"window must be a non-negative integer (words each side), got {window!r}")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
-        raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
+    check_whole_number(window, "window (words each side)", min_val=0)
+    check_whole_number(limit, "limit", allow_none=True)
     tokenizer = tokenizer or Tokenizer()
     words = tokenizer.term_words(term)
     may_contain = tokenizer.may_contain(words).search

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.checks import check_whole_number
+
 __all__ = [
     "MISSING_LABEL",
     "documents_overview",
@@ -115,8 +117,7 @@ def length_histogram(documents: pd.DataFrame, *, bins: int = 20) -> pd.DataFrame
         ``documents`` (int64). Cost: O(n).
     """
     _require(documents, ["n_words"])
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
-        raise ValueError(f"bins must be a positive integer, got {bins!r}")
+    check_whole_number(bins, "bins")
     words = documents["n_words"].to_numpy(dtype=np.float64)
     if words.size == 0:
         return pd.DataFrame({"bin_start": [], "bin_end": [], "documents": pd.Series(dtype="int64")})

@@ -11,6 +11,8 @@ from scipy.linalg.blas import sgemm
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
+from ..core.checks import check_whole_number
+
 __all__ = [
     "CHUNK_ELEMENTS",
     "default_chunk_size",
@@ -50,8 +52,7 @@ def default_chunk_size(n_rows: int) -> int:
 def _check_chunk_size(chunk_size: int | None, n_rows: int) -> int:
     if chunk_size is None:
         return default_chunk_size(n_rows)
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive integer or None, got {chunk_size!r}")
+    check_whole_number(chunk_size, "chunk_size", allow_none=True)
     return int(chunk_size)
 
 
@@ -178,8 +179,7 @@ def top_k_neighbours(
     Memory: ``chunk_size × n`` float32 plus ``n × k`` results. Similarities are computed in
     float32 (error below 1e-6 for L2-normalised rows).
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
+    check_whole_number(k, "k")
     n_rows = _as_csr(matrix).shape[0]
     queries = None if rows is None else _check_rows(rows, n_rows)
     n_queries = n_rows if queries is None else queries.size
@@ -245,8 +245,7 @@ def pairs_from_neighbours(neighbours: pd.DataFrame, *, top: int = 20) -> pd.Data
     ValueError
         If ``top`` exceeds the ``k`` the table was built with (the answer could be incomplete).
     """
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ValueError(f"top must be a positive integer, got {top!r}")
+    check_whole_number(top, "top")
     missing = {"source", "target", "similarity"} - set(neighbours.columns)
     if missing:
         raise ValueError(f"neighbours needs columns {sorted(missing)}; pass the table from top_k_neighbours()")

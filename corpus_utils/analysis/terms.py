@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..core.checks import check_whole_number
 from ..input.load import count_words
 from ..text.tokenizer import Tokenizer
 from .labels import document_labels
@@ -96,8 +97,7 @@ def frequency_table(dtm: DocumentTermMatrix, *, top: int | None = None) -> pd.Da
 
 
 def _check_top(top: int | None) -> None:
-    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
-        raise ValueError(f"top must be a positive integer or None, got {top!r}")
+    check_whole_number(top, "top", allow_none=True)
 
 
 def _ranked_table(
@@ -218,8 +218,7 @@ def top_terms_by_row(matrix, terms: Sequence[str], row_ids: Sequence[str], *, to
         Columns ``doc_id`` (the row label), ``rank`` (int64, 1 = highest), ``term`` and ``weight``
         (float64); by row order then rank; ties broken by term order. Cost: one sort of the non-zeros.
     """
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ValueError(f"top must be a positive integer, got {top!r}")
+    check_whole_number(top, "top")
     csr = sp.csr_matrix(matrix)
     csr.sum_duplicates()
     if len(terms) != csr.shape[1] or len(row_ids) != csr.shape[0]:
@@ -441,8 +440,7 @@ class _Grams:
 
 
 def _check_n(n: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n (words per n-gram) must be a positive integer, got {n!r}")
+    check_whole_number(n, "n (words per n-gram)")
 
 
 def _grams(stream: TokenStream, n: int) -> _Grams:

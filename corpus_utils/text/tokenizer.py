@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -118,8 +118,16 @@ class TextPreprocessor:
 
 
 
+@lru_cache(maxsize=1)
 def _default_replacements() -> tuple[tuple[str, str], ...]:
+    """The shipped registry's renderings, read and turned into patterns once per process."""
     return tuple(formulation_replacements())
+
+
+@lru_cache(maxsize=16)
+def _compiled(replacements: tuple[tuple[str, str], ...]) -> PhraseReplacer:
+    """One compiled matcher per set of replacements, shared by every tokenizer that has them."""
+    return PhraseReplacer(replacements)
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,7 +187,7 @@ class Tokenizer:
         """
         pairs: list[tuple[str, str]] = []
         if merge_formulations:
-            pairs += formulation_replacements(registry)
+            pairs += _default_replacements() if registry is None else formulation_replacements(registry)
         if mt_normalisation:
             table = load_variant_table() if variant_table is None else variant_table
             pairs += variant_replacements(table, variants=mt_variants)
@@ -193,8 +201,8 @@ class Tokenizer:
 
     @cached_property
     def replacer(self) -> PhraseReplacer:
-        """The compiled phrase matcher of :attr:`replacements` (false when there are none)."""
-        return PhraseReplacer(self.replacements)
+        """The compiled phrase matcher of :attr:`replacements` (false when there are none); compiled once per process."""
+        return _compiled(self.replacements)
 
     @cached_property
     def preprocessor(self) -> TextPreprocessor:
