@@ -1,6 +1,8 @@
 """corpus-notebooks helper package: load scraped procuratorate pages and analyse them.
 
-Nothing runs at import time. See the README for the documents-table schema.
+The package is in layers (``core`` → ``input`` → ``text`` → ``analysis`` → ``report`` → ``run``; see
+docs/architecture.md). This module re-exports what most scripts start with: the loader and the tokenizer.
+Nothing runs at import time.
 """
 
 from .input.load import (
@@ -14,6 +16,7 @@ from .input.load import (
     read_corpus,
 )
 from .core.paths import FIGURES_DIR, PROJECT_ROOT, SEEDS_DIR, resolve_path
+from .text.tokenizer import Tokenizer
 
 __all__ = [
     "DOCUMENT_COLUMNS",
@@ -28,5 +31,6 @@ __all__ = [
     "PROJECT_ROOT",
     "SEEDS_DIR",
     "resolve_path",
+    "Tokenizer",
 ]
 __version__ = "0.1.0"

@@ -26,7 +26,7 @@ def document_term_matrix(
     min_df: int | float = 1,
     max_features: int | None = None,
 ) -> DocumentTermMatrix:
-    """Count terms (n-grams formed after stop-word removal) with :func:`corpus_utils.text.make_vectorizer`.
+    """Count terms (n-grams formed after stop-word removal) with :func:`corpus_utils.text.vectorizers.make_vectorizer`.
 
     Parameters
     ----------
@@ -34,10 +34,8 @@ def document_term_matrix(
         Takes columns ``doc_id``, ``body`` and ``n_words`` (recounted from ``body`` if absent).
     ngram_range, min_df, max_features
         Passed to the vectoriser; ``min_df=2`` keeps the vocabulary small for n-grams of large corpora.
-    stop_words : iterable of str, optional
-        Default :func:`corpus_utils.text.build_stop_words` ().
-    replacements : sequence of (pattern, replacement)
-        From :func:`corpus_utils.text.analysis_replacements`.
+    tokenizer : Tokenizer, optional
+        Default ``Tokenizer()``.
 
     Returns
     -------
@@ -89,7 +87,7 @@ def term_frequencies(
     ----------
     documents : pandas.DataFrame
         Takes columns ``doc_id``, ``body``, ``n_words``.
-    ngram_range, stop_words, replacements, min_df
+    ngram_range, tokenizer, min_df
         As in :func:`document_term_matrix`.
     top : int, optional
         Keep only the ``top`` most frequent terms.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,7 +13,8 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ..input.load import PARAGRAPH_SEPARATOR, count_words, load_paragraphs
+from ..core.words import SHINGLE_WORD, count_words
+from ..input.load import PARAGRAPH_SEPARATOR, load_paragraphs
 
 __all__ = ["near_duplicate_paragraphs", "template_families", "remove_boilerplate"]
 
@@ -30,7 +30,6 @@ _CHUNK_ROWS = 50_000  # texts tokenised at a time
 _CHUNK_PAIRS = 250_000  # candidate pairs verified at a time
 _CHUNK_CHARS = 4_000_000  # characters normalised at a time
 _CHUNK_ENTRIES = 4_000_000  # array items per step of the chunked passes over shingles
-_WORD_RUN = re.compile(r"\w+")
 _SPECIAL = np.uint32(0xFFFFFFFF)  # code point whose lower-casing needs the regex path
 _LOOK_UP = np.uint32(0xFFFFFFFE)  # code point not in the table (U+FFFF and above)
 _POOL = pa.system_memory_pool()  # Arrow buffers go back to the system when freed
@@ -64,7 +63,7 @@ def _check_paragraphs(paragraphs: pd.DataFrame) -> None:
 
 def _normalise_text(text: str) -> str:
     """One text as lower-cased word tokens joined by single spaces (the reference definition)."""
-    return " ".join(_WORD_RUN.findall(text.lower()))
+    return " ".join(SHINGLE_WORD.findall(text.lower()))
 
 
 def _classify_code(code: int) -> int:
@@ -595,7 +594,7 @@ def near_duplicate_paragraphs(
     ----------
     paragraphs : pandas.DataFrame
         Takes columns ``doc_id``, ``paragraph``, ``text`` and (optionally) ``n_words``, as returned by
-        :func:`corpus_utils.load.load_paragraphs`.
+        :func:`corpus_utils.load_paragraphs`.
     threshold : float
         Minimum Jaccard similarity of the two paragraphs' sets of word shingles, in (0, 1].
     shingle_size : int

@@ -20,7 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..core.checks import check_whole_number
-from ..input.load import count_words
+from ..core.words import count_words
 from ..text.tokenizer import Tokenizer
 from .labels import document_labels
 
@@ -599,7 +599,7 @@ def ngram_document_counts(stream: TokenStream, grams: Sequence[Sequence[str]]) -
         From :func:`token_stream`.
     grams : sequence of sequences of str
         Each an n-gram as tokens, e.g. ``("warning", "education")`` or ``("two_safeguards",)`` (as
-        :func:`corpus_utils.timeline.analyse_terms` gives them); n-grams of different lengths may be mixed.
+        :func:`corpus_utils.analysis.timeline.analyse_terms` gives them); n-grams of different lengths may be mixed.
 
     Returns
     -------

@@ -208,7 +208,7 @@ def topic_prevalence(
     Parameters
     ----------
     units : pandas.DataFrame
-        The units the topic model was fitted on (:func:`corpus_utils.topics.text_units`): takes ``doc_id`` and
+        The units the topic model was fitted on (:func:`corpus_utils.analysis.topics.text_units`): takes ``doc_id`` and
         ``n_words``; rows aligned with ``doc_topic``.
     doc_topic : numpy.ndarray
         Units × topics shares (:attr:`corpus_utils.topics.TopicModel.doc_topic`).

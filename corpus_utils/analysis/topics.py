@@ -46,7 +46,7 @@ def text_units(documents: pd.DataFrame, *, unit: str = "paragraph", min_words: i
     documents : pandas.DataFrame
         Takes columns ``doc_id``, ``title``, ``body`` and ``n_words`` (the loader's documents table).
     unit : {"paragraph", "document"}
-        Paragraphs come from :func:`corpus_utils.load.load_paragraphs`.
+        Paragraphs come from :func:`corpus_utils.load_paragraphs`.
     min_words : int
         Units with fewer words are dropped (headings, picture captions, one-line slogans); the
         caller reports how many with ``len(documents or paragraphs) - len(result)``.
@@ -113,7 +113,7 @@ class TopicModel:
     method : str
         ``"nmf"`` or ``"lda"``.
     vectorizer : sklearn vectoriser
-        TF-IDF (NMF) or count (LDA) vectoriser from :func:`corpus_utils.text.make_vectorizer`.
+        TF-IDF (NMF) or count (LDA) vectoriser from :func:`corpus_utils.text.vectorizers.make_vectorizer`.
     model : NMF or LatentDirichletAllocation
         The fitted scikit-learn model.
     matrix : scipy.sparse.csr_matrix

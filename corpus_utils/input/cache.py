@@ -3,7 +3,7 @@
 Entries are keyed by the SHA-256 of a file's bytes, so a renamed or moved file still hits and an
 edited file misses. The cache lives in one SQLite file per parser version,
 ``<cache folder>/pages-<version>.sqlite``; the version is a hash of the loader's source
-(``decode.py``, ``pages.py``, ``load.py``), so changing the parser never serves stale results.
+(every module of :mod:`corpus_utils.input`), so changing the parser never serves stale results.
 The default folder is ``.cache/pages`` in the repository (git-ignored); the environment variable
 ``CORPUS_UTILS_CACHE_DIR`` moves it. Caches of older parser versions are deleted when a newer one
 opens. Delete the folder (or call :func:`clear_cache`) to reclaim the space: the cache holds about

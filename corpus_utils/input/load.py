@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import warnings
 from collections.abc import Iterable
 from concurrent.futures.process import BrokenProcessPool
@@ -20,6 +19,7 @@ import pandas as pd
 from .cache import PageCache, content_key, default_cache_dir
 from .decode import DecodeRefusal, decode_bytes
 from .pages import EmptyPageError, ParsedPage, clean_line, parse_date, parse_page
+from ..core.words import count_words
 from ..core.paths import SEEDS_DIR, resolve_path
 from ..core.workers import available_cores, check_n_jobs, process_pool, start_method
 
@@ -69,11 +69,10 @@ REPORT_COLUMNS: dict[str, str] = {
 TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 #: With ``n_jobs=None``, a folder with at least this many files to parse is parsed by a pool of processes.
 PARALLEL_MIN_FILES = 2_000
-#: With ``cache=None``, a folder with at least this many files uses the page cache (see :mod:`corpus_utils.cache`).
+#: With ``cache=None``, a folder with at least this many files uses the page cache (see :mod:`corpus_utils.input.cache`).
 CACHE_MIN_FILES = 500
 _FILES_PER_TASK = 256
 PARAGRAPH_SEPARATOR = "\n\n"
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _TABLE_FIELDS = ("title", "date", "section", "author", "source", "body")
 
 
@@ -83,11 +82,6 @@ class CorpusLoadError(ValueError):
 
 class CorpusLoadWarning(UserWarning):
     """Some files were skipped or needed guesses; the load report lists them."""
-
-
-def count_words(text: str) -> int:
-    """Number of word tokens (letters or digits, with inner hyphens and apostrophes) in ``text``."""
-    return len(_WORD.findall(text))
 
 
 @dataclass(frozen=True)
@@ -450,7 +444,7 @@ def read_corpus(
         :data:`PARALLEL_MIN_FILES` files need parsing, else one; ``1``: this process only. The
         result is identical either way (files are assembled in sorted order).
     cache : bool, str or Path, optional
-        The page cache (:mod:`corpus_utils.cache`), keyed by each file's SHA-256, so reloading an
+        The page cache (:mod:`corpus_utils.input.cache`), keyed by each file's SHA-256, so reloading an
         unchanged folder skips decoding and parsing. ``None`` (default): on for folders of at
         least :data:`CACHE_MIN_FILES` files, in ``.cache/pages`` in the repository (or the folder
         named by ``CORPUS_UTILS_CACHE_DIR``); ``True``/``False``: always / never; a path: that

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.paths import PACKAGE_DATA_DIR
+from ..core.words import TOKEN_PATTERN
 from .phrases import PhraseReplacer, literal_phrase_pattern
 from .registry import formulation_replacements
 from .variants import load_variant_table, variant_replacements
@@ -34,11 +35,6 @@ __all__ = [
     "tokenize",
 ]
 
-#: Words of one or more letters/digits, with inner hyphens kept ("grass-roots", "2035", "two_safeguards").
-#: Unlike scikit-learn's default, one-character tokens ("1", "5") are kept. The word boundaries of the
-#: textbook form ``\b\w+(?:-\w+)*\b`` are implied when scanning left to right (a greedy run of word
-#: characters always starts and ends at one), so they are left out: same tokens, 12 % faster.
-TOKEN_PATTERN = r"(?u)\w+(?:-\w+)*"
 
 #: Words left by page chrome on scraped pages (font-size widgets, share bars, footers).
 PAGE_CHROME_WORDS = frozenset(
