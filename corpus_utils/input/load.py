@@ -6,8 +6,13 @@ with a reason, with warnings for whatever the parser had to guess.
 
 from __future__ import annotations
 
+import csv
+import errno
 import hashlib
+import json
+import math
 import os
+import stat
 import warnings
 from collections.abc import Iterable
 from concurrent.futures.process import BrokenProcessPool
@@ -18,7 +23,7 @@ import pandas as pd
 
 from .cache import PageCache, content_key, default_cache_dir
 from .decode import DecodeRefusal, decode_bytes
-from .pages import EmptyPageError, ParsedPage, clean_line, parse_date, parse_page
+from .pages import EmptyPageError, ParsedPage, clean_line, parse_date, parse_page, storable_date
 from ..core.words import count_words
 from ..core.paths import SEEDS_DIR, resolve_path
 from ..core.workers import available_cores, check_n_jobs, process_pool, start_method
@@ -310,13 +315,17 @@ def _read_folder(
     folder: Path, pattern: str, strict: bool, n_jobs: int | None = 1, cache: bool | str | Path | None = False
 ) -> LoadedCorpus:
     cut = len(str(folder).rstrip(os.sep)) + 1  # glob yields folder/<relative>: slicing is ~10x faster than relative_to
-    listed = sorted(
-        (str(path)[cut:].replace(os.sep, "/"), path) for path in folder.glob(pattern) if path.is_file()
-    )
-    if not listed:
+    listed = sorted((str(path)[cut:].replace(os.sep, "/"), path) for path in folder.glob(pattern))
+    refused = {relative: reason for relative, reason in _unreadable_folders(folder, pattern, cut)}
+    for relative, path in listed:
+        reason = _not_a_page(path)
+        if reason is not None:
+            refused[relative] = reason
+    if not listed and not refused:
         raise ValueError(f"no files match {pattern!r} in {folder}; check the folder or pass pattern='*.html' etc.")
-    relatives = [relative for relative, _ in listed]
-    files = [path for _, path in listed]
+    readable = [(relative, path) for relative, path in listed if relative not in refused]
+    relatives = [relative for relative, _ in readable]
+    files = [path for _, path in readable]
     page_cache = _page_cache(cache, len(files))
     parsed: list[tuple | BaseException | None] = [None] * len(files)
     if page_cache is not None:
@@ -348,8 +357,11 @@ def _read_folder(
             page_cache.put_many(new_entries)
     if page_cache is not None:
         page_cache.close()
+    results = dict(zip(relatives, parsed))
+    results.update({relative: ("skipped", reason) for relative, reason in refused.items()})
     documents, report_rows = [], []
-    for relative, result in zip(relatives, parsed):
+    for relative in sorted(results):
+        result = results[relative]
         if isinstance(result, BaseException):
             raise result
         document, report_row = _rows(result, relative)
@@ -360,60 +372,239 @@ def _read_folder(
     return LoadedCorpus(_finish_documents(documents), _finish_report(report_rows))
 
 
+_FILE_KINDS = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"))
+
+
+def _not_a_page(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a page (a broken link, a loop, a folder, a FIFO …), or ``None`` for a regular file.
+
+    Looks at the path's metadata only: a FIFO or a device is never opened, so reading it cannot block.
+    """
+    try:
+        info = os.stat(path)  # follows links: a link to a regular file is read like the file
+    except FileNotFoundError:
+        return "broken link: its target does not exist" if path.is_symlink() else "vanished while the folder was listed"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "link loop: the link points back to itself"
+        return f"unreadable: {exc.strerror or exc}; check permissions"
+    if stat.S_ISREG(info.st_mode):
+        return None
+    if stat.S_ISDIR(info.st_mode):
+        return "a folder, not a file"
+    kind = next((name for test, name in _FILE_KINDS if test(info.st_mode)), "special file")
+    return f"not a regular file ({kind}); never opened"
+
+
+def _unreadable_folders(folder: Path, pattern: str, cut: int) -> list[tuple[str, str]]:
+    """``(relative path, reason)`` of every subfolder a recursive ``pattern`` could not look into (glob skips them silently)."""
+    if "**" not in pattern:
+        return []
+    found: list[tuple[str, str]] = []
+
+    def note(error: OSError) -> None:
+        if error.filename and str(error.filename) != str(folder):
+            relative = str(error.filename)[cut:].replace(os.sep, "/")
+            found.append((relative, f"unreadable folder: {error.strerror or error}; the pages inside it were not listed"))
+
+    for _ in os.walk(folder, onerror=note, followlinks=False):
+        pass
+    return found
+
+
+def _wide_csv_row(file: Path) -> tuple[int, int, int] | None:
+    """``(line, fields, header fields)`` of the first CSV row with more fields than the header, or ``None``."""
+    with open(file, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        for row in reader:
+            if len(row) > len(header):
+                return reader.line_num, len(row), len(header)
+    return None
+
+
+def _read_csv(file: Path) -> pd.DataFrame:
+    """The CSV as text columns; a row wider than the header is an error naming its line, never shifted columns.
+
+    pandas would take a first data row with an extra field as a sign that the first column is the index,
+    which silently shifts every column; ``index_col=False`` plus the check below refuses such a file.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            table = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig", index_col=False)
+        except pd.errors.ParserError:
+            table, caught = None, [True]
+    if caught:
+        wide = _wide_csv_row(file)
+        if wide is not None:
+            line, fields, expected = wide
+            raise ValueError(
+                f"{file}: line {line} has {fields} fields but the header has {expected}; quote fields that contain "
+                'commas ("a, b") or remove the extra field, so that no column is shifted'
+            )
+    if table is None:
+        table = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig", index_col=False)
+    return table
+
+
+def _bad_json_line(file: Path) -> tuple[int, str] | None:
+    """``(line, message)`` of the first line of a JSON Lines file that is not one JSON object, or ``None``."""
+    with open(file, encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                return number, exc.msg
+            if not isinstance(value, dict):
+                return number, f"a {type(value).__name__}, not an object"
+    return None
+
+
 def _read_table_file(file: Path) -> pd.DataFrame:
     suffix = file.suffix.lower()
     try:
         if suffix == ".csv":
-            return pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        if suffix in (".jsonl", ".ndjson"):
-            return pd.read_json(file, lines=True, dtype=False)
-        return pd.read_parquet(file)
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            table = _read_csv(file)
+        elif suffix in (".jsonl", ".ndjson"):
+            bad = _bad_json_line(file)
+            if bad is not None:
+                raise ValueError(f"{file}: line {bad[0]} is not valid JSON ({bad[1]}); each line must hold one JSON object")
+            table = pd.read_json(file, lines=True, dtype=False)
+        else:
+            table = pd.read_parquet(file)
+    except ValueError as exc:
+        if str(exc).startswith(str(file)):
+            raise
         raise ValueError(f"{file}: cannot be read as a {suffix[1:]} table ({exc}); check the file's format") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{file}: cannot be read as a {suffix[1:]} table ({exc}); check the file's format") from exc
+    if table.empty:
+        detail = "has a header but no rows" if len(table.columns) else "has no rows"
+        raise ValueError(f"{file}: the table {detail}; there is nothing to load")
+    return table
+
+
+def _missing(value: object) -> bool:
+    """None, NaN or NaT: a cell with no value (never called ambiguous on lists or arrays)."""
+    if value is None or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _kind(value: object) -> str:
+    """What a cell holds, in words: ``list`` (also tuples and arrays), ``dict``, ``bool``, ``int`` …"""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
+        return "list"
+    return "dict" if isinstance(value, dict) else type(value).__name__
 
 
 def _table_text(value: object) -> str | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if _missing(value) or not isinstance(value, (str, int, float)) or isinstance(value, bool):
         return None
     return clean_line(str(value)) or None
+
+
+def _table_body(value: object) -> tuple[str, str | None]:
+    """``(text, refusal)``: the body as text, or a reason to skip the row when the cell is not text."""
+    if _missing(value):
+        return "", None
+    if isinstance(value, str):
+        return value, None
+    return "", f"body is a {_kind(value)}, not text"
 
 
 def _table_page(record: dict) -> ParsedPage:
     page = ParsedPage("table", **{name: _table_text(record.get(name)) for name in ("title", "section", "author", "source")})
     raw_date = record.get("date")
     if isinstance(raw_date, pd.Timestamp) and not pd.isna(raw_date):
-        page.date_text, page.date = str(raw_date.date()), raw_date.normalize().tz_localize(None)
+        page.date_text = str(raw_date.date())
+        page.date = storable_date(raw_date.normalize().tz_localize(None), page.date_text, page.warnings)
     else:
         page.date_text = _table_text(raw_date)
-        page.date = parse_date(page.date_text)
+        parsed = parse_date(page.date_text)
         if page.date_text is None:
-            page.warnings.append("no date found")
-        elif page.date is None:
+            if "date" in record:
+                page.warnings.append("no date found")
+        elif parsed is None:
             page.warnings.append(f"unparseable date {page.date_text!r}: date left empty (NaT)")
-    body = str(record.get("body") or "")
+        page.date = storable_date(parsed, page.date_text, page.warnings)
+    body, _ = _table_body(record.get("body"))
     page.paragraphs = [line for line in (clean_line(part) for part in body.splitlines()) if line]
     if page.title is None:
         page.warnings.append("no title")
     return page
 
 
+def _renamed_columns(columns: Iterable[object]) -> dict[str, str]:
+    """Table columns whose names the loader writes itself (``path``, ``n_words`` …), each with the name it is kept under."""
+    taken = set(DOCUMENT_COLUMNS) - {*_TABLE_FIELDS, "doc_id"}
+    names = [str(column) for column in columns]
+    renamed = {}
+    for name in names:
+        if name in taken:
+            new = f"extra_{name}"
+            while new in names or new in renamed.values():
+                new = f"extra_{new}"
+            renamed[name] = new
+    return renamed
+
+
+def _unique_ids(table: pd.DataFrame, id_column: str | None, stem: str) -> tuple[list[str], dict[int, str]]:
+    """One doc_id per row, unique: given ids kept, empty ones generated, repeated ones numbered (``a``, ``a~2``).
+
+    Returns the ids and a warning per changed row position.
+    """
+    generated = [f"{stem}-{position:06d}" for position in range(len(table))]
+    given = [None if id_column is None or _missing(value) else (clean_line(str(value)) or None)
+             for value in (table[id_column] if id_column else [None] * len(table))]
+    used = {value for value in given if value is not None}
+    ids, notes, seen = [], {}, set()
+    for position, (value, fallback) in enumerate(zip(given, generated)):
+        if value is None:
+            candidate = fallback
+            if id_column is not None:
+                notes[position] = f"empty {id_column}: this row is {candidate!r}"
+        elif value in seen:
+            number = 2
+            while f"{value}~{number}" in seen or f"{value}~{number}" in used:
+                number += 1
+            candidate = f"{value}~{number}"
+            notes[position] = f"{id_column} {value!r} repeated: this row is {candidate!r}"
+        else:
+            candidate = value
+        seen.add(candidate)
+        ids.append(candidate)
+    return ids, notes
+
+
 def _read_table(file: Path, strict: bool) -> LoadedCorpus:
     table = _read_table_file(file)
     if "body" not in table.columns:
         raise ValueError(f"{file}: a table corpus needs a 'body' column (found: {', '.join(map(str, table.columns))})")
+    renamed = _renamed_columns(table.columns)
+    table = table.rename(columns=renamed)
     id_column = next((name for name in ("doc_id", "id") if name in table.columns), None)
-    extra_columns = [name for name in table.columns if name not in (*_TABLE_FIELDS, "doc_id", "id", *DOCUMENT_COLUMNS)]
+    extra_columns = [name for name in table.columns if name not in (*_TABLE_FIELDS, "doc_id", "id")]
+    ids, id_notes = _unique_ids(table, id_column, file.stem)
+    table_notes = [f"columns {', '.join(renamed)} kept as {', '.join(renamed.values())} (the loader writes those names)"] if renamed else []
     documents, report_rows = [], []
     for position, record in enumerate(table.to_dict("records")):
-        doc_id = str(record[id_column]) if id_column else f"{file.stem}-{position:06d}"
+        doc_id = ids[position]
         where = f"{file.name}#row{position + 1}"
+        notes = (table_notes if position == 0 else []) + ([id_notes[position]] if position in id_notes else [])
+        _, refusal = _table_body(record.get("body"))
         page = _table_page(record)
-        if not page.paragraphs:
-            row = _report_row(where, "skipped", doc_id=doc_id, layout="table", reason="empty body")
+        if refusal or not page.paragraphs:
+            row = _report_row(where, "skipped", doc_id=doc_id, layout="table", reason=refusal or "empty body", warnings_=notes)
             _raise_if_strict(strict, row, file)
             report_rows.append(row)
             continue
-        report_rows.append(_report_row(where, "loaded", doc_id=doc_id, layout="table", warnings_=page.warnings))
+        report_rows.append(_report_row(where, "loaded", doc_id=doc_id, layout="table", warnings_=notes + page.warnings))
         documents.append(_document_row(doc_id, where, page, {name: record.get(name) for name in extra_columns}))
     return LoadedCorpus(_finish_documents(documents, extra_columns), _finish_report(report_rows))
 

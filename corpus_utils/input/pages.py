@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["EmptyPageError", "ParsedPage", "parse_page", "parse_date", "clean_line", "split_credits", "LAYOUTS"]
+__all__ = ["EmptyPageError", "ParsedPage", "parse_page", "parse_date", "storable_date", "clean_line", "split_credits", "LAYOUTS",
+           "FIRST_DATE", "LAST_DATE"]
 
 LAYOUTS = ("procuratorate", "repost", "plain", "table")
 
@@ -108,6 +109,11 @@ def _blank_to_none(value: str | None) -> str | None:
     return value or None
 
 
+#: The first and last day a ``datetime64[ns]`` column (the documents table's ``date``) can hold.
+FIRST_DATE = pd.Timestamp("1677-09-22")
+LAST_DATE = pd.Timestamp("2262-04-11")
+
+
 def parse_date(text: str | None) -> pd.Timestamp | None:
     """Parse the first date in ``text`` (``August 21, 2018``, ``21 Aug 2018``, ``2021-09-07 13:24:05``, ``2018年8月21日``).
 
@@ -141,14 +147,27 @@ def split_credits(lines: list[str]) -> tuple[list[str], list[str]]:
     return paragraphs, credits
 
 
+def storable_date(date: pd.Timestamp | None, date_text: str | None, warnings: list[str]) -> pd.Timestamp | None:
+    """``date`` if a ``datetime64[ns]`` column can hold it (:data:`FIRST_DATE` to :data:`LAST_DATE`), else ``None``
+    with a warning naming the date as written, so one odd date never stops a whole corpus from loading."""
+    if date is None or FIRST_DATE <= date <= LAST_DATE:
+        return date
+    warnings.append(
+        f"date {date_text!r} is outside the dates pandas can hold ({FIRST_DATE:%Y-%m-%d} to {LAST_DATE:%Y-%m-%d}): "
+        "date left empty (NaT)"
+    )
+    return None
+
+
 def _set_date(page: ParsedPage, date_text: str | None) -> None:
     page.date_text = _blank_to_none(date_text)
     if page.date_text is None:
         page.warnings.append("no date found: the date header is empty")
         return
-    page.date = parse_date(page.date_text)
-    if page.date is None:
+    parsed = parse_date(page.date_text)
+    if parsed is None:
         page.warnings.append(f"unparseable date {page.date_text!r}: date left empty (NaT); fix the header or pass a table")
+    page.date = storable_date(parsed, page.date_text, page.warnings)
 
 
 def _parse_procuratorate(lines: list[str], time_index: int, match: re.Match[str]) -> ParsedPage:
