@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from ..core.paths import FIGURES_DIR, resolve_path
 
 __all__ = [
-    "STYLE", "apply_style", "save_figure", "save_table", "figure_stem"]
+    "STYLE", "apply_style", "save_figure", "save_table", "neutralise_formulas", "FORMULA_STARTS", "figure_stem"]
 
 #: Matplotlib settings used by every notebook: readable at 100 % zoom, deterministic SVG ids.
 STYLE: dict[str, object] = {
@@ -32,6 +32,8 @@ STYLE: dict[str, object] = {
     "svg.fonttype": "none",
     "path.simplify": True,
     "image.cmap": "viridis",
+    # scraped text is data: "$5 million and $3 million" or a title with "$…$" is drawn as written, never as TeX
+    "text.parse_math": False,
 }
 _NAME = re.compile(r"^\d{2}_[a-z0-9]+(?:_[a-z0-9]+)*$")
 
@@ -130,14 +132,42 @@ def save_figure(
     return written
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``table`` with every text cell that starts like a formula prefixed with ``'`` (Excel and LibreOffice then
+    show it as text instead of running it), and how many cells changed. Numbers are left as they are."""
+    result = table.copy()
+    changed = 0
+    for column in result.columns:
+        values = result[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        risky = pd.Series([isinstance(value, str) and value.startswith(FORMULA_STARTS) for value in values], index=values.index)
+        if risky.any():
+            changed += int(risky.sum())
+            result[column] = values.astype(object).where(~risky, "'" + values.astype(str))
+    return result, changed
+
+
 def save_table(table: pd.DataFrame, name: str, *, figures_dir: str | Path | None = None) -> Path:
     """Write ``table`` as ``<figures_dir>/<name>.csv`` (no index, ``\n`` line ends, 6 significant digits).
 
-    The one writer of every CSV beside the figures, so all of them read alike. ``figures_dir`` as in
-    :func:`save_figure`. Returns the path written.
+    The one writer of every CSV the project writes, so all of them read alike. Scraped text is data: a text
+    cell that starts like a spreadsheet formula (``=``, ``+``, ``-``, ``@``) is written with a leading ``'``
+    (:func:`neutralise_formulas`), and the raw values then go to ``<name>.parquet`` beside it for programs.
+    ``figures_dir`` as in :func:`save_figure`. Returns the CSV's path.
     """
     folder = resolve_path(figures_dir) if figures_dir else FIGURES_DIR
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{figure_stem(name)}.csv"
-    table.to_csv(target, index=False, lineterminator="\n", float_format="%.6g")
+    safe, changed = neutralise_formulas(table)
+    safe.to_csv(target, index=False, lineterminator="\n", float_format="%.6g")
+    raw = target.with_suffix(".parquet")
+    if changed:
+        table.to_parquet(raw, index=False)
+    else:
+        raw.unlink(missing_ok=True)  # a raw copy from an earlier run of the same figure no longer applies
     return target

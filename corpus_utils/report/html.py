@@ -31,6 +31,7 @@ __all__ = [
     "write_index",
 ]
 
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Largest width and height, in pixels, of the thumbnails shown on a run's index page.
 THUMBNAIL_SIZE: tuple[int, int] = (360, 270)
 _ACTIVE_TAGS = frozenset({"script", "iframe", "frame", "frameset", "object", "embed", "base", "meta", "link", "form"})
@@ -112,14 +113,15 @@ def neutralise_active_outputs(notebook: nbformat.NotebookNode) -> list[str]:
 
 
 def make_exporter():
-    """An ``nbconvert.HTMLExporter`` (lab template, images embedded) to reuse for every notebook of a run.
+    """An ``nbconvert.HTMLExporter`` (the lab template without remote scripts, images embedded) to reuse for every notebook of a run.
 
     Creating the exporter loads its templates (a fraction of a second); reusing one keeps the
     export of each further notebook to the cost of rendering it.
     """
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
+    # the lab template without remote scripts (templates/offline): pages that work offline and never typeset $…$
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(_TEMPLATES)])
     # nbconvert warns about every figure without alt text (matplotlib outputs never have one) and
     # fills in a generic description; keep its errors, drop that warning from the runner's output.
     exporter.log = logging.getLogger(f"{__name__}.nbconvert")

@@ -66,6 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _only(value: str | None) -> list[str] | None:
+    """The notebooks ``--only`` names; ``None`` without the option. An empty list is refused: it would run nothing."""
+    if value is None:
+        return None
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if not items:
+        from .runner import RunError
+
+        raise RunError("--only needs at least one notebook number or name, e.g. --only 02,03.")
+    return items
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 a notebook failed, 2 nothing run: bad input)."""
     # jsonschema imports the optional rfc3987_syntax package, which builds a grammar for seconds at
@@ -86,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pattern=args.pattern,
             parameters=[tuple(pair) for pair in args.parameter],
             params_file=args.params,
-            only=[item.strip() for item in args.only.split(",") if item.strip()] if args.only else None,
+            only=_only(args.only),
             notebooks_dir=args.notebooks,
             kernel=args.kernel,
         )

@@ -307,7 +307,19 @@ def plan_run(
     )
 
 
+def _check_writable(out_dir: Path) -> None:
+    """Raise :class:`RunError` unless ``out_dir`` exists as a writable folder or could be created as one."""
+    ancestor = out_dir
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise RunError(f"--out {out_dir} cannot be created: {ancestor} is a file, not a folder; choose a folder such as runs/NAME.")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise RunError(f"--out {out_dir} cannot be written: {ancestor} is read-only for this user; choose a folder you can write to.")
+
+
 def _check_out_dir(out_dir: Path, corpus_path: Path, pattern: str, *, partial: bool) -> None:
+    _check_writable(out_dir)
     if not out_dir.exists():
         return
     if not out_dir.is_dir():

@@ -1,0 +1,58 @@
+"""Tests for corpus_utils.report.figures: scraped text stays text in every figure and every CSV."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from corpus_utils.report.figures import apply_style, neutralise_formulas, save_figure, save_table
+
+
+@pytest.fixture(autouse=True)
+def _style():
+    with matplotlib.rc_context():
+        apply_style()
+        yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize("title", ["$5 million and $3 million", "Budget: $x^{2$ in total", "$\\frac{1}{0$ bad TeX"])
+def test_scraped_text_with_dollars_is_drawn_as_written(tmp_path, title):
+    fig, ax = plt.subplots()
+    ax.barh([title, "plain"], [1, 2])
+    ax.set_title(title)
+    written = save_figure(fig, "01_dollars", figures_dir=tmp_path)  # mathtext would raise on the broken TeX
+    svg = (tmp_path / "01_dollars.svg").read_text(encoding="utf-8")
+    assert title.replace("&", "&amp;").replace("<", "&lt;") in svg
+    assert {path.suffix for path in written} == {".png", ".svg"}
+
+
+def test_formula_cells_are_neutralised_in_csv_and_kept_raw_in_parquet(tmp_path):
+    table = pd.DataFrame({
+        "title": ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "\tindent", "plain", None],
+        "section": pd.array(["=cmd", "ok", "ok", "ok", "ok", "ok", pd.NA], dtype="string"),
+        "value": [-1.5, 2, 3, 4, 5, 6, 7],
+    })
+    safe, changed = neutralise_formulas(table)
+    assert changed == 6
+    assert safe["title"].tolist()[:6] == ["'=HYPERLINK(\"http://x\")", "'+1+2", "'-2+3", "'@SUM(A1)", "'\tindent", "plain"]
+    assert safe["section"].iloc[0] == "'=cmd" and pd.isna(safe["section"].iloc[6])
+    assert safe["value"].tolist() == table["value"].tolist()  # numbers are numbers
+    csv = save_table(table, "06_titles", figures_dir=tmp_path)
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith("\"'=HYPERLINK(") and lines[2].startswith("'+1+2")
+    assert pd.read_parquet(tmp_path / "06_titles.parquet")["title"].iloc[0] == "=HYPERLINK(\"http://x\")"
+    save_table(table.iloc[5:], "06_titles", figures_dir=tmp_path)  # nothing to neutralise: no stale raw copy
+    assert not (tmp_path / "06_titles.parquet").exists()
+
+
+def test_a_table_without_formulas_is_written_unchanged(tmp_path):
+    table = pd.DataFrame({"term": ["party", "two_safeguards"], "count": [3, 1], "share": [0.123456789, 1.0]})
+    csv = save_table(table, "02_terms", figures_dir=tmp_path)
+    assert csv.read_text(encoding="utf-8") == "term,count,share\nparty,3,0.123457\ntwo_safeguards,1,1\n"
+    assert not (tmp_path / "02_terms.parquet").exists()
