@@ -102,8 +102,8 @@ def test_cache_is_keyed_by_sha256_and_parser_version(tmp_path):
     assert content_key(data) == hashlib.sha256(data).hexdigest()
     with PageCache(tmp_path) as page_cache:
         assert page_cache.path.name == f"pages-{parser_version()}.sqlite"
-        page_cache.put_many([(content_key(data), ("skipped", "why"))])
-        assert page_cache.get_many([content_key(data), content_key(b"other")]) == {content_key(data): ("skipped", "why")}
+        page_cache.put_many([(content_key(data), ["skipped", "why"])])
+        assert page_cache.get_many([content_key(data), content_key(b"other")]) == {content_key(data): ["skipped", "why"]}
     stale = tmp_path / "pages-0123456789abcdef.sqlite"
     stale.write_bytes(b"")
     with PageCache(tmp_path) as page_cache:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
+import json
 import re
 import shutil
 import sqlite3
+import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ __all__ = [
     "CACHE_ENV_VAR",
     "DEFAULT_CACHE_DIR",
     "CacheWarning",
+    "LOCK_TIMEOUT",
     "PageCache",
     "content_key",
     "parser_version",
@@ -46,6 +48,8 @@ __all__ = [
 CACHE_ENV_VAR = "CORPUS_UTILS_CACHE_DIR"
 #: Where parsed pages are cached unless :data:`CACHE_ENV_VAR` or a ``cache`` argument says otherwise.
 DEFAULT_CACHE_DIR: Path = PROJECT_ROOT / ".cache" / "pages"
+#: Seconds a load waits for another process's parse lock before parsing without it.
+LOCK_TIMEOUT = 600.0
 _BATCH = 500  # keys per SELECT (SQLite allows 999 parameters in old builds)
 _STALE_NAME = re.compile(r"pages-[0-9a-f]{16}\.(?:sqlite(?:-wal|-shm|-journal)?|lock)")
 
@@ -82,36 +86,61 @@ def clear_cache(folder: str | Path | None = None) -> None:
 class PageCache:
     """Parsed pages by content key, in ``<folder>/pages-<parser version>.sqlite``.
 
-    Values are any picklable object (the loader stores its per-file parse result). Reads and writes
-    are batched; a cache that cannot be opened or written emits a :class:`CacheWarning` and then
-    behaves as empty, so loading never fails because of the cache.
+    Values are JSON (lists, strings, numbers, None; the loader stores its per-file parse result), never
+    pickles: a planted or damaged entry cannot run code, it is only a miss. Reads and writes are batched;
+    a cache file that is not a database is deleted and started again; a cache that cannot be opened or
+    written emits a :class:`CacheWarning` and then behaves as empty, so loading never fails because of
+    the cache.
 
     Parameters
     ----------
     folder : str or Path
         The cache folder (created if missing; relative paths from the repository root).
+    lock_timeout : float
+        Seconds :meth:`parsing` waits for another process's parse lock before going on without it.
     """
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.folder = resolve_path(folder)
         self.path = self.folder / f"pages-{parser_version()}.sqlite"
+        self.lock_timeout = lock_timeout
         self._connection: sqlite3.Connection | None = None
         self._broken = False
+
+    def _open(self) -> sqlite3.Connection:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=60)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("CREATE TABLE IF NOT EXISTS pages (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        except sqlite3.Error:
+            connection.close()
+            raise
+        return connection
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._connection is None and not self._broken:
             try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                connection = sqlite3.connect(self.path, timeout=60)
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute("PRAGMA synchronous=NORMAL")
-                connection.execute("CREATE TABLE IF NOT EXISTS pages (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+                try:
+                    connection = self._open()
+                except sqlite3.DatabaseError:  # not a database (damaged, truncated, planted): start again
+                    self._delete_files()
+                    connection = self._open()
                 self._connection = connection
             except (OSError, sqlite3.Error) as exc:
                 self._fail("opened", exc)
             else:
                 self._remove_stale_versions()
         return self._connection
+
+    def _delete_files(self) -> None:
+        """Remove this version's database and its journal files (they are this cache's own files)."""
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            except OSError:
+                pass
 
     def _remove_stale_versions(self) -> None:
         """Delete caches written by other parser versions: they can never be read again."""
@@ -133,7 +162,7 @@ class PageCache:
         )
 
     def get_many(self, keys: Sequence[str]) -> dict[str, object]:
-        """The cached values of those ``keys`` that are present (missing keys are simply absent)."""
+        """The cached values of those ``keys`` that are present and readable JSON (anything else is a miss)."""
         connection = self._connect()
         found: dict[str, object] = {}
         if connection is None:
@@ -143,24 +172,27 @@ class PageCache:
             for start in range(0, len(unique), _BATCH):
                 batch = unique[start : start + _BATCH]
                 placeholders = ",".join("?" * len(batch))
-                for key, blob in connection.execute(f"SELECT key, value FROM pages WHERE key IN ({placeholders})", batch):
-                    found[key] = pickle.loads(blob)
-        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+                for key, text in connection.execute(f"SELECT key, value FROM pages WHERE key IN ({placeholders})", batch):
+                    try:
+                        found[key] = json.loads(text)
+                    except (TypeError, ValueError):
+                        continue  # a damaged entry: parsed again and replaced by put_many
+        except sqlite3.Error as exc:
             self._fail("read", exc)
             return {}
         return found
 
     def put_many(self, items: Iterable[tuple[str, object]]) -> None:
-        """Store ``(key, value)`` pairs; existing keys are left as they are (same bytes, same parse)."""
+        """Store ``(key, value)`` pairs of JSON-able values, replacing what was stored under the same key."""
         connection = self._connect()
         if connection is None:
             return
-        rows = [(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)) for key, value in items]
+        rows = [(key, json.dumps(value, ensure_ascii=False, allow_nan=False)) for key, value in items]
         if not rows:
             return
         try:
             with connection:
-                connection.executemany("INSERT OR IGNORE INTO pages (key, value) VALUES (?, ?)", rows)
+                connection.executemany("INSERT OR REPLACE INTO pages (key, value) VALUES (?, ?)", rows)
         except sqlite3.Error as exc:
             self._fail("written", exc)
 
@@ -169,15 +201,20 @@ class PageCache:
         """Hold the cache's parse lock: other processes loading through this cache wait, then find the pages cached.
 
         Notebooks run side by side load the same corpus at the same moment; without the lock each
-        would parse every page. Waiting only happens while another process parses (never on a
-        warm cache); the lock is released if its holder dies. No-op where ``fcntl`` is missing.
+        would parse every page. Waiting only happens while another process parses (never on a warm
+        cache). The lock is a POSIX record lock (``lockf``): it belongs to the process that took it, so
+        worker processes forked while it is held never hold it, and it is released when its holder
+        dies. After :attr:`lock_timeout` seconds of waiting the load goes on without the lock (parsing
+        twice is slower, never wrong), with a :class:`CacheWarning`. No-op where ``fcntl`` is missing.
         """
         handle = None
         if fcntl is not None and not self._broken:
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 handle = open(self.folder / f"pages-{parser_version()}.lock", "a+b")  # noqa: SIM115
-                fcntl.flock(handle, fcntl.LOCK_EX)
+                if not self._wait_for_lock(handle):
+                    handle.close()
+                    handle = None
             except OSError:
                 if handle is not None:
                     handle.close()
@@ -186,8 +223,25 @@ class PageCache:
             yield
         finally:
             if handle is not None:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                fcntl.lockf(handle, fcntl.LOCK_UN)
                 handle.close()
+
+    def _wait_for_lock(self, handle) -> bool:
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except OSError:
+                if time.monotonic() >= deadline:
+                    warnings.warn(
+                        f"page cache {self.path}: another process has held the parse lock for over {self.lock_timeout:.0f} s; "
+                        "parsing without waiting for it (same results, perhaps parsed twice)",
+                        CacheWarning,
+                        stacklevel=5,
+                    )
+                    return False
+                time.sleep(0.05)
 
     def __len__(self) -> int:
         connection = self._connect()

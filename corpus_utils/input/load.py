@@ -218,6 +218,52 @@ def _rows(parsed: tuple, relative: str) -> tuple[dict | None, dict]:
     return document, report
 
 
+_DATE_FIELD = _PAGE_FIELDS.index("date")
+_TEXT_FIELDS = {"layout", "body"}
+_COUNT_FIELDS = {"n_words", "n_paragraphs"}
+
+
+def _to_cache(parsed: tuple) -> list:
+    """A parse result as JSON-able lists (the date as an ISO day), for the page cache."""
+    if parsed[0] == "skipped":
+        return list(parsed)
+    _, encoding, notes, fields = parsed
+    fields = list(fields)
+    fields[_DATE_FIELD] = None if fields[_DATE_FIELD] is None else fields[_DATE_FIELD].strftime("%Y-%m-%d")
+    return ["loaded", encoding, list(notes), fields]
+
+
+def _field_ok(name: str, value: object) -> bool:
+    if name in _COUNT_FIELDS:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if name in _TEXT_FIELDS:
+        return isinstance(value, str)
+    return value is None or isinstance(value, str)
+
+
+def _from_cache(value: object) -> tuple | None:
+    """A parse result from its cached JSON form, or ``None`` (a miss: parse again) when the entry has any other shape."""
+    if not isinstance(value, list) or not value:
+        return None
+    if value[0] == "skipped":
+        return ("skipped", value[1]) if len(value) == 2 and isinstance(value[1], str) else None
+    if value[0] != "loaded" or len(value) != 4:
+        return None
+    _, encoding, notes, fields = value
+    if not (isinstance(encoding, str) and isinstance(notes, list) and all(isinstance(note, str) for note in notes)):
+        return None
+    if not (isinstance(fields, list) and len(fields) == len(_PAGE_FIELDS)):
+        return None
+    if not all(_field_ok(name, field) for name, field in zip(_PAGE_FIELDS, fields)):
+        return None
+    if fields[_DATE_FIELD] is not None:
+        try:
+            fields[_DATE_FIELD] = pd.Timestamp(fields[_DATE_FIELD])
+        except ValueError:
+            return None
+    return ("loaded", encoding, tuple(notes), tuple(fields))
+
+
 def _read_and_parse(path: str, with_key: bool) -> tuple[str | None, tuple | BaseException]:
     """(content key or None, parse result) of one file; an unexpected parser error is returned, not raised."""
     try:
@@ -337,7 +383,7 @@ def _read_folder(
                 pass  # parsed below, where the read fails again and is reported
         hits = page_cache.get_many(list(keys.values()))
         for index, key in keys.items():
-            parsed[index] = hits.get(key)
+            parsed[index] = _from_cache(hits.get(key))
     todo = [index for index, result in enumerate(parsed) if result is None]
     if page_cache is None:
         for index, (_, result) in zip(todo, _parse_all([str(files[index]) for index in todo], n_jobs, False)):
@@ -346,14 +392,14 @@ def _read_folder(
         with page_cache.parsing():  # another process loading the same pages may have cached them meanwhile
             hits = page_cache.get_many([keys[index] for index in todo if index in keys])
             for index in todo:
-                parsed[index] = hits.get(keys.get(index))
+                parsed[index] = _from_cache(hits.get(keys.get(index)))
             todo = [index for index in todo if parsed[index] is None]
             fresh = _parse_all([str(files[index]) for index in todo], n_jobs, True)
             new_entries = []
             for index, (key, result) in zip(todo, fresh):
                 parsed[index] = result
                 if key is not None and not isinstance(result, BaseException):
-                    new_entries.append((key, result))
+                    new_entries.append((key, _to_cache(result)))
             page_cache.put_many(new_entries)
     if page_cache is not None:
         page_cache.close()

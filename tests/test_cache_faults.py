@@ -1,0 +1,115 @@
+"""The page cache under faults: planted entries never run, damage repairs itself, a dead loader never blocks the next."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import sqlite3
+import time
+
+import pytest
+
+from conftest import build_theme_corpus
+from corpus_utils.input.cache import CacheWarning, PageCache, content_key
+from corpus_utils.input.load import read_corpus
+
+
+class _Planted:
+    """Unpickling this writes a marker file: what an attacker's cache entry would do."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    build_theme_corpus(folder)
+    return folder
+
+
+def _rows(cache_folder):
+    with PageCache(cache_folder) as cache:
+        cache.get_many([])  # opens it
+        return cache.path, dict(sqlite3.connect(cache.path).execute("SELECT key, value FROM pages").fetchall())
+
+
+def test_a_planted_pickle_never_runs_and_the_entry_is_replaced(corpus, tmp_path):
+    cache_folder = tmp_path / "cache"
+    expected = read_corpus(corpus, n_jobs=1, cache=cache_folder)
+    path, rows = _rows(cache_folder)
+    victim = content_key(sorted(corpus.glob("*.txt"))[0].read_bytes())
+    marker = tmp_path / "ran"
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE pages SET value = ? WHERE key = ?", (pickle.dumps(_Planted(str(marker))), victim))
+    again = read_corpus(corpus, n_jobs=1, cache=cache_folder)
+    assert not marker.exists()
+    assert again.documents.equals(expected.documents)
+    assert _rows(cache_folder)[1][victim] == rows[victim]  # parsed again and stored as JSON
+
+
+@pytest.mark.parametrize("value", ['["loaded", 1, 2]', '["loaded", "utf-8", [], [1, 2]]', '{"a": 1}', '["skipped"]', "null",
+                                   '["loaded", "utf-8", [], ["procuratorate", null, null, "not a date", null, null, null, "b", null, 1, 1]]'])
+def test_an_entry_of_the_wrong_shape_is_a_miss(corpus, tmp_path, value):
+    cache_folder = tmp_path / "cache"
+    expected = read_corpus(corpus, n_jobs=1, cache=cache_folder)
+    path, _ = _rows(cache_folder)
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE pages SET value = ?", (value,))
+    assert read_corpus(corpus, n_jobs=1, cache=cache_folder).documents.equals(expected.documents)
+
+
+def test_a_damaged_cache_file_is_started_again(corpus, tmp_path):
+    cache_folder = tmp_path / "cache"
+    expected = read_corpus(corpus, n_jobs=1, cache=cache_folder)
+    path, _ = _rows(cache_folder)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(f"{path}{suffix}"):
+            os.unlink(f"{path}{suffix}")
+    path.write_bytes(b"this is not a database" * 100)
+    assert read_corpus(corpus, n_jobs=1, cache=cache_folder).documents.equals(expected.documents)
+    assert len(_rows(cache_folder)[1]) == len(expected.documents)  # repaired and filled again
+
+
+def _take_lock_fork_and_die(folder: str) -> None:
+    cache = PageCache(folder)
+    with cache.parsing():
+        if os.fork() == 0:  # a worker forked while the lock is held, outliving its parent
+            time.sleep(8)
+            os._exit(0)
+        os._exit(0)  # the loading process dies (as when killed) while holding the lock
+
+
+def test_a_dead_loader_s_forked_workers_do_not_hold_the_lock(tmp_path):
+    process = multiprocessing.get_context("fork").Process(target=_take_lock_fork_and_die, args=(str(tmp_path),))
+    process.start()
+    process.join(10)
+    start = time.perf_counter()
+    with PageCache(tmp_path, lock_timeout=5).parsing():
+        waited = time.perf_counter() - start
+    assert waited < 2
+
+
+def _hold(folder: str, ready) -> None:
+    with PageCache(folder).parsing():
+        ready.set()
+        time.sleep(4)
+
+
+def test_waiting_for_the_lock_gives_up_with_a_warning(tmp_path):
+    ready = multiprocessing.get_context("fork").Event()
+    holder = multiprocessing.get_context("fork").Process(target=_hold, args=(str(tmp_path), ready))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        start = time.perf_counter()
+        with pytest.warns(CacheWarning, match="held the parse lock"):
+            with PageCache(tmp_path, lock_timeout=0.3).parsing():
+                waited = time.perf_counter() - start
+        assert waited < 3
+    finally:
+        holder.join(10)
