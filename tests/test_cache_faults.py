@@ -75,29 +75,27 @@ def test_a_damaged_cache_file_is_started_again(corpus, tmp_path):
     assert len(_rows(cache_folder)[1]) == len(expected.documents)  # repaired and filled again
 
 
-def _take_lock_fork_and_die(folder: str) -> None:
-    cache = PageCache(folder)
-    with cache.parsing():
-        if os.fork() == 0:  # a worker forked while the lock is held, outliving its parent
-            time.sleep(8)
-            os._exit(0)
-        os._exit(0)  # the loading process dies (as when killed) while holding the lock
-
-
 def test_a_dead_loader_s_forked_workers_do_not_hold_the_lock(tmp_path):
-    process = multiprocessing.get_context("fork").Process(target=_take_lock_fork_and_die, args=(str(tmp_path),))
-    process.start()
-    process.join(10)
+    loader = os.fork()
+    if loader == 0:  # the loading process: takes the lock, forks a worker, dies (as when killed) holding it
+        try:
+            held = PageCache(tmp_path).parsing()
+            held.__enter__()  # kept referenced: the lock stays taken until the process dies
+            if os.fork() == 0:
+                time.sleep(5)  # the worker outlives its parent
+        finally:
+            os._exit(0)
+    os.waitpid(loader, 0)  # the loader only, not its orphaned worker
     start = time.perf_counter()
-    with PageCache(tmp_path, lock_timeout=5).parsing():
+    with PageCache(tmp_path, lock_timeout=4).parsing():
         waited = time.perf_counter() - start
-    assert waited < 2
+    assert waited < 1
 
 
 def _hold(folder: str, ready) -> None:
     with PageCache(folder).parsing():
         ready.set()
-        time.sleep(4)
+        time.sleep(1.5)
 
 
 def test_waiting_for_the_lock_gives_up_with_a_warning(tmp_path):
