@@ -21,3 +21,33 @@ def test_only_with_nothing_in_it_runs_nothing(tmp_path, capsys, only):
     assert main(["run", "--out", str(tmp_path / "run"), "--only", only, "--no-progress"]) == EXIT_USAGE
     assert "--only needs at least one notebook" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def _old_run_folder(folder, *, written=None):
+    folder.mkdir(parents=True)
+    record = {"name": folder.name, "notebooks": []}
+    if written is not None:
+        record["written"] = written
+    (folder / "run.json").write_text(__import__("json").dumps(record), encoding="utf-8")
+    (folder / "figures").mkdir()
+    (folder / "figures" / "01_old.png").write_bytes(b"old figure")
+
+
+def test_a_folder_with_a_run_json_but_no_list_of_files_is_never_emptied(tmp_path, capsys):
+    out = tmp_path / "mine"
+    _old_run_folder(out)
+    (out / "notebooks").mkdir()
+    (out / "notebooks" / "my_analysis.ipynb").write_text("{}", encoding="utf-8")
+    assert main(["run", "--out", str(out), "--only", "01", "--no-progress"]) == EXIT_USAGE
+    assert "does not list the files its run wrote" in capsys.readouterr().err
+    assert (out / "notebooks" / "my_analysis.ipynb").is_file() and (out / "figures" / "01_old.png").is_file()
+
+
+def test_a_run_folder_holding_files_no_run_wrote_is_refused(tmp_path, capsys):
+    out = tmp_path / "run"
+    _old_run_folder(out, written=["run.json", "figures/01_old.png"])
+    (out / "figures" / "my_notes.txt").write_text("mine", encoding="utf-8")
+    assert main(["run", "--out", str(out), "--no-progress"]) == EXIT_USAGE
+    error = capsys.readouterr().err
+    assert "holds files no run of this tool wrote (figures/my_notes.txt)" in error
+    assert (out / "figures" / "my_notes.txt").read_text(encoding="utf-8") == "mine"

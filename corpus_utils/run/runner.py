@@ -329,6 +329,21 @@ def _check_out_dir(out_dir: Path, corpus_path: Path, pattern: str, *, partial: b
         if any(out_dir.iterdir()):
             raise RunError(f"--out {out_dir} is not empty and holds no run.json; choose a new folder such as runs/NAME.")
         return
+    try:
+        previous = json.loads(record_file.read_text(encoding="utf-8"))
+        written = set(previous["written"] if "written" in previous or out_dir != DEFAULT_RUN_DIR else _legacy_files(out_dir))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RunError(
+            f"--out {out_dir}: its run.json does not list the files its run wrote ({type(exc).__name__}), so nothing in "
+            "the folder can be replaced safely; choose a new folder such as runs/NAME, or empty this one yourself."
+        ) from None
+    others = sorted(set(_manifest(out_dir)) - written - {"run.json"})
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise RunError(
+            f"--out {out_dir} holds files no run of this tool wrote ({shown}); a run replaces only its own files. "
+            "Move them, or choose a new folder such as runs/NAME."
+        )
     if partial:
         previous = json.loads(record_file.read_text(encoding="utf-8"))
         if previous.get("corpus_path") != str(corpus_path) or previous.get("pattern") != pattern:
@@ -439,13 +454,9 @@ def _start_record(plan: RunPlan, versions: Mapping[str, str]) -> tuple[dict[str,
     if plan.not_selected and record_file.is_file():
         earlier = json.loads(record_file.read_text(encoding="utf-8"))
         previous = {entry["name"]: entry for entry in earlier.get("notebooks", []) if entry["name"] in plan.not_selected}
-    elif plan.out_dir.is_dir():
-        for item in _RUN_FILES:
-            target = plan.out_dir / item
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.is_file():
-                target.unlink()
+    elif record_file.is_file():
+        earlier_record = json.loads(record_file.read_text(encoding="utf-8"))
+        _remove_written(plan.out_dir, earlier_record.get("written") or _legacy_files(plan.out_dir))
     previous_inputs = earlier.get("input_files") if previous else None
     entries = dict(previous)
     for name in plan.not_selected:
@@ -478,8 +489,40 @@ def _start_record(plan: RunPlan, versions: Mapping[str, str]) -> tuple[dict[str,
     }, previous_inputs
 
 
-def _write_record(out_dir: Path, record: Mapping[str, Any]) -> None:
+def _manifest(out_dir: Path) -> list[str]:
+    """Every file under the run folder, as sorted relative paths (the record's ``written`` list)."""
+    if not out_dir.is_dir():
+        return []
+    return sorted(path.relative_to(out_dir).as_posix() for path in out_dir.rglob("*")
+                  if (path.is_file() or path.is_symlink()) and path.name != "run.json.tmp")
+
+
+def _legacy_files(out_dir: Path) -> list[str]:
+    """The files of the default run folder written before runs listed them: everything in the tool's own subfolders."""
+    return [relative for relative in _manifest(out_dir) if relative.split("/", 1)[0] in _RUN_FILES]
+
+
+def _remove_written(out_dir: Path, written: Sequence[str]) -> None:
+    """Delete the files an earlier run recorded writing, then the folders of this tool they leave empty."""
+    for relative in written:
+        target = out_dir / relative
+        if target.is_file() or target.is_symlink():
+            target.unlink()
+    for folder in _RUN_FILES:
+        path = out_dir / folder
+        if path.is_dir():
+            for sub in sorted((p for p in path.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+                if not any(sub.iterdir()):
+                    sub.rmdir()
+            if not any(path.iterdir()):
+                path.rmdir()
+
+
+def _write_record(out_dir: Path, record: dict[str, Any]) -> None:
+    """Write run.json atomically (a temporary file renamed over it), with ``written``: every file the run folder
+    holds, so that a later run into the same folder deletes only those."""
     target = out_dir / "run.json"
+    record["written"] = sorted({*_manifest(out_dir), "run.json"})
     temporary = target.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     temporary.replace(target)
