@@ -244,3 +244,48 @@ def test_a_table_without_a_date_column_does_not_warn_on_every_row(tmp_path):
     corpus = read_corpus(target)
     assert corpus.report.files["warnings"].isna().all()
     assert corpus.documents["date"].isna().all()
+
+
+# ------------------------------------------------------------------------------------- 4. encodings
+
+BIG5_PAGE = ("當前位置：首頁 >> 黨風廉政\n檢察院召開黨風廉政建設會議\n時間：2022-02-08\n\n"
+             "會議強調，要增強「四個意識」，堅定「四個自信」，做到「兩個維護」。\n\n全體幹警參加會議，檢察長作總結講話。")
+SJIS_PAGE = "検察庁の会議\n\n" + "検察庁の会議が開催されました。全職員が参加し、規律の強化について議論しました。" * 3
+LATIN_PAGE = ("Rapport annuel\n\nLe procureur a présenté le rapport annuel. Les élèves et les employés ont participé "
+              "à la réunion; la façade du bâtiment était rénovée.\n\nÜber die Ergebnisse wurde später berichtet.")
+GB_PAGE = "当前位置：首页 >> 党风廉政\n检察院召开党风廉政建设会议\n\n会议强调，要增强“四个意识”，坚定“四个自信”，做到“两个维护”。全体干警参加会议。"
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "recorded", "note"),
+    [(BIG5_PAGE, "big5", "big5", "decoded as big5"), (SJIS_PAGE, "shift_jis", "cp932", "decoded as cp932"),
+     (LATIN_PAGE, "latin-1", "cp1252", "decoded as cp1252"), (GB_PAGE, "gb18030", "gb18030", "decoded as GB18030 (not UTF-8)"),
+     (LATIN_PAGE, "utf-16-le", "utf_16_le", "no byte-order mark: detected as utf-16-le")],
+    ids=["big5", "shift-jis", "latin-1", "gb18030", "utf-16-without-bom"],
+)
+def test_pages_in_other_encodings_are_detected_not_garbled(tmp_path, text, encoding, recorded, note):
+    folder = _folder(tmp_path, {"good.txt": GOOD})
+    (folder / "other.txt").write_bytes(text.encode(encoding))
+    corpus = read_corpus(folder)
+    row = corpus.report.files.set_index("path").loc["other.txt"]
+    assert row["status"] == "loaded" and row["encoding"] == recorded
+    assert note in row["warnings"] and "charset-normalizer, chaos" in row["warnings"]
+    body = corpus.documents.set_index("doc_id").loc["other", "body"]
+    assert body.split("\n\n")[-1] == text.split("\n\n")[-1]  # the text itself, not a mis-decoding of it
+    _good_document_unchanged(corpus)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(bytes(range(0x80, 0x100)) * 8, "undecodable bytes: not UTF-8 and no encoding gives readable text"),
+     (b"abc \x80\x80", "all fit but read differently"),
+     (bytes(range(256)) * 8, "binary file: it contains NUL bytes and is not UTF-16 or UTF-32")],
+    ids=["noise", "ambiguous", "binary"],
+)
+def test_bytes_no_encoding_reads_are_skipped_naming_the_guess(tmp_path, data, reason):
+    folder = _folder(tmp_path, {"good.txt": GOOD})
+    (folder / "odd.txt").write_bytes(data)
+    corpus = read_corpus(folder)
+    row = corpus.report.files.set_index("path").loc["odd.txt"]
+    assert row["status"] == "skipped" and reason in row["reason"]
+    _good_document_unchanged(corpus)

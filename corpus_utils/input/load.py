@@ -198,8 +198,8 @@ def _parse_bytes(data: bytes) -> tuple:
     except EmptyPageError:
         return ("skipped", "empty file: only invisible characters (zero-width or other spaces)")
     notes = list(page.warnings)
-    if decoded.encoding == "gb18030":
-        notes.insert(0, "decoded as GB18030 (not UTF-8)")
+    if decoded.note:
+        notes.insert(0, decoded.note)
     if not page.paragraphs:
         notes.append("empty body: no article paragraph after the header")
     row = _document_row("", "", page)
