@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE"]
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED"]
 
 #: Exit status: every notebook succeeded.
 EXIT_OK = 0
@@ -14,6 +14,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 #: Exit status: bad options or parameters; nothing was run.
 EXIT_USAGE = 2
+#: Exit status: interrupted with Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 
 _EXAMPLES = """\
 examples:
@@ -107,7 +109,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ParameterError, RunError, FileNotFoundError) as exc:
         print(f"corpus-notebooks: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    record = execute_run(plan, progress=not args.no_progress, jobs=args.jobs)
+    try:
+        record = execute_run(plan, progress=not args.no_progress, jobs=args.jobs)
+    except RunError as exc:
+        print(f"corpus-notebooks: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"corpus-notebooks: stopped at once; see {plan.out_dir / 'run.json'}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if record["status"] == "interrupted":
+        print(f"corpus-notebooks: run interrupted; see {plan.out_dir / 'index.html'}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if record["status"] != "succeeded":
         print(f"corpus-notebooks: run {record['status']}; see {plan.out_dir / 'index.html'}", file=sys.stderr)
         return EXIT_FAILED

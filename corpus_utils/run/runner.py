@@ -9,9 +9,11 @@ import json
 import os
 import platform
 import shutil
+import signal
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -324,14 +326,16 @@ def _check_out_dir(out_dir: Path, corpus_path: Path, pattern: str, *, partial: b
         return
     if not out_dir.is_dir():
         raise RunError(f"--out {out_dir} is a file; choose a folder such as runs/NAME.")
+    if _out_dir_busy(out_dir):
+        raise RunError(f"another corpus-notebooks run is writing into {out_dir}; wait for it to finish or choose another --out.")
     record_file = out_dir / "run.json"
     if not record_file.is_file():
-        if any(out_dir.iterdir()):
+        if any(path.name != _OUT_LOCK for path in out_dir.iterdir()):
             raise RunError(f"--out {out_dir} is not empty and holds no run.json; choose a new folder such as runs/NAME.")
         return
     try:
         previous = json.loads(record_file.read_text(encoding="utf-8"))
-        written = set(previous["written"] if "written" in previous or out_dir != DEFAULT_RUN_DIR else _legacy_files(out_dir))
+        written = _owned_files(out_dir, previous)
     except (ValueError, KeyError, TypeError) as exc:
         raise RunError(
             f"--out {out_dir}: its run.json does not list the files its run wrote ({type(exc).__name__}), so nothing in "
@@ -454,9 +458,12 @@ def _start_record(plan: RunPlan, versions: Mapping[str, str]) -> tuple[dict[str,
     if plan.not_selected and record_file.is_file():
         earlier = json.loads(record_file.read_text(encoding="utf-8"))
         previous = {entry["name"]: entry for entry in earlier.get("notebooks", []) if entry["name"] in plan.not_selected}
+        for entry in previous.values():  # its runner died mid-run (the folder's lock is free): say so
+            if entry.get("status") == "running":
+                entry["status"] = "abandoned"
     elif record_file.is_file():
         earlier_record = json.loads(record_file.read_text(encoding="utf-8"))
-        _remove_written(plan.out_dir, earlier_record.get("written") or _legacy_files(plan.out_dir))
+        _remove_written(plan.out_dir, sorted(_owned_files(plan.out_dir, earlier_record)))
     previous_inputs = earlier.get("input_files") if previous else None
     entries = dict(previous)
     for name in plan.not_selected:
@@ -494,7 +501,28 @@ def _manifest(out_dir: Path) -> list[str]:
     if not out_dir.is_dir():
         return []
     return sorted(path.relative_to(out_dir).as_posix() for path in out_dir.rglob("*")
-                  if (path.is_file() or path.is_symlink()) and path.name != "run.json.tmp")
+                  if (path.is_file() or path.is_symlink()) and path.name not in ("run.json.tmp", _OUT_LOCK))
+
+
+def _owned_files(out_dir: Path, record: Mapping[str, Any]) -> set[str]:
+    """The files of the run folder an earlier run wrote: those its record lists, and those a notebook of that run was
+    writing when its runner died (named ``NN_…`` after one of its notebooks, in one of the tool's own subfolders).
+
+    Raises ``KeyError`` when the record lists no files (a run.json not written by this version), except in the
+    default run folder, whose own subfolders are recognised as they are.
+    """
+    if "written" in record:
+        owned = set(record["written"])
+    elif Path(out_dir) == DEFAULT_RUN_DIR:
+        owned = set(_legacy_files(out_dir))
+    else:
+        raise KeyError("written")
+    prefixes = tuple(_prefix(entry["name"]) for entry in record.get("notebooks", []) if isinstance(entry, dict) and "name" in entry)
+    for relative in _manifest(out_dir):
+        folder, _, name = relative.partition("/")
+        if folder in ("notebooks", "html", "figures", "thumbnails") and prefixes and name.startswith(prefixes):
+            owned.add(relative)
+    return owned
 
 
 def _legacy_files(out_dir: Path) -> list[str]:
@@ -551,11 +579,52 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def _execute_notebook(plan: RunPlan, notebook: NotebookPlan, position: int, *, progress: bool) -> BaseException | None:
+class _Kernels:
+    """The kernels of the notebooks running now, so that Ctrl-C can interrupt (or a second one kill) them.
+
+    jupyter_client starts every kernel in a session of its own, so a Ctrl-C in the terminal reaches only
+    the runner; the runner passes it on to each kernel's process group.
+    """
+
+    def __init__(self) -> None:
+        self._managers: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def new(self, name: str, kernel: str) -> Any:
+        from jupyter_client.manager import AsyncKernelManager
+
+        manager = AsyncKernelManager(kernel_name=kernel, **_kernel_options())
+        with self._lock:
+            self._managers[name] = manager
+        return manager
+
+    def forget(self, name: str) -> None:
+        with self._lock:
+            self._managers.pop(name, None)
+
+    def signal(self, signum: int) -> None:
+        """Send ``signum`` to the process group of every running kernel."""
+        with self._lock:
+            managers = list(self._managers.values())
+        for manager in managers:
+            process = getattr(getattr(manager, "provisioner", None), "process", None)
+            pid = getattr(process, "pid", None)
+            if pid is None:
+                continue
+            try:
+                os.killpg(os.getpgid(pid), signum)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+def _execute_notebook(
+    plan: RunPlan, notebook: NotebookPlan, position: int, *, progress: bool, kernels: _Kernels | None = None
+) -> BaseException | None:
     """Execute one notebook with papermill into the run folder; return the error, if any."""
     import papermill
 
     executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
+    manager = kernels.new(notebook.name, plan.kernel) if kernels is not None else None
     try:
         papermill.execute_notebook(
             str(notebook.path),
@@ -567,11 +636,71 @@ def _execute_notebook(plan: RunPlan, notebook: NotebookPlan, position: int, *, p
             if progress
             else False,
             log_output=False,
+            **({"km": manager} if manager is not None else {}),
             **_kernel_options(),
         )
     except Exception as exc:  # papermill, nbclient and kernel errors all end the run here
         return exc
+    finally:
+        if kernels is not None:
+            kernels.forget(notebook.name)
     return None
+
+
+@contextmanager
+def _interruptible(on_first: Callable[[], None], on_second: Callable[[], None]) -> Iterator[None]:
+    """Within the block, the first SIGINT (Ctrl-C) calls ``on_first``; a second calls ``on_second`` and raises
+    :class:`KeyboardInterrupt`. Only in the main thread (elsewhere signals cannot be handled); the previous
+    handler is restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    seen = []
+
+    def handle(signum, frame) -> None:
+        seen.append(signum)
+        if len(seen) == 1:
+            on_first()
+        else:
+            on_second()
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+_OUT_LOCK = ".runner.lock"
+
+
+def _out_dir_busy(out_dir: Path) -> bool:
+    """Whether another run holds the folder's lock right now."""
+    if not (out_dir / _OUT_LOCK).is_file():
+        return False
+    try:
+        handle = _lock_out_dir(out_dir)
+    except RunError:
+        return True
+    handle.close()
+    return False
+
+
+def _lock_out_dir(out_dir: Path):
+    """Take the run folder's lock (``.runner.lock``, a POSIX record lock released when this process dies), or
+    raise :class:`RunError` when another run holds it. Returns the open lock file; closing it releases the lock."""
+    handle = open(out_dir / _OUT_LOCK, "a+b")  # noqa: SIM115
+    try:
+        import fcntl
+
+        fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # pragma: no cover - Windows: no lock
+        return handle
+    except OSError:
+        handle.close()
+        raise RunError(f"another corpus-notebooks run is writing into {out_dir}; wait for it to finish or choose another --out.") from None
+    return handle
 
 
 def execute_run(
@@ -617,6 +746,15 @@ def execute_run(
     if jobs < 1:
         raise RunError(f"jobs must be at least 1, got {jobs}.")
     plan.out_dir.mkdir(parents=True, exist_ok=True)
+    out_lock = _lock_out_dir(plan.out_dir)
+    try:
+        return _execute_locked(plan, progress=progress, log=log, jobs=jobs)
+    finally:
+        out_lock.close()
+
+
+def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None], jobs: int) -> dict[str, Any]:
+    """:func:`execute_run` once the run folder is locked."""
     record, previous_inputs = _start_record(plan, _versions(plan.kernel))
     (plan.out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
     entries = {entry["name"]: entry for entry in record["notebooks"]}
@@ -627,6 +765,14 @@ def execute_run(
     failures: list[tuple[int, NotebookPlan, BaseException]] = []
     lock = threading.Lock()
     stop = threading.Event()
+    interrupted = threading.Event()
+    kernels = _Kernels()
+
+    def first_interrupt() -> None:
+        interrupted.set()
+        stop.set()
+        log("interrupted: no further notebook starts; interrupting the running ones (Ctrl-C again to stop at once)")
+        kernels.signal(signal.SIGINT)
 
     def run_one(position: int, notebook: NotebookPlan) -> None:
         if stop.is_set():
@@ -639,17 +785,19 @@ def execute_run(
                         (plan.figures_dir / name).unlink()
             before = _snapshot(plan.figures_dir)
             entry.update(status="running", started_at=_utc_now(), notebook=f"notebooks/{notebook.name}.ipynb")
-        error = _execute_notebook(plan, notebook, position, progress=progress)
+            _write_record(plan.out_dir, record)  # the record says what runs now, even if this process is killed
+        error = _execute_notebook(plan, notebook, position, progress=progress, kernels=kernels)
         executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
         html_path = plan.out_dir / "html" / f"{notebook.name}.html"
         with lock:
-            entry.update(status="failed" if error else "succeeded", finished_at=_utc_now())
+            status = "interrupted" if interrupted.is_set() else ("failed" if error else "succeeded")
+            entry.update(status=status, finished_at=_utc_now())
             entry["figures"] = _collect_figures(plan, notebook, before, log)
             if executed.is_file():
                 exports[notebook.name] = background.submit(
                     lambda source=executed, target=html_path: export_notebook_html(source, target, exporter=exporter.result())
                 )
-            if error is not None:
+            if error is not None and not interrupted.is_set():
                 stop.set()
                 failures.append((position, notebook, error))
             _write_record(plan.out_dir, record)
@@ -662,7 +810,8 @@ def execute_run(
         try:
             side_by_side = max(1, min(jobs, len(plan.notebooks)))
             # kernels running side by side share the cores: each starts at most its share of workers
-            with cores_per_process(max(1, available_cores() // side_by_side)), ThreadPoolExecutor(max_workers=jobs) as pool:
+            with _interruptible(first_interrupt, lambda: kernels.signal(signal.SIGKILL)), \
+                    cores_per_process(max(1, available_cores() // side_by_side)), ThreadPoolExecutor(max_workers=jobs) as pool:
                 running = [pool.submit(run_one, position, notebook) for position, notebook in enumerate(plan.notebooks, start=1)]
                 for future in running:
                     future.result()
@@ -683,13 +832,13 @@ def execute_run(
             if broken and not record.get("failure"):
                 record["failure"] = f"HTML export failed for {', '.join(sorted(broken))}; the executed notebooks are in notebooks/."
             record["status"] = "failed" if record.get("failure") else "succeeded"
-            if any(entry["status"] == "running" for entry in entries.values()):
+            if interrupted.is_set() or any(entry["status"] == "running" for entry in entries.values()):
                 record["status"] = "interrupted"
                 for entry in entries.values():
                     if entry["status"] == "running":
                         entry["status"] = "interrupted"
             record.update(inventory.result())
-            if previous_inputs is not None and previous_inputs != record["input_files"]:
+            if previous_inputs and previous_inputs != record["input_files"]:  # empty: the earlier runner died first
                 record["warnings"].append(
                     "the corpus files changed since the earlier notebooks of this run folder were executed; "
                     "rerun every notebook (drop --only) for consistent results."

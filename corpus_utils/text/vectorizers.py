@@ -173,7 +173,7 @@ def make_vectorizer(
     max_df: int | float = 1.0,
     max_features: int | None = None,
     sublinear_tf: bool = False,
-    dtype: type = np.float64,
+    dtype: type | str = np.float64,
     n_jobs: int | None = None,
 ) -> CountVectorizer | TfidfVectorizer:
     """A scikit-learn vectoriser with this project's tokeniser.
@@ -187,7 +187,7 @@ def make_vectorizer(
         Stop words, phrase merging and word splitting; default ``Tokenizer()`` (the notebooks'
         defaults). Stop words are removed before n-grams are formed.
     ngram_range, min_df, max_df, max_features, sublinear_tf, dtype
-        Passed to scikit-learn.
+        Passed to scikit-learn (``dtype`` may be given by name, e.g. ``"float32"``).
     n_jobs : int, optional
         Processes that tokenise and count: None (automatic) uses one per core from
         :data:`PARALLEL_MIN_TEXTS` texts on, else this process; 1 always this process. The results
@@ -210,7 +210,7 @@ def make_vectorizer(
         min_df=min_df,
         max_df=max_df,
         max_features=max_features,
-        dtype=dtype,
+        dtype=np.dtype(dtype).type,  # scikit-learn wants the type: 'float32' becomes np.float32
     )
     check_n_jobs(n_jobs)
     vectorizer = CorpusTfidfVectorizer(sublinear_tf=sublinear_tf, **settings) if kind == "tfidf" else CorpusCountVectorizer(**settings)

@@ -1,0 +1,114 @@
+"""The runner under faults: Ctrl-C, a killed runner, two runners on one folder. Its records never lie."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import write_notebook
+
+from corpus_utils.core.paths import PROJECT_ROOT
+
+SLEEPY = 'import time\nprint("started", flush=True)\ntime.sleep({seconds})'
+STUBBORN = 'import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("started", flush=True)\ntime.sleep(60)'
+
+
+@pytest.fixture
+def notebooks(tmp_path):
+    def make(first_cell: str) -> Path:
+        folder = tmp_path / "nbs"
+        write_notebook(folder, "01_slow", 'CORPUS = "seeds"\nPATTERN = "*.txt"\nFIGURES_DIR = "figures"', first_cell)
+        write_notebook(folder, "02_quick", 'CORPUS = "seeds"\nPATTERN = "*.txt"\nFIGURES_DIR = "figures"', "print('quick')")
+        return folder
+    return make
+
+
+def _start(folder: Path, out: Path, *extra: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "corpus_utils", "run", "--notebooks", str(folder), "--out", str(out), "--jobs", "1",
+               "--no-progress", *extra]
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_running(out: Path, name: str = "01_slow", timeout: float = 60) -> None:
+    """Until the record says the notebook runs and its kernel has had time to reach the sleeping cell."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+            if {entry["name"]: entry["status"] for entry in record["notebooks"]}.get(name) == "running":
+                time.sleep(6)  # kernel start and the first cells
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{name} never started")
+
+
+def _record(out: Path) -> dict:
+    return json.loads((out / "run.json").read_text(encoding="utf-8"))
+
+
+def test_ctrl_c_interrupts_the_running_notebook_starts_no_other_and_says_so(notebooks, tmp_path):
+    out = tmp_path / "run"
+    runner = _start(notebooks(SLEEPY.format(seconds=120)), out)
+    _wait_running(out)
+    started = time.monotonic()
+    runner.send_signal(signal.SIGINT)
+    _, error = runner.communicate(timeout=60)
+    assert runner.returncode == 130, error
+    assert time.monotonic() - started < 30  # the 120 s cell was interrupted, not waited for
+    assert "Traceback" not in error and "interrupted" in error
+    record = _record(out)
+    statuses = {entry["name"]: entry["status"] for entry in record["notebooks"]}
+    assert record["status"] == "interrupted" and statuses == {"01_slow": "interrupted", "02_quick": "not run"}
+    assert "interrupted" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_second_ctrl_c_stops_at_once(notebooks, tmp_path):
+    out = tmp_path / "run"
+    runner = _start(notebooks(STUBBORN), out)
+    _wait_running(out)
+    runner.send_signal(signal.SIGINT)  # the kernel ignores it
+    time.sleep(2)
+    assert runner.poll() is None
+    runner.send_signal(signal.SIGINT)
+    runner.communicate(timeout=30)
+    assert runner.returncode == 130
+    assert _record(out)["status"] == "interrupted"
+
+
+def test_two_runners_into_one_folder_the_second_is_refused(notebooks, tmp_path):
+    out = tmp_path / "run"
+    first = _start(notebooks(SLEEPY.format(seconds=20)), out)
+    try:
+        _wait_running(out)
+        second = _start(tmp_path / "nbs", out)
+        _, error = second.communicate(timeout=60)
+        assert second.returncode == 2 and "another corpus-notebooks run is writing into" in error
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=60)
+    assert first.returncode == 130
+
+
+def test_a_killed_runner_s_notebook_is_marked_abandoned_when_next_seen(notebooks, tmp_path):
+    out = tmp_path / "run"
+    runner = _start(notebooks(SLEEPY.format(seconds=15)), out)
+    _wait_running(out)
+    runner.kill()  # SIGKILL: no handler runs, run.json still says "running"
+    runner.communicate(timeout=30)
+    assert _record(out)["status"] == "running"
+    again = _start(tmp_path / "nbs", out, "--only", "02")
+    _, error = again.communicate(timeout=120)
+    assert again.returncode == 0, error  # the notebook of this call succeeded ...
+    record = _record(out)
+    statuses = {entry["name"]: entry["status"] for entry in record["notebooks"]}
+    assert statuses == {"01_slow": "abandoned", "02_quick": "succeeded"}
+    assert record["complete"] is False  # ... but the folder's run is not complete
+    assert "corpus files changed" not in error
