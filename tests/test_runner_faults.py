@@ -112,3 +112,45 @@ def test_a_killed_runner_s_notebook_is_marked_abandoned_when_next_seen(notebooks
     assert statuses == {"01_slow": "abandoned", "02_quick": "succeeded"}
     assert record["complete"] is False  # ... but the folder's run is not complete
     assert "corpus files changed" not in error
+
+
+def test_a_corpus_edited_during_the_run_is_reported(notebooks, tmp_path):
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(PROJECT_ROOT / "seeds", corpus)
+    out = tmp_path / "run"
+    runner = _start(notebooks(SLEEPY.format(seconds=12)), out, "--corpus", str(corpus))
+    _wait_running(out)
+    edited = sorted(corpus.glob("*.txt"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\nAn added paragraph.", encoding="utf-8")
+    _, error = runner.communicate(timeout=120)
+    assert runner.returncode == 0, error
+    record = _record(out)
+    assert record["corpus_changed_during_run"] == [edited.name]
+    assert "the corpus changed while the notebooks ran" in error and edited.name in error
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 300 KB file system, or a skip where this test may not mount one."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("cannot mount a small file system here: " + made.stderr.decode(errors="replace").strip())
+    yield mount
+    subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+def test_a_full_disk_is_reported_and_leaves_no_half_written_file(tiny_disk):
+    out = tiny_disk / "run"
+    done = subprocess.run([sys.executable, "-m", "corpus_utils", "run", "--out", str(out), "--only", "01", "--no-progress"],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
+    record = _record(out)  # whole JSON, never truncated
+    assert record["status"] in ("running", "failed")  # never "succeeded"
+    html = out / "html" / "01_corpus_overview.html"
+    assert not html.exists() or html.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert not list(out.rglob("*.tmp"))

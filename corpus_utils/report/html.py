@@ -153,7 +153,13 @@ def export_notebook_html(notebook: str | Path, target: str | Path, *, exporter=N
     body, _ = exporter.from_notebook_node(node, resources={"metadata": {"name": source.stem}})
     destination = Path(target)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_text(body, encoding="utf-8")
+    temporary = destination.with_name(destination.name + ".tmp")
+    try:
+        temporary.write_text(body, encoding="utf-8")  # whole or not at all: a full disk never leaves half a page
+        temporary.replace(destination)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
     return messages
 
 

@@ -117,6 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"corpus-notebooks: stopped at once; see {plan.out_dir / 'run.json'}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:  # the run folder's records themselves could not be written (a full disk)
+        print(f"corpus-notebooks: error: could not write the run records in {plan.out_dir} ({exc.strerror or exc}); "
+              "free some space and rerun", file=sys.stderr)
+        return EXIT_FAILED
     if record["status"] == "interrupted":
         print(f"corpus-notebooks: run interrupted; see {plan.out_dir / 'index.html'}", file=sys.stderr)
         return EXIT_INTERRUPTED

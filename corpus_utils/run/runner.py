@@ -370,12 +370,23 @@ def _inventory(corpus_path: Path, pattern: str) -> dict[str, Any]:
     from ..input.load import read_corpus
 
     loaded = read_corpus(corpus_path, pattern=pattern)
+    return {"n_documents": loaded.report.n_loaded, "load_summary": loaded.report.summary(),
+            "input_files": _input_files(corpus_path, pattern)}
+
+
+def _input_files(corpus_path: Path, pattern: str) -> list[dict[str, Any]]:
+    """Path, SHA-256 and size of every input file, sorted by path (regular files only)."""
     if corpus_path.is_dir():
         files = sorted((p for p in corpus_path.glob(pattern) if p.is_file()), key=lambda p: p.relative_to(corpus_path).as_posix())
-        inputs = [{"path": p.relative_to(corpus_path).as_posix(), "sha256": _sha256(p), "bytes": p.stat().st_size} for p in files]
-    else:
-        inputs = [{"path": corpus_path.name, "sha256": _sha256(corpus_path), "bytes": corpus_path.stat().st_size}]
-    return {"n_documents": loaded.report.n_loaded, "load_summary": loaded.report.summary(), "input_files": inputs}
+        return [{"path": p.relative_to(corpus_path).as_posix(), "sha256": _sha256(p), "bytes": p.stat().st_size} for p in files]
+    return [{"path": corpus_path.name, "sha256": _sha256(corpus_path), "bytes": corpus_path.stat().st_size}]
+
+
+def _changed_inputs(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:
+    """The input paths added, removed or edited between two inventories."""
+    old = {item["path"]: item["sha256"] for item in before}
+    new = {item["path"]: item["sha256"] for item in after}
+    return sorted(path for path in old.keys() | new.keys() if old.get(path) != new.get(path))
 
 
 def _versions(kernel: str) -> dict[str, str]:
@@ -552,8 +563,12 @@ def _write_record(out_dir: Path, record: dict[str, Any]) -> None:
     target = out_dir / "run.json"
     record["written"] = sorted({*_manifest(out_dir), "run.json"})
     temporary = target.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    temporary.replace(target)
+    try:
+        temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        temporary.replace(target)
+    except OSError:
+        temporary.unlink(missing_ok=True)  # the record stays as last written whole
+        raise
 
 
 def _collect_figures(plan: RunPlan, notebook: NotebookPlan, before: Mapping[str, int], warn: Callable[[str], None]) -> list[str]:
@@ -644,6 +659,19 @@ def _execute_notebook(
     finally:
         if kernels is not None:
             kernels.forget(notebook.name)
+    return None
+
+
+def _unreadable_notebook(path: Path) -> BaseException | None:
+    """An error when the executed notebook was not written whole (a full disk), so it is never listed as succeeded."""
+    import nbformat
+
+    try:
+        nbformat.read(path, as_version=4)
+    except FileNotFoundError:
+        return RunError(f"the executed notebook {path.name} was not written; is the disk full?")
+    except Exception as exc:  # truncated JSON and the like
+        return RunError(f"the executed notebook {path.name} is incomplete ({type(exc).__name__}); is the disk full?")
     return None
 
 
@@ -788,6 +816,8 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
             _write_record(plan.out_dir, record)  # the record says what runs now, even if this process is killed
         error = _execute_notebook(plan, notebook, position, progress=progress, kernels=kernels)
         executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
+        if error is None:
+            error = _unreadable_notebook(executed)
         html_path = plan.out_dir / "html" / f"{notebook.name}.html"
         with lock:
             status = "interrupted" if interrupted.is_set() else ("failed" if error else "succeeded")
@@ -838,6 +868,18 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                     if entry["status"] == "running":
                         entry["status"] = "interrupted"
             record.update(inventory.result())
+            try:
+                changed = _changed_inputs(record["input_files"], _input_files(plan.corpus_path, plan.pattern))
+            except OSError as exc:
+                changed = [f"(the corpus could not be read again: {exc})"]
+            if changed:  # notebooks load the corpus one after another: they may have read different versions
+                record["corpus_changed_during_run"] = changed
+                shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+                record["warnings"].append(
+                    f"the corpus changed while the notebooks ran ({shown}); they may have read different versions of it. "
+                    "Rerun on a corpus that does not change during the run (a copy)."
+                )
+                log(f"warning: {record['warnings'][-1]}")
             if previous_inputs and previous_inputs != record["input_files"]:  # empty: the earlier runner died first
                 record["warnings"].append(
                     "the corpus files changed since the earlier notebooks of this run folder were executed; "
@@ -847,7 +889,11 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
             record["finished_at"] = _utc_now()
             record["complete"] = all(entry["status"] == "succeeded" for entry in entries.values())
             thumbnails = _write_thumbnails(plan.out_dir, record)
-            write_index(plan.out_dir, record, thumbnails=thumbnails)
+            try:
+                write_index(plan.out_dir, record, thumbnails=thumbnails)
+            except OSError as exc:
+                record["warnings"].append(f"index.html not written ({exc.strerror or exc})")
+                log(f"error: index.html could not be written ({exc.strerror or exc})")
             _write_record(plan.out_dir, record)
     if record.get("failure"):
         log(record["failure"])
@@ -869,7 +915,7 @@ def _finish_exports(exports: dict[str, Future], entries: Mapping[str, dict[str, 
             entries[name].setdefault("warnings", []).append(f"HTML export, {message}")
 
 
-def _write_thumbnails(out_dir: Path, record: Mapping[str, Any]) -> dict[str, str]:
+def _write_thumbnails(out_dir: Path, record: dict[str, Any]) -> dict[str, str]:
     thumbnails = {}
     for entry in record["notebooks"]:
         for figure in entry.get("figures", []):
@@ -879,6 +925,11 @@ def _write_thumbnails(out_dir: Path, record: Mapping[str, Any]) -> dict[str, str
             relative = f"thumbnails/{Path(figure).name}"
             target = out_dir / relative
             if not target.is_file() or target.stat().st_mtime_ns < source.stat().st_mtime_ns:
-                write_thumbnail(source, target)
+                try:
+                    write_thumbnail(source, target)
+                except OSError as exc:  # a full disk: the index shows no preview, the run's results stand
+                    target.unlink(missing_ok=True)
+                    record["warnings"].append(f"thumbnail of {figure} not written ({exc.strerror or exc})")
+                    continue
             thumbnails[figure] = relative
     return thumbnails
