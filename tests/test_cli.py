@@ -51,3 +51,18 @@ def test_a_run_folder_holding_files_no_run_wrote_is_refused(tmp_path, capsys):
     error = capsys.readouterr().err
     assert "holds files no run of this tool wrote (figures/my_notes.txt)" in error
     assert (out / "figures" / "my_notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_notebook_outside_the_repository_finds_its_own_parameters_cell(tmp_path, monkeypatch):
+    """A pip-installed package has no notebooks/ beside it: the runner names the notebooks' folder for its kernels."""
+    from conftest import write_notebook
+
+    from corpus_utils.run.params import NOTEBOOKS_ENV_VAR, check_parameters
+
+    folder = tmp_path / "elsewhere"
+    write_notebook(folder, "07_mine", "TOP_N = 5  # rows")
+    monkeypatch.setenv(NOTEBOOKS_ENV_VAR, str(folder))
+    assert check_parameters({"TOP_N": 3}, "07_mine") == {"TOP_N": 3}
+    monkeypatch.delenv(NOTEBOOKS_ENV_VAR)
+    monkeypatch.chdir(folder)  # JupyterLab starts a kernel in its notebook's folder
+    assert check_parameters({"TOP_N": 3}, "07_mine") == {"TOP_N": 3}

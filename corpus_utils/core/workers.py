@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 from .checks import check_whole_number
 
-__all__ = ["CORES_ENV_VAR", "available_cores", "check_n_jobs", "cores_per_process", "process_pool", "start_method"]
+__all__ = ["CORES_ENV_VAR", "available_cores", "check_n_jobs", "cores_per_process", "environment", "process_pool", "start_method"]
 
 #: Caps the cores one process gives its pools. The runner sets it for its kernels, so that notebooks
 #: running side by side share the cores instead of each starting one worker per core.
@@ -43,18 +43,23 @@ def available_cores() -> int:
 
 
 @contextmanager
-def cores_per_process(cores: int) -> Iterator[None]:
-    """Within the block, cap :func:`available_cores` at ``cores`` here and in every process started here
-    (e.g. Jupyter kernels, which inherit the environment); the previous setting is restored after."""
-    previous = os.environ.get(CORES_ENV_VAR)
-    os.environ[CORES_ENV_VAR] = str(max(1, int(cores)))
+def environment(name: str, value: str) -> Iterator[None]:
+    """Within the block, ``name=value`` in this process's environment and in every process started here
+    (e.g. Jupyter kernels, which inherit it); the previous setting is restored after."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
     try:
         yield
     finally:
         if previous is None:
-            os.environ.pop(CORES_ENV_VAR, None)
+            os.environ.pop(name, None)
         else:
-            os.environ[CORES_ENV_VAR] = previous
+            os.environ[name] = previous
+
+
+def cores_per_process(cores: int):
+    """Within the block, cap :func:`available_cores` at ``cores`` here and in every process started here."""
+    return environment(CORES_ENV_VAR, str(max(1, int(cores))))
 
 
 def start_method() -> str:

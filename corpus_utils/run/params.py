@@ -15,6 +15,7 @@ import ast
 import datetime as _dt
 import io
 import json
+import os
 import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -73,6 +74,18 @@ def _comments_by_line(source: str) -> dict[int, str]:
     return comments
 
 
+#: Set by the runner for its kernels: the folder of the notebooks it executes (``--notebooks``).
+NOTEBOOKS_ENV_VAR = "CORPUS_UTILS_NOTEBOOKS"
+
+
+def _find_notebook(name: str) -> Path:
+    """``<name>.ipynb`` in the runner's notebook folder, the repository's ``notebooks/`` or the working folder
+    (where JupyterLab starts a notebook's kernel), the first that holds it."""
+    folders = [os.environ.get(NOTEBOOKS_ENV_VAR, ""), str(NOTEBOOKS_DIR), os.getcwd()]
+    candidates = [Path(folder) / f"{name}.ipynb" for folder in folders if folder]
+    return next((candidate for candidate in candidates if candidate.is_file()), candidates[0])
+
+
 def notebook_parameters(notebook: str | Path) -> list[Parameter]:
     """Parse the cell tagged ``parameters`` of a notebook into :class:`Parameter` records.
 
@@ -89,7 +102,7 @@ def notebook_parameters(notebook: str | Path) -> list[Parameter]:
     """
     path = Path(notebook)
     if path.suffix != ".ipynb":
-        path = NOTEBOOKS_DIR / f"{path.name}.ipynb"
+        path = _find_notebook(path.name)
     source = _parameters_source(path)
     comments = _comments_by_line(source)
     parameters = []

@@ -20,11 +20,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .params import Parameter, ParameterError, check_value_type, notebook_parameters, parse_value, read_params_file
+from .params import NOTEBOOKS_ENV_VAR, Parameter, ParameterError, check_value_type, notebook_parameters, parse_value, read_params_file
 from .rules import check_cross_rules
 from ..core.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR, package_version
 from ..report.html import export_notebook_html, make_exporter, write_index, write_thumbnail
-from ..core.workers import available_cores, cores_per_process
+from ..core.workers import available_cores, cores_per_process, environment
 
 __all__ = [
     "RUNNER_PARAMETERS",
@@ -841,7 +841,9 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
             side_by_side = max(1, min(jobs, len(plan.notebooks)))
             # kernels running side by side share the cores: each starts at most its share of workers
             with _interruptible(first_interrupt, lambda: kernels.signal(signal.SIGKILL)), \
-                    cores_per_process(max(1, available_cores() // side_by_side)), ThreadPoolExecutor(max_workers=jobs) as pool:
+                    cores_per_process(max(1, available_cores() // side_by_side)), \
+                    environment(NOTEBOOKS_ENV_VAR, str(plan.notebooks[0].path.parent) if plan.notebooks else ""), \
+                    ThreadPoolExecutor(max_workers=jobs) as pool:
                 running = [pool.submit(run_one, position, notebook) for position, notebook in enumerate(plan.notebooks, start=1)]
                 for future in running:
                     future.result()
