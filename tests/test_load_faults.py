@@ -72,20 +72,24 @@ def test_a_table_row_with_a_date_pandas_cannot_hold_loads_undated(tmp_path, suff
     _good_document_unchanged(corpus)
 
 
-# --------------------------------------------------------------------------- 2. CSV rows of the wrong width
+# ------------------------------------------------- 2 and 6. tables that cannot be read whole: errors naming the place
 
 
-def test_a_csv_whose_first_row_has_an_extra_field_is_refused_with_its_line(tmp_path):
-    target = tmp_path / "shifted.csv"
-    target.write_text("doc_id,title,body\na1,T1,Body one,EXTRA\na2,T2,Body two\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"shifted\.csv: line 2 has 4 fields but the header has 3"):
-        read_corpus(target)
-
-
-def test_a_csv_with_a_later_row_of_the_wrong_width_names_the_line(tmp_path):
-    target = tmp_path / "ragged.csv"
-    target.write_text("doc_id,title,body\na1,T1,Body one\na2,T2,Body two,EXTRA\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"ragged\.csv: line 3 has 4 fields but the header has 3"):
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("shifted.csv", "doc_id,title,body\na1,T1,Body one,EXTRA\na2,T2,Body two\n", r"shifted\.csv: line 2 has 4 fields but the header has 3"),
+        ("ragged.csv", "doc_id,title,body\na1,T1,Body one\na2,T2,Body two,EXTRA\n", r"ragged\.csv: line 3 has 4 fields but the header has 3"),
+        ("empty.csv", "doc_id,title,body\n", r"empty\.csv: the table has a header but no rows"),
+        ("articles.jsonl", '{"body": "a"}\n{"body": "b"}\n{bad json}\n', r"articles\.jsonl: line 3 is not valid JSON"),
+        ("list.jsonl", '{"body": "a"}\n["not", "an", "object"]\n', r"list\.jsonl: line 2 is not valid JSON \(a list, not an object\)"),
+    ],
+    ids=["first-row-wider", "later-row-wider", "header-only", "bad-json-line", "json-line-not-an-object"],
+)
+def test_a_table_that_cannot_be_read_whole_is_an_error_naming_file_and_line(tmp_path, name, content, message):
+    target = tmp_path / name
+    target.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
         read_corpus(target)
 
 
@@ -198,13 +202,6 @@ def test_every_matching_path_is_in_the_report_exactly_once(tmp_path_factory, kin
 # ----------------------------------------------------------------------------------- 6. table edges
 
 
-def test_a_header_only_csv_is_an_error_not_an_empty_corpus(tmp_path):
-    target = tmp_path / "empty.csv"
-    target.write_text("doc_id,title,body\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"empty\.csv: the table has a header but no rows"):
-        read_corpus(target)
-
-
 def test_columns_the_loader_writes_are_kept_under_another_name(tmp_path):
     target = tmp_path / "articles.csv"
     pd.DataFrame({"doc_id": ["good"], "title": ["A title"], "date": ["2020-05-06"], "path": ["/scraped/a.html"],
@@ -229,13 +226,6 @@ def test_repeated_and_empty_ids_are_made_unique_with_a_warning(tmp_path):
     assert "doc_id 'a' repeated: this row is 'a~2'" in warnings[1]
     assert "empty doc_id: this row is 'articles-000002'" in warnings[2]
     assert corpus.documents["doc_id"].is_unique
-
-
-def test_a_bad_jsonl_line_is_named(tmp_path):
-    target = tmp_path / "articles.jsonl"
-    target.write_text('{"body": "a"}\n{"body": "b"}\n{bad json}\n', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"articles\.jsonl: line 3 is not valid JSON"):
-        read_corpus(target)
 
 
 def test_a_table_without_a_date_column_does_not_warn_on_every_row(tmp_path):
