@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from conftest import execute_notebook
+from conftest import execute_notebook, notebook_text
 
 
 def _documents_containing(folder: Path, phrase: str) -> int:
@@ -104,3 +104,15 @@ def test_bad_parameter_value_is_rejected(tmp_path):
 
     with pytest.raises(papermill.PapermillExecutionError, match="REGISTRY_MODE must be"):
         execute_notebook("06_formulations", tmp_path, REGISTRY_MODE="append", FIGURES_DIR=str(tmp_path / "figures"))
+
+
+def test_formulations_notebook_completes_on_an_undated_corpus_without_formulations(tmp_path):
+    table = tmp_path / "news.csv"
+    bodies = [f"The council met on day {index} to discuss the local budget and the new library. Residents asked about parking."
+              for index in range(6)]
+    pd.DataFrame({"title": [f"Council meeting {index}" for index in range(6)], "body": bodies}).to_csv(table, index=False)
+    executed = execute_notebook("06_formulations", tmp_path / "out", CORPUS=str(table), FIGURES_DIR=str(tmp_path / "figures"))
+    printed = notebook_text(executed)
+    assert "0 of 20 registered formulations occur, 0 times in all" in printed
+    assert "No registered formulation occurs; nothing to draw per year." in printed
+    assert "0 'year' group(s): nothing to compare, keyness skipped." in printed

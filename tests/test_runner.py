@@ -212,7 +212,8 @@ def test_a_failing_notebook_stops_the_run_and_says_where(theme_corpus, tmp_path,
     write_notebook(folder, "02_fail", RUNNER_CELL, "x = 1", "# check the corpus\nraise ValueError('boom: the corpus is odd')")
     write_notebook(folder, "03_after", RUNNER_CELL, "print('after')")
     out = tmp_path / "runs" / "failing"
-    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress", "--jobs", "1"])
+    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress", "--jobs", "1",
+                   "--fail-fast"])
     error = capsys.readouterr().err
     assert status == EXIT_FAILED
     partial = out / "notebooks" / "02_fail.ipynb"
@@ -240,6 +241,26 @@ def test_a_failing_notebook_stops_the_run_and_says_where(theme_corpus, tmp_path,
     assert "--only would mix corpora" in capsys.readouterr().err
 
 
+def test_every_notebook_runs_and_every_failure_is_reported(theme_corpus, tmp_path, capsys):
+    corpus, _ = theme_corpus
+    folder = tmp_path / "notebooks"
+    write_notebook(folder, "01_fail", RUNNER_CELL, "raise RuntimeError('first failure')")
+    write_notebook(folder, "02_ok", RUNNER_CELL, "print('fine')")
+    write_notebook(folder, "03_fail", RUNNER_CELL, "raise ValueError('second failure')")
+    out = tmp_path / "runs" / "all"
+    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress", "--jobs", "1"])
+    error = capsys.readouterr().err
+    assert status == EXIT_FAILED
+    assert "notebook 01_fail failed" in error and "RuntimeError: first failure" in error
+    assert "notebook 03_fail failed" in error and "ValueError: second failure" in error and "not run" not in error
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert [(entry["name"], entry["status"]) for entry in record["notebooks"]] == [
+        ("01_fail", "failed"), ("02_ok", "succeeded"), ("03_fail", "failed")]
+    assert "second failure" in record["failure"] and record["notebooks"][2]["failed_cell"]["cell"] == 3
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count("failed") >= 2
+
+
 def test_parallel_run_starts_nothing_after_a_failure(theme_corpus, tmp_path, capsys):
     corpus, _ = theme_corpus
     folder = tmp_path / "notebooks"
@@ -248,7 +269,8 @@ def test_parallel_run_starts_nothing_after_a_failure(theme_corpus, tmp_path, cap
     write_notebook(folder, "03_later", RUNNER_CELL, "print('later')")
     write_notebook(folder, "04_last", RUNNER_CELL, "print('last')")
     out = tmp_path / "runs" / "parallel"
-    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress", "--jobs", "2"])
+    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress", "--jobs", "2",
+                   "--fail-fast"])
     error = capsys.readouterr().err
     assert status == EXIT_FAILED
     assert "notebook 01_fail failed at cell 3" in error and "RuntimeError: early failure" in error

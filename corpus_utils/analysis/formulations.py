@@ -149,9 +149,8 @@ def formulation_summary(
     base["first_doc_id"] = base["canonical"].map(first["doc_id"]).astype("string")
     base["last_doc_id"] = base["canonical"].map(last["doc_id"]).astype("string")
     usage = variant_usage(occurrences)
-    renderings = usage.groupby("canonical", sort=False).apply(
-        lambda group: "; ".join(f"{row.variant} ({row.occurrences})" for row in group.itertuples()), include_groups=False
-    )
+    rendered = usage.assign(text=usage["variant"].astype(str) + " (" + usage["occurrences"].astype(str) + ")")
+    renderings = rendered.groupby("canonical", sort=False)["text"].agg("; ".join)  # empty when nothing occurs
     base["renderings"] = base["canonical"].map(renderings).fillna("").astype("string")
     base = base.sort_values(["documents", "occurrences", "canonical"], ascending=[False, False, True])
     return base.reset_index(drop=True)

@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="notebooks executed at once (default: one per core, at most 4; 1 runs them strictly one after another)",
     )
+    run.add_argument("--fail-fast", action="store_true",
+                     help="start no further notebook after the first failure (default: run every notebook, report every failure)")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
@@ -110,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"corpus-notebooks: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        record = execute_run(plan, progress=not args.no_progress, jobs=args.jobs)
+        record = execute_run(plan, progress=not args.no_progress, jobs=args.jobs, fail_fast=args.fail_fast)
     except RunError as exc:
         print(f"corpus-notebooks: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

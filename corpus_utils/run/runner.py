@@ -737,12 +737,14 @@ def execute_run(
     progress: bool = True,
     log: Callable[[str], None] | None = None,
     jobs: int | None = None,
+    fail_fast: bool = False,
 ) -> dict[str, Any]:
-    """Execute the notebooks of ``plan``, stopping at the first failure; write the run folder.
+    """Execute every notebook of ``plan`` and write the run folder; report every failure.
 
     Each notebook is executed by papermill in a fresh kernel (the dominant cost); the notebooks are
-    independent (each loads the corpus itself), so up to ``jobs`` run at once, started in order.
-    After a failure no further notebook is started; with ``jobs=1`` the run is strictly sequential.
+    independent (each loads the corpus itself), so up to ``jobs`` run at once, started in order, and a
+    failing notebook does not keep the others from running. With ``fail_fast`` no further notebook
+    starts after a failure; with ``jobs=1`` the run is strictly sequential.
     Executed notebooks are exported to HTML with one reused exporter; the corpus is loaded and hashed
     once, in a background thread. The run folder then holds ``notebooks/`` (executed), ``html/``,
     ``figures/`` (PNG, SVG, CSV), ``thumbnails/``, ``index.html`` and ``run.json``; ``run.json`` is
@@ -760,6 +762,8 @@ def execute_run(
     jobs : int, optional
         Notebooks executed at once; default :func:`default_jobs`. Memory grows with it: each kernel
         holds its own copy of the corpus.
+    fail_fast : bool
+        Start no further notebook after the first failure (``--fail-fast``).
 
     Returns
     -------
@@ -776,12 +780,12 @@ def execute_run(
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     out_lock = _lock_out_dir(plan.out_dir)
     try:
-        return _execute_locked(plan, progress=progress, log=log, jobs=jobs)
+        return _execute_locked(plan, progress=progress, log=log, jobs=jobs, fail_fast=fail_fast)
     finally:
         out_lock.close()
 
 
-def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None], jobs: int) -> dict[str, Any]:
+def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None], jobs: int, fail_fast: bool) -> dict[str, Any]:
     """:func:`execute_run` once the run folder is locked."""
     record, previous_inputs = _start_record(plan, _versions(plan.kernel))
     (plan.out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
@@ -828,7 +832,8 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                     lambda source=executed, target=html_path: export_notebook_html(source, target, exporter=exporter.result())
                 )
             if error is not None and not interrupted.is_set():
-                stop.set()
+                if fail_fast:
+                    stop.set()
                 failures.append((position, notebook, error))
             _write_record(plan.out_dir, record)
 
@@ -848,16 +853,19 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                 for future in running:
                     future.result()
             if failures:
-                position, notebook, error = min(failures, key=lambda failure: failure[0])
-                executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
-                details = _failure(executed, error)
-                entry = entries[notebook.name]
-                entry["error"] = details["error"]
-                entry["failed_cell"] = {key: details[key] for key in ("cell", "execution_count", "first_line")}
                 _finish_exports(exports, entries, log)
                 not_run = [later.name for later in plan.notebooks if entries[later.name]["status"] == "not run"]
-                html_path = plan.out_dir / "html" / f"{notebook.name}.html"
-                record["failure"] = _failure_message(notebook.name, details, executed, html_path, not_run)
+                messages = []
+                for number, (_, notebook, error) in enumerate(sorted(failures, key=lambda failure: failure[0])):
+                    executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
+                    details = _failure(executed, error)
+                    entry = entries[notebook.name]
+                    entry["error"] = details["error"]
+                    entry["failed_cell"] = {key: details[key] for key in ("cell", "execution_count", "first_line")}
+                    html_path = plan.out_dir / "html" / f"{notebook.name}.html"
+                    last = number == len(failures) - 1
+                    messages.append(_failure_message(notebook.name, details, executed, html_path, not_run if last else []))
+                record["failure"] = "\n".join(messages)
         finally:
             _finish_exports(exports, entries, log)
             broken = [name for name, entry in entries.items() if entry.get("html_error") and name in record["selected"]]
