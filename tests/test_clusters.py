@@ -12,6 +12,7 @@ from corpus_utils import read_corpus
 from corpus_utils.analysis.sampling import sample_index
 from corpus_utils.analysis.clusters import (
     best_k,
+    choose_k,
     cluster_agglomerative,
     cluster_kmeans,
     cluster_summary,
@@ -36,12 +37,13 @@ def test_clustering_recovers_the_themes(theme_units, unit):
     matrix, terms = tfidf_matrix(units["text"], tokenizer=Tokenizer.from_parameters())
     expected = units["doc_id"].astype(str).map(truth).tolist()
     scores = silhouette_by_k(matrix, range(2, 9))
-    assert list(scores.columns) == ["k", "silhouette", "n_units", "sampled"]
-    assert best_k(scores) == 3
+    assert list(scores.columns) == ["k", "silhouette", "silhouette_ward", "n_units", "sampled"]
+    assert best_k(scores) == 3 and choose_k(scores).k == 3
     assert adjusted_rand_score(expected, cluster_kmeans(matrix, 3)) >= 0.9
     hierarchy = cluster_agglomerative(matrix, 3)
     assert adjusted_rand_score(expected, hierarchy.labels) >= 0.9
     assert not hierarchy.sampled and hierarchy.linkage.shape == (len(units) - 1, 4)
+    assert np.all(np.diff(hierarchy.linkage[:, 2]) >= 0)  # a Ward tree: merge heights never decrease
 
 
 def test_sampled_hierarchy_still_labels_every_unit(theme_units):
@@ -122,3 +124,35 @@ def test_silhouette_does_not_depend_on_how_the_matrix_is_stored():
     topics = fit_topics(texts, n_topics=6, method="nmf", tokenizer=Tokenizer.from_parameters())
     assert not matrix.has_sorted_indices and topics.matrix.has_sorted_indices
     pd.testing.assert_frame_equal(silhouette_by_k(matrix, [2, 3]), silhouette_by_k(topics.matrix, [2, 3]))
+
+
+def _scores(silhouettes, ward=None):
+    ks = range(2, 2 + len(silhouettes))
+    return pd.DataFrame({"k": list(ks), "silhouette": silhouettes, "silhouette_ward": ward or silhouettes,
+                         "n_units": 100, "sampled": False})
+
+
+@pytest.mark.parametrize(
+    ("silhouettes", "ward", "k", "warned"),
+    [
+        ([0.30, 0.60, 0.40, 0.35], None, 3, []),
+        ([0.30, 0.60, 0.59, 0.35], None, 3, ["flat curve: k = 4"]),
+        ([0.30, 0.40, 0.50, 0.60], None, 5, ["top of the searched range"]),
+        ([0.30, 0.60, 0.40, 0.35], [0.3, 0.4, 0.5, 0.7], 3, ["the methods disagree: Ward's best silhouette is at k = 5"]),
+        ([0.10, 0.20, 0.15, 0.12], None, 3, ["weak separation: silhouette 0.20"]),
+    ],
+)
+def test_choose_k_says_why_the_choice_is_uncertain(silhouettes, ward, k, warned):
+    choice = choose_k(_scores(silhouettes, ward))
+    assert choice.k == k and choice.how == "silhouette"
+    assert len(choice.warnings) == len(warned)
+    for warning, expected in zip(choice.warnings, warned):
+        assert expected in warning
+
+
+def test_choose_k_fixed_and_too_few_units():
+    assert choose_k(_scores([0.3, 0.6]), fixed=4).k == 4
+    with pytest.raises(ValueError, match="N_CLUSTERS = 9 is more than the 5 units"):
+        choose_k(_scores([0.3, 0.6]), fixed=9, n_units=5)
+    few = choose_k(pd.DataFrame(columns=["k", "silhouette", "silhouette_ward", "n_units", "sampled"]), n_units=2)
+    assert few.k == 1 and few.uncertain and "too few" in few.warnings[0]

@@ -17,6 +17,7 @@ from corpus_utils.report.plots import (
     bar_chart,
     bar_panel,
     dendrogram_plot,
+    palette,
     dispersion_plot,
     draw_events,
     event_colours,
@@ -104,27 +105,35 @@ def test_dispersion_plot_counts_occurrences_per_term():
     assert _tick_texts(ax) == ["D1 A", "D2 B"]
 
 
-def test_dendrogram_plot_draws_every_leaf_and_the_cut():
+def test_dendrogram_plot_draws_every_leaf_and_colours_links_by_cluster():
+    from matplotlib.colors import to_hex
     from scipy.cluster.hierarchy import linkage
 
     points = np.array([[0.0], [0.1], [5.0], [5.1], [9.0]])
-    fig, leaves = dendrogram_plot(linkage(points, "average"), list("abcde"), n_clusters=2, max_leaves=10, title="T", ylabel="u")
+    clusters = [1, 1, 2, 2, 2]
+    colours = palette(2)
+    fig, leaves = dendrogram_plot(linkage(points, "ward"), list("abcde"), leaf_clusters=clusters, colours=colours, max_leaves=10,
+                                  title="T", ylabel="u")
     assert sorted(leaves) == list("abcde")
-    fig, leaves = dendrogram_plot(linkage(points, "average"), list("abcde"), n_clusters=2, max_leaves=3, title="T", ylabel="u")
+    drawn = {to_hex(collection.get_color()[0]) for collection in fig.axes[0].collections}
+    assert drawn == {to_hex(colours(0)), to_hex(colours(1)), "#000000"}  # two clusters, black links joining them
+    fig, leaves = dendrogram_plot(linkage(points, "ward"), list("abcde"), leaf_clusters=clusters, colours=colours, max_leaves=3,
+                                  title="T", ylabel="u")
     assert len(leaves) == 3
 
 
 def test_events_periods_and_timelines():
     dates = pd.to_datetime(pd.Series(["2019-03-01", "2019-09-01", "2021-01-01"]))
     grid = period_range(dates, "year")
-    events = pd.DataFrame({"date": pd.to_datetime(["2019-06-01", "2020-06-01"]), "kind": ["congress", "plenum"], "mark": ["E1", "E2"]})
+    events = pd.DataFrame({"date": pd.to_datetime(["2019-06-01", "2020-06-01"]), "kind": ["congress", "plenum"], "mark": ["E1", "E2"],
+                           "event": ["19th Party Congress", "Fifth Plenary Session"]})
     colours = event_colours(events)
     assert list(colours) == ["congress", "plenum"]
     dated = pd.DataFrame({"doc_id": ["a", "b", "c"], "date": dates, "section": ["s1", "s2", "s1"], "label": ["A", "B", "C"]})
     fig, ax, data, mode = publication_timeline(dated, grid, period="year", max_marks=10)
     assert mode == "one mark per document" and data["doc_id"].tolist() == ["a", "b", "c"]
     handles = draw_events(ax, events, colours)
-    assert [handle.get_label() for handle in handles] == ["event: congress", "event: plenum"]
+    assert [handle.get_label() for handle in handles] == ["E1 2019-06 19th Party Congress (congress)", "E2 2020-06 Fifth Plenary Session (plenum)"]
     assert sorted(text.get_text() for text in ax.texts if text.get_text().startswith("E")) == ["E1", "E2"]
     fig, ax, data, mode = publication_timeline(dated, grid, period="year", max_marks=2)
     assert mode == "documents per year and section" and data["n_documents"].sum() == 3

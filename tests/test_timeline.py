@@ -130,7 +130,8 @@ def test_topic_prevalence_weights_by_words_and_skips_undated():
 
 def test_shipped_events_are_valid_and_sorted():
     events = load_events()
-    assert list(events.columns) == ["date", "event", "kind", "note"]
+    assert list(events.columns) == ["mark", "date", "event", "kind", "note"]
+    assert events["mark"].tolist() == [f"E{number}" for number in range(1, len(events) + 1)]
     assert events["date"].is_monotonic_increasing and events["note"].str.contains("source").all()
     launches = events.set_index("event")["date"].dt.strftime("%Y-%m-%d")
     assert launches["National political-legal team education and rectification launched"] == "2021-02-27"

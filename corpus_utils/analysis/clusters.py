@@ -1,4 +1,4 @@
-"""Clusters of documents or paragraphs: k-means, average-linkage agglomerative clustering, silhouette by k."""
+"""Clusters of documents or paragraphs: k-means and Ward clustering in a reduced (LSA) space, and the choice of k."""
 
 from __future__ import annotations
 
@@ -9,25 +9,35 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.cluster.hierarchy import cut_tree, linkage
-from scipy.spatial.distance import squareform
 from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from ..core.checks import check_whole_number
 from ..text.tokenizer import Tokenizer
 from .sampling import sample_index
+from .similarity import _flip_signs
 from ..text.vectorizers import make_vectorizer, relaxed_limits
 
 __all__ = [
     "MINIBATCH_THRESHOLD",
     "SAMPLE_SIZE",
     "HIERARCHY_MAX_UNITS",
+    "REDUCED_DIMENSIONS",
+    "WEAK_SILHOUETTE",
+    "FLAT_MARGIN",
+    "ReducedSpace",
+    "reduce_units",
     "cluster_kmeans",
+    "ward_labels",
     "silhouette_by_k",
     "best_k",
+    "KChoice",
+    "choose_k",
     "Hierarchy",
     "cluster_agglomerative",
+    "leaf_clusters",
     "cluster_summary",
     "tfidf_matrix",
 ]
@@ -36,9 +46,11 @@ __all__ = [
 MINIBATCH_THRESHOLD = 20_000
 #: Silhouette scores (and the k-means fits behind them) use a fixed-seed sample of at most this many units.
 SAMPLE_SIZE = 3_000
-#: Agglomerative clustering and its dendrogram use a fixed-seed sample of at most this many units: the
-#: distance matrix is dense (``HIERARCHY_MAX_UNITS²`` floats, 32 MB at 2,000); the rest join the nearest cluster.
+#: Agglomerative clustering and its dendrogram use a fixed-seed sample of at most this many units: Ward
+#: linkage keeps ``HIERARCHY_MAX_UNITS²/2`` distances (16 MB at 2,000); the rest join the nearest cluster.
 HIERARCHY_MAX_UNITS = 2_000
+#: Dimensions of the reduced (LSA) space in which k is chosen; k clusters are found in its k leading ones.
+REDUCED_DIMENSIONS = 20
 
 
 def tfidf_matrix(
@@ -72,11 +84,12 @@ def tfidf_matrix(
     return matrix, vectorizer.get_feature_names_out()
 
 
-def _check_matrix(matrix) -> sparse.csr_matrix:
-    """A float64 CSR copy with L2-normalised rows and sorted indices, so that k-means' floating-point sums do
-    not depend on how the caller's matrix happens to be stored (a TF-IDF product leaves indices unsorted)."""
+def _check_matrix(matrix):
+    """A float64 copy with L2-normalised rows: dense stays dense; sparse becomes CSR with sorted indices, so that
+    k-means' floating-point sums do not depend on how the caller's matrix happens to be stored (a TF-IDF
+    product leaves indices unsorted)."""
     if not sparse.issparse(matrix):
-        matrix = sparse.csr_matrix(np.asarray(matrix, dtype=float))
+        return normalize(np.asarray(matrix, dtype=np.float64), norm="l2", copy=True)
     checked = normalize(matrix.tocsr().astype(np.float64), norm="l2", copy=True)
     checked.sort_indices()
     return checked
@@ -136,62 +149,224 @@ def cluster_kmeans(
     return _relabel_by_size(model.fit_predict(data))
 
 
-def silhouette_by_k(
-    matrix, ks: Iterable[int], *, random_state: int = 42, n_init: int = 10, sample_size: int = SAMPLE_SIZE
-) -> pd.DataFrame:
-    """Mean silhouette (cosine) of k-means clusterings for each k: higher means tighter, better separated clusters.
+@dataclass(frozen=True)
+class ReducedSpace:
+    """Units in the leading dimensions of latent semantic analysis (truncated SVD of their TF-IDF rows).
+
+    Raw TF-IDF rows are long, sparse and mostly made of words that say nothing about a group ("said", numbers,
+    one-off names): every pair of units is nearly orthogonal, silhouettes are flat (0.01–0.03 on real news) and
+    average linkage chains everything into one cluster. A few leading SVD dimensions keep the shared themes.
+
+    Attributes
+    ----------
+    coordinates : numpy.ndarray
+        Units × dimensions, the SVD coordinates (not normalised), strongest dimension first.
+    explained_variance_ratio : numpy.ndarray
+        Share of the TF-IDF variance each dimension keeps.
+    """
+
+    coordinates: np.ndarray
+    explained_variance_ratio: np.ndarray
+
+    @property
+    def n_dimensions(self) -> int:
+        return int(self.coordinates.shape[1])
+
+    def leading(self, k: int) -> np.ndarray:
+        """Rows in the ``k`` leading dimensions (at least 2), L2-normalised: what k clusters are found in,
+        as spectral clustering uses k eigenvectors for k clusters."""
+        width = min(max(int(k), 2), self.n_dimensions)
+        return normalize(self.coordinates[:, :width], norm="l2")
+
+    def scoring(self) -> np.ndarray:
+        """Rows in all dimensions, L2-normalised: the space silhouettes are measured in, the same for every k."""
+        return normalize(self.coordinates, norm="l2")
+
+
+def reduce_units(matrix, *, n_dimensions: int = REDUCED_DIMENSIONS, random_state: int = 42) -> ReducedSpace:
+    """Latent semantic analysis of ``matrix`` (units × terms): truncated SVD into at most ``n_dimensions``.
 
     Parameters
     ----------
     matrix : scipy.sparse matrix or array
-        Units × terms.
+        Units × terms (e.g. TF-IDF); rows are L2-normalised first.
+    n_dimensions : int
+        Dimensions kept (fewer when there are fewer units or terms).
+    random_state : int
+        Seed of the randomised SVD: the same input gives the same coordinates.
+
+    Returns
+    -------
+    ReducedSpace
+
+    Notes
+    -----
+    Cost: scikit-learn's randomised SVD, a few sparse products with an ``n_dimensions``-column block.
+    """
+    data = _check_matrix(matrix)
+    check_whole_number(n_dimensions, "n_dimensions")
+    width = max(1, min(n_dimensions, data.shape[0] - 1, data.shape[1] - 1))
+    if width < 2 or data.shape[0] < 3:
+        dense = data.toarray() if sparse.issparse(data) else np.asarray(data)
+        coordinates = np.zeros((data.shape[0], 2))
+        coordinates[:, : min(2, dense.shape[1])] = dense[:, :2]
+        return ReducedSpace(coordinates, np.zeros(2))
+    svd = TruncatedSVD(n_components=width, algorithm="randomized", n_iter=7, random_state=random_state)
+    coordinates = svd.fit_transform(data)
+    return ReducedSpace(_flip_signs(coordinates), svd.explained_variance_ratio_)
+
+
+def _as_space(data, n_clusters: int, random_state: int):
+    """Dense rows to cluster: a :class:`ReducedSpace` or a sparse TF-IDF matrix go to their ``n_clusters``
+    leading dimensions; a dense array is used as given (rows L2-normalised)."""
+    if isinstance(data, ReducedSpace):
+        return data.leading(n_clusters)
+    if sparse.issparse(data):
+        return reduce_units(data, n_dimensions=max(n_clusters, 2), random_state=random_state).leading(n_clusters)
+    return normalize(np.asarray(data, dtype=np.float64), norm="l2")
+
+
+def ward_labels(points: np.ndarray, n_clusters: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ward linkage on the rows of ``points`` (Euclidean) cut into ``n_clusters``: ``(labels 0..k-1, linkage)``."""
+    if len(points) < 2:
+        return np.zeros(len(points), dtype=np.int64), np.empty((0, 4))
+    tree = linkage(points, method="ward")
+    return cut_tree(tree, n_clusters=min(n_clusters, len(points))).ravel(), tree
+
+
+def silhouette_by_k(
+    space, ks: Iterable[int], *, random_state: int = 42, n_init: int = 10, sample_size: int = SAMPLE_SIZE
+) -> pd.DataFrame:
+    """Mean silhouette of k-means and of Ward clusterings for each k: higher means tighter, better separated.
+
+    Each k is clustered in its own k leading dimensions (:meth:`ReducedSpace.leading`) and scored in the
+    same space for every k (:meth:`ReducedSpace.scoring`), so the scores compare across k.
+
+    Parameters
+    ----------
+    space : ReducedSpace or scipy.sparse matrix
+        The units; a TF-IDF matrix is reduced with :func:`reduce_units` first.
     ks : iterable of int
         Candidate numbers of clusters; each must lie in 2 … n_units − 1 (others raise ``ValueError``).
     random_state, n_init : int
         As in :func:`cluster_kmeans`.
     sample_size : int
-        With more units than this, k-means is fitted and scored on a fixed-seed sample of this size.
+        With more units than this, clusterings are fitted and scored on a fixed-seed sample of this size.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``k``, ``silhouette``, ``n_units`` (units scored), ``sampled`` (bool); sorted by ``k``.
+        Columns ``k``, ``silhouette`` (k-means), ``silhouette_ward``, ``n_units`` (units scored), ``sampled``
+        (bool); sorted by ``k``.
 
     Notes
     -----
-    Cost: one k-means fit per k plus a dense ``sample_size²`` distance matrix per k (72 MB at 3,000).
+    Cost: per k one k-means fit and one Ward tree on at most ``sample_size`` units of a few dimensions.
     """
-    data = _check_matrix(matrix)
-    index = sample_index(data.shape[0], sample_size, random_state=random_state)
-    sample = data[index]
+    if not isinstance(space, ReducedSpace):
+        space = reduce_units(space, random_state=random_state)
+    index = sample_index(len(space.coordinates), sample_size, random_state=random_state)
+    sample = ReducedSpace(space.coordinates[index], space.explained_variance_ratio)
+    scored = sample.scoring()
     rows = []
     for k in sorted(set(int(k) for k in ks)):
-        if not 2 <= k <= sample.shape[0] - 1:
-            raise ValueError(f"k={k} is outside 2 … {sample.shape[0] - 1} (the silhouette needs 2 ≤ k < number of units)")
-        labels = cluster_kmeans(sample, k, random_state=random_state, n_init=n_init)
-        score = silhouette_score(sample, labels, metric="cosine") if len(np.unique(labels)) > 1 else np.nan
-        rows.append({"k": k, "silhouette": float(score), "n_units": int(sample.shape[0]), "sampled": bool(len(index) < data.shape[0])})
-    return pd.DataFrame(rows, columns=["k", "silhouette", "n_units", "sampled"])
+        if not 2 <= k <= len(index) - 1:
+            raise ValueError(f"k={k} is outside 2 … {len(index) - 1} (the silhouette needs 2 ≤ k < number of units)")
+        points = sample.leading(k)
+        by_kmeans = cluster_kmeans(points, k, random_state=random_state, n_init=n_init)
+        by_ward = ward_labels(points, k)[0]
+        rows.append({"k": k, "silhouette": _silhouette(scored, by_kmeans), "silhouette_ward": _silhouette(scored, by_ward),
+                     "n_units": int(len(index)), "sampled": bool(len(index) < len(space.coordinates))})
+    return pd.DataFrame(rows, columns=["k", "silhouette", "silhouette_ward", "n_units", "sampled"])
 
 
-def best_k(scores: pd.DataFrame) -> int:
-    """The ``k`` with the highest silhouette in a :func:`silhouette_by_k` table (the smaller k on ties)."""
-    valid = scores.dropna(subset=["silhouette"])
+def _silhouette(points: np.ndarray, labels: np.ndarray) -> float:
+    return float(silhouette_score(points, labels)) if 1 < len(np.unique(labels)) < len(labels) else float("nan")
+
+
+def best_k(scores: pd.DataFrame, column: str = "silhouette") -> int:
+    """The ``k`` with the highest ``column`` in a :func:`silhouette_by_k` table (the smaller k on ties)."""
+    valid = scores.dropna(subset=[column])
     if valid.empty:
         raise ValueError("no silhouette score to choose k from; set N_CLUSTERS explicitly")
-    best = valid["silhouette"].round(6).max()
-    return int(valid.loc[valid["silhouette"].round(6) == best, "k"].min())
+    best = valid[column].round(6).max()
+    return int(valid.loc[valid[column].round(6) == best, "k"].min())
+
+
+@dataclass(frozen=True)
+class KChoice:
+    """The number of clusters used and how far to trust it.
+
+    Attributes
+    ----------
+    k : int
+        Number of clusters.
+    how : str
+        ``"fixed"`` (given by the user) or ``"silhouette"`` (best k-means silhouette).
+    warnings : tuple of str
+        One sentence per reason for doubt: flat curve, edge of the range, methods disagreeing, weak separation.
+    """
+
+    k: int
+    how: str
+    warnings: tuple[str, ...]
+
+    @property
+    def uncertain(self) -> bool:
+        return bool(self.warnings)
+
+
+#: Below this silhouette the clusters overlap heavily (Kaufman and Rousseeuw: "no substantial structure").
+WEAK_SILHOUETTE = 0.25
+#: The next-best k scoring within this share of the best silhouette: the choice between them is arbitrary.
+FLAT_MARGIN = 0.05
+
+
+def choose_k(scores: pd.DataFrame, *, fixed: int | None = None, n_units: int | None = None) -> KChoice:
+    """Choose k from a :func:`silhouette_by_k` table (or take ``fixed``) and say why it may be uncertain.
+
+    The k with the best k-means silhouette is chosen; warnings are raised when the runner-up scores within
+    :data:`FLAT_MARGIN` (5 %) of it, when k is the top of the searched range (more clusters may fit better), when Ward's
+    best k differs by more than one, and when the silhouette at k is below :data:`WEAK_SILHOUETTE`. With no
+    score (fewer than 4 units) and no ``fixed`` k, everything is one cluster (k = 1) and the warning says why.
+    """
+    warnings: list[str] = []
+    if fixed is not None and n_units is not None and fixed > n_units:
+        raise ValueError(f"N_CLUSTERS = {fixed} is more than the {n_units} units to cluster; lower it")
+    if fixed is None and scores["silhouette"].notna().sum() == 0:
+        count = f"{n_units} unit(s) are" if n_units is not None else "the units are"
+        return KChoice(1, "too few", (f"{count} too few to choose a number of clusters (at least 4 are needed); set N_CLUSTERS",))
+    valid = scores.dropna(subset=["silhouette"]).sort_values("silhouette", ascending=False, kind="stable")
+    if fixed is not None:
+        check_whole_number(fixed, "N_CLUSTERS")
+        k, how = int(fixed), "fixed"
+    else:
+        k, how = best_k(scores), "silhouette"
+        best, second = (valid["silhouette"].iloc[0], valid["silhouette"].iloc[1]) if len(valid) > 1 else (0.0, 0.0)
+        if best > 0 and best - second < FLAT_MARGIN * best:
+            runner_up = int(valid["k"].iloc[1]) if int(valid["k"].iloc[0]) == k else int(valid["k"].iloc[0])
+            warnings.append(f"flat curve: k = {runner_up} scores within {FLAT_MARGIN:.0%} of k = {k} "
+                            f"({second:.3f} against {best:.3f}), so the choice between them is arbitrary")
+        if len(scores) > 1 and k == int(scores["k"].max()):
+            warnings.append(f"k = {k} is the top of the searched range: more clusters may fit better (raise MAX_K)")
+        if scores["silhouette_ward"].notna().any() and abs(best_k(scores, "silhouette_ward") - k) > 1:
+            warnings.append(f"the methods disagree: Ward's best silhouette is at k = {best_k(scores, 'silhouette_ward')}")
+    at_k = scores.loc[scores["k"] == k, "silhouette"]
+    if len(at_k) and round(float(at_k.iloc[0]), 2) < WEAK_SILHOUETTE:
+        warnings.append(f"weak separation: silhouette {at_k.iloc[0]:.2f} at k = {k} is below {WEAK_SILHOUETTE}, "
+                        "so the clusters overlap heavily (read them as one possible partition, not as natural groups)")
+    return KChoice(k, how, tuple(warnings))
 
 
 @dataclass(frozen=True)
 class Hierarchy:
-    """Average-linkage (cosine) agglomerative clustering.
+    """Ward agglomerative clustering in the k leading LSA dimensions.
 
     Attributes
     ----------
     labels : numpy.ndarray
         One cluster number per unit (1..k, cluster 1 the largest); units outside the sample join the cluster
-        whose sampled centroid is most similar.
+        with the nearest sampled centroid.
     linkage : numpy.ndarray
         SciPy linkage matrix of the sampled units (for :func:`scipy.cluster.hierarchy.dendrogram`).
     sample : numpy.ndarray
@@ -207,21 +382,22 @@ class Hierarchy:
 
 
 def cluster_agglomerative(
-    matrix, n_clusters: int, *, max_units: int = HIERARCHY_MAX_UNITS, random_state: int = 42
+    space, n_clusters: int, *, max_units: int = HIERARCHY_MAX_UNITS, random_state: int = 42
 ) -> Hierarchy:
-    """Agglomerative clustering with average linkage on cosine distance, cut into ``n_clusters``.
+    """Agglomerative clustering with Ward linkage, cut into ``n_clusters``.
 
     Parameters
     ----------
-    matrix : scipy.sparse matrix or array
-        Units × terms.
+    space : ReducedSpace, scipy.sparse matrix or array
+        The units. A :class:`ReducedSpace` or a TF-IDF matrix is clustered in its ``n_clusters`` leading
+        LSA dimensions; a dense array is clustered as given (rows L2-normalised).
     n_clusters : int
         Number of clusters to cut the tree into.
     max_units : int
         With more units than this, the tree is built on a fixed-seed sample of ``max_units`` units and every
-        other unit is assigned to the cluster with the most similar centroid.
+        other unit joins the cluster with the nearest centroid.
     random_state : int
-        Seed of the sample.
+        Seed of the sample (and of the SVD when a TF-IDF matrix is given).
 
     Returns
     -------
@@ -229,30 +405,30 @@ def cluster_agglomerative(
 
     Notes
     -----
-    Cost: a dense ``m × m`` cosine distance matrix (m = min(units, max_units)) from one sparse product, and
-    O(m²) average linkage; assigning the other units is one sparse product with the k centroids.
+    Cost: O(m²) Ward linkage on m = min(units, max_units) rows of a few dimensions; assigning the other
+    units is one units × k distance computation.
     """
-    data = _check_matrix(matrix)
-    _check_k(n_clusters, data.shape[0])
-    index = sample_index(data.shape[0], max_units, random_state=random_state)
-    sample = data[index]
+    n_units = len(space.coordinates) if isinstance(space, ReducedSpace) else space.shape[0]
+    _check_k(n_clusters, n_units)
+    points = _as_space(space, n_clusters, random_state)
+    index = sample_index(len(points), max_units, random_state=random_state)
     if len(index) < 2:
-        return Hierarchy(np.ones(data.shape[0], dtype=np.int64), np.empty((0, 4)), index, False)
-    similarity = (sample @ sample.T).toarray()
-    distance = np.clip(1.0 - similarity, 0.0, 2.0)
-    np.fill_diagonal(distance, 0.0)
-    tree = linkage(squareform(distance, checks=False), method="average")
-    sample_labels = cut_tree(tree, n_clusters=min(n_clusters, len(index))).ravel()
-    if len(index) == data.shape[0]:
+        return Hierarchy(np.ones(len(points), dtype=np.int64), np.empty((0, 4)), index, False)
+    sample_labels, tree = ward_labels(points[index], n_clusters)
+    if len(index) == len(points):
         labels = sample_labels
     else:
         k = int(sample_labels.max()) + 1
-        indicator = sparse.csr_matrix((np.ones(len(index)), (sample_labels, np.arange(len(index)))), shape=(k, len(index)))
-        centroids = normalize(indicator @ sample, norm="l2")
-        labels = np.asarray((data @ centroids.T).toarray().argmax(axis=1)).ravel()
+        centroids = np.vstack([points[index][sample_labels == cluster].mean(axis=0) for cluster in range(k)])
+        distances = (points**2).sum(axis=1)[:, None] - 2 * points @ centroids.T + (centroids**2).sum(axis=1)[None, :]
+        labels = distances.argmin(axis=1)
         labels[index] = sample_labels
-    relabelled = _relabel_by_size(labels)
-    return Hierarchy(relabelled, tree, index, bool(len(index) < data.shape[0]))
+    return Hierarchy(_relabel_by_size(labels), tree, index, bool(len(index) < len(points)))
+
+
+def leaf_clusters(hierarchy: Hierarchy) -> np.ndarray:
+    """The cluster number (1..k, as in :attr:`Hierarchy.labels`) of each sampled unit, in linkage leaf order."""
+    return hierarchy.labels[hierarchy.sample]
 
 
 def cluster_summary(

@@ -272,7 +272,9 @@ def load_events(path: str | Path | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``date`` (datetime64), ``event``, ``kind``, ``note`` (strings), sorted by date then event.
+        Columns ``mark`` (``E1``, ``E2`` … numbered over the whole table, so an event keeps its mark whatever
+        period or date range a figure shows), ``date`` (datetime64), ``event``, ``kind``, ``note`` (strings),
+        sorted by date then event.
 
     Raises
     ------
@@ -301,4 +303,6 @@ def load_events(path: str | Path | None = None) -> pd.DataFrame:
         )
     events = table.assign(date=dates)[list(EVENT_COLUMNS)]
     events = events.astype({"event": "string", "kind": "string", "note": "string"})
-    return events.sort_values(["date", "event"], kind="stable").reset_index(drop=True)
+    events = events.sort_values(["date", "event"], kind="stable").reset_index(drop=True)
+    events.insert(0, "mark", pd.array([f"E{number}" for number in range(1, len(events) + 1)], dtype="string"))
+    return events

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import Colormap, to_hex
 from matplotlib.figure import Figure
 
 from ..analysis.labels import short_title
@@ -225,25 +226,40 @@ def annotate_points(ax: Axes, points: pd.DataFrame, texts: Sequence[str], *, fon
         ax.annotate(text, (x, y), textcoords="offset points", xytext=offset, fontsize=fontsize)
 
 
-def dendrogram_plot(linkage: np.ndarray, leaf_names: Sequence[str], *, n_clusters: int, max_leaves: int, title: str,
-                    ylabel: str) -> tuple[Figure, list[str]]:
-    """An agglomerative tree drawn sideways, cut into ``n_clusters`` (dashed line; clusters coloured), at most
-    ``max_leaves`` leaves (the top branches when there are more). Returns the figure and the leaves drawn, top down."""
-    from scipy.cluster.hierarchy import dendrogram
+def dendrogram_plot(linkage: np.ndarray, leaf_names: Sequence[str], *, leaf_clusters: Sequence[int], colours: Colormap,
+                    max_leaves: int, title: str, ylabel: str,
+                    xlabel: str = "Ward distance (k leading LSA dimensions)") -> tuple[Figure, list[str]]:
+    """An agglomerative tree drawn sideways, at most ``max_leaves`` leaves (the top branches when there are more).
+
+    A dashed line marks the cut into k clusters. Every link inside one cluster has that cluster's colour (``colours(cluster - 1)``, as on the cluster map);
+    links joining clusters are black. ``leaf_clusters`` gives each leaf's cluster number (1..k) in linkage order.
+    Returns the figure and the leaves drawn, top down.
+    """
+    from scipy.cluster.hierarchy import dendrogram, to_tree
 
     n_leaves = len(leaf_names)
-    k = n_clusters
-    cut = 0.5 * (linkage[-k, 2] + linkage[-k + 1, 2]) if 1 < k <= n_leaves - 1 else 0
+    leaf_clusters = np.asarray(leaf_clusters)
+    link_cluster: dict[int, int] = {}
+    if len(linkage):
+        for node in to_tree(linkage, rd=True)[1][n_leaves:]:
+            members = np.unique(leaf_clusters[node.pre_order()])
+            link_cluster[node.id] = int(members[0]) if len(members) == 1 else 0
+    link_colour = {node: (to_hex(colours((cluster - 1) % colours.N)) if cluster else "black") for node, cluster in link_cluster.items()}
     truncated = n_leaves > max_leaves
     fig, ax = plt.subplots(figsize=(9, 1.5 + 0.2 * min(n_leaves, max_leaves)))
-    tree = dendrogram(linkage, labels=np.asarray(leaf_names), orientation="left", color_threshold=cut,
-                      above_threshold_color="grey", truncate_mode="lastp" if truncated else None, p=max_leaves,
-                      leaf_font_size=8, ax=ax)
-    ax.axvline(cut, color="tab:red", linestyle="--", linewidth=1)
-    ax.set_xlabel("cosine distance (average linkage)")
+    if len(linkage):
+        tree = dendrogram(linkage, labels=np.asarray(leaf_names), orientation="left", link_color_func=link_colour.get,
+                          truncate_mode="lastp" if truncated else None, p=max_leaves, leaf_font_size=8, ax=ax)
+        leaves = list(tree["ivl"])
+        k = len(np.unique(leaf_clusters))
+        if 1 < k <= n_leaves - 1:
+            ax.axvline(0.5 * (linkage[-k, 2] + linkage[-k + 1, 2]), color="tab:red", linestyle="--", linewidth=1)
+    else:
+        leaves = [str(name) for name in leaf_names]
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    return fig, list(tree["ivl"])
+    return fig, leaves
 
 
 # ---------------------------------------------------------------- time axes
@@ -257,16 +273,35 @@ def event_colours(events: pd.DataFrame) -> dict[str, Any]:
 def draw_events(ax: Axes, events: pd.DataFrame, colours: Mapping[str, Any], *, label_marks: bool = True) -> list:
     """Dotted vertical lines at the events' dates, coloured by kind, with their marks (``E1`` …) above the axes.
 
-    ``events`` has columns ``date``, ``kind``, ``mark``. Returns legend handles, one per kind.
+    ``events`` has columns ``mark``, ``date``, ``event``, ``kind``. Returns legend handles, one per event
+    (``"E3 2019-05 Theme education launched"`` in its kind's colour), so the key travels with the figure.
     """
+    handles = []
     for position, row in enumerate(events.itertuples()):
-        ax.axvline(row.date, color=colours[str(row.kind)], linestyle=":", linewidth=1.2, zorder=0)
+        colour = colours[str(row.kind)]
+        ax.axvline(row.date, color=colour, linestyle=":", linewidth=1.2, zorder=0)
         if label_marks:
             ax.annotate(
                 row.mark, (row.date, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 1 + 8 * (position % 2)),
-                textcoords="offset points", fontsize=7, ha="center", va="bottom", color=colours[str(row.kind)],
+                textcoords="offset points", fontsize=7, ha="center", va="bottom", color=colour,
             )
-    return [plt.Line2D([], [], color=colour, linestyle=":", label=f"event: {kind}") for kind, colour in colours.items()]
+        name = short_title(str(row.event), max_chars=48)
+        handles.append(plt.Line2D([], [], color=colour, linestyle=":", label=f"{row.mark} {row.date:%Y-%m} {name} ({row.kind})"))
+    return handles
+
+
+def annotate_bars(ax: Axes, x: Sequence[Any], heights: Sequence[float], *, fontsize: float = 8) -> None:
+    """Write each non-zero bar's height above it, so the printed count and the bar length are the same number."""
+    for position, height in zip(x, heights):
+        if height:
+            ax.annotate(f"{height:g}", (position, height), ha="center", va="bottom", fontsize=fontsize)
+
+
+def finish_time_axes(ax: Axes, events: pd.DataFrame, colours: Mapping[str, Any], title: str) -> None:
+    """Draw ``events`` (:func:`draw_events`), put their key beside the axes (:func:`legend_beside`) and set a
+    ``title`` with room above for the event marks: the last step of every figure on a time axis."""
+    legend_beside(ax, draw_events(ax, events, colours))
+    ax.set_title(title, pad=26)
 
 
 def period_ticks(ax: Axes, grid: pd.DataFrame, midpoints: pd.Series) -> None:

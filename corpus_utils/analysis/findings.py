@@ -1,0 +1,261 @@
+"""What a run found, in sentences computed from its own numbers (never prose written for one corpus).
+
+Each notebook ends with one of these functions. They take the tables the notebook already computed and return
+:class:`Findings`: plain-text sentences, each with the numbers it rests on and a caution where the evidence is
+thin (few documents, ties, a flat curve). Scraped text (titles, terms) is quoted as text; the notebooks print
+it, so nothing in it is ever read as Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = [
+    "THIN_GROUP",
+    "Findings",
+    "overview_findings",
+    "term_findings",
+    "similarity_findings",
+    "cluster_findings",
+    "timeline_findings",
+    "formulation_findings",
+]
+
+#: Groups (periods, sections) with fewer documents than this describe those documents, not a trend.
+THIN_GROUP = 5
+
+
+@dataclass
+class Findings:
+    """Sentences about one run; ``str()`` gives one bullet per line."""
+
+    sentences: list[str] = field(default_factory=list)
+
+    def add(self, sentence: str) -> None:
+        self.sentences.append(sentence)
+
+    def __str__(self) -> str:
+        if not self.sentences:
+            return "- Nothing to report on this corpus."
+        return "\n".join(f"- {sentence}" for sentence in self.sentences)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _quoted(text: object, limit: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return f"“{text[: limit - 1]}…”" if len(text) > limit else f"“{text}”"
+
+
+def _readable(term: object) -> str:
+    return str(term).replace("_", " ")
+
+
+def overview_findings(documents: pd.DataFrame, files: pd.DataFrame) -> Findings:
+    """The corpus at a glance: files loaded and skipped, dates, lengths, sections, duplicates.
+
+    ``documents`` takes ``date``, ``n_words``, ``section``, ``duplicate_of``; ``files`` takes ``status``.
+    """
+    found = Findings()
+    n_documents = len(documents)
+    skipped = int((files["status"] != "loaded").sum())
+    found.add(f"{len(files)} file(s) read: {n_documents} document(s) loaded, {skipped} skipped"
+              + (" (see the problems table for why)." if skipped else "."))
+    if not n_documents:
+        return found
+    dated = documents["date"].dropna()
+    if dated.empty:
+        found.add("No document has a date: nothing in this corpus can be placed on a time axis.")
+    else:
+        found.add(f"{len(dated)} of {n_documents} documents are dated, from {dated.min():%Y-%m-%d} to {dated.max():%Y-%m-%d}"
+                  + (f"; {n_documents - len(dated)} undated." if len(dated) < n_documents else "."))
+    lengths = documents["n_words"]
+    found.add(f"Lengths run from {int(lengths.min())} to {int(lengths.max())} words (median {lengths.median():.0f})"
+              + ("; the longest is more than ten times the shortest, so per-1,000-word rates are the fair comparison."
+                 if lengths.min() > 0 and lengths.max() > 10 * lengths.min() else "."))
+    sections = documents["section"].astype(object).fillna("(no section)").value_counts()
+    top_share = sections.iloc[0] / n_documents
+    found.add(f"{len(sections)} section(s); the largest, {_quoted(sections.index[0])}, holds {sections.iloc[0]} "
+              f"document(s) ({top_share:.0%})" + (": the corpus mostly speaks for that section." if top_share > 0.5 and len(sections) > 1 else "."))
+    duplicates = int(documents["duplicate_of"].notna().sum())
+    found.add(f"{duplicates} document(s) repeat an earlier body word for word" + (" and count twice in every total." if duplicates else "."))
+    return found
+
+
+def term_findings(unigrams: pd.DataFrame, bigrams: pd.DataFrame, *, n_documents: int, n_words: int) -> Findings:
+    """The most frequent words and phrases and how widely they are used.
+
+    ``unigrams`` and ``bigrams`` take ``term``, ``count``, ``per_1000_words``, ``documents``, most frequent first.
+    """
+    found = Findings()
+    if unigrams.empty:
+        found.add(f"No term is left to count in {n_words:,} words: check the stop list (EXTRA_STOP_WORDS).")
+        return found
+    top = unigrams.iloc[0]
+    found.add(f"The most frequent term is {_quoted(_readable(top['term']))}: {int(top['count'])} times "
+              f"({top['per_1000_words']:.1f} per 1,000 words), in {int(top['documents'])} of {n_documents} document(s).")
+    if len(unigrams) > 1:
+        second = unigrams.iloc[1]
+        ratio = top["count"] / max(second["count"], 1)
+        if ratio >= 1.5:
+            found.add(f"It is used {ratio:.1f} times as often as the runner-up, {_quoted(_readable(second['term']))}.")
+        elif top["count"] == second["count"]:
+            found.add(f"It ties with {_quoted(_readable(second['term']))}: their order is arbitrary.")
+        else:
+            found.add(f"The runner-up, {_quoted(_readable(second['term']))}, is close ({int(second['count'])} times): no single word dominates.")
+    shown = unigrams.head(10)
+    narrow = shown[shown["documents"] <= max(1, n_documents // 5)]
+    if n_documents >= 5 and len(narrow):
+        found.add(f"{len(narrow)} of the top {len(shown)} terms come from at most {max(1, n_documents // 5)} document(s) "
+                  f"(e.g. {_quoted(_readable(narrow.iloc[0]['term']))}): one article's subject, not the corpus's vocabulary.")
+    if not bigrams.empty:
+        found.add(f"The most frequent phrase is {_quoted(_readable(bigrams.iloc[0]['term']))} ({int(bigrams.iloc[0]['count'])} times, "
+                  f"{int(bigrams.iloc[0]['documents'])} document(s)).")
+    if n_documents < THIN_GROUP:
+        found.add(f"With {n_documents} document(s), these counts describe those texts, not a genre.")
+    return found
+
+
+def similarity_findings(pairs: pd.DataFrame, nearest: pd.Series, *, n_documents: int, n_near_duplicates: int) -> Findings:
+    """How alike the documents are.
+
+    ``pairs`` takes ``doc_a``, ``doc_b``, ``similarity`` (most similar first); ``nearest`` is each document's
+    similarity to its nearest other document.
+    """
+    found = Findings()
+    if pairs.empty:
+        found.add(f"With {n_documents} document(s) there is no pair to compare.")
+        return found
+    best = pairs.iloc[0]
+    found.add(f"The closest pair is {_quoted(best['doc_a'])} and {_quoted(best['doc_b'])} (cosine {best['similarity']:.2f}).")
+    if len(pairs) > 1 and pairs["similarity"].iloc[1] == best["similarity"]:
+        found.add("Other pairs tie with it: which one is listed first is arbitrary.")
+    median = float(nearest.median())
+    kind = ("near-copies" if median >= 0.8 else "closely related" if median >= 0.5 else
+            "sharing some vocabulary" if median >= 0.2 else "mostly unrelated in vocabulary")
+    found.add(f"The median document's nearest neighbour has cosine {median:.2f}: documents are typically {kind}.")
+    high = int((nearest >= 0.8).sum())
+    if high:
+        found.add(f"{high} document(s) have a neighbour at cosine 0.8 or more: likely reposts or templates.")
+    found.add(f"{n_near_duplicates} pair(s) of near-duplicate paragraphs are shared across documents.")
+    return found
+
+
+def cluster_findings(
+    topic_shares: pd.Series,
+    *,
+    k: int,
+    warnings: Sequence[str],
+    agreement: float | None,
+    cluster_sizes: pd.Series,
+    n_units: int,
+    unit: str,
+) -> Findings:
+    """Topics and clusters: the strongest topic, the number of clusters and how far to trust the grouping.
+
+    ``topic_shares`` is each topic label's share of the words; ``cluster_sizes`` the units per cluster.
+    """
+    found = Findings()
+    if len(topic_shares):
+        ordered = topic_shares.sort_values(ascending=False, kind="stable")
+        found.add(f"The strongest topic is {_quoted(ordered.index[0])}, with {ordered.iloc[0]:.0%} of the words of {n_units} {unit}s"
+                  + (f"; the next is {_quoted(ordered.index[1])} ({ordered.iloc[1]:.0%})." if len(ordered) > 1 else "."))
+    if k < 2:
+        found.add(f"{n_units} {unit}(s) are too few to cluster.")
+        return found
+    largest = cluster_sizes.max() / max(cluster_sizes.sum(), 1)
+    found.add(f"{k} clusters; the largest holds {largest:.0%} of the {unit}s" + (
+        " — nearly everything in one group, so the grouping says little." if largest > 0.8 else "."))
+    if agreement is not None:
+        strength = "strong" if agreement >= 0.8 else "moderate" if agreement >= 0.5 else "weak"
+        found.add(f"k-means and Ward clustering agree with adjusted Rand index {agreement:.2f} ({strength} agreement)"
+                  + ("; trust only the groups both methods find." if agreement < 0.8 else "."))
+    if warnings:
+        found.add("The number of clusters is uncertain: " + "; ".join(warnings) + ".")
+    else:
+        found.add("The choice of k is clear: best silhouette, not at the edge of the range, both methods concur.")
+    if n_units < 30:
+        found.add(f"With {n_units} {unit}s, read the clusters as a first map, not a classification.")
+    return found
+
+
+def timeline_findings(
+    per_period: pd.DataFrame, carried: pd.DataFrame | None, leaders: pd.DataFrame | None, *, period: str
+) -> Findings:
+    """When the corpus was published and what rose and fell.
+
+    ``per_period`` takes ``period``, ``n_documents`` (an ``undated`` row allowed); ``carried`` takes ``term``,
+    ``occurrences``, ``periods_used``, ``max_documents_in_a_period``; ``leaders`` takes ``period``, ``label``.
+    """
+    found = Findings()
+    dated = per_period[per_period["period"].astype(str) != "undated"]
+    if dated.empty or int(dated["n_documents"].sum()) == 0:
+        found.add("No document has a date, so nothing can be said about time.")
+        return found
+    peak = dated.sort_values(["n_documents", "period"], ascending=[False, True], kind="stable").iloc[0]
+    covered = int((dated["n_documents"] > 0).sum())
+    found.add(f"The busiest {period} is {peak['period']} with {int(peak['n_documents'])} document(s); "
+              f"{covered} of {len(dated)} {period}(s) in the range have any document.")
+    thin = int(((dated["n_documents"] > 0) & (dated["n_documents"] < THIN_GROUP)).sum())
+    if thin:
+        found.add(f"{thin} of those {covered} {period}(s) hold fewer than {THIN_GROUP} documents: their points describe "
+                  "single articles, not trends.")
+    carried = carried if carried is not None else pd.DataFrame(columns=["term", "occurrences"])
+    used = carried[carried["occurrences"] > 0]
+    unused = carried[carried["occurrences"] == 0]
+    if len(used):
+        widest = used.sort_values(["periods_used", "occurrences"], ascending=False, kind="stable").iloc[0]
+        found.add(f"The most widely followed term is {_quoted(_readable(widest['term']))}: {int(widest['occurrences'])} "
+                  f"occurrence(s) in {int(widest['periods_used'])} {period}(s), at most {int(widest['max_documents_in_a_period'])} "
+                  f"document(s) in any one {period}.")
+    if len(unused):
+        found.add("Never used in the dated documents: " + ", ".join(_quoted(_readable(term)) for term in unused["term"]) + ".")
+    if leaders is not None and len(leaders):
+        most = leaders["label"].value_counts()
+        tied = int((most == most.iloc[0]).sum())
+        if tied > 1:
+            found.add(f"No single topic dominates: {tied} topics each lead {int(most.iloc[0])} of {len(leaders)} {period}(s).")
+        else:
+            found.add(f"The topic leading the most {period}s is {_quoted(most.index[0])} ({int(most.iloc[0])} of {len(leaders)}).")
+    return found
+
+
+def formulation_findings(
+    found_formulations: pd.DataFrame,
+    *,
+    n_registered: int,
+    n_documents: int,
+    multi_rendered: int,
+    key_terms: pd.DataFrame | None,
+    target: str | None,
+) -> Findings:
+    """Which formulations the corpus uses, in how many renderings, and what sets a group apart.
+
+    ``found_formulations`` takes ``canonical``, ``label``, ``documents``, ``occurrences`` (formulations that
+    occur, most used first); ``key_terms`` takes ``term``, ``g2``, ``key_for`` (or is None).
+    """
+    found = Findings()
+    if found_formulations.empty:
+        found.add(f"None of the {n_registered} registered formulations occurs in the {n_documents} document(s); "
+                  "the candidate lists show what the corpus repeats instead.")
+    else:
+        top = found_formulations.iloc[0]
+        found.add(f"{len(found_formulations)} of {n_registered} registered formulations occur. The most used is "
+                  f"{_quoted(top['label'])}, in {int(top['documents'])} of {n_documents} document(s) ({int(top['occurrences'])} times).")
+        ties = found_formulations[found_formulations["documents"] == top["documents"]]
+        if len(ties) > 1:
+            found.add(f"{len(ties)} formulations tie at {int(top['documents'])} document(s): their order is arbitrary.")
+        found.add(f"{multi_rendered} formulation(s) appear in more than one English rendering: counting renderings "
+                  "separately would split them.")
+    if key_terms is not None and len(key_terms):
+        for_target = key_terms[key_terms["key_for"] == "target"]
+        if len(for_target):
+            first = for_target.iloc[0]
+            tied = int((for_target["g2"].round(6) == round(float(first["g2"]), 6)).sum())
+            found.add(f"The term most characteristic of {target} is {_quoted(_readable(first['term']))} (G2 {first['g2']:.1f})"
+                      + (f", tied with {tied - 1} other term(s) at the same score: the ranking among them is arbitrary." if tied > 1 else "."))
+    return found
