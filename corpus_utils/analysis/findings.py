@@ -232,11 +232,13 @@ def formulation_findings(
     multi_rendered: int,
     key_terms: pd.DataFrame | None,
     target: str | None,
+    cautions: Sequence[str] = (),
 ) -> Findings:
     """Which formulations the corpus uses, in how many renderings, and what sets a group apart.
 
     ``found_formulations`` takes ``canonical``, ``label``, ``documents``, ``occurrences`` (formulations that
-    occur, most used first); ``key_terms`` takes ``term``, ``g2``, ``key_for`` (or is None).
+    occur, most used first); ``key_terms`` takes ``term``, ``g2``, ``key_for``, ``df_target``, ``n_target`` (or is
+    None); ``cautions`` are :func:`~corpus_utils.analysis.keyness.keyness_cautions` sentences.
     """
     found = Findings()
     if found_formulations.empty:
@@ -255,7 +257,13 @@ def formulation_findings(
         for_target = key_terms[key_terms["key_for"] == "target"]
         if len(for_target):
             first = for_target.iloc[0]
-            tied = int((for_target["g2"].round(6) == round(float(first["g2"]), 6)).sum())
-            found.add(f"The term most characteristic of {target} is {_quoted(_readable(first['term']))} (G2 {first['g2']:.1f})"
-                      + (f", tied with {tied - 1} other term(s) at the same score: the ranking among them is arbitrary." if tied > 1 else "."))
+            tied = for_target[for_target["g2"].round(6) == round(float(first["g2"]), 6)]
+            if len(tied) > 1:
+                found.add(f"{len(tied)} terms tie as the most characteristic of {target} (G2 {first['g2']:.2f}), e.g. "
+                          + ", ".join(_quoted(_readable(term)) for term in tied["term"].head(3)) + ".")
+            else:
+                found.add(f"The term most characteristic of {target} is {_quoted(_readable(first['term']))} "
+                          f"(G2 {first['g2']:.2f}, in {int(first['df_target'])} of {int(first['n_target'])} target documents).")
+    for caution in cautions:
+        found.add(f"Keyness caution: {caution}.")
     return found

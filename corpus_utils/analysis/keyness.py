@@ -13,7 +13,10 @@ from ..text.tokenizer import Tokenizer
 from .periods import PERIODS, assign_period
 from ..text.vectorizers import make_vectorizer
 
-__all__ = ["KEYNESS_COLUMNS", "document_groups", "default_target", "log_likelihood", "log_ratio", "keyness"]
+__all__ = [
+    "KEYNESS_COLUMNS", "SMALL_GROUP", "STRONG_G2", "document_groups", "default_target", "log_likelihood", "log_ratio", "keyness",
+    "keyness_cautions",
+]
 
 #: Columns returned by :func:`keyness`.
 KEYNESS_COLUMNS = ["term", "df_target", "df_reference", "n_target", "n_reference", "g2", "p_value", "log_ratio", "key_for"]
@@ -203,3 +206,42 @@ def keyness(
     )
     result = result.sort_values(["g2", "term"], ascending=[False, True]).reset_index(drop=True)
     return result.astype({"term": "string", "key_for": "string"})
+
+
+#: Groups with fewer documents than this are too small for document-level G2 to reach strong significance.
+SMALL_GROUP = 5
+#: G2 above this (p < 0.0001, 1 degree of freedom) is strong evidence.
+STRONG_G2 = 15.13
+
+
+def _largest_g2(n_target: int, n_reference: int) -> float:
+    """The largest G2 possible with these group sizes: a term in every document of one group and none of the other."""
+    sides = log_likelihood(np.array([n_target, 0]), np.array([0, n_reference]), n_target, n_reference)
+    return float(sides.max())
+
+
+def keyness_cautions(key_terms: pd.DataFrame, *, top: int = 20) -> list[str]:
+    """Sentences saying when a :func:`keyness` ranking should not be read as evidence.
+
+    Takes the columns ``g2``, ``n_target``, ``n_reference``, ``key_for`` of a :func:`keyness` table. Warns
+    when a group has fewer than :data:`SMALL_GROUP` documents, when no term reaches :data:`STRONG_G2`
+    (p < 0.0001), and when terms of the first ``top`` tie at the same G2 (their order is then alphabetical,
+    i.e. arbitrary).
+    """
+    if key_terms.empty:
+        return ["no term is shared by enough documents to compare (lower min_df, or compare larger groups)"]
+    cautions = []
+    n_target, n_reference = int(key_terms["n_target"].iloc[0]), int(key_terms["n_reference"].iloc[0])
+    if min(n_target, n_reference) < SMALL_GROUP:
+        cautions.append(f"small groups ({n_target} target and {n_reference} reference documents): with fewer than "
+                        f"{SMALL_GROUP} documents a side, the largest G2 any term can reach is "
+                        f"{_largest_g2(n_target, n_reference):.2f}, "
+                        "so these are descriptions of those documents, not significant differences")
+    if float(key_terms["g2"].max()) < STRONG_G2:
+        cautions.append(f"no term reaches G2 {STRONG_G2} (p < 0.0001): no difference is strongly significant")
+    shown = key_terms.head(top)
+    tied = int(shown["g2"].round(6).duplicated(keep=False).sum())
+    if tied:
+        cautions.append(f"{tied} of the top {len(shown)} terms share their G2 with another term: their order is arbitrary "
+                        "(alphabetical within a tie)")
+    return cautions
