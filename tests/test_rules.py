@@ -68,3 +68,15 @@ def test_the_runner_checks_the_same_rules_before_running_anything(tmp_path, para
     with pytest.raises(ParameterError, match=message):
         plan_run(out=tmp_path / "run", parameters=parameters)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_term_list_the_stop_list_empties_is_caught_before_running():
+    from corpus_utils.run.rules import check_cross_rules, term_list_conflicts
+
+    values = {"EXTRA_STOP_WORDS": ["party"], "KEEP_WORDS": [], "DISPERSION_TERMS": ["party", "warning"], "KWIC_TERMS": ["the"]}
+    messages = term_list_conflicts(values)
+    assert messages[0].startswith("DISPERSION_TERMS contains 'party', but EXTRA_STOP_WORDS removes 'party'")
+    assert messages[1].startswith("KWIC_TERMS contains 'the', but all its words are stop words")
+    with pytest.raises(ValueError, match="remove it from DISPERSION_TERMS"):
+        check_cross_rules(values)
+    check_cross_rules({**values, "KEEP_WORDS": ["party", "the"]})  # kept words survive: no conflict

@@ -321,3 +321,17 @@ def test_kwic_stops_at_limit_with_the_same_lines_as_without():
     everything = kwic(documents, "warning education", window=1, limit=None)
     assert len(everything) == 10
     pd.testing.assert_frame_equal(kwic(documents, "warning education", window=1, limit=3), everything.head(3))
+
+
+def test_choose_terms_falls_back_to_the_corpus_when_no_requested_term_occurs():
+    from corpus_utils.analysis.terms import choose_terms
+
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "body": ["Rain and wind and rain again.", "Wind over the sea, rain."],
+                              "n_words": [6, 5]})
+    tokenizer = Tokenizer()
+    (stream,) = token_streams(documents, [tokenizer])
+    chosen, note = choose_terms(["two_safeguards", "warning education"], stream, tokenizer=tokenizer, name="KWIC_TERMS")
+    assert chosen == ["rain", "wind", "sea"] and "none of 'two_safeguards', 'warning education' occurs" in note
+    chosen, note = choose_terms(["rain", "party"], stream, tokenizer=tokenizer, name="KWIC_TERMS")
+    assert chosen == ["rain", "party"] and note == "KWIC_TERMS: 'party' do(es) not occur in this corpus."
+    assert choose_terms(["wind"], stream, tokenizer=tokenizer, name="X") == (["wind"], None)

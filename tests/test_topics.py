@@ -96,3 +96,17 @@ def test_topic_shares_weight_units_by_words():
 
 def test_topic_label_reads_formulations():
     assert topic_label(["two_safeguards", "branch", "life", "x"], number=2) == "T2 two safeguards · branch · life"
+
+
+@pytest.mark.parametrize("method", ["lda", "nmf"])
+def test_topic_labels_skip_bare_numbers_and_corpus_generic_words(method):
+    from tests.labelled import GENERIC, labelled_news
+
+    table = labelled_news(400, seed=0)
+    topics = fit_topics(table["body"], n_topics=5, method=method, tokenizer=Tokenizer())
+    named = [word for label in topics.labels for word in label.split(" ", 1)[1].split(" · ")]
+    assert not [word for word in named if word.isdigit()]
+    assert not set(named) & {"said", "year", "people"} and set(named) & set(GENERIC.split()) <= set()
+    heads = topics.topic_terms[topics.topic_terms["rank"] <= 3]["term"]
+    if method == "lda":  # the raw top terms do carry generic words: the labels leave them out on purpose
+        assert {"year", "people"} & set(heads)

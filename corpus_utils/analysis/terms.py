@@ -25,6 +25,7 @@ from ..text.tokenizer import Tokenizer
 from .labels import document_labels
 
 __all__ = [
+    "choose_terms",
     "DocumentTermMatrix",
     "frequency_table",
     "term_rates",
@@ -635,3 +636,45 @@ def _gram_counts(ids: np.ndarray, rows: np.ndarray, tokens: list[int], n_documen
         match &= ids[offset : offset + starts] == token
     match &= rows[:starts] == rows[size - 1 :]
     return np.bincount(rows[:starts][match], minlength=n_documents).astype(np.int64)
+
+
+def choose_terms(
+    requested: Sequence[str], stream: TokenStream, *, tokenizer: Tokenizer, name: str, fallback: int = 3
+) -> tuple[list[str], str | None]:
+    """The terms a notebook should follow: ``requested`` when any of them occurs, else the corpus's own.
+
+    Default term lists are written for the shipped seeds; on another corpus they may not occur at all, and a
+    figure of empty panels says nothing. When none of ``requested`` occurs in ``stream``, the ``fallback``
+    most frequent tokens are used instead; when some do not occur they are kept (a zero is information) and
+    named in the note.
+
+    Parameters
+    ----------
+    requested : sequence of str
+        The parameter's terms (words, phrases or formulation tokens), tokenised with ``tokenizer``.
+    stream : TokenStream
+        The corpus, from :func:`token_streams` with the same ``tokenizer``.
+    tokenizer : Tokenizer
+        How the terms are split and stop words removed.
+    name : str
+        The parameter's name, for the note.
+    fallback : int
+        How many of the most frequent tokens replace a list of which nothing occurs.
+
+    Returns
+    -------
+    (list of str, str or None)
+        The terms to use and a one-sentence note saying what was changed or missing (None when all occur).
+    """
+    grams = [tuple(tokenizer.tokens(str(term))) for term in requested]
+    counted = [term for term, gram in zip(requested, grams) if gram]
+    counts = ngram_document_counts(stream, [gram for gram in grams if gram]).sum(axis=0).A1 if counted else np.array([])
+    present = [term for term, count in zip(counted, counts) if count > 0]
+    if present:
+        missing = [str(term) for term in requested if term not in present]
+        note = f"{name}: {', '.join(map(repr, missing))} do(es) not occur in this corpus." if missing else None
+        return [str(term) for term in requested], note
+    chosen = ngram_frequency_table(stream, 1, top=fallback)["term"].astype(str).tolist()
+    listed = ", ".join(map(repr, requested)) or "(empty)"
+    return chosen, (f"{name}: none of {listed} occurs in this corpus, so its {len(chosen)} most frequent term(s) are "
+                    f"used instead: {', '.join(chosen)}. Set {name} to terms of your corpus.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -104,6 +106,30 @@ def topic_label(terms: Sequence[str], *, number: int, n_terms: int = 3) -> str:
     return f"T{number} " + " · ".join(shown)
 
 
+_BARE_NUMBER = re.compile(r"^[\d.,%]+$")
+
+
+def naming_terms(components: np.ndarray, terms: Sequence[str], *, n_terms: int = 3, pool: int = 30) -> list[list[str]]:
+    """For each topic, the terms that name it: its heaviest terms, leaving out bare numbers ("1", "2020") and
+    corpus-generic words — those among the ten heaviest terms of more than half the topics ("said" in news,
+    "party" in Party media), which name every topic and so none. Number words inside formulations
+    (``two_safeguards``) are kept. Falls back to the skipped terms when fewer than ``n_terms`` are left.
+    """
+    terms = np.asarray(terms, dtype=object)
+    order = np.argsort(-components, axis=1, kind="stable")[:, :pool]
+    n_topics = components.shape[0]
+    generic: set[str] = set()
+    if n_topics >= 3:
+        heads, counts = np.unique(order[:, :10], return_counts=True)
+        generic = {str(terms[head]) for head, count in zip(heads, counts) if count > n_topics / 2}
+    chosen = []
+    for row in order:
+        candidates = [str(terms[index]) for index in row]
+        kept = [term for term in candidates if term not in generic and not _BARE_NUMBER.match(term)]
+        chosen.append((kept + [term for term in candidates if term not in kept])[:n_terms])
+    return chosen
+
+
 @dataclass(frozen=True)
 class TopicModel:
     """A fitted topic model and what the notebooks show of it.
@@ -127,7 +153,8 @@ class TopicModel:
         Columns ``topic`` (1-based), ``label``, ``rank`` (1-based), ``term``, ``weight`` (the term's
         weight in the topic, normalised to sum 1 over the vocabulary); ``n_top_terms`` rows per topic.
     labels : list of str
-        One readable label per topic (:func:`topic_label`).
+        One readable label per topic (:func:`topic_label` of :func:`naming_terms`: no bare numbers, no word that
+        heads most topics).
     """
 
     method: str
@@ -252,7 +279,7 @@ def fit_topics(
     components = model.components_ / np.maximum(model.components_.sum(axis=1, keepdims=True), 1e-12)
     top = min(n_top_terms, len(terms))
     order = np.argsort(-components, axis=1, kind="stable")[:, :top]
-    labels = [topic_label(terms[order[index]], number=index + 1) for index in range(n_topics)]
+    labels = [topic_label(names, number=index + 1) for index, names in enumerate(naming_terms(components, terms))]
     topic_terms = pd.DataFrame(
         {
             "topic": np.repeat(np.arange(1, n_topics + 1), top),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
-__all__ = ["Rule", "RULES", "CROSS_RULES", "check_rule", "check_cross_rules"]
+__all__ = ["Rule", "RULES", "CROSS_RULES", "TERM_LISTS", "check_rule", "check_cross_rules", "term_list_conflicts"]
 
 
 @dataclass(frozen=True)
@@ -129,11 +129,48 @@ def check_rule(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
 
 
+#: Parameters that list terms to look for; every term must keep a token after the stop list.
+TERM_LISTS = ("DISPERSION_TERMS", "KWIC_TERMS", "TREND_TERMS")
+
+
+def term_list_conflicts(values: Mapping[str, Any]) -> list[str]:
+    """One message per term of a :data:`TERM_LISTS` parameter that the stop list (as ``values`` set it) removes.
+
+    The tokeniser is built from ``EXTRA_STOP_WORDS``, ``KEEP_WORDS``, ``MERGE_FORMULATIONS`` and
+    ``MT_NORMALISATION`` as a notebook would; each message names the term, the parameter holding it and the
+    parameters that would fix it.
+    """
+    lists = [name for name in TERM_LISTS if isinstance(values.get(name), (list, tuple)) and values[name]]
+    if not lists:
+        return []
+    from ..text.tokenizer import Tokenizer
+
+    extra = [str(word) for word in values.get("EXTRA_STOP_WORDS") or []]
+    tokenizer = Tokenizer.from_parameters(
+        extra_stop_words=extra, keep_words=values.get("KEEP_WORDS") or [],
+        merge_formulations=values.get("MERGE_FORMULATIONS", True), mt_normalisation=values.get("MT_NORMALISATION", False),
+    )
+    extra_words = {word.lower() for word in extra}
+    messages = []
+    for name in lists:
+        for term in values[name]:
+            if not tokenizer.tokens(str(term)):
+                removed_by = sorted(set(str(term).lower().split()) & extra_words)
+                cause = f"EXTRA_STOP_WORDS removes {', '.join(map(repr, removed_by))}" if removed_by else "all its words are stop words"
+                messages.append(f"{name} contains {term!r}, but {cause}, so it can never be found: remove it from {name}, "
+                                f"or add its words to KEEP_WORDS" + (" / take them out of EXTRA_STOP_WORDS" if removed_by else ""))
+    return messages
+
+
 def check_cross_rules(values: Mapping[str, Any]) -> None:
     """Raise ``ValueError`` with the message of the first rule between parameters that ``values`` break.
 
-    Only rules whose parameters all appear in ``values`` are checked.
+    Only rules whose parameters all appear in ``values`` are checked; then every term list is checked
+    against the stop list (:func:`term_list_conflicts`), all conflicts in one message.
     """
     for names, test, message in CROSS_RULES:
         if all(name in values for name in names) and not test(*(values[name] for name in names)):
             raise ValueError(message)
+    conflicts = term_list_conflicts(values)
+    if conflicts:
+        raise ValueError("; ".join(conflicts))
