@@ -56,3 +56,24 @@ def test_a_table_without_formulas_is_written_unchanged(tmp_path):
     csv = save_table(table, "02_terms", figures_dir=tmp_path)
     assert csv.read_text(encoding="utf-8") == "term,count,share\nparty,3,0.123457\ntwo_safeguards,1,1\n"
     assert not (tmp_path / "02_terms.parquet").exists()
+
+
+def test_dpi_sets_the_resolution_of_saved_pngs(tmp_path):
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from corpus_utils.report.figures import STYLE, apply_style, save_figure
+
+    sizes = {}
+    for dpi in (110, 300):
+        apply_style(dpi=dpi)
+        fig, ax = plt.subplots(figsize=(4, 3))
+        ax.plot([0, 1], [0, 1])
+        png = save_figure(fig, "02_dpi", figures_dir=tmp_path / str(dpi), show=False)[0]
+        sizes[dpi] = Image.open(png).size
+        plt.close(fig)
+    apply_style()
+    assert mpl.rcParams["savefig.dpi"] == STYLE["savefig.dpi"]
+    assert 2.5 < sizes[300][0] / sizes[110][0] < 2.9
+    assert (tmp_path / "110" / "02_dpi.svg").read_bytes() == (tmp_path / "300" / "02_dpi.svg").read_bytes()

@@ -151,3 +151,32 @@ def test_trend_panel_and_period_counts():
                             "n_documents": [0, 3]})
     annotate_period_counts(ax, periods)
     assert ax.texts[-1].get_text() == "3 doc"
+
+
+def test_formulation_tokens_are_drawn_with_their_labels():
+    from corpus_utils.report.plots import bar_chart, readable_labels
+
+    assert readable_labels(["two_safeguards", "my_slogan", "party", 2020]) == ["Two Safeguards", "my slogan", "party", 2020]
+    fig = bar_chart(["two_safeguards", "party"], [2, 1], title="T", xlabel="x", ylabel="y")
+    assert [label.get_text() for label in fig.axes[0].get_yticklabels()] == ["party", "Two Safeguards"]
+
+
+def test_dot_strip_draws_one_labelled_dot_per_value():
+    from corpus_utils.report.plots import dot_strip
+
+    fig = dot_strip([300, 2000, 900], ["D1", "D2", "D3"], xlabel="words", ylabel="document", title="T")
+    assert [label.get_text() for label in fig.axes[0].get_yticklabels()] == ["D1", "D3", "D2"]
+    assert len(fig.axes[0].collections[0].get_offsets()) == 3
+
+
+def test_trend_lines_skip_single_document_periods_and_dots_stay_bounded():
+    from corpus_utils.report.plots import trend_panel
+
+    rows = pd.DataFrame({"period": ["2019", "2020", "2021", "2022"], "x": [0, 1, 2, 3], "per_1000_words": [1.0, 2.0, 3.0, 4.0],
+                         "n_documents": [5000, 1, 2500, 2]})
+    fig, ax = plt.subplots()
+    trend_panel(ax, rows, title="t", colour="red", period_documents={"2019": 9000, "2020": 1, "2021": 4000, "2022": 3})
+    line = ax.lines[0].get_ydata()
+    assert np.isnan(line[1]) and not np.isnan(line[[0, 2, 3]]).any()
+    sizes = ax.collections[0].get_sizes()
+    assert sizes.max() == 200 and sizes.min() >= 20

@@ -22,7 +22,10 @@ __all__ = [
     "TOPIC_METHODS",
     "DEFAULT_N_TOPICS",
     "DEFAULT_MIN_WORDS",
+    "MIN_UNITS",
     "TopicModel",
+    "modelling_units",
+    "naming_terms",
     "text_units",
     "fit_topics",
     "topic_label",
@@ -130,6 +133,22 @@ def naming_terms(components: np.ndarray, terms: Sequence[str], *, n_terms: int =
     return chosen
 
 
+#: Topic models and clusters need at least this many units; below it, ``min_words`` is relaxed to 1.
+MIN_UNITS = 3
+
+
+def modelling_units(all_units: pd.DataFrame, *, min_words: int) -> tuple[pd.DataFrame, int]:
+    """The units of :func:`text_units` (called with ``min_words=0``) long enough to model, and the threshold used.
+
+    Units under ``min_words`` words are dropped; when fewer than :data:`MIN_UNITS` would be left (a corpus of
+    short pages, or text without spaces between words), every unit of at least one word is kept instead, so
+    notebooks 04 and 05 still have something to model. Returns ``(units, min_words_used)``.
+    """
+    if int((all_units["n_words"] >= min_words).sum()) < MIN_UNITS:
+        min_words = min(min_words, 1)
+    return all_units[all_units["n_words"] >= min_words].reset_index(drop=True), min_words
+
+
 @dataclass(frozen=True)
 class TopicModel:
     """A fitted topic model and what the notebooks show of it.
@@ -203,6 +222,7 @@ def fit_topics(
     max_features: int | None = 50_000,
     n_top_terms: int = 10,
     max_iter: int = 400,
+    allow_fewer: bool = False,
 ) -> TopicModel:
     """Fit ``n_topics`` topics to ``texts`` with the project's tokeniser.
 
@@ -227,6 +247,9 @@ def fit_topics(
         Rows per topic in ``topic_terms``.
     max_iter : int
         Iterations of the solver.
+    allow_fewer : bool
+        With fewer terms in the vocabulary than ``n_topics``, fit one topic per term instead of raising
+        ``ValueError`` (the model's ``n_topics`` says how many were fitted).
 
     Returns
     -------
@@ -264,7 +287,9 @@ def fit_topics(
         raise ValueError(f"no terms left to model ({exc}); lower min_df, raise max_df or check the stop words") from exc
     terms = vectorizer.get_feature_names_out()
     if n_topics > len(terms):
-        raise ValueError(f"n_topics={n_topics} is more than the {len(terms)} term(s) in the vocabulary; lower n_topics")
+        if not allow_fewer:
+            raise ValueError(f"n_topics={n_topics} is more than the {len(terms)} term(s) in the vocabulary; lower n_topics")
+        n_topics = len(terms)
     if method == "nmf":
         model = NMF(n_components=n_topics, init="nndsvda", random_state=random_state, max_iter=max_iter)
         weights = model.fit_transform(matrix)

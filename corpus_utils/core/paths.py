@@ -1,4 +1,9 @@
-"""Repository-anchored paths, so notebooks run alike from JupyterLab, papermill and pytest."""
+"""Where things are: the repository's folders, and how a user's relative path is read.
+
+The API and the command line read a relative path from the current folder, as every tool does; notebooks
+read theirs from the repository root (:func:`repository_path`, applied to their path parameters by
+:func:`corpus_utils.run.params.check_parameters`), so ``CORPUS = "seeds"`` means the shipped seeds whether
+JupyterLab started the kernel in ``notebooks/``, papermill in the repository or the runner elsewhere."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ __all__ = [
     "FIGURES_DIR",
     "PACKAGE_DATA_DIR",
     "resolve_path",
+    "repository_path",
     "package_version",
 ]
 
@@ -22,10 +28,19 @@ PACKAGE_DATA_DIR: Path = Path(__file__).resolve().parents[1] / "data"
 
 
 def resolve_path(path: str | Path) -> Path:
-    """Return ``path`` as an absolute path; a relative path is taken from the repository root.
+    """Return ``path`` as an absolute path; a relative path is taken from the current folder (``"~"`` expanded).
 
-    ``"~"`` is expanded. Notebooks pass their ``CORPUS`` and ``FIGURES_DIR`` parameters through
-    this, so ``"seeds"`` means the shipped seeds wherever the kernel was started.
+    Every function of the API reads its paths through this: ``load_corpus("my.parquet")`` reads the file
+    in the folder the script or shell is in.
+    """
+    return Path(path).expanduser().absolute()
+
+
+def repository_path(path: str | Path) -> Path:
+    """Return ``path`` as an absolute path; a relative path is taken from the repository root (``"~"`` expanded).
+
+    For notebook parameters only: a notebook's ``"seeds"`` or ``"figures"`` means the repository's folder
+    wherever its kernel was started.
     """
     candidate = Path(path).expanduser()
     if candidate.is_absolute():

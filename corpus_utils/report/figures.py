@@ -38,9 +38,18 @@ STYLE: dict[str, object] = {
 _NAME = re.compile(r"^\d{2}_[a-z0-9]+(?:_[a-z0-9]+)*$")
 
 
-def apply_style() -> None:
-    """Apply :data:`STYLE` to matplotlib's global settings (call once in a notebook's set-up cell)."""
+def apply_style(*, dpi: int | None = None) -> None:
+    """Apply :data:`STYLE` to matplotlib's global settings (call once in a notebook's set-up cell).
+
+    ``dpi`` sets the resolution of saved PNGs (default 110, for screens; 300 for print). SVGs are
+    resolution-free and do not change with it.
+    """
     mpl.rcParams.update(STYLE)
+    if dpi is not None:
+        from ..core.checks import check_whole_number
+
+        check_whole_number(dpi, "dpi", min_val=50)
+        mpl.rcParams["savefig.dpi"] = dpi
 
 
 def figure_stem(name: str) -> str:

@@ -9,6 +9,7 @@ text (see :func:`plain`), so a ``$`` in a scraped title never turns into mathema
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -28,7 +29,7 @@ __all__ = [
     "bar_chart", "heatmap", "panel_grid", "bar_panel", "stacked_share_bars", "dispersion_plot",
     "scatter_groups", "annotate_points", "dendrogram_plot", "event_colours", "draw_events", "period_ticks", "legend_beside",
     "publication_timeline", "trend_panel", "annotate_period_counts",
-    "palette", "cycle_colours",
+    "palette", "cycle_colours", "readable_labels", "dot_strip", "MIN_HISTOGRAM_VALUES",
 ]
 
 BLUE, GREEN, RED, GREY = "#4c72b0", "#55a868", "#c44e52", "#8c8c8c"
@@ -37,6 +38,25 @@ BLUE, GREEN, RED, GREY = "#4c72b0", "#55a868", "#c44e52", "#8c8c8c"
 def palette(n: int) -> Any:
     """A qualitative colormap for ``n`` groups: ``tab10`` up to 10, else ``tab20``; index it modulo its ``N``."""
     return plt.get_cmap("tab20" if n > 10 else "tab10")
+
+
+_TOKEN = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)+$")
+
+
+def readable_labels(labels: Sequence[Any]) -> list[Any]:
+    """Labels as a reader should see them: a formulation token becomes its registered label
+    (``two_safeguards`` → ``"Two Safeguards"``, :func:`~corpus_utils.text.registry.readable_terms`), another
+    underscore token its words (``my_slogan`` → ``"my slogan"``); everything else is left as it is. Every
+    bar, tick and legend label of this module goes through it."""
+    from ..text.registry import readable_terms
+
+    text = [label for label in labels if isinstance(label, str)]
+    named = dict(zip(text, readable_terms(text, chinese=False)))
+    return [
+        (named[label] if named[label] != label else label.replace("_", " ") if _TOKEN.match(label) else label)
+        if isinstance(label, str) else label
+        for label in labels
+    ]
 
 
 def cycle_colours() -> list[str]:
@@ -65,7 +85,7 @@ def bar_chart(
     Height: ``bar_height * max(len(labels), min_bars) + base_height`` inches. ``color`` may be one colour
     or one per bar; ``integer_axis`` puts whole numbers on the value axis; ``zero_line`` draws x = 0.
     """
-    labels, values = list(labels), list(values)
+    labels, values = readable_labels(list(labels)), list(values)
     fig, ax = plt.subplots(figsize=(width, bar_height * max(len(labels), min_bars) + base_height))
     if top_first:
         labels, values = labels[::-1], values[::-1]
@@ -78,6 +98,25 @@ def bar_chart(
     ax.set_title(title)
     if integer_axis:
         ax.xaxis.get_major_locator().set_params(integer=True)
+    return fig
+
+
+#: Below this many values a histogram's bars are mostly ones and zeros: draw one dot per value instead.
+MIN_HISTOGRAM_VALUES = 20
+
+
+def dot_strip(values: Sequence[float], labels: Sequence[str], *, xlabel: str, ylabel: str, title: str,
+              color: Any = BLUE) -> Figure:
+    """One labelled dot per value, largest on top: the distribution of fewer than
+    :data:`MIN_HISTOGRAM_VALUES` values, where a histogram would be mostly empty bins."""
+    order = np.argsort(np.asarray(values, dtype=float), kind="stable")
+    shown = [str(labels[index]) for index in order]
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(shown) + 1.5))
+    ax.scatter(np.asarray(values, dtype=float)[order], range(len(shown)), color=color, zorder=2)
+    ax.hlines(range(len(shown)), 0, np.asarray(values, dtype=float)[order], color=color, linewidth=0.8, alpha=0.5)
+    ax.set_yticks(range(len(shown)), readable_labels(shown))
+    ax.set_xlim(left=0)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     return fig
 
 
@@ -105,8 +144,8 @@ def heatmap(
     nothing), in ``cell_colour(value)`` when given. ``colorbar_label`` adds a colour bar.
     """
     grid = values.to_numpy() if isinstance(values, pd.DataFrame) else np.asarray(values)
-    xticklabels = list(values.columns) if xticklabels is None else list(xticklabels)
-    yticklabels = list(values.index) if yticklabels is None else list(yticklabels)
+    xticklabels = readable_labels(list(values.columns) if xticklabels is None else list(xticklabels))
+    yticklabels = readable_labels(list(values.index) if yticklabels is None else list(yticklabels))
     fig, ax = plt.subplots(figsize=figsize)
     image = ax.imshow(grid, **dict(image_options or {}))
     if cell_text is not None:
@@ -152,7 +191,7 @@ def panel_grid(
 def bar_panel(ax: Axes, labels: Sequence[Any], values: Sequence[float], *, title: str, xlabel: str, color: Any,
               title_size: float = 9) -> None:
     """One panel of horizontal bars, the first label on top (for :func:`panel_grid`)."""
-    ax.barh(list(labels)[::-1], list(values)[::-1], color=color)
+    ax.barh(readable_labels(list(labels))[::-1], list(values)[::-1], color=color)
     ax.set_title(title, fontsize=title_size)
     ax.set_xlabel(xlabel)
 
@@ -189,7 +228,7 @@ def dispersion_plot(positions: pd.DataFrame, labels: pd.Series, terms: Sequence[
         hits = positions[positions["term"] == term]
         offset = (index - (len(terms) - 1) / 2) * 0.8 / max(len(terms), 1)
         ax.scatter(hits["position"], hits["doc_id"].map(row_of) + offset, marker="|", s=120,
-                   color=colours[index % len(colours)], label=f"{term} ({len(hits)})")
+                   color=colours[index % len(colours)], label=f"{readable_labels([term])[0]} ({len(hits)})")
     ax.set_yticks(range(len(labels)), labels.to_numpy())
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, 1)
@@ -354,14 +393,25 @@ def publication_timeline(
     return fig, ax, data, f"documents per {period} and section"
 
 
-def trend_panel(ax: Axes, rows: pd.DataFrame, *, title: str, colour: Any) -> None:
-    """One term's rate per period: a line through ``x``/``per_1000_words``, a dot sized and labelled by the
-    documents using the term in each period where any does (``n_documents``), the y axis from 0."""
-    ax.plot(rows["x"], rows["per_1000_words"], color=colour, linewidth=1, zorder=1)
+def trend_panel(ax: Axes, rows: pd.DataFrame, *, title: str, colour: Any,
+                period_documents: Mapping[str, int] | None = None) -> None:
+    """One term's rate per period: dots sized and labelled by the documents using the term (``n_documents``),
+    a line through ``x``/``per_1000_words``, the y axis from 0.
+
+    With ``period_documents`` (documents per period), the line skips every period holding fewer than two
+    documents: one article's rate is a point, not part of a trend. Dot areas run from 20 to 200 points²,
+    scaled to the panel's largest count, so they stay inside the panel at any corpus size.
+    """
+    line = rows["per_1000_words"].astype(float)
+    if period_documents is not None:
+        totals = rows["period"].astype(str).map(lambda period: period_documents.get(period, 0))
+        line = line.where(totals.to_numpy() >= 2)
+    ax.plot(rows["x"], line, color=colour, linewidth=1, zorder=1)
     used = rows[rows["n_documents"] > 0]
-    ax.scatter(used["x"], used["per_1000_words"], s=20 + 30 * used["n_documents"], color=colour, zorder=2)
+    largest = max(int(used["n_documents"].max()) if len(used) else 1, 1)
+    ax.scatter(used["x"], used["per_1000_words"], s=20 + 180 * used["n_documents"] / largest, color=colour, zorder=2)
     for row in used.itertuples():
-        ax.annotate(f"{row.n_documents}", (row.x, row.per_1000_words), xytext=(0, 6), textcoords="offset points",
+        ax.annotate(f"{row.n_documents}", (row.x, row.per_1000_words), xytext=(0, 9), textcoords="offset points",
                     ha="center", fontsize=7)
     ax.set_title(title, fontsize=10)
     ax.set_ylabel("per 1,000 words")

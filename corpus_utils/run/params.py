@@ -17,14 +17,14 @@ import io
 import json
 import os
 import tokenize
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..core.paths import NOTEBOOKS_DIR
+from ..core.paths import NOTEBOOKS_DIR, repository_path
 from .rules import check_cross_rules, check_rule
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "ParameterError",
     "notebook_parameters",
     "check_parameters",
+    "PATH_PARAMETERS",
     "check_value_type",
     "parse_value",
     "read_params_file",
@@ -152,7 +153,11 @@ def check_value_type(parameter: Parameter, value: Any) -> None:
         raise ParameterError(str(exc)) from None
 
 
-def check_parameters(namespace: Mapping[str, Any], notebook: str | Path) -> dict[str, Any]:
+#: Notebook parameters that name a file or folder; a notebook reads them relative to the repository root.
+PATH_PARAMETERS = ("CORPUS", "FIGURES_DIR", "REGISTRY", "EVENTS")
+
+
+def check_parameters(namespace: MutableMapping[str, Any], notebook: str | Path) -> dict[str, Any]:
     """Validate a notebook's UPPER_CASE globals against its declared parameters.
 
     Call it in the cell right after the ``parameters`` cell (and papermill's injected cell)::
@@ -160,8 +165,10 @@ def check_parameters(namespace: Mapping[str, Any], notebook: str | Path) -> dict
         PARAMS = check_parameters(globals(), "02_term_frequency")
 
     Raises :class:`ParameterError` naming every unknown parameter (with the valid names), the first
-    value of the wrong type or out of its range, or a conflict between values. Returns the declared
-    parameters with their current values.
+    value of the wrong type or out of its range, or a conflict between values. Path parameters
+    (:data:`PATH_PARAMETERS`) are rewritten in ``namespace`` as absolute paths read from the repository root,
+    so the notebook's later calls to the API (which reads relative paths from the current folder) get the
+    folder the notebook meant. Returns the declared parameters with their current values.
     """
     declared = {parameter.name: parameter for parameter in notebook_parameters(notebook)}
     defined = {name for name in namespace if name.isupper() and not name.startswith("_")}
@@ -173,6 +180,10 @@ def check_parameters(namespace: Mapping[str, Any], notebook: str | Path) -> dict
         )
     for name, parameter in declared.items():
         check_value_type(parameter, namespace.get(name))
+    for name in PATH_PARAMETERS:
+        value = namespace.get(name)
+        if name in declared and isinstance(value, str) and value.strip() and value.strip().lower() != "none":
+            namespace[name] = str(repository_path(value))  # type: ignore[index]  (a notebook's globals())
     values = {name: namespace.get(name) for name in declared}
     try:
         check_cross_rules(values)

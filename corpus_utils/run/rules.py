@@ -53,6 +53,7 @@ _TOPIC_METHOD = Rule(str, choices=("nmf", "lda"))
 
 #: Every checked parameter of the collection, by name.
 RULES: dict[str, Rule] = {
+    "DPI": Rule(int, min_val=50, max_val=1200),
     **dict.fromkeys(
         ["MAX_TABLE_ROWS", "LENGTH_BINS", "MAX_SECTIONS", "TOP_N", "NGRAM_MIN_DF", "HEATMAP_TERMS", "MAX_DOCS_FOR_HEATMAP",
          "KWIC_LIMIT", "MAX_DISPERSION_DOCS", "MIN_DF", "TOP_TERMS", "MAX_DOCS_FOR_BARS", "MAX_DOCS_FOR_ALL_NEIGHBOURS",

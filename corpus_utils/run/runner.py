@@ -20,7 +20,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .params import NOTEBOOKS_ENV_VAR, Parameter, ParameterError, check_value_type, notebook_parameters, parse_value, read_params_file
+from .params import (
+    NOTEBOOKS_ENV_VAR, PATH_PARAMETERS, Parameter, ParameterError, check_value_type, notebook_parameters, parse_value, read_params_file,
+)
 from .rules import check_cross_rules
 from ..core.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR, package_version
 from ..report.html import export_notebook_html, make_exporter, write_index, write_thumbnail
@@ -199,6 +201,8 @@ def _resolve_values(
                 hint = ' Pass a JSON list, e.g. -p NAME \'["a", "b"]\'.' if isinstance(parameter.default, list) else ""
                 errors.append(f"{source}: {notebook}: {exc}{hint}")
                 continue
+            if name in PATH_PARAMETERS and isinstance(typed, str) and typed.strip() and typed.strip().lower() != "none":
+                typed = _for_notebook(Path(typed).expanduser())  # the command line reads paths from the current folder
             per_notebook[notebook][name] = typed
     for notebook, chosen in per_notebook.items():
         try:

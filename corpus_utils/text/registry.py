@@ -8,6 +8,7 @@ merges them into one token, and :mod:`corpus_utils.analysis.formulations` counts
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,7 @@ __all__ = [
     "variant_pattern",
     "formulation_replacements",
     "formulation_matcher",
+    "readable_terms",
 ]
 
 #: Number words and their digits (and :data:`DIGIT_WORDS` the reverse); a formulation written "2 safeguards" matches "two safeguards".
@@ -187,3 +189,20 @@ def formulation_matcher(registry: pd.DataFrame | None = None) -> PhraseReplacer:
     of the canonical tokens; :meth:`PhraseReplacer.target` gives a match's canonical name.
     """
     return PhraseReplacer(formulation_replacements(registry))
+
+
+def readable_terms(terms: Iterable[str], registry: pd.DataFrame | None = None, *, chinese: bool = True) -> list[str]:
+    """Terms as a reader should see them in a table or figure.
+
+    A formulation token becomes its label, with the Chinese original when ``chinese``: ``two_safeguards`` →
+    ``"Two Safeguards (两个维护)"``. Figures pass ``chinese=False`` until the figures carry a font with Chinese
+    glyphs of their own (the bundled DejaVu Sans has none, and a system font would make the figure's bytes
+    depend on the machine). Any other term is returned as given (``"warning education"``). ``registry``
+    defaults to the shipped one (:func:`load_registry`).
+    """
+    registry = load_registry() if registry is None else registry
+    names = {}
+    for row in registry.itertuples():
+        original = str(row.chinese).strip()
+        names[str(row.canonical)] = f"{row.label} ({original})" if chinese and original else str(row.label)
+    return [names.get(str(term), str(term)) for term in terms]

@@ -1,0 +1,75 @@
+"""The whole collection on corpora that are not the seeds: every notebook completes, says what it cannot do,
+and its clustering holds against known classes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from sklearn.metrics import normalized_mutual_info_score
+
+from conftest import notebook_text
+from corpus_utils import read_corpus
+from corpus_utils.core.paths import SEEDS_DIR
+from corpus_utils.run.cli import EXIT_OK, main
+from tests.labelled import write_labelled_news
+
+
+def _run(corpus, out, *parameters: str) -> dict:
+    arguments = ["run", "--corpus", str(corpus), "--out", str(out), "--no-progress", "--jobs", "2"]
+    for pair in parameters:
+        name, value = pair.split("=", 1)
+        arguments += ["-p", name, value]
+    assert main(arguments) == EXIT_OK
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert [entry["status"] for entry in record["notebooks"]] == ["succeeded"] * 6
+    return record
+
+
+def _printed(out, name: str) -> str:
+    return notebook_text(out / "notebooks" / f"{name}.ipynb")
+
+
+@pytest.fixture(scope="module")
+def news_run(tmp_path_factory):
+    """An undated table without a single registered formulation, in five known classes, clustered as documents."""
+    folder = tmp_path_factory.mktemp("news")
+    table = write_labelled_news(folder / "news.csv", 300, seed=3)
+    out = folder / "run"
+    _run(folder / "news.csv", out, "UNIT=document", "MIN_WORDS=5")
+    return table, out
+
+
+def test_undated_formulation_free_corpus_completes_and_says_why(news_run):
+    table, out = news_run
+    assert "No document has a date, so nothing can be said about time." in _printed(out, "05_timeline")
+    assert _printed(out, "05_timeline").count("Skipped: no document has a date.") >= 5
+    assert "None of the 20 registered formulations occurs" in _printed(out, "06_formulations")
+    terms = _printed(out, "02_term_frequency")
+    assert "KWIC_TERMS: none of 'two_safeguards', 'warning education' occurs in this corpus" in terms
+    assert "DISPERSION_TERMS: 'party', 'procuratorate' do(es) not occur" in terms or "DISPERSION_TERMS: none of" in terms
+
+
+def test_document_clusters_recover_the_known_classes(news_run):
+    table, out = news_run
+    points = pd.read_csv(out / "figures" / "04_cluster_map.csv", dtype={"doc_id": str})
+    labels = read_corpus(out.parent / "news.csv").documents.set_index("doc_id")["label"]
+    truth = labels[points["doc_id"]].to_numpy()
+    for method in ("kmeans", "ward"):
+        assert normalized_mutual_info_score(truth, points[method]) >= 0.87, method
+    assert abs(points["kmeans"].nunique() - table["label"].nunique()) <= 1
+    findings = _printed(out, "04_topic_clustering")
+    assert "k-means and Ward clustering agree" in findings
+
+
+def test_one_document_corpus_completes(tmp_path):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    first = sorted(SEEDS_DIR.glob("*.txt"))[0]
+    shutil.copy(first, folder / first.name)
+    out = tmp_path / "run"
+    _run(folder, out)
+    assert "With 1 document(s) there is no pair to compare." in _printed(out, "03_tfidf_similarity")
+    assert "1 'year' group(s): nothing to compare, keyness skipped." in _printed(out, "06_formulations")
