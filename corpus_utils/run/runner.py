@@ -663,7 +663,22 @@ def _execute_notebook(
     finally:
         if kernels is not None:
             kernels.forget(notebook.name)
+        if manager is not None:
+            _shut_down(manager)
     return None
+
+
+def _shut_down(manager: Any) -> None:
+    """Shut down the kernel of a finished notebook. nbclient shuts down only the kernels it started itself, so a
+    kernel the runner handed it (to pass on Ctrl-C) would otherwise keep the notebook's data in memory until
+    the runner exits, then print "Parent appears to have exited" into the terminal."""
+    from jupyter_core.utils import run_sync
+
+    try:
+        if run_sync(manager.is_alive)():
+            run_sync(manager.shutdown_kernel)(now=False)
+    except Exception:  # a kernel that died on its own, or a second Ctrl-C: nothing left to shut down
+        pass
 
 
 def _unreadable_notebook(path: Path) -> BaseException | None:
