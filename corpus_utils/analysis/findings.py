@@ -63,7 +63,7 @@ def overview_findings(documents: pd.DataFrame, files: pd.DataFrame) -> Findings:
     found = Findings()
     n_documents = len(documents)
     skipped = int((files["status"] != "loaded").sum())
-    found.add(f"{len(files)} file(s) read: {n_documents} document(s) loaded, {skipped} skipped"
+    found.add(f"{len(files):,} file(s) read: {n_documents:,} document(s) loaded, {skipped:,} skipped"
               + (" (see the problems table for why)." if skipped else "."))
     if not n_documents:
         return found
@@ -71,18 +71,18 @@ def overview_findings(documents: pd.DataFrame, files: pd.DataFrame) -> Findings:
     if dated.empty:
         found.add("No document has a date: nothing in this corpus can be placed on a time axis.")
     else:
-        found.add(f"{len(dated)} of {n_documents} documents are dated, from {dated.min():%Y-%m-%d} to {dated.max():%Y-%m-%d}"
+        found.add(f"{len(dated):,} of {n_documents:,} documents are dated, from {dated.min():%Y-%m-%d} to {dated.max():%Y-%m-%d}"
                   + (f"; {n_documents - len(dated)} undated." if len(dated) < n_documents else "."))
     lengths = documents["n_words"]
-    found.add(f"Lengths run from {int(lengths.min())} to {int(lengths.max())} words (median {lengths.median():.0f})"
+    found.add(f"Lengths run from {int(lengths.min()):,} to {int(lengths.max()):,} words (median {lengths.median():,.0f})"
               + ("; the longest is more than ten times the shortest, so per-1,000-word rates are the fair comparison."
                  if lengths.min() > 0 and lengths.max() > 10 * lengths.min() else "."))
     sections = documents["section"].astype(object).fillna("(no section)").value_counts()
     top_share = sections.iloc[0] / n_documents
-    found.add(f"{len(sections)} section(s); the largest, {_quoted(sections.index[0])}, holds {sections.iloc[0]} "
+    found.add(f"{len(sections):,} section(s); the largest, {_quoted(sections.index[0])}, holds {sections.iloc[0]} "
               f"document(s) ({top_share:.0%})" + (": the corpus mostly speaks for that section." if top_share > 0.5 and len(sections) > 1 else "."))
     duplicates = int(documents["duplicate_of"].notna().sum())
-    found.add(f"{duplicates} document(s) repeat an earlier body word for word" + (" and count twice in every total." if duplicates else "."))
+    found.add(f"{duplicates:,} document(s) repeat an earlier body word for word" + (": every count includes them again (the duplicate_of column says which to drop)." if duplicates else "."))
     return found
 
 
@@ -96,8 +96,8 @@ def term_findings(unigrams: pd.DataFrame, bigrams: pd.DataFrame, *, n_documents:
         found.add(f"No term is left to count in {n_words:,} words: check the stop list (EXTRA_STOP_WORDS).")
         return found
     top = unigrams.iloc[0]
-    found.add(f"The most frequent term is {_quoted(_readable(top['term']))}: {int(top['count'])} times "
-              f"({top['per_1000_words']:.1f} per 1,000 words), in {int(top['documents'])} of {n_documents} document(s).")
+    found.add(f"The most frequent term is {_quoted(_readable(top['term']))}: {int(top['count']):,} times "
+              f"({top['per_1000_words']:.1f} per 1,000 words), in {int(top['documents']):,} of {n_documents:,} document(s).")
     if len(unigrams) > 1:
         second = unigrams.iloc[1]
         ratio = top["count"] / max(second["count"], 1)
@@ -106,17 +106,17 @@ def term_findings(unigrams: pd.DataFrame, bigrams: pd.DataFrame, *, n_documents:
         elif top["count"] == second["count"]:
             found.add(f"It ties with {_quoted(_readable(second['term']))}: their order is arbitrary.")
         else:
-            found.add(f"The runner-up, {_quoted(_readable(second['term']))}, is close ({int(second['count'])} times): no single word dominates.")
+            found.add(f"The runner-up, {_quoted(_readable(second['term']))}, is close ({int(second['count']):,} times): no single word dominates.")
     shown = unigrams.head(10)
     narrow = shown[shown["documents"] <= max(1, n_documents // 5)]
     if n_documents >= 5 and len(narrow):
-        found.add(f"{len(narrow)} of the top {len(shown)} terms come from at most {max(1, n_documents // 5)} document(s) "
+        found.add(f"{len(narrow):,} of the top {len(shown):,} terms come from at most {max(1, n_documents // 5)} document(s) "
                   f"(e.g. {_quoted(_readable(narrow.iloc[0]['term']))}): one article's subject, not the corpus's vocabulary.")
     if not bigrams.empty:
-        found.add(f"The most frequent phrase is {_quoted(_readable(bigrams.iloc[0]['term']))} ({int(bigrams.iloc[0]['count'])} times, "
-                  f"{int(bigrams.iloc[0]['documents'])} document(s)).")
+        found.add(f"The most frequent phrase is {_quoted(_readable(bigrams.iloc[0]['term']))} ({int(bigrams.iloc[0]['count']):,} times, "
+                  f"{int(bigrams.iloc[0]['documents']):,} document(s)).")
     if n_documents < THIN_GROUP:
-        found.add(f"With {n_documents} document(s), these counts describe those texts, not a genre.")
+        found.add(f"With {n_documents:,} document(s), these counts describe those texts, not a genre.")
     return found
 
 
@@ -128,7 +128,7 @@ def similarity_findings(pairs: pd.DataFrame, nearest: pd.Series, *, n_documents:
     """
     found = Findings()
     if pairs.empty:
-        found.add(f"With {n_documents} document(s) there is no pair to compare.")
+        found.add(f"With {n_documents:,} document(s) there is no pair to compare.")
         return found
     best = pairs.iloc[0]
     found.add(f"The closest pair is {_quoted(best['doc_a'])} and {_quoted(best['doc_b'])} (cosine {best['similarity']:.2f}).")
@@ -140,8 +140,8 @@ def similarity_findings(pairs: pd.DataFrame, nearest: pd.Series, *, n_documents:
     found.add(f"The median document's nearest neighbour has cosine {median:.2f}: documents are typically {kind}.")
     high = int((nearest >= 0.8).sum())
     if high:
-        found.add(f"{high} document(s) have a neighbour at cosine 0.8 or more: likely reposts or templates.")
-    found.add(f"{n_near_duplicates} pair(s) of near-duplicate paragraphs are shared across documents.")
+        found.add(f"{high:,} document(s) have a neighbour at cosine 0.8 or more: likely reposts or templates.")
+    found.add(f"{n_near_duplicates:,} pair(s) of near-duplicate paragraphs are shared across documents.")
     return found
 
 
@@ -162,10 +162,10 @@ def cluster_findings(
     found = Findings()
     if len(topic_shares):
         ordered = topic_shares.sort_values(ascending=False, kind="stable")
-        found.add(f"The strongest topic is {_quoted(ordered.index[0])}, with {ordered.iloc[0]:.0%} of the words of {n_units} {unit}s"
+        found.add(f"The strongest topic is {_quoted(ordered.index[0])}, with {ordered.iloc[0]:.0%} of the words of {n_units:,} {unit}s"
                   + (f"; the next is {_quoted(ordered.index[1])} ({ordered.iloc[1]:.0%})." if len(ordered) > 1 else "."))
     if k < 2:
-        found.add(f"{n_units} {unit}(s) are too few to cluster.")
+        found.add(f"{n_units:,} {unit}(s) are too few to cluster.")
         return found
     largest = cluster_sizes.max() / max(cluster_sizes.sum(), 1)
     found.add(f"{k} clusters; the largest holds {largest:.0%} of the {unit}s" + (
@@ -179,7 +179,7 @@ def cluster_findings(
     else:
         found.add("The choice of k is clear: best silhouette, not at the edge of the range, both methods concur.")
     if n_units < 30:
-        found.add(f"With {n_units} {unit}s, read the clusters as a first map, not a classification.")
+        found.add(f"With {n_units:,} {unit}s, read the clusters as a first map, not a classification.")
     return found
 
 
@@ -198,19 +198,19 @@ def timeline_findings(
         return found
     peak = dated.sort_values(["n_documents", "period"], ascending=[False, True], kind="stable").iloc[0]
     covered = int((dated["n_documents"] > 0).sum())
-    found.add(f"The busiest {period} is {peak['period']} with {int(peak['n_documents'])} document(s); "
-              f"{covered} of {len(dated)} {period}(s) in the range have any document.")
+    found.add(f"The busiest {period} is {peak['period']} with {int(peak['n_documents']):,} document(s); "
+              f"{covered:,} of {len(dated):,} {period}(s) in the range have any document.")
     thin = int(((dated["n_documents"] > 0) & (dated["n_documents"] < THIN_GROUP)).sum())
     if thin:
-        found.add(f"{thin} of those {covered} {period}(s) hold fewer than {THIN_GROUP} documents: their points describe "
+        found.add(f"{thin:,} of those {covered:,} {period}(s) hold fewer than {THIN_GROUP} documents: their points describe "
                   "single articles, not trends.")
     carried = carried if carried is not None else pd.DataFrame(columns=["term", "occurrences"])
     used = carried[carried["occurrences"] > 0]
     unused = carried[carried["occurrences"] == 0]
     if len(used):
         widest = used.sort_values(["periods_used", "occurrences"], ascending=False, kind="stable").iloc[0]
-        found.add(f"The most widely followed term is {_quoted(_readable(widest['term']))}: {int(widest['occurrences'])} "
-                  f"occurrence(s) in {int(widest['periods_used'])} {period}(s), at most {int(widest['max_documents_in_a_period'])} "
+        found.add(f"The most widely followed term is {_quoted(_readable(widest['term']))}: {int(widest['occurrences']):,} "
+                  f"occurrence(s) in {int(widest['periods_used']):,} {period}(s), at most {int(widest['max_documents_in_a_period']):,} "
                   f"document(s) in any one {period}.")
     if len(unused):
         found.add("Never used in the dated documents: " + ", ".join(_quoted(_readable(term)) for term in unused["term"]) + ".")
@@ -218,9 +218,9 @@ def timeline_findings(
         most = leaders["label"].value_counts()
         tied = int((most == most.iloc[0]).sum())
         if tied > 1:
-            found.add(f"No single topic dominates: {tied} topics each lead {int(most.iloc[0])} of {len(leaders)} {period}(s).")
+            found.add(f"No single topic dominates: {tied} topics each lead {int(most.iloc[0]):,} of {len(leaders):,} {period}(s).")
         else:
-            found.add(f"The topic leading the most {period}s is {_quoted(most.index[0])} ({int(most.iloc[0])} of {len(leaders)}).")
+            found.add(f"The topic leading the most {period}s is {_quoted(most.index[0])} ({int(most.iloc[0]):,} of {len(leaders):,}).")
     return found
 
 
@@ -242,15 +242,15 @@ def formulation_findings(
     """
     found = Findings()
     if found_formulations.empty:
-        found.add(f"None of the {n_registered} registered formulations occurs in the {n_documents} document(s); "
+        found.add(f"None of the {n_registered} registered formulations occurs in the {n_documents:,} document(s); "
                   "the candidate lists show what the corpus repeats instead.")
     else:
         top = found_formulations.iloc[0]
-        found.add(f"{len(found_formulations)} of {n_registered} registered formulations occur. The most used is "
-                  f"{_quoted(top['label'])}, in {int(top['documents'])} of {n_documents} document(s) ({int(top['occurrences'])} times).")
+        found.add(f"{len(found_formulations):,} of {n_registered} registered formulations occur. The most used is "
+                  f"{_quoted(top['label'])}, in {int(top['documents']):,} of {n_documents:,} document(s) ({int(top['occurrences']):,} times).")
         ties = found_formulations[found_formulations["documents"] == top["documents"]]
         if len(ties) > 1:
-            found.add(f"{len(ties)} formulations tie at {int(top['documents'])} document(s): their order is arbitrary.")
+            found.add(f"{len(ties):,} formulations tie at {int(top['documents']):,} document(s): their order is arbitrary.")
         found.add(f"{multi_rendered} formulation(s) appear in more than one English rendering: counting renderings "
                   "separately would split them.")
     if key_terms is not None and len(key_terms):
@@ -259,11 +259,11 @@ def formulation_findings(
             first = for_target.iloc[0]
             tied = for_target[for_target["g2"].round(6) == round(float(first["g2"]), 6)]
             if len(tied) > 1:
-                found.add(f"{len(tied)} terms tie as the most characteristic of {target} (G2 {first['g2']:.2f}), e.g. "
+                found.add(f"{len(tied):,} terms tie as the most characteristic of {target} (G2 {first['g2']:.2f}), e.g. "
                           + ", ".join(_quoted(_readable(term)) for term in tied["term"].head(3)) + ".")
             else:
                 found.add(f"The term most characteristic of {target} is {_quoted(_readable(first['term']))} "
-                          f"(G2 {first['g2']:.2f}, in {int(first['df_target'])} of {int(first['n_target'])} target documents).")
+                          f"(G2 {first['g2']:.2f}, in {int(first['df_target']):,} of {int(first['n_target']):,} target documents).")
     for caution in cautions:
         found.add(f"Keyness caution: {caution}.")
     return found
