@@ -77,3 +77,22 @@ def test_dpi_sets_the_resolution_of_saved_pngs(tmp_path):
     assert mpl.rcParams["savefig.dpi"] == STYLE["savefig.dpi"]
     assert 2.5 < sizes[300][0] / sizes[110][0] < 2.9
     assert (tmp_path / "110" / "02_dpi.svg").read_bytes() == (tmp_path / "300" / "02_dpi.svg").read_bytes()
+
+
+def test_chinese_renders_with_the_packaged_font_and_no_missing_glyph(tmp_path):
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from corpus_utils.report.figures import CJK_FONT, apply_style, save_figure
+
+    assert CJK_FONT.stat().st_size > 1_000_000 and (CJK_FONT.parent / "OFL.txt").is_file()
+    apply_style()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)" for every box it draws
+        fig, ax = plt.subplots(figsize=(5, 2))
+        ax.set_title("两个维护 · 當前位置：首頁 » 黨風廉政 · “四个意识”，（全面从严治党）")
+        ax.set_xlabel("Two Safeguards (两个维护)")
+        written = save_figure(fig, "14_chinese", figures_dir=tmp_path, show=False)
+        plt.close(fig)
+    assert "两个维护" in (tmp_path / "14_chinese.svg").read_text(encoding="utf-8") and written[0].stat().st_size > 0

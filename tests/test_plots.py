@@ -156,9 +156,9 @@ def test_trend_panel_and_period_counts():
 def test_formulation_tokens_are_drawn_with_their_labels():
     from corpus_utils.report.plots import bar_chart, readable_labels
 
-    assert readable_labels(["two_safeguards", "my_slogan", "party", 2020]) == ["Two Safeguards", "my slogan", "party", 2020]
+    assert readable_labels(["two_safeguards", "my_slogan", "party", 2020]) == ["Two Safeguards (两个维护)", "my slogan", "party", 2020]
     fig = bar_chart(["two_safeguards", "party"], [2, 1], title="T", xlabel="x", ylabel="y")
-    assert [label.get_text() for label in fig.axes[0].get_yticklabels()] == ["party", "Two Safeguards"]
+    assert [label.get_text() for label in fig.axes[0].get_yticklabels()] == ["party", "Two Safeguards (两个维护)"]
 
 
 def test_dot_strip_draws_one_labelled_dot_per_value():

@@ -44,14 +44,14 @@ _TOKEN = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)+$")
 
 
 def readable_labels(labels: Sequence[Any]) -> list[Any]:
-    """Labels as a reader should see them: a formulation token becomes its registered label
-    (``two_safeguards`` → ``"Two Safeguards"``, :func:`~corpus_utils.text.registry.readable_terms`), another
+    """Labels as a reader should see them: a formulation token becomes its registered label in both languages
+    (``two_safeguards`` → ``"Two Safeguards (两个维护)"``, :func:`~corpus_utils.text.registry.readable_terms`), another
     underscore token its words (``my_slogan`` → ``"my slogan"``); everything else is left as it is. Every
     bar, tick and legend label of this module goes through it."""
     from ..text.registry import readable_terms
 
     text = [label for label in labels if isinstance(label, str)]
-    named = dict(zip(text, readable_terms(text, chinese=False)))
+    named = dict(zip(text, readable_terms(text)))
     return [
         (named[label] if named[label] != label else label.replace("_", " ") if _TOKEN.match(label) else label)
         if isinstance(label, str) else label

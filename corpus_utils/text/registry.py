@@ -195,10 +195,8 @@ def readable_terms(terms: Iterable[str], registry: pd.DataFrame | None = None, *
     """Terms as a reader should see them in a table or figure.
 
     A formulation token becomes its label, with the Chinese original when ``chinese``: ``two_safeguards`` →
-    ``"Two Safeguards (两个维护)"``. Figures pass ``chinese=False`` until the figures carry a font with Chinese
-    glyphs of their own (the bundled DejaVu Sans has none, and a system font would make the figure's bytes
-    depend on the machine). Any other term is returned as given (``"warning education"``). ``registry``
-    defaults to the shipped one (:func:`load_registry`).
+    ``"Two Safeguards (两个维护)"`` (figures draw it with the packaged Chinese font). Any other term is returned
+    as given (``"warning education"``). ``registry`` defaults to the shipped one (:func:`load_registry`).
     """
     registry = load_registry() if registry is None else registry
     names = {}
