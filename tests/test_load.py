@@ -178,7 +178,7 @@ LAYOUT_CASES = [
         "Current location: home page >> Party building\nA title\nTime: 2019-03-05 Author: News source: [Font size: large\n\n"
         + BASE_BODY,
         dict(layout="procuratorate", section="Party building", title="A title", date="2019-03-05", author=None, source=None),
-        ["section taken from the breadcrumb"],
+        [],
         id="no-section-line-uses-breadcrumb",
     ),
     pytest.param(

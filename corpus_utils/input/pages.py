@@ -3,8 +3,13 @@
 Three families are known:
 
 ``procuratorate``
-    Procuratorate site pages: optional breadcrumb (``Current location: home page >> Party building``),
-    a section line, a title line, then ``Time: August 21, 2018 Author: … News source: … [Font size: …``.
+    Procuratorate site pages, in English (machine translation) or Chinese, simplified or traditional:
+    optional breadcrumb (``Current location: home page >> Party building``, ``当前位置：首页 >> 党风廉政``,
+    ``當前位置:首頁>栏目``, ``首页 > A > B``, ``Position: Home > …``), an optional section line, a title line,
+    then a header line of labelled fields — ``Time: August 21, 2018 Author: … News source: … [Font size: …``,
+    ``时间：2022-02-08 作者：张三 新闻来源：市检察院 【字号：大 中 小】``, ``發布日期：…``, ``Release time: …``,
+    ``Source:… Date:2022-07-14 14:55:12 【Fonts:Small Big`` — or a date alone on its line
+    (``2020年12月16日``, ``2020-12-16 10:20``).
 ``repost``
     Repost pages: a title, then ``- Categories:``, ``- Author:``, ``- Origin:``, ``- Time of issue:``,
     ``- Views:`` lines and a ``(Summary description)`` block, both repeated, then the article and
@@ -21,21 +26,33 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 __all__ = ["EmptyPageError", "ParsedPage", "parse_page", "parse_date", "storable_date", "clean_line", "split_credits", "LAYOUTS",
-           "FIRST_DATE", "LAST_DATE"]
+           "FIRST_DATE", "LAST_DATE", "header_fields", "breadcrumb_trail"]
 
 LAYOUTS = ("procuratorate", "repost", "plain", "table")
 
 _SPACES = re.compile(r"[ \t\u00a0\u2002\u2003\u2009\u3000\u200b\ufeff]+")
 _HEADER_SCAN_LINES = 12
 
-_BREADCRUMB = re.compile(r"^(?:current location|location|you are here)\s*[:：]\s*(?P<trail>.+)$", re.I)
-_TIME_LINE = re.compile(
-    r"^(?:release\s+|publish(?:ed|ing)?\s+)?time\s*[:：]\s*(?P<date>.*?)\s*"
-    r"(?:author\s*[:：]\s*(?P<author>.*?)\s*)?"
-    r"(?:(?:news\s+)?source\s*[:：]\s*(?P<source>.*?)\s*)?"
-    r"(?:\[\s*font\s*size\s*[:：].*)?$",
+_BREADCRUMB = re.compile(
+    r"^(?:(?:current\s+(?:location|position)|location|position|you are here|当前位置|當前位置|您的位置|您現在的位置|"
+    r"您现在的位置|所在位置)\s*[:：]\s*(?P<trail>.+)|(?P<bare>(?:首页|首頁|home(?:\s*page)?)\s*(?:>>|>|»|＞|›|→).+))$",
     re.I,
 )
+_TRAIL_SEPARATOR = re.compile(r"\s*(?:>>|>|»|＞|›|→)+\s*")
+_HOME = re.compile(r"^(?:首页|首頁|home(?:\s*page)?|网站首页|網站首頁)$", re.I)
+#: Labels of a page's header fields, English and Chinese (simplified and traditional), by the field they fill.
+_HEADER_LABELS = {
+    "date": r"发布时间|發布時間|發佈時間|发布日期|發布日期|發佈日期|发稿时间|更新时间|时间|時間|日期|"
+            r"release\s+time|publish(?:ed|ing)?\s+time|time\s+of\s+issue|time|date",
+    "author": r"作者|撰稿|author",
+    "source": r"新闻来源|新聞來源|信息来源|資訊來源|文章来源|文章來源|来源|來源|出处|news\s+source|source|origin",
+    "views": r"浏览次数|瀏覽次數|浏览量|瀏覽量|点击数|點擊數|点击量|阅读次数|閱讀次數|访问量|views|clicks|hits",
+    "font": r"字号|字號|字体|字體|font\s*size|fonts?",
+}
+_HEADER_LABEL = re.compile(
+    r"[【\[]?\s*(?:" + "|".join(f"(?P<{field}>{labels})" for field, labels in _HEADER_LABELS.items()) + r")\s*[:：]", re.I
+)
+_DATE_ALONE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _REPOST_META = re.compile(
     r"^-\s*(?P<key>categories|category|author|origin|source|time of issue|release time|views)\s*[:：]\s*(?P<value>.*)$", re.I
 )
@@ -49,7 +66,14 @@ _CHROME_LINE = re.compile(
     r"^(?:\[?\s*font\s*size\s*[:：].*|.{0,80}\bqr code\b.{0,80}|time of issue\s*[:：].{0,40}|"
     r"official accounts|welcome to follow our official (?:public )?account.{0,40}|online message|"
     r"all rights reserved.*|copyright\b.{0,200}|.{0,120}\bICP\b.{0,40}\d{6,}.{0,40}|"
-    r"(?:print|close|share)(?: this page| window| to)?\s*\]?|\[\s*(?:print|close)[^\]]{0,20}\])$",
+    r"(?:print|close|share)(?: this page| window| to)?\s*\]?|\[\s*(?:print|close)[^\]]{0,20}\]|"
+    # Chinese page chrome: print/close widgets, previous/next links, QR prompts, copyright, ICP and police licences
+    r"(?:[【\[]\s*(?:打印本页|打印本頁|打印|关闭窗口|關閉窗口|关闭|關閉|返回顶部|返回頂部|收藏本页|加入收藏|分享到?)\s*[】\]]\s*)+|"
+    r"(?:上一篇|下一篇|上一条|下一条|上一條|下一條|上一页|下一页)\s*[:：].{0,200}|"
+    r"扫一扫.{0,40}|掃一掃.{0,40}|分享到[:：]?.{0,40}|"
+    r".{0,80}(?:版权所有|版權所有|主办单位|主辦單位|承办单位|技术支持|技術支持).{0,120}|"
+    r".{0,80}ICP\s*[备備证證].{0,60}|.{0,40}公网安备.{0,60}|.{0,20}网站标识码.{0,40}|"
+    r"(?:浏览次数|瀏覽次數|点击数|點擊數|阅读次数|閱讀次數)\s*[:：]\s*\d*)$",
     re.I,
 )
 _CREDIT_LINE = re.compile(
@@ -58,7 +82,10 @@ _CREDIT_LINE = re.compile(
     r"correspondents?|typesetting|layout|producers?|contributors?)\s*[:：].{0,150}|"
     r"\(\s*(?:reporters?|correspondents?|responsible editors?|editors?)\b.{0,200}\)|"
     r"(?:new media )?produced by .{0,120}|"
-    r"[\"“]?[\w' .]{2,60}[\"”]?\s*\(\s*\w+ \d{1,2}, \d{4}.{0,40}edition\s*\))$",
+    r"[\"“]?[\w' .]{2,60}[\"”]?\s*\(\s*\w+ \d{1,2}, \d{4}.{0,40}edition\s*\)|"
+    # Chinese credits: 责任编辑、编辑、审核、校对、摄影、记者、通讯员 …, alone or in brackets
+    r"[（(【\[]?\s*(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|初审|初審|复审|複審|终审|終審|校对|校對|"
+    r"摄影|攝影|图片|圖片|文字|记者|記者|通讯员|通訊員|撰稿人|供稿|编审|編審)\s*[:：].{0,150})$",
     re.I,
 )
 
@@ -159,6 +186,38 @@ def storable_date(date: pd.Timestamp | None, date_text: str | None, warnings: li
     return None
 
 
+def header_fields(line: str) -> dict[str, str | None] | None:
+    """The labelled fields of a page's header line, or ``None`` when ``line`` is not one.
+
+    A header line starts with a known label (:data:`_HEADER_LABELS`: ``Time:``, ``时间：``, ``發布日期:``,
+    ``Source:`` …) and holds a date, an author or a source; a date alone on its line (``2020年12月16日``,
+    ``2020-12-16 10:20``) counts too. Returns ``{"date": …, "author": …, "source": …}`` (missing fields None).
+    The font-size widget (``【字号：大 中 小】``, ``[Font size: …``) and view counters are dropped.
+    """
+    if _DATE_ALONE.match(line):
+        return {"date": line, "author": None, "source": None}
+    labels = list(_HEADER_LABEL.finditer(line))
+    if not labels or labels[0].start() != 0:
+        return None
+    fields: dict[str, str | None] = {"date": None, "author": None, "source": None}
+    for index, label in enumerate(labels):
+        field = label.lastgroup
+        end = labels[index + 1].start() if index + 1 < len(labels) else len(line)
+        if field == "font":
+            break
+        value = line[label.end():end].strip(" 【】[]|()（）\t")
+        if field in fields and fields[field] is None:
+            fields[field] = value
+    if labels[0].lastgroup not in ("date", "author", "source"):
+        return None
+    has_date = fields["date"] is not None and parse_date(fields["date"]) is not None
+    if not has_date and fields["author"] is None and fields["source"] is None:
+        return None
+    if labels[0].lastgroup == "source" and fields["date"] is None and len(labels) == 1:
+        return None  # "Source: Xinhua" alone is a credit line, not a page header
+    return fields
+
+
 def _set_date(page: ParsedPage, date_text: str | None) -> None:
     page.date_text = _blank_to_none(date_text)
     if page.date_text is None:
@@ -170,23 +229,31 @@ def _set_date(page: ParsedPage, date_text: str | None) -> None:
     page.date = storable_date(parsed, page.date_text, page.warnings)
 
 
-def _parse_procuratorate(lines: list[str], time_index: int, match: re.Match[str]) -> ParsedPage:
-    page = ParsedPage("procuratorate", author=_blank_to_none(match["author"]), source=_blank_to_none(match["source"]))
-    _set_date(page, match["date"])
+def breadcrumb_trail(line: str) -> list[str] | None:
+    """The parts of a breadcrumb line after the home page (``当前位置：首页 >> 党风廉政`` → ``["党风廉政"]``), or None."""
+    crumb = _BREADCRUMB.match(line)
+    if not crumb:
+        return None
+    parts = [clean_line(part) for part in _TRAIL_SEPARATOR.split(crumb["trail"] or crumb["bare"]) if clean_line(part)]
+    return [part for part in parts if not _HOME.match(part)]
+
+
+def _parse_procuratorate(lines: list[str], time_index: int, fields: dict[str, str | None]) -> ParsedPage:
+    page = ParsedPage("procuratorate", author=_blank_to_none(fields["author"]), source=_blank_to_none(fields["source"]))
+    _set_date(page, fields["date"])
     header = [line for line in lines[:time_index] if line]
     trail: list[str] = []
-    if header and (crumb := _BREADCRUMB.match(header[0])):
-        trail = [clean_line(part) for part in re.split(r"\s*>+\s*", crumb["trail"]) if clean_line(part)]
+    if header and (crumbs := breadcrumb_trail(header[0])) is not None:
+        trail = [""] + crumbs  # the home page, dropped, still counts as the trail's first step
         header = header[1:]
     if header:
         page.title = header[-1]
     else:
-        page.warnings.append("no title line above the 'Time:' line")
+        page.warnings.append("no title line above the header ('Time:' / '时间：') line")
     if len(header) >= 2:
         page.section = header[-2]
     elif len(trail) > 1:
-        page.section = trail[-1]
-        page.warnings.append("no section line: section taken from the breadcrumb")
+        page.section = trail[-1]  # the site's own category: the breadcrumb's last step
     else:
         page.warnings.append("no section line")
     if len(header) > 2:
@@ -221,6 +288,9 @@ def _parse_repost(lines: list[str]) -> ParsedPage:
 def _parse_plain(lines: list[str]) -> ParsedPage:
     page = ParsedPage("plain")
     content = [line for line in lines if line]
+    if len(content) > 1 and (crumbs := breadcrumb_trail(content[0])) is not None:  # a breadcrumb is never the title
+        page.section = crumbs[-1] if crumbs else None
+        content = content[1:]
     page.title = content[0]
     page.paragraphs, page.credits = split_credits(content[1:])
     page.warnings.append(
@@ -245,9 +315,8 @@ def parse_page(text: str) -> ParsedPage:
         raise EmptyPageError("the page holds no text")
     nonempty = [i for i, line in enumerate(lines) if line][:_HEADER_SCAN_LINES]
     for index in nonempty:
-        if match := _TIME_LINE.match(lines[index]):
-            if match["author"] is not None or match["source"] is not None or parse_date(match["date"]):
-                return _parse_procuratorate(lines, index, match)
+        if (fields := header_fields(lines[index])) is not None:
+            return _parse_procuratorate(lines, index, fields)
     if any(_REPOST_META.match(lines[i]) for i in nonempty):
         return _parse_repost(lines)
     return _parse_plain(lines)

@@ -1,0 +1,116 @@
+"""Chinese pages of the procuratorate sites' templates (simplified and traditional, UTF-8 and GB18030), and the
+English pages of other templates: title, section, date, author and source found; chrome stripped; credits kept."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from corpus_utils import read_corpus
+from corpus_utils.input.pages import breadcrumb_trail, header_fields, parse_page
+
+BODY_HANS = "会议强调，要增强“四个意识”、坚定“四个自信”、做到“两个维护”。\n\n全体干警参加会议，深入学习党的二十大精神。"
+BODY_HANT = "會議強調，要增強「四個意識」、堅定「四個自信」、做到「兩個維護」。\n\n全體幹警參加會議，深入學習黨的二十大精神。"
+FOOTER_HANS = ("\n责任编辑：李四\n【打印本页】 【关闭窗口】\n上一篇：县检察院开展警示教育\n下一篇：市院召开党组会\n"
+               "扫一扫在手机打开当前页\n版权所有：某市人民检察院 技术支持：某网络公司\n京ICP备05007567号 京公网安备11010502030143号\n")
+FOOTER_HANT = "\n責任編輯：李四\n【打印本頁】 【關閉窗口】\n上一篇：縣檢察院開展警示教育\n掃一掃在手機打開當前頁\n版權所有：某市人民檢察院\n"
+
+CASES = [
+    pytest.param(
+        "当前位置：首页 >> 党风廉政\n检察院召开党风廉政建设会议\n时间：2022-02-08 作者：张三 新闻来源：市检察院 【字号：大 中 小】\n"
+        + BODY_HANS + FOOTER_HANS,
+        dict(title="检察院召开党风廉政建设会议", section="党风廉政", date="2022-02-08", author="张三", source="市检察院",
+             body=BODY_HANS, credits="责任编辑：李四"),
+        id="hans-breadcrumb-full-header",
+    ),
+    pytest.param(
+        "當前位置:首頁>黨風廉政\n黨風廉政\n檢察院召開黨風廉政建設會議\n時間:2017-08-03 作者: 新聞來源: 【字號: | |\n"
+        + BODY_HANT + FOOTER_HANT,
+        dict(title="檢察院召開黨風廉政建設會議", section="黨風廉政", date="2017-08-03", author=None, source=None,
+             body=BODY_HANT, credits="責任編輯：李四"),
+        id="hant-section-line-empty-fields",
+    ),
+    pytest.param(
+        "首页 > 检察动态 > 队伍建设\n市院开展政法队伍教育整顿\n发布时间：2021-03-15 来源：市检察院 浏览次数：120\n" + BODY_HANS,
+        dict(title="市院开展政法队伍教育整顿", section="队伍建设", date="2021-03-15", source="市检察院", body=BODY_HANS),
+        id="hans-bare-trail-release-time-views",
+    ),
+    pytest.param(
+        "您现在的位置：首页 » 检察要闻\n检察长讲党课\n2020年12月16日\n" + BODY_HANS,
+        dict(title="检察长讲党课", section="检察要闻", date="2020-12-16", body=BODY_HANS),
+        id="hans-date-alone",
+    ),
+    pytest.param(
+        "当前位置：首页＞工作动态\n检察长讲党课\n2020-12-16 10:20\n" + BODY_HANS,
+        dict(title="检察长讲党课", section="工作动态", date="2020-12-16", body=BODY_HANS),
+        id="hans-date-and-time-alone",
+    ),
+    pytest.param(
+        "當前位置：首頁 >> 檢察動態\n檢察院舉行憲法宣誓儀式\n發布日期：2019-12-04 來源：區檢察院\n" + BODY_HANT,
+        dict(title="檢察院舉行憲法宣誓儀式", section="檢察動態", date="2019-12-04", source="區檢察院", body=BODY_HANT),
+        id="hant-release-date-source",
+    ),
+    pytest.param(
+        "Position: Home > Procuratorial news\nThe procuratorate held a meeting\nRelease time: 2020-01-23\n\n"
+        "First real paragraph of the article.\n\nSecond real paragraph, with more words.",
+        dict(title="The procuratorate held a meeting", section="Procuratorial news", date="2020-01-23",
+             body="First real paragraph of the article.\n\nSecond real paragraph, with more words."),
+        id="english-position-release-time",
+    ),
+    pytest.param(
+        "The procuratorate held a meeting\nSource:Procuratorate Daily Date:2022-07-14 14:55:12 【Fonts:Small Big\n\n"
+        "First real paragraph of the article.",
+        dict(title="The procuratorate held a meeting", date="2022-07-14", source="Procuratorate Daily",
+             body="First real paragraph of the article."),
+        id="english-source-date-fonts",
+    ),
+]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("page, expected", CASES)
+def test_chinese_and_other_template_pages(tmp_path, page, expected, encoding):
+    (tmp_path / "page.txt").write_bytes(page.encode(encoding))
+    corpus = read_corpus(tmp_path)
+    row = corpus.documents.iloc[0]
+    assert row["layout"] == "procuratorate"
+    for column, value in expected.items():
+        actual = row[column]
+        if column == "date":
+            assert actual == pd.Timestamp(value)
+        else:
+            assert (None if pd.isna(actual) else actual) == value, column
+    assert corpus.report.files.loc[0, "status"] == "loaded"
+
+
+def test_plain_pages_never_take_a_breadcrumb_as_title():
+    page = parse_page("当前位置：首页 >> 通知公告\n关于开展检察开放日活动的通知\n各有关单位：现将有关事项通知如下。")
+    assert page.layout == "plain" and page.title == "关于开展检察开放日活动的通知" and page.section == "通知公告"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("当前位置：首页 >> 党风廉政", ["党风廉政"]),
+        ("當前位置:首頁>栏目", ["栏目"]),
+        ("首页 > A > B", ["A", "B"]),
+        ("Current location: home page >> Party building", ["Party building"]),
+        ("检察院召开会议", None),
+    ],
+)
+def test_breadcrumb_trails(line, expected):
+    assert breadcrumb_trail(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "is_header"),
+    [
+        ("时间：2022-02-08 作者：张三 新闻来源：市检察院 【字号：大 中 小】", True),
+        ("Time: to act, comrades", False),
+        ("Source: Xinhua", False),
+        ("作者：张三", True),
+        ("时间就是生命，效率就是金钱。", False),
+    ],
+)
+def test_header_lines(line, is_header):
+    assert (header_fields(line) is not None) == is_header
