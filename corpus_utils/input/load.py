@@ -23,6 +23,7 @@ import pandas as pd
 
 from .cache import PageCache, content_key, default_cache_dir
 from .decode import DecodeRefusal, decode_bytes
+from .language import detect_language
 from .pages import EmptyPageError, ParsedPage, clean_line, parse_date, parse_page, storable_date
 from ..core.words import count_words
 from ..core.paths import SEEDS_DIR, resolve_path
@@ -57,6 +58,7 @@ DOCUMENT_COLUMNS: dict[str, str] = {
     "source": "string",
     "body": "string",
     "credits": "string",
+    "language": "string",
     "n_words": "int64",
     "n_paragraphs": "int64",
     "duplicate_of": "string",
@@ -171,6 +173,7 @@ def _document_row(doc_id: str, path: str, page: ParsedPage, extra: dict | None =
         "source": page.source,
         "body": body,
         "credits": "\n".join(page.credits) or None,
+        "language": detect_language(f"{page.title or ''}\n{body}"),
         "n_words": count_words(body),
         "n_paragraphs": len(page.paragraphs),
         "duplicate_of": None,
@@ -180,7 +183,8 @@ def _document_row(doc_id: str, path: str, page: ParsedPage, extra: dict | None =
 
 
 #: Fields of a parsed page that do not depend on where the file is (what the page cache stores).
-_PAGE_FIELDS = ("layout", "section", "title", "date", "date_text", "author", "source", "body", "credits", "n_words", "n_paragraphs")
+_PAGE_FIELDS = ("layout", "section", "title", "date", "date_text", "author", "source", "body", "credits", "language", "n_words",
+                "n_paragraphs")
 
 
 def _parse_bytes(data: bytes) -> tuple:
