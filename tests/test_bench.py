@@ -157,7 +157,10 @@ def test_patterns_without_a_literal_start_fall_back_to_the_plain_regex():
 
 def test_tfidf_equals_bare_sklearn_given_the_same_preprocessing(synthetic):
     _, parquet = synthetic
-    texts = pd.read_parquet(parquet)["body"].tolist() + AWKWARD_TEXTS
+    from corpus_utils.text.chinese import has_han
+
+    # Chinese runs are segmented (text.chinese), which a regex cannot do: the bare reference reads the rest
+    texts = [text for text in pd.read_parquet(parquet)["body"].tolist() + AWKWARD_TEXTS if not has_han(text)]
     replacements = Tokenizer().replacements
     ours = make_vectorizer("tfidf", tokenizer=Tokenizer(replacements=replacements))
     bare = TfidfVectorizer(

@@ -5,7 +5,8 @@ knowingly:
 
 * :data:`RUNNING_WORD` counts a document's length (``n_words``, the denominator of every rate per
   1,000 words): a run of letters or digits with inner hyphens or apostrophes, so ``people's`` and
-  ``grass-roots`` are one word each, whatever the tokenizer later keeps of them.
+  ``grass-roots`` are one word each, whatever the tokenizer later keeps of them. Chinese has no spaces, so a
+  run holding Han characters counts the words jieba's own dictionary cuts it into (jieba-rs, through rjieba).
 * :data:`TOKEN_PATTERN` splits preprocessed text into tokens (:class:`~corpus_utils.text.tokenizer.Tokenizer`):
   inner hyphens kept, one-character tokens kept; the preprocessing has already dropped a possessive ``'s``.
 * :data:`SHINGLE_WORD` splits lower-cased paragraphs into the words of boilerplate shingles: plain runs of
@@ -29,6 +30,14 @@ TOKEN_PATTERN = r"(?u)\w+(?:-\w+)*"
 SHINGLE_WORD = re.compile(r"\w+")
 
 
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def count_words(text: str) -> int:
-    """Number of running words (:data:`RUNNING_WORD`) in ``text``."""
-    return len(RUNNING_WORD.findall(text))
+    """Number of running words (:data:`RUNNING_WORD`) in ``text``; a run with Han characters counts its words."""
+    words = RUNNING_WORD.findall(text)
+    if not _HAN.search(text):
+        return len(words)
+    import rjieba
+
+    return sum(sum(1 for word in rjieba.cut(run) if SHINGLE_WORD.fullmatch(word)) if _HAN.search(run) else 1 for run in words)

@@ -20,8 +20,9 @@ import pandas as pd
 
 from ..core.paths import PACKAGE_DATA_DIR
 from ..core.words import TOKEN_PATTERN
+from .chinese import chinese_forms, chinese_stop_words, has_han, segment
 from .phrases import PhraseReplacer, literal_phrase_pattern
-from .registry import formulation_replacements
+from .registry import formulation_replacements, load_registry
 from .variants import load_variant_table, variant_replacements
 
 __all__ = [
@@ -62,7 +63,8 @@ def base_stop_words() -> frozenset[str]:
 def build_stop_words(
     *, extra: Iterable[str] = (), keep: Iterable[str] = (), chrome: bool = True, function_words: bool = True
 ) -> frozenset[str]:
-    """The stop list used everywhere: NLTK English + page chrome + extra function words + ``extra`` − ``keep``.
+    """The stop list used everywhere: NLTK English + page chrome + extra function words + the Chinese stop list
+    (:func:`~corpus_utils.text.chinese.chinese_stop_words`) + ``extra`` − ``keep``.
 
     Parameters
     ----------
@@ -77,7 +79,7 @@ def build_stop_words(
     if chrome:
         words |= PAGE_CHROME_WORDS
     if function_words:
-        words |= EXTRA_FUNCTION_WORDS
+        words |= EXTRA_FUNCTION_WORDS | chinese_stop_words()
     words |= {word.lower() for word in extra}
     words -= {word.lower() for word in keep}
     return frozenset(words)
@@ -126,6 +128,21 @@ def _compiled(replacements: tuple[tuple[str, str], ...]) -> PhraseReplacer:
     return PhraseReplacer(replacements)
 
 
+def _default_chinese() -> tuple[tuple[str, str], ...]:
+    """Chinese forms of the shipped registry's formulations → their canonical tokens."""
+    return _chinese_pairs(None)
+
+
+@lru_cache(maxsize=4)
+def _chinese_pairs_cached(rows: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple(chinese_forms(rows).items())
+
+
+def _chinese_pairs(registry: pd.DataFrame | None) -> tuple[tuple[str, str], ...]:
+    table = load_registry() if registry is None else registry
+    return _chinese_pairs_cached(tuple(zip(table["canonical"].astype(str), table["chinese"].fillna("").astype(str))))
+
+
 @dataclass(frozen=True, eq=False)
 class Tokenizer:
     """How text becomes tokens, for every analysis: preprocess, merge phrases, split into words, drop stop words.
@@ -141,17 +158,22 @@ class Tokenizer:
     replacements : sequence of (pattern, token)
         Phrases rewritten before splitting, longest first (see :class:`~corpus_utils.text.phrases.PhraseReplacer`);
         default: every rendering of every registered formulation → its canonical token.
+    chinese : sequence of (form, token)
+        Chinese formulations (两个维护, 兩個維護) and the canonical token each is counted as; every form is also a
+        word of the segmenter's user dictionary. Default: the shipped registry's forms, merged.
     settings : dict
         What the tokenizer was built from, for display and cache keys (:meth:`from_parameters` fills it).
     """
 
     stop_words: frozenset[str] = field(default_factory=build_stop_words)
     replacements: tuple[tuple[str, str], ...] = field(default_factory=_default_replacements)
+    chinese: tuple[tuple[str, str], ...] = field(default_factory=_default_chinese)
     settings: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stop_words", frozenset(str(word).lower() for word in self.stop_words))
         object.__setattr__(self, "replacements", tuple((str(p), str(t)) for p, t in self.replacements))
+        object.__setattr__(self, "chinese", tuple((str(f), str(t)) for f, t in self.chinese))
 
     @classmethod
     def from_parameters(
@@ -182,8 +204,11 @@ class Tokenizer:
             Tables to use instead of the shipped ones.
         """
         pairs: list[tuple[str, str]] = []
+        chinese = _chinese_pairs(registry)
         if merge_formulations:
             pairs += _default_replacements() if registry is None else formulation_replacements(registry)
+        else:
+            chinese = tuple((form, form) for form, _ in chinese)  # still one token each, under their own name
         if mt_normalisation:
             table = load_variant_table() if variant_table is None else variant_table
             pairs += variant_replacements(table, variants=mt_variants)
@@ -191,7 +216,8 @@ class Tokenizer:
         settings = {"extra_stop_words": extra, "keep_words": keep, "merge_formulations": bool(merge_formulations),
                     "mt_normalisation": bool(mt_normalisation),
                     "mt_variants": None if mt_variants is None else sorted(mt_variants)}
-        return cls(stop_words=build_stop_words(extra=extra, keep=keep), replacements=tuple(pairs), settings=settings)
+        return cls(stop_words=build_stop_words(extra=extra, keep=keep), replacements=tuple(pairs), chinese=chinese,
+                   settings=settings)
 
     # -------------------------------------------------------------- the pieces, compiled once
 
@@ -206,19 +232,31 @@ class Tokenizer:
         return TextPreprocessor(self.replacer if self.replacer else None)
 
     @cached_property
+    def user_words(self) -> tuple[str, ...]:
+        """The Chinese segmenter's user dictionary: every Chinese formulation form."""
+        return tuple(form for form, _ in self.chinese)
+
+    @cached_property
+    def chinese_tokens(self) -> dict[str, str]:
+        """Chinese form → the token it is counted as."""
+        return dict(self.chinese)
+
+    @cached_property
     def key(self) -> str:
-        """A short hash of the stop list and replacements: equal keys, equal tokens."""
-        digest = hashlib.sha256(repr((sorted(self.stop_words), self.replacements)).encode())
+        """A short hash of the stop list, replacements and Chinese forms: equal keys, equal tokens."""
+        digest = hashlib.sha256(repr((sorted(self.stop_words), self.replacements, self.chinese)).encode())
         return digest.hexdigest()[:16]
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Tokenizer) and (self.stop_words, self.replacements) == (other.stop_words, other.replacements)
+        return isinstance(other, Tokenizer) and (self.stop_words, self.replacements, self.chinese) == (
+            other.stop_words, other.replacements, other.chinese)
 
     def __hash__(self) -> int:
         return hash(self.key)
 
     def __getstate__(self) -> dict[str, Any]:  # compiled pieces are rebuilt, not pickled
-        return {"stop_words": self.stop_words, "replacements": self.replacements, "settings": self.settings}
+        return {"stop_words": self.stop_words, "replacements": self.replacements, "chinese": self.chinese,
+                "settings": self.settings}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -230,8 +268,27 @@ class Tokenizer:
         return self.preprocessor(text)
 
     def split(self, text: str) -> list[str]:
-        """Words of already preprocessed text, stop words included (:data:`TOKEN_PATTERN`)."""
-        return _TOKEN.findall(text)
+        """Words of already preprocessed text, stop words included (:data:`TOKEN_PATTERN`); runs of Chinese are
+        segmented (:func:`~corpus_utils.text.chinese.segment`) and Chinese formulations become their tokens."""
+        if not has_han(text):
+            return _TOKEN.findall(text)
+        words: list[str] = []
+        merge = self.chinese_tokens
+        for token in _TOKEN.findall(text):
+            if has_han(token):
+                words += [merge.get(word, word) for word in segment(token, self.user_words)]
+            else:
+                words.append(token)
+        return words
+
+    def _segmented_spans(self, token: str, start: int) -> list[tuple[str, int, int]]:
+        """The words of one Chinese run with their offsets (``start`` is the run's offset in the text)."""
+        spans, cursor = [], 0
+        for word in segment(token, self.user_words):
+            position = token.find(word, cursor)
+            cursor = position + len(word)
+            spans.append((self.chinese_tokens.get(word, word).lower(), start + position, start + cursor))
+        return spans
 
     def tokens(self, text: str) -> list[str]:
         """Tokens of ``text`` exactly as every vectoriser and count sees them (stop words removed)."""
@@ -251,7 +308,10 @@ class Tokenizer:
         cursor = 0
         for start, end, replacement in [*replaced, (len(text), len(text), "")]:
             for match in _TOKEN.finditer(blanked, cursor, start):
-                spans.append((match.group().lower(), match.start(), match.end()))
+                if has_han(match.group()):
+                    spans += self._segmented_spans(match.group(), match.start())
+                else:
+                    spans.append((match.group().lower(), match.start(), match.end()))
             for match in _TOKEN.finditer(replacement.lower()):
                 spans.append((match.group(), start, end))
             cursor = end
@@ -263,7 +323,10 @@ class Tokenizer:
         Raises ``ValueError`` naming ``name`` when the term is empty or holds a stop word, which could
         never be found because the tokens it is searched among have none.
         """
-        words = [match.group().lower() for match in _TOKEN.finditer(str(term))]
+        if has_han(str(term)):
+            words = [word.lower() for word in self.split(str(term))]
+        else:
+            words = [match.group().lower() for match in _TOKEN.finditer(str(term))]
         if not words:
             raise ValueError(f"{name} {term!r} has no word to search for")
         dropped = [word for word in words if word in self.stop_words]
@@ -277,9 +340,12 @@ class Tokenizer:
     def may_contain(self, words: Sequence[str]) -> re.Pattern:
         """A regex every text whose tokens contain ``words`` must match: the first word, or a phrase merged into it."""
         first = words[0]
-        options = [literal_phrase_pattern(first)]
+        options = [literal_phrase_pattern(first)] if not has_han(first) else []
         options += [pattern for pattern, target in self.replacements if first in {t.lower() for t in _TOKEN.findall(target)}]
-        return re.compile(rf"(?<![\w-])(?:{'|'.join(options)})(?![\w-])", re.I)
+        chinese = [re.escape(form) for form, target in self.chinese if target.lower() == first or form == first]
+        chinese += [re.escape(first)] if has_han(first) else []
+        bounded = rf"(?<![\w-])(?:{'|'.join(options)})(?![\w-])" if options else ""
+        return re.compile("|".join(part for part in (bounded, "|".join(chinese)) if part), re.I)
 
     def describe(self) -> str:
         """One line for notebook output: stop list size and what is merged."""
