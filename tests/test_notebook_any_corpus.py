@@ -73,3 +73,29 @@ def test_one_document_corpus_completes(tmp_path):
     _run(folder, out)
     assert "With 1 document(s) there is no pair to compare." in _printed(out, "03_tfidf_similarity")
     assert "1 'year' group(s): nothing to compare, keyness skipped." in _printed(out, "06_formulations")
+
+
+#: Documents using each formulation in seeds_zh/, counted by hand from the four pages.
+ZH_DOCUMENTS = {"two_safeguards": 4, "four_consciousnesses": 3, "four_confidences": 2, "three_meetings_one_lesson": 2,
+                "never_forget_original_intention": 1, "one_post_two_responsibilities": 1, "head_goose_effect": 1,
+                "two_establishments": 1}
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["chinese", "mixed"])
+def test_chinese_and_mixed_corpora_count_formulations_across_languages(tmp_path, mixed):
+    from corpus_utils.core.paths import PROJECT_ROOT
+
+    folder = tmp_path / "corpus"
+    shutil.copytree(PROJECT_ROOT / "seeds_zh", folder)
+    if mixed:
+        for page in SEEDS_DIR.glob("*.txt"):
+            shutil.copy(page, folder / page.name)
+    out = tmp_path / "run"
+    _run(folder, out)
+    counted = pd.read_csv(out / "figures" / "06_formulation_documents.csv").set_index("canonical")["documents"]
+    english = pd.read_csv(PROJECT_ROOT / "figures" / "06_formulation_documents.csv").set_index("canonical")["documents"]
+    for canonical, documents in ZH_DOCUMENTS.items():
+        expected = documents + (int(english.get(canonical, 0)) if mixed else 0)
+        assert counted.get(canonical, 0) == expected, canonical
+    overview = _printed(out, "01_corpus_overview")
+    assert "4 file(s)" in overview or "9 file(s)" in overview

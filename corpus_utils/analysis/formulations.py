@@ -8,6 +8,8 @@ import pandas as pd
 
 from .periods import UNDATED, assign_period, period_code
 from ..text.registry import DIGIT_WORDS, formulation_matcher, load_registry
+from ..text.chinese import has_han
+from ..text.tokenizer import Tokenizer
 
 __all__ = [
     "LOCATIONS",
@@ -30,6 +32,25 @@ _SPACES = re.compile(r"[\s-]+")
 
 def _clean(text: object) -> str:
     return _APOSTROPHES.sub("'", text) if isinstance(text, str) else ""
+
+
+def _english(matcher, text: str) -> list[tuple[str, str, int]]:
+    """(canonical, matched text, offset) of every English rendering in ``text``."""
+    return [(matcher.target(match), match.group(0), match.start()) for match in matcher.finditer(text)] if matcher else []
+
+
+class _ChineseForms:
+    """Chinese forms of a registry's formulations, found exactly as the tokeniser counts them (segmented words)."""
+
+    def __init__(self, registry: pd.DataFrame) -> None:
+        self.tokenizer = Tokenizer.from_parameters(registry=registry)
+        self.canonical = set(registry["canonical"].astype(str).str.lower())
+
+    def find(self, text: str) -> list[tuple[str, str, int]]:
+        if not has_han(text):
+            return []
+        return [(token, text[start:end], start) for token, start, end in self.tokenizer.token_spans(text)
+                if token in self.canonical and has_han(text[start:end])]
 
 
 def find_formulations(documents: pd.DataFrame, *, registry: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -62,17 +83,17 @@ def find_formulations(documents: pd.DataFrame, *, registry: pd.DataFrame | None 
     labels = dict(zip(table["canonical"], table["label"].where(table["label"] != "", table["canonical"])))
     titles = documents["title"].tolist() if "title" in documents.columns else [None] * len(documents)
     rows: list[tuple] = []
-    if matcher:
-        for doc_id, title, body in zip(documents["doc_id"].astype(str), titles, documents["body"].tolist()):
-            for match in matcher.finditer(_clean(title)):
-                rows.append((doc_id, matcher.target(match), match.group(0), "title", 0, match.start()))
-            text = _clean(body)
-            first_break = text.find("\n\n")
-            for match in matcher.finditer(text):
-                start = match.start()
-                paragraph = text.count("\n\n", 0, start) + 1
-                location = "first_paragraph" if first_break < 0 or start < first_break else "body"
-                rows.append((doc_id, matcher.target(match), match.group(0), location, paragraph, start))
+    chinese = _ChineseForms(table)
+    for doc_id, title, body in zip(documents["doc_id"].astype(str), titles, documents["body"].tolist()):
+        title_text = _clean(title)
+        for canonical, matched, start in [*_english(matcher, title_text), *chinese.find(title_text)]:
+            rows.append((doc_id, canonical, matched, "title", 0, start))
+        text = _clean(body)
+        first_break = text.find("\n\n")
+        for canonical, matched, start in sorted([*_english(matcher, text), *chinese.find(text)], key=lambda found: found[2]):
+            paragraph = text.count("\n\n", 0, start) + 1
+            location = "first_paragraph" if first_break < 0 or start < first_break else "body"
+            rows.append((doc_id, canonical, matched, location, paragraph, start))
     result = pd.DataFrame(rows, columns=["doc_id", "canonical", "matched", "location", "paragraph", "start"])
     result["matched"] = result["matched"].map(lambda text: " ".join(text.split()))
     result["variant"] = result["matched"].map(lambda text: " ".join(_SPACES.sub(" ", text.lower().replace(",", " ")).split()))
