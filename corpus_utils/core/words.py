@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["RUNNING_WORD", "TOKEN_PATTERN", "SHINGLE_WORD", "count_words"]
+__all__ = ["RUNNING_WORD", "TOKEN_PATTERN", "SHINGLE_WORD", "HAN", "count_words"]
 
 #: A running word: letters or digits, with inner hyphens and apostrophes ("grass-roots", "people's", "2035").
 RUNNING_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -30,14 +30,15 @@ TOKEN_PATTERN = r"(?u)\w+(?:-\w+)*"
 SHINGLE_WORD = re.compile(r"\w+")
 
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+#: A Han character (CJK Unified Ideographs, Extension A, compatibility ideographs): what makes text Chinese here.
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def count_words(text: str) -> int:
     """Number of running words (:data:`RUNNING_WORD`) in ``text``; a run with Han characters counts its words."""
     words = RUNNING_WORD.findall(text)
-    if not _HAN.search(text):
+    if not HAN.search(text):
         return len(words)
     import rjieba
 
-    return sum(sum(1 for word in rjieba.cut(run) if SHINGLE_WORD.fullmatch(word)) if _HAN.search(run) else 1 for run in words)
+    return sum(sum(1 for word in rjieba.cut(run) if SHINGLE_WORD.fullmatch(word)) if HAN.search(run) else 1 for run in words)

@@ -65,15 +65,17 @@ def content_key(data: bytes) -> str:
 
 @lru_cache(maxsize=1)
 def parser_version() -> str:
-    """A short hash of the source files of this input layer: any change to decoding or parsing starts a fresh cache."""
+    """A short hash of the source files of this input layer and of the word count it stores (``core/words.py``):
+    any change to decoding, parsing or counting starts a fresh cache."""
     digest = hashlib.sha256()
-    for source in sorted(Path(__file__).resolve().parent.glob("*.py")):
+    here = Path(__file__).resolve().parent
+    for source in [*sorted(here.glob("*.py")), here.parent / "core" / "words.py"]:
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()[:16]
 
 
 def default_cache_dir() -> Path:
-    """:data:`CACHE_ENV_VAR` if set (relative paths from the repository root), else :data:`DEFAULT_CACHE_DIR`."""
+    """:data:`CACHE_ENV_VAR` if set (relative paths from the current folder), else :data:`DEFAULT_CACHE_DIR`."""
     configured = os.environ.get(CACHE_ENV_VAR, "").strip()
     return resolve_path(configured) if configured else DEFAULT_CACHE_DIR
 

@@ -21,12 +21,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..core.words import HAN
+
 __all__ = ["LANGUAGES", "detect_language", "han_share"]
 
 #: The codes the collection knows by name; others are ISO 639-1 codes from py3langid, or "und".
 LANGUAGES = ("zh-Hans", "zh-Hant", "en")
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _LETTER = re.compile(r"[^\W\d_]")
 _ENGLISH_FUNCTION_WORDS = frozenset(
@@ -38,7 +39,7 @@ _SAMPLE = 4_000
 def han_share(text: str) -> float:
     """Share of Han characters among the letters of ``text`` (0 when it has no letter)."""
     letters = len(_LETTER.findall(text))
-    return len(_HAN.findall(text)) / letters if letters else 0.0
+    return len(HAN.findall(text)) / letters if letters else 0.0
 
 
 @lru_cache(maxsize=2)
@@ -49,7 +50,7 @@ def _converter(config: str):
 
 
 def _chinese_script(text: str) -> str:
-    han = "".join(_HAN.findall(text))
+    han = "".join(HAN.findall(text))
     to_simplified = sum(a != b for a, b in zip(han, _converter("t2s").convert(han)))
     to_traditional = sum(a != b for a, b in zip(han, _converter("s2t").convert(han)))
     return "zh-Hant" if to_simplified > to_traditional else "zh-Hans"

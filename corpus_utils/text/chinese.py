@@ -16,11 +16,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from ..core.paths import PACKAGE_DATA_DIR
+from ..core.words import HAN
 
 __all__ = ["HAN", "has_han", "chinese_stop_words", "SITE_WORDS", "segmenter", "segment", "chinese_forms"]
 
-#: Han characters (CJK Unified Ideographs, Extension A, compatibility ideographs).
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"\w+(?:-\w+)*")
 #: Words of the procuratorate and political-legal sites that the general dictionary splits.
 SITE_WORDS = (
