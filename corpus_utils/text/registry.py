@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -191,6 +192,12 @@ def formulation_matcher(registry: pd.DataFrame | None = None) -> PhraseReplacer:
     return PhraseReplacer(formulation_replacements(registry))
 
 
+@lru_cache(maxsize=1)
+def _shipped_registry() -> pd.DataFrame:
+    """The shipped registry, read once per process (for labels drawn on every figure)."""
+    return load_registry()
+
+
 def readable_terms(terms: Iterable[str], registry: pd.DataFrame | None = None, *, chinese: bool = True) -> list[str]:
     """Terms as a reader should see them in a table or figure.
 
@@ -198,7 +205,7 @@ def readable_terms(terms: Iterable[str], registry: pd.DataFrame | None = None, *
     ``"Two Safeguards (两个维护)"`` (figures draw it with the packaged Chinese font). Any other term is returned
     as given (``"warning education"``). ``registry`` defaults to the shipped one (:func:`load_registry`).
     """
-    registry = load_registry() if registry is None else registry
+    registry = _shipped_registry() if registry is None else registry
     names = {}
     for row in registry.itertuples():
         original = str(row.chinese).strip()

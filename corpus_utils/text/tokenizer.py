@@ -128,8 +128,9 @@ def _compiled(replacements: tuple[tuple[str, str], ...]) -> PhraseReplacer:
     return PhraseReplacer(replacements)
 
 
+@lru_cache(maxsize=1)
 def _default_chinese() -> tuple[tuple[str, str], ...]:
-    """Chinese forms of the shipped registry's formulations → their canonical tokens."""
+    """Chinese forms of the shipped registry's formulations → their canonical tokens (read once per process)."""
     return _chinese_pairs(None)
 
 
