@@ -13,6 +13,7 @@ from scipy.sparse.csgraph import connected_components
 
 from corpus_utils.analysis import boilerplate as bp
 from corpus_utils.analysis.boilerplate import near_duplicate_paragraphs, remove_boilerplate, template_families
+from corpus_utils.core.words import SHINGLE_WORD
 from corpus_utils.input.load import count_words, load_paragraphs
 from reference import shingle_matrix
 
@@ -21,7 +22,7 @@ from reference import shingle_matrix
 
 
 def _reference_normalise(texts: pd.Series) -> pd.Series:
-    return texts.fillna("").astype(str).str.lower().str.findall(r"\w+").str.join(" ")
+    return texts.fillna("").astype(str).str.lower().str.findall(SHINGLE_WORD.pattern).str.join(" ")
 
 
 def _reference_shingle_hashes(texts: list[str], shingle_size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -64,6 +64,28 @@ CASES = [
              body="First real paragraph of the article."),
         id="english-source-date-fonts",
     ),
+    # forms seen on real pages of these sites: chrome, menus and today's date above the breadcrumb, a subtitle,
+    # a trail ending in 正文, a navigation bar where a section line would be, a bare 点击 counter, an editor
+    # in the header line
+    pytest.param(
+        "网站首页 | 机构设置 | 检务公开 | 联系我们\n2023-05-06\n星期六\n官方微信二维码\n"
+        "当前位置：首页 >> 检察文化 >> 理论研讨 >> 正文\n新时代检察文化建设的路径\n——以某市两级检察院为样本\n"
+        "时间：2019-11-22 09:30:15    作者：王五 赵六    来源：市检察院\n" + BODY_HANS,
+        dict(title="新时代检察文化建设的路径——以某市两级检察院为样本", section="理论研讨", date="2019-11-22",
+             author="王五 赵六", source="市检察院", body=BODY_HANS),
+        id="hans-chrome-and-date-above-breadcrumb-subtitle",
+    ),
+    pytest.param(
+        "检察 要闻 法治 评论 访谈 案例\n党务 政务 队务 检务 公开 服务\n\n基层检察院党建工作的几点思考\n\n"
+        "发布时间:2018-04-02      来源: 县检察院    点击:\n\n" + BODY_HANS,
+        dict(title="基层检察院党建工作的几点思考", section=None, date="2018-04-02", source="县检察院", body=BODY_HANS),
+        id="hans-navigation-bars-bare-clicks",
+    ),
+    pytest.param(
+        "檢察機關開展主題教育\n時間:2023-06-12 來源:檢察日報 責任編輯:陳七\n" + BODY_HANT,
+        dict(title="檢察機關開展主題教育", date="2023-06-12", source="檢察日報", body=BODY_HANT, credits="責任編輯:陳七"),
+        id="hant-editor-in-header",
+    ),
 ]
 
 

@@ -20,7 +20,7 @@ def test_the_api_reads_relative_paths_from_the_current_folder(tmp_path, monkeypa
 
 def test_notebook_path_parameters_are_read_from_the_repository(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    namespace = {"CORPUS": "seeds", "PATTERN": "*.txt", "FIGURES_DIR": "figures", "DPI": 110, "MAX_TABLE_ROWS": 50,
+    namespace = {"CORPUS": "seeds", "PATTERN": "*.txt", "FIGURES_DIR": "figures", "DPI": 110, "LANGUAGE": "all", "MAX_TABLE_ROWS": 50,
                  "LENGTH_BINS": 20, "MAX_SECTIONS": 20}
     check_parameters(namespace, "01_corpus_overview")
     assert namespace["CORPUS"] == str(SEEDS_DIR) and namespace["FIGURES_DIR"] == str(PROJECT_ROOT / "figures")

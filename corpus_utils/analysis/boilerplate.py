@@ -86,8 +86,13 @@ def _bmp_table() -> np.ndarray:
     return table
 
 
+def _is_han(codes: np.ndarray) -> np.ndarray:
+    """Which code points are Han characters (:data:`~corpus_utils.core.words.HAN`)."""
+    return ((codes >= 0x3400) & (codes <= 0x4DBF)) | ((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0xF900) & (codes <= 0xFAFF))
+
+
 def _normalise_chunk(texts: list[str]) -> list[str]:
-    """``_normalise_text`` of every text, vectorised over code points; texts with İ or Σ use the regex.
+    """``_normalise_text`` of every text, vectorised over code points; texts with İ, Σ or Han characters use the regex.
 
     Texts are ended by NUL (not a word character); a word character is kept as its lower-case form, and
     one space goes before every word that is not the first of its text.
@@ -107,6 +112,10 @@ def _normalise_chunk(texts: list[str]) -> list[str]:
         special = odd[mapped[odd] == _SPECIAL]
         slow = np.unique(np.searchsorted(separators, special)).tolist()
         mapped[special] = 0
+    han = np.flatnonzero(_is_han(codes))
+    if han.size:  # one shingle word per Han character: the regex splits them
+        slow = sorted({*slow, *np.unique(np.searchsorted(separators, han)).tolist()})
+        mapped[han] = 0
     word = mapped != 0
     starts = np.flatnonzero(word[1:] > word[:-1]) + 1  # no word starts at 0: the first text is handled below
     if word[0]:
@@ -598,7 +607,7 @@ def near_duplicate_paragraphs(
     threshold : float
         Minimum Jaccard similarity of the two paragraphs' sets of word shingles, in (0, 1].
     shingle_size : int
-        Words per shingle (a paragraph with fewer words is one shingle).
+        Words per shingle, Han characters in Chinese text (a paragraph with fewer is one shingle).
     min_words : int
         Shorter paragraphs (headings, captions) are ignored.
     max_pairs : int

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..input.language import language_counts
+
 __all__ = [
     "THIN_GROUP",
     "Findings",
@@ -81,6 +83,11 @@ def overview_findings(documents: pd.DataFrame, files: pd.DataFrame) -> Findings:
     top_share = sections.iloc[0] / n_documents
     found.add(f"{len(sections):,} section(s); the largest, {_quoted(sections.index[0])}, holds {sections.iloc[0]} "
               f"document(s) ({top_share:.0%})" + (": the corpus mostly speaks for that section." if top_share > 0.5 and len(sections) > 1 else "."))
+    if "language" in documents.columns:
+        groups = language_counts(documents["language"])
+        if len(groups.drop("und", errors="ignore")) > 1:
+            found.add("Languages: " + ", ".join(f"{group} {count:,}" for group, count in groups.items())
+                      + " document(s). Their words differ, so notebooks 02–05 analyse one language at a time (LANGUAGE).")
     duplicates = int(documents["duplicate_of"].notna().sum())
     found.add(f"{duplicates:,} document(s) repeat an earlier body word for word" + (": every count includes them again (the duplicate_of column says which to drop)." if duplicates else "."))
     return found
@@ -224,6 +231,25 @@ def timeline_findings(
     return found
 
 
+def _language_findings(by_language: pd.DataFrame) -> list[str]:
+    """The widest gap between languages, and the English rendering chosen for the formulation that gap concerns."""
+    languages = sorted(set(by_language["language"]) - {"und"})
+    if len(languages) < 2:
+        return []
+    shares = by_language.pivot(index="canonical", columns="language", values="share_documents").reindex(columns=languages).fillna(0.0)
+    gaps = (shares.max(axis=1) - shares.min(axis=1)).sort_values(ascending=False, kind="stable")
+    canonical = gaps.index[0]
+    label = by_language.loc[by_language["canonical"] == canonical, "label"].iloc[0]
+    parts = ", ".join(f"{shares.loc[canonical, language]:.0%} of {language} documents" for language in languages)
+    sentences = [f"The languages differ most on {_quoted(_readable(canonical) if label is None else label)}: {parts}."]
+    english = by_language[(by_language["canonical"] == canonical) & (by_language["language"] == "en")]
+    if len(english):
+        row = english.iloc[0]
+        sentences.append(f"The English texts render it {_quoted(row['main_rendering'])} {row['main_rendering_share']:.0%} of the time"
+                         + (f" (all renderings: {row['renderings']})." if row["main_rendering_share"] < 1 else "."))
+    return sentences
+
+
 def formulation_findings(
     found_formulations: pd.DataFrame,
     *,
@@ -233,12 +259,15 @@ def formulation_findings(
     key_terms: pd.DataFrame | None,
     target: str | None,
     cautions: Sequence[str] = (),
+    by_language: pd.DataFrame | None = None,
 ) -> Findings:
-    """Which formulations the corpus uses, in how many renderings, and what sets a group apart.
+    """Which formulations the corpus uses, in how many renderings, how the languages differ, and what sets a
+    group apart.
 
     ``found_formulations`` takes ``canonical``, ``label``, ``documents``, ``occurrences`` (formulations that
     occur, most used first); ``key_terms`` takes ``term``, ``g2``, ``key_for``, ``df_target``, ``n_target`` (or is
-    None); ``cautions`` are :func:`~corpus_utils.analysis.keyness.keyness_cautions` sentences.
+    None); ``cautions`` are :func:`~corpus_utils.analysis.keyness.keyness_cautions` sentences; ``by_language``
+    (optional) is :func:`~corpus_utils.analysis.formulations.formulations_by_language`.
     """
     found = Findings()
     if found_formulations.empty:
@@ -251,8 +280,11 @@ def formulation_findings(
         ties = found_formulations[found_formulations["documents"] == top["documents"]]
         if len(ties) > 1:
             found.add(f"{len(ties):,} formulations tie at {int(top['documents']):,} document(s): their order is arbitrary.")
-        found.add(f"{multi_rendered} formulation(s) appear in more than one English rendering: counting renderings "
-                  "separately would split them.")
+        found.add(f"{multi_rendered} formulation(s) appear in more than one rendering (translation or script): counting "
+                  "renderings separately would split them.")
+    if by_language is not None:
+        for sentence in _language_findings(by_language):
+            found.add(sentence)
     if key_terms is not None and len(key_terms):
         for_target = key_terms[key_terms["key_for"] == "target"]
         if len(for_target):

@@ -6,9 +6,10 @@ import re
 
 import pandas as pd
 
+from ..input.language import language_group
 from .periods import UNDATED, assign_period, period_code
 from ..text.registry import DIGIT_WORDS, formulation_matcher, load_registry
-from ..text.chinese import has_han
+from ..text.chinese import chinese_forms, has_han, segment
 from ..text.tokenizer import Tokenizer
 
 __all__ = [
@@ -17,9 +18,12 @@ __all__ = [
     "formulation_summary",
     "variant_usage",
     "formulations_by_period",
+    "formulations_by_language",
     "formulation_document_counts",
     "discover_candidates",
     "COUNTING_NOUNS",
+    "COUNTING_CHARACTERS",
+    "COUNTING_WORDS_ZH",
     "CANDIDATE_KINDS",
 ]
 
@@ -231,6 +235,72 @@ def formulations_by_period(occurrences: pd.DataFrame, documents: pd.DataFrame, *
     return result.reset_index(drop=True).astype({"period": "string", "canonical": "string", "occurrences": "int64", "documents": "int64"})
 
 
+def _rendering_list(usage: pd.DataFrame) -> str:
+    total = int(usage["occurrences"].sum())
+    return "; ".join(f"{variant} {count} ({count / total:.0%})" for variant, count in zip(usage["variant"], usage["occurrences"]))
+
+
+def formulations_by_language(
+    occurrences: pd.DataFrame, documents: pd.DataFrame, *, registry: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Each formulation in each language: how widely it is used, and in which renderings.
+
+    For a corpus of Chinese originals and their English machine translations this sets 两个维护 beside "two
+    safeguards", "two maintenance" …, and says how often the translation chose each rendering.
+
+    Parameters
+    ----------
+    occurrences : pandas.DataFrame
+        From :func:`find_formulations` (columns ``doc_id``, ``canonical``, ``variant``).
+    documents : pandas.DataFrame
+        Takes columns ``doc_id`` and ``language``; languages are grouped as
+        :func:`~corpus_utils.input.language.language_group` does (``zh`` holds simplified and traditional).
+    registry : pandas.DataFrame, optional
+        For labels and Chinese forms (default the shipped registry).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per formulation found and language group: ``canonical``, ``label``, ``chinese``, ``language``,
+        ``documents_in_language``, ``occurrences``, ``documents``, ``share_documents`` (of the language's
+        documents), ``main_rendering`` (the most used, as written, lower-cased), ``main_rendering_share`` (of
+        the formulation's occurrences in that language), ``renderings`` (``"two safeguards 6 (60%); two
+        maintenance 4 (40%)"``, most used first); sorted by the formulation's documents in all languages
+        (descending), canonical, then language.
+    """
+    table = load_registry() if registry is None else registry
+    codes = documents["language"] if "language" in documents.columns else pd.Series("und", index=documents.index)
+    group_of = pd.Series(codes.astype("string").fillna("und").map(language_group).to_numpy(),
+                         index=documents["doc_id"].astype(str).to_numpy())
+    sizes = group_of.value_counts()
+    frame = occurrences.assign(language=occurrences["doc_id"].astype(str).map(group_of).fillna("und"))
+    columns = ["canonical", "label", "chinese", "language", "documents_in_language", "occurrences", "documents",
+               "share_documents", "main_rendering", "main_rendering_share", "renderings"]
+    if frame.empty:
+        return pd.DataFrame({column: pd.Series(dtype="int64" if column in ("documents_in_language", "occurrences", "documents")
+                                               else "float64" if "share" in column else "string") for column in columns})
+    grouped = frame.groupby(["canonical", "language"], observed=True)
+    result = pd.DataFrame({"occurrences": grouped.size(), "documents": grouped["doc_id"].nunique()}).reset_index()
+    usage = frame.groupby(["canonical", "language", "variant"], observed=True).size().rename("occurrences").reset_index()
+    usage = usage.sort_values(["canonical", "language", "occurrences", "variant"], ascending=[True, True, False, True])
+    per_group = usage.groupby(["canonical", "language"], sort=False)
+    main = per_group.head(1).set_index(["canonical", "language"])
+    keys = pd.MultiIndex.from_frame(result[["canonical", "language"]])
+    result["main_rendering"] = main["variant"].reindex(keys).to_numpy()
+    result["main_rendering_share"] = (main["occurrences"].reindex(keys) / result.set_index(["canonical", "language"])["occurrences"]).to_numpy()
+    result["renderings"] = per_group[["variant", "occurrences"]].apply(_rendering_list).reindex(keys).to_numpy()
+    result["documents_in_language"] = result["language"].map(sizes).astype("int64")
+    result["share_documents"] = result["documents"] / result["documents_in_language"]
+    labels = table.set_index("canonical")
+    result["label"] = result["canonical"].map(labels["label"].where(labels["label"] != "", labels.index.to_series()))
+    result["chinese"] = result["canonical"].map(labels["chinese"].fillna(""))
+    result["_total"] = result["canonical"].map(frame.groupby("canonical", observed=True)["doc_id"].nunique())
+    result = result.sort_values(["_total", "canonical", "language"], ascending=[False, True, True]).drop(columns="_total")
+    return result[columns].reset_index(drop=True).astype(
+        {"canonical": "string", "label": "string", "chinese": "string", "language": "string", "occurrences": "int64",
+         "documents": "int64", "main_rendering": "string", "renderings": "string"})
+
+
 # ---------------------------------------------------------------- discovery of unregistered formulations
 
 _NUMBER = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})"
@@ -245,6 +315,19 @@ _QUOTED = re.compile(r"\"([^\"\n.;:!?()\[\]]{3,90}?)\"")
 COUNTING_NOUNS = frozenset(
     "year years month months week weeks day days hour hours minute minutes time times people persons person "
     "percent yuan kilometers kilometres meters metres batch batches levels aspects members points places".split()
+)
+_HAN_CHAR = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_ZH_DIGIT = "一二两兩三四五六七八九十"
+#: 三会一课, 两学一做, 一岗双责, 一带一路: a numeral, a character, a numeral (or 双/雙), a character.
+_ZH_PAIRED = re.compile(rf"(?<![{_ZH_DIGIT}百千万萬第])[{_ZH_DIGIT}]({_HAN_CHAR})[{_ZH_DIGIT}双雙]({_HAN_CHAR})")
+#: 两个维护, 四个意识, 五个坚持: a numeral from two to nineteen, 个/個, and a two-character word.
+_ZH_NUMBERED = re.compile(rf"(?<![{_ZH_DIGIT}百千万萬第])(?:[二两兩三四五六七八九]|十[一二三四五六七八九]?)[个個]({_HAN_CHAR}{{2}})")
+#: Characters that make 一年一度 or 三天两次 a count, not a formulation (the second and fourth of a paired candidate).
+COUNTING_CHARACTERS = frozenset("个個年月日天次人名件起位条條项項种種类類批期届屆周週岁歲元万萬亿億千百十是的了和与與")
+#: Words after N个 that make a count, not a formulation (三个方面, 两个部门).
+COUNTING_WORDS_ZH = frozenset(
+    "方面 部门 部門 单位 單位 地区 地區 问题 問題 案件 阶段 階段 环节 環節 部分 小组 小組 项目 項目 乡镇 鄉鎮 街道 社区 社區 "
+    "工作 季度 年度 小时 小時 星期 百分 多月 方向 层面 層面 领域 領域 重点 重點 案例 县区 縣區 支部 班子 月内 月來 月来".split()
 )
 _PRIORITY = {"paired": 0, "quoted": 1, "numbered": 2}
 #: What a candidate was found by, in order of precedence.
@@ -273,6 +356,8 @@ def _spans(text: str, max_words: int) -> list[tuple[int, int, str]]:
             words.pop()  # "eight cases involving" -> "eight cases"
         if not any(word.group(0).lower() in COUNTING_NOUNS for word in words[1:]):
             spans.append((match.start(), match.start() + words[-1].end(), "numbered"))
+    if has_han(text):
+        spans += _chinese_spans(text)
     spans.sort(key=lambda span: (span[0], -(span[1] - span[0]), _PRIORITY[span[2]]))
     kept: list[tuple[int, int, str]] = []
     end = -1
@@ -281,6 +366,17 @@ def _spans(text: str, max_words: int) -> list[tuple[int, int, str]]:
             kept.append(span)
             end = span[1]
     return kept
+
+
+def _chinese_spans(text: str) -> list[tuple[int, int, str]]:
+    """Chinese numbered forms: ``paired`` (三会一课) and ``numbered`` (两个维护) candidates, counts left out."""
+    spans = [(match.start(), match.end(), "paired") for match in _ZH_PAIRED.finditer(text)
+             if not {match.group(1), match.group(2)} & COUNTING_CHARACTERS]
+    for match in _ZH_NUMBERED.finditer(text):
+        word = match.group(1)
+        if word not in COUNTING_WORDS_ZH and segment(word) == [word]:  # the two characters are one word
+            spans.append((match.start(), match.end(), "numbered"))
+    return spans
 
 
 def discover_candidates(
@@ -303,7 +399,16 @@ def discover_candidates(
       battles``, ``Five Ones``), a trailing ``-ing``/``-ed`` word dropped, unless a word is a unit of
       counting (:data:`COUNTING_NOUNS`: ``three years``, ``five times``).
 
-    Candidates are lower-cased, spaces collapsed, digits written as words. Cost: three regex passes over the text.
+    In Chinese text, two more (numbered forms are how the Party writes its slogans):
+
+    * ``paired`` — a numeral, a character, a numeral (or 双), a character: 三会一课, 两学一做, 一岗双责,
+      unless the second or fourth is a unit of counting (一年一度; :data:`COUNTING_CHARACTERS`);
+    * ``numbered`` — a numeral from two to nineteen, 个, and a two-character word: 两个维护, 四个意识, 五个坚持,
+      unless the word is a unit of counting (三个方面; :data:`COUNTING_WORDS_ZH`) or not a word at all
+      (两个月内: jieba does not read 月内 as one word).
+
+    English candidates are lower-cased, spaces collapsed, digits written as words; Chinese ones are kept as written (simplified and
+    traditional apart). Cost: three regex passes over the text, two more over Chinese text.
 
     Parameters
     ----------
@@ -323,7 +428,7 @@ def discover_candidates(
     pandas.DataFrame
         Columns ``candidate``, ``kind`` (``paired``, ``quoted`` or ``numbered``), ``count``, ``documents``,
         ``example`` (``"doc_id: …context…"`` from the first document using it), ``matched_canonical``
-        (the registered formulation the whole candidate is a rendering of, else missing); sorted by
+        (the registered formulation the whole candidate is a rendering or a Chinese form of, else missing); sorted by
         documents, count (descending), then candidate.
     """
     if min_documents < 1:
@@ -337,10 +442,12 @@ def discover_candidates(
         for field in (title, body):
             text = _QUOTE_CHARS.sub('"', _clean(field))
             for start, end, kind in _spans(text, max_words):
-                candidate = _candidate_text(text[start:end])
-                if len(candidate.split()) < 2:
+                chinese = has_han(text[start:end])
+                candidate = text[start:end] if chinese else _candidate_text(text[start:end])
+                if not chinese and len(candidate.split()) < 2:
                     continue
-                snippet = " ".join(text[max(0, start - context) : end + context].split())
+                around = context // 3 if chinese else context  # a Chinese character carries about a word
+                snippet = " ".join(text[max(0, start - around) : end + around].split())
                 rows.append((candidate, kind, doc_id, snippet))
     columns = ["candidate", "kind", "count", "documents", "example", "matched_canonical"]
     if not rows:
@@ -361,7 +468,8 @@ def discover_candidates(
     table = load_registry() if registry is None else registry
     replacer = formulation_matcher(table)
     canonical = set(table["canonical"])
-    replaced = result["candidate"].map(replacer)
+    forms = chinese_forms(zip(table["canonical"].astype(str), table["chinese"].fillna("").astype(str)))
+    replaced = result["candidate"].map(lambda candidate: forms.get(candidate) or replacer(candidate))
     result["matched_canonical"] = replaced.where(replaced.isin(canonical)).astype("string")
     result = result.sort_values(["documents", "count", "candidate"], ascending=[False, False, True])
     return result[columns].reset_index(drop=True).astype({"candidate": "string", "kind": "string", "count": "int64", "documents": "int64", "example": "string"})

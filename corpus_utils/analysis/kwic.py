@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ..core.checks import check_whole_number
+from ..core.words import HAN
 from ..text.tokenizer import Tokenizer
 from .terms import check_documents
 
@@ -22,9 +23,21 @@ def _occurrences(tokens: list[tuple[str, int, int]], words: list[str]) -> list[i
     ]
 
 
-def _context(text: str, start: int, end: int, window: int) -> tuple[str, str, str]:
+def _words_around(text: str, start: int, end: int, window: int) -> tuple[str, str]:
     left = " ".join(text[:start].split()[-window:]) if window else ""
-    right = " ".join(text[end:].split()[:window]) if window else ""
+    return left, " ".join(text[end:].split()[:window]) if window else ""
+
+
+def _characters_around(text: str, start: int, end: int, chars: int) -> tuple[str, str]:
+    left = " ".join(text[max(0, start - chars) : start].split()) if chars else ""
+    return left, " ".join(text[end : end + chars].split()) if chars else ""
+
+
+def _context(text: str, start: int, end: int, window: int, chars: int) -> tuple[str, str, str]:
+    """(left, match, right): ``window`` words each side, or ``chars`` characters where the match touches Chinese
+    (written without spaces, so a "word" of whitespace-split text would be a whole sentence)."""
+    chinese = HAN.search(text, max(0, start - 1), min(len(text), end + 1)) is not None
+    left, right = (_characters_around if chinese else _words_around)(text, start, end, chars if chinese else window)
     return left, " ".join(text[start:end].split()), right
 
 
@@ -33,6 +46,7 @@ def kwic(
     term: str,
     *,
     window: int = 6,
+    chars: int = 15,
     limit: int | None = 20,
     tokenizer: Tokenizer | None = None,
 ) -> pd.DataFrame:
@@ -50,6 +64,8 @@ def kwic(
         exactly as when counting.
     window : int
         Words of original text shown on each side.
+    chars : int
+        Characters shown on each side instead where the match is Chinese (or touches Chinese text).
     limit : int, optional
         Stop after this many matches (``None``: all).
     tokenizer : Tokenizer, optional
@@ -74,6 +90,7 @@ def kwic(
     """
     check_documents(documents)
     check_whole_number(window, "window (words each side)", min_val=0)
+    check_whole_number(chars, "chars (characters each side)", min_val=0)
     check_whole_number(limit, "limit", allow_none=True)
     tokenizer = tokenizer or Tokenizer()
     words = tokenizer.term_words(term)
@@ -86,7 +103,7 @@ def kwic(
         tokens = tokenizer.token_spans(text)
         for index in _occurrences(tokens, words):
             start, end = tokens[index][1], tokens[index + len(words) - 1][2]
-            rows.append((doc_ids[position], *_context(text, start, end, int(window))))
+            rows.append((doc_ids[position], *_context(text, start, end, int(window), int(chars))))
             if limit is not None and len(rows) >= limit:
                 break
         if limit is not None and len(rows) >= limit:

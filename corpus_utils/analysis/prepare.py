@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..input.language import AUTO, select_language
 from ..input.load import LoadReport, read_corpus
 from ..text.tokenizer import Tokenizer
 from .boilerplate import remove_boilerplate
@@ -29,13 +30,20 @@ class PreparedCorpus:
     tokenizer : Tokenizer
         The tokenizer every analysis of the notebook uses.
     original : pandas.DataFrame
-        The documents as loaded, before boilerplate removal (the same object when nothing was removed).
+        The documents of the selected language as loaded, before boilerplate removal (the same object when
+        nothing was removed).
+    language : str
+        ``"all"`` or the language group analysed (see :func:`~corpus_utils.input.language.select_language`).
+    language_note : str
+        What the language selection kept and left out ("" for a corpus in one language).
     """
 
     documents: pd.DataFrame
     report: LoadReport
     tokenizer: Tokenizer
     original: pd.DataFrame
+    language: str = "all"
+    language_note: str = ""
 
     @property
     def n_documents(self) -> int:
@@ -50,6 +58,8 @@ class PreparedCorpus:
     def summary(self) -> str:
         """What was loaded and prepared, for a notebook's output: load summary, boilerplate, size."""
         lines = [self.report.summary()]
+        if self.language_note:
+            lines.append(self.language_note)
         if "n_boilerplate_paragraphs" in self.documents.columns:
             removed = int(self.documents["n_boilerplate_paragraphs"].sum())
             lines.append(f"Boilerplate removed: {removed} paragraph(s) repeated across documents.")
@@ -68,6 +78,8 @@ def prepare_corpus(
     merge_formulations: bool = True,
     mt_normalisation: bool = False,
     registry: pd.DataFrame | None = None,
+    language: str = AUTO,
+    simplify_chinese: bool = False,
 ) -> PreparedCorpus:
     """Load ``corpus`` and build what every notebook needs from its shared parameters.
 
@@ -79,15 +91,19 @@ def prepare_corpus(
         Remove paragraphs repeated across documents before any count
         (:func:`~corpus_utils.analysis.boilerplate.remove_boilerplate`; ``EXCLUDE_BOILERPLATE``,
         ``BOILERPLATE_THRESHOLD``).
-    extra_stop_words, keep_words, merge_formulations, mt_normalisation, registry
+    extra_stop_words, keep_words, merge_formulations, mt_normalisation, registry, simplify_chinese
         The tokenizer's settings (:meth:`~corpus_utils.text.tokenizer.Tokenizer.from_parameters`).
+    language : str
+        Which documents to analyse (``LANGUAGE``): ``"auto"``, ``"all"`` or a language code
+        (:func:`~corpus_utils.input.language.select_language`); applied before boilerplate removal.
 
     Returns
     -------
     PreparedCorpus
     """
     loaded = read_corpus(corpus, pattern=pattern)
-    documents = loaded.documents
+    selection = select_language(loaded.documents, language)
+    documents = original = selection.documents
     if exclude_boilerplate:
         documents = remove_boilerplate(documents, threshold=boilerplate_threshold)
     tokenizer = Tokenizer.from_parameters(
@@ -96,5 +112,7 @@ def prepare_corpus(
         merge_formulations=merge_formulations,
         mt_normalisation=mt_normalisation,
         registry=registry,
+        simplify_chinese=simplify_chinese,
     )
-    return PreparedCorpus(documents=documents, report=loaded.report, tokenizer=tokenizer, original=loaded.documents)
+    return PreparedCorpus(documents=documents, report=loaded.report, tokenizer=tokenizer, original=original,
+                          language=selection.language, language_note=selection.note)

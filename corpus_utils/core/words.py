@@ -10,7 +10,8 @@ knowingly:
 * :data:`TOKEN_PATTERN` splits preprocessed text into tokens (:class:`~corpus_utils.text.tokenizer.Tokenizer`):
   inner hyphens kept, one-character tokens kept; the preprocessing has already dropped a possessive ``'s``.
 * :data:`SHINGLE_WORD` splits lower-cased paragraphs into the words of boilerplate shingles: plain runs of
-  letters and digits, so punctuation variants of one template still match.
+  letters and digits, so punctuation variants of one template still match; each Han character is a word of
+  its own, so Chinese shingles are runs of characters.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ RUNNING_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 #: right (a greedy run of word characters always starts and ends at one), so they are left out: same tokens,
 #: 12 % faster.
 TOKEN_PATTERN = r"(?u)\w+(?:-\w+)*"
-#: A word of a boilerplate shingle: a plain run of letters or digits.
-SHINGLE_WORD = re.compile(r"\w+")
-
-
+_HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 #: A Han character (CJK Unified Ideographs, Extension A, compatibility ideographs): what makes text Chinese here.
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HAN = re.compile(f"[{_HAN_RANGES}]")
+#: A word of a boilerplate shingle: a plain run of letters or digits, or one Han character (Chinese shingles are
+#: runs of characters: Chinese has no spaces, and a segmenter's cuts vary with context).
+SHINGLE_WORD = re.compile(f"[{_HAN_RANGES}]|[^\\W{_HAN_RANGES}]+")
+_PLAIN_WORD = re.compile(r"\w+")
 
 
 def count_words(text: str) -> int:
@@ -41,4 +43,4 @@ def count_words(text: str) -> int:
         return len(words)
     import rjieba
 
-    return sum(sum(1 for word in rjieba.cut(run) if SHINGLE_WORD.fullmatch(word)) if HAN.search(run) else 1 for run in words)
+    return sum(sum(1 for word in rjieba.cut(run) if _PLAIN_WORD.fullmatch(word)) if HAN.search(run) else 1 for run in words)

@@ -19,11 +19,15 @@ English.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+
+import pandas as pd
 
 from ..core.words import HAN
 
-__all__ = ["LANGUAGES", "detect_language", "han_share"]
+__all__ = ["LANGUAGES", "AUTO", "ALL", "detect_language", "han_share", "language_group", "language_counts",
+           "LanguageSelection", "select_language"]
 
 #: The codes the collection knows by name; others are ISO 639-1 codes from py3langid, or "und".
 LANGUAGES = ("zh-Hans", "zh-Hant", "en")
@@ -70,3 +74,109 @@ def detect_language(text: str | None) -> str:
     import py3langid
 
     return str(py3langid.classify(sample[:1_000])[0])
+
+
+# ---------------------------------------------------------------- choosing the documents of one language
+
+#: ``LANGUAGE`` values that are not language codes.
+AUTO, ALL = "auto", "all"
+
+
+def language_group(code: str | None) -> str:
+    """The group a language code is analysed in: ``zh`` for ``zh-Hans`` and ``zh-Hant`` (one vocabulary once
+    traditional characters are folded, see ``SIMPLIFY_CHINESE``), else the code itself; missing is ``und``."""
+    code = str(code or "und")
+    return "zh" if code.split("-")[0] == "zh" else code
+
+
+def language_counts(languages: pd.Series) -> pd.Series:
+    """Documents per language group (:func:`language_group`), largest first (ties alphabetical); ``und`` last."""
+    groups = languages.astype("string").fillna("und").map(language_group)
+    counts = groups.value_counts()
+    order = sorted(counts.index, key=lambda group: (group == "und", -int(counts[group]), group))
+    return counts.reindex(order).astype("int64")
+
+
+@dataclass(frozen=True)
+class LanguageSelection:
+    """The documents one analysis runs on, and why.
+
+    Attributes
+    ----------
+    documents : pandas.DataFrame
+        The selected rows of the documents table (all columns kept).
+    language : str
+        ``"all"`` or the language (group) selected.
+    note : str
+        One or two sentences for a notebook's output: what was selected and what was left out.
+    mixed : bool
+        Whether the corpus holds more than one language group (``und`` aside).
+    """
+
+    documents: pd.DataFrame
+    language: str
+    note: str
+    mixed: bool
+
+
+def _matches(languages: pd.Series, language: str) -> pd.Series:
+    codes = languages.astype("string").fillna("und")
+    if "-" in language:
+        return codes == language
+    return codes.map(language_group) == language_group(language)
+
+
+def _listing(counts: pd.Series) -> str:
+    return ", ".join(f"{group} {count}" for group, count in counts.items())
+
+
+def select_language(documents: pd.DataFrame, language: str = AUTO) -> LanguageSelection:
+    """The documents of one language, as the ``LANGUAGE`` parameter asks.
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        Takes column ``language`` (from :func:`~corpus_utils.input.load.read_corpus`); without it every
+        document is kept.
+    language : str
+        ``"auto"``: every document when the corpus holds one language (undetermined pages included), else the
+        documents of the largest language group — the other groups are named, so that they can be analysed
+        on their own (the runner does so); ``"all"``: every document together; a code: ``"zh"`` (simplified
+        and traditional), ``"zh-Hans"``, ``"zh-Hant"``, ``"en"`` or another detected code.
+
+    Returns
+    -------
+    LanguageSelection
+
+    Raises
+    ------
+    ValueError
+        When no document has the requested language; the message lists the languages the corpus holds.
+    """
+    language = str(language).strip() or AUTO
+    if "language" not in documents.columns or documents.empty:
+        return LanguageSelection(documents, ALL, "", False)
+    counts = language_counts(documents["language"])
+    known = counts.drop("und", errors="ignore")
+    mixed = len(known) > 1
+    if language == ALL or (language == AUTO and not mixed):
+        note = f"Languages analysed together: {_listing(counts)} document(s)." if mixed else ""
+        return LanguageSelection(documents, ALL, note, mixed)
+    chosen = known.index[0] if language == AUTO else language
+    keep = _matches(documents["language"], chosen)
+    if not keep.any():
+        raise ValueError(
+            f"LANGUAGE = {language!r}: no document of this corpus is in that language. It holds: {_listing(counts)} "
+            'document(s); set LANGUAGE to one of these, or to "all" or "auto".'
+        )
+    selected = documents[keep.to_numpy()].reset_index(drop=True)
+    left = counts.drop(language_group(chosen), errors="ignore") if "-" not in chosen else None
+    left_text = _listing(left) if left is not None and len(left) else f"{len(documents) - len(selected)} other"
+    how = "the largest language group" if language == AUTO else "as LANGUAGE asks"
+    note = (f"Language: {chosen} ({how}), {len(selected)} of {len(documents)} documents; left out: {left_text} "
+            "document(s).")
+    if language == AUTO:
+        others = [group for group in known.index if group != chosen]
+        note += (f" Languages are analysed one at a time: set LANGUAGE = {others[0]!r} for the next, or \"all\" to "
+                 "mix them.")
+    return LanguageSelection(selected, chosen, note, mixed)

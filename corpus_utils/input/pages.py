@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 __all__ = ["EmptyPageError", "ParsedPage", "parse_page", "parse_date", "storable_date", "clean_line", "split_credits", "LAYOUTS",
-           "FIRST_DATE", "LAST_DATE", "header_fields", "breadcrumb_trail"]
+           "FIRST_DATE", "LAST_DATE", "header_fields", "header_credit", "breadcrumb_trail"]
 
 LAYOUTS = ("procuratorate", "repost", "plain", "table")
 
 _SPACES = re.compile(r"[ \t\u00a0\u2002\u2003\u2009\u3000\u200b\ufeff]+")
-_HEADER_SCAN_LINES = 12
+_HEADER_SCAN_LINES = 30  # a labelled header line is looked for this far (site chrome can fill the top of a page)
+_DATE_SCAN_LINES = 12  # a date alone on its line only this far: further down it is more likely part of the article
 
 _BREADCRUMB = re.compile(
     r"^(?:(?:current\s+(?:location|position)|location|position|you are here|当前位置|當前位置|您的位置|您現在的位置|"
@@ -46,7 +47,9 @@ _HEADER_LABELS = {
             r"release\s+time|publish(?:ed|ing)?\s+time|time\s+of\s+issue|time|date",
     "author": r"作者|撰稿|author",
     "source": r"新闻来源|新聞來源|信息来源|資訊來源|文章来源|文章來源|来源|來源|出处|news\s+source|source|origin",
-    "views": r"浏览次数|瀏覽次數|浏览量|瀏覽量|点击数|點擊數|点击量|阅读次数|閱讀次數|访问量|views|clicks|hits",
+    "views": r"浏览次数|瀏覽次數|浏览量|瀏覽量|点击数|點擊數|点击量|點擊量|阅读次数|閱讀次數|阅读量|閱讀量|访问量|"
+             r"点击|點擊|浏览|瀏覽|阅读|閱讀|views|clicks|hits",
+    "editor": r"责任编辑|責任編輯|责编|責編|编辑|編輯|editor",
     "font": r"字号|字號|字体|字體|font\s*size|fonts?",
 }
 _HEADER_LABEL = re.compile(
@@ -192,7 +195,8 @@ def header_fields(line: str) -> dict[str, str | None] | None:
     A header line starts with a known label (:data:`_HEADER_LABELS`: ``Time:``, ``时间：``, ``發布日期:``,
     ``Source:`` …) and holds a date, an author or a source; a date alone on its line (``2020年12月16日``,
     ``2020-12-16 10:20``) counts too. Returns ``{"date": …, "author": …, "source": …}`` (missing fields None).
-    The font-size widget (``【字号：大 中 小】``, ``[Font size: …``) and view counters are dropped.
+    The font-size widget (``【字号：大 中 小】``, ``[Font size: …``) and view counters (``点击：``) are dropped; an
+    editor (``責任編輯：…``) ends the field before it (:func:`header_credit` keeps it).
     """
     if _DATE_ALONE.match(line):
         return {"date": line, "author": None, "source": None}
@@ -218,6 +222,16 @@ def header_fields(line: str) -> dict[str, str | None] | None:
     return fields
 
 
+_HEADER_CREDIT = re.compile(r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯|editor)\s*[:：]\s*([^【\[|]*)", re.I)
+
+
+def header_credit(line: str) -> str | None:
+    """The editor named in a header line (``時間:2025-03-31 來源:檢察日報 責任編輯:敖婷婷`` → ``責任編輯:敖婷婷``),
+    for the page's credits; None when there is none."""
+    match = _HEADER_CREDIT.search(line)
+    return clean_line(match.group(0)) if match and clean_line(match.group(1)) else None
+
+
 def _set_date(page: ParsedPage, date_text: str | None) -> None:
     page.date_text = _blank_to_none(date_text)
     if page.date_text is None:
@@ -238,27 +252,52 @@ def breadcrumb_trail(line: str) -> list[str] | None:
     return [part for part in parts if not _HOME.match(part)]
 
 
+#: Steps of a breadcrumb that name the article, not its category.
+_ARTICLE_STEPS = re.compile(r"^(?:正文|内容|內容|详情|詳情|文章|content|text|article|detail)$", re.I)
+#: A line of site navigation: a menu with bars (登录 | 注册), or four or more short items separated by spaces.
+_NAVIGATION = re.compile(r"^(?:[^|]{0,20}\|){2,}[^|]{0,20}$|^(?:\S{1,6}\s+){3,}\S{1,6}$")
+#: A subtitle line (——基于…, -- based on …): part of the title above it.
+_SUBTITLE = re.compile(r"^(?:——|--|—)")
+
+
+def _title_lines(header: list[str]) -> list[str]:
+    """Header lines with each subtitle (a line starting with ——) joined to the line above it."""
+    joined: list[str] = []
+    for line in header:
+        if joined and _SUBTITLE.match(line):
+            joined[-1] += line
+        else:
+            joined.append(line)
+    return joined
+
+
 def _parse_procuratorate(lines: list[str], time_index: int, fields: dict[str, str | None]) -> ParsedPage:
     page = ParsedPage("procuratorate", author=_blank_to_none(fields["author"]), source=_blank_to_none(fields["source"]))
     _set_date(page, fields["date"])
     header = [line for line in lines[:time_index] if line]
     trail: list[str] = []
-    if header and (crumbs := breadcrumb_trail(header[0])) is not None:
-        trail = [""] + crumbs  # the home page, dropped, still counts as the trail's first step
-        header = header[1:]
+    crumb_at = max((index for index, line in enumerate(header) if breadcrumb_trail(line) is not None), default=None)
+    if crumb_at is not None:  # what stands above the breadcrumb is site chrome (menus, today's date)
+        trail = [""] + breadcrumb_trail(header[crumb_at])  # the home page, dropped, still counts as a step
+        trail = [step for step in trail if not _ARTICLE_STEPS.match(step)]
+        header = header[crumb_at + 1:]
+    header = _title_lines(header)
     if header:
         page.title = header[-1]
     else:
         page.warnings.append("no title line above the header ('Time:' / '时间：') line")
-    if len(header) >= 2:
+    if len(header) >= 2 and not _NAVIGATION.match(header[-2]):
         page.section = header[-2]
     elif len(trail) > 1:
         page.section = trail[-1]  # the site's own category: the breadcrumb's last step
     else:
         page.warnings.append("no section line")
-    if len(header) > 2:
-        page.warnings.append(f"extra header lines before the title ignored: {' | '.join(header[:-2])}")
+    ignored = header[:-2] if page.section == (header[-2] if len(header) >= 2 else None) else header[:-1]
+    if ignored:
+        page.warnings.append(f"extra header lines before the title ignored: {' | '.join(ignored)}")
     page.paragraphs, page.credits = split_credits(lines[time_index + 1:])
+    if credit := header_credit(lines[time_index]):
+        page.credits.insert(0, credit)
     return page
 
 
@@ -314,9 +353,13 @@ def parse_page(text: str) -> ParsedPage:
     if not any(lines):
         raise EmptyPageError("the page holds no text")
     nonempty = [i for i, line in enumerate(lines) if line][:_HEADER_SCAN_LINES]
-    for index in nonempty:
-        if (fields := header_fields(lines[index])) is not None:
-            return _parse_procuratorate(lines, index, fields)
-    if any(_REPOST_META.match(lines[i]) for i in nonempty):
+    headers = [(index, fields) for index in nonempty if (fields := header_fields(lines[index])) is not None]
+    labelled = [(index, fields) for index, fields in headers if not _DATE_ALONE.match(lines[index])]
+    dated = [(index, fields) for index, fields in headers if index in nonempty[:_DATE_SCAN_LINES]]
+    repost_at = next((index for index in nonempty[:_DATE_SCAN_LINES] if _REPOST_META.match(lines[index])), None)
+    chosen = labelled or dated  # a labelled header line wins over a date alone (often today's date in a menu)
+    if repost_at is not None and (not chosen or repost_at < chosen[0][0]):
         return _parse_repost(lines)
+    if chosen:
+        return _parse_procuratorate(lines, *chosen[0])
     return _parse_plain(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -45,12 +46,20 @@ STYLE: dict[str, object] = {
 _NAME = re.compile(r"^\d{2}_[a-z0-9]+(?:_[a-z0-9]+)*$")
 
 
+def _not_about_cjk_weight(record: logging.LogRecord) -> bool:
+    """False for matplotlib's note that a bold title falls back to the regular weight of the packaged CJK font
+    (it ships one weight; Latin letters of the title stay bold): expected, so not shown under every figure."""
+    message = record.getMessage()
+    return not (message.startswith("findfont: Failed to find font weight") and CJK_FAMILY in message)
+
+
 def register_cjk_font() -> None:
     """Make the packaged Chinese font known to matplotlib (once per process)."""
     from matplotlib import font_manager
 
     if not any(entry.fname == str(CJK_FONT) for entry in font_manager.fontManager.ttflist):
         font_manager.fontManager.addfont(str(CJK_FONT))
+        logging.getLogger("matplotlib.font_manager").addFilter(_not_about_cjk_weight)
 
 
 def apply_style(*, dpi: int | None = None) -> None:

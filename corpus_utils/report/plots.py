@@ -10,6 +10,7 @@ text (see :func:`plain`), so a ``$`` in a scraped title never turns into mathema
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -29,7 +30,7 @@ __all__ = [
     "bar_chart", "heatmap", "panel_grid", "bar_panel", "stacked_share_bars", "dispersion_plot",
     "scatter_groups", "annotate_points", "dendrogram_plot", "event_colours", "draw_events", "period_ticks", "legend_beside",
     "publication_timeline", "trend_panel", "annotate_period_counts",
-    "palette", "cycle_colours", "readable_labels", "dot_strip", "MIN_HISTOGRAM_VALUES",
+    "palette", "cycle_colours", "readable_labels", "dot_strip", "MIN_HISTOGRAM_VALUES", "paired_dots",
 ]
 
 BLUE, GREEN, RED, GREY = "#4c72b0", "#55a868", "#c44e52", "#8c8c8c"
@@ -117,6 +118,25 @@ def dot_strip(values: Sequence[float], labels: Sequence[str], *, xlabel: str, yl
     ax.set_yticks(range(len(shown)), readable_labels(shown))
     ax.set_xlim(left=0)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    return fig
+
+
+def paired_dots(grid: pd.DataFrame, *, xlabel: str, ylabel: str, title: str) -> Figure:
+    """One row per index entry, one coloured dot per column, joined by a line: the same items measured in a few
+    groups (a formulation's share of documents in the Chinese originals and in the English translations).
+    The first row is drawn on top; long labels wrap; missing values are left out; the legend names the columns."""
+    rows = [textwrap.fill(label, 48) for label in readable_labels([str(item) for item in grid.index])][::-1]
+    values = grid.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.42 * max(len(rows), 3) + 1.8))
+    positions = np.arange(len(rows))
+    ax.hlines(positions, values.min(axis=1), values.max(axis=1), color=GREY, linewidth=1, zorder=1)
+    colours = cycle_colours()
+    for number, column in enumerate(values.columns):
+        ax.scatter(values[column], positions, color=colours[number % len(colours)], label=str(column), zorder=2, s=36)
+    ax.set_yticks(positions, rows)
+    ax.set_xlim(left=0)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    legend_beside(ax)
     return fig
 
 

@@ -61,7 +61,7 @@ RULES: dict[str, Rule] = {
          "MIN_CANDIDATE_DOCUMENTS", "MAX_HEATMAP_DOCUMENTS"],
         _AT_LEAST_1,
     ),
-    **dict.fromkeys(["KWIC_WINDOW", "MIN_WORDS", "TOP_TREND_TERMS"], _AT_LEAST_0),
+    **dict.fromkeys(["KWIC_WINDOW", "KWIC_CHARS", "MIN_WORDS", "TOP_TREND_TERMS"], _AT_LEAST_0),
     **dict.fromkeys(["MAX_K", "MAX_LEAVES", "HIERARCHY_SAMPLE"], _AT_LEAST_2),
     **dict.fromkeys(["MAX_DF", "DUPLICATE_THRESHOLD", "BOILERPLATE_THRESHOLD"], _SHARE),
     "N_CLUSTERS": Rule(int, min_val=2, allow_none=True),
@@ -71,6 +71,7 @@ RULES: dict[str, Rule] = {
     "REGISTRY_MODE": Rule(str, choices=("merge", "replace")),
     "TREND_TERMS": Rule(list, non_empty=True),
     "KEYNESS_BY": Rule(str, non_empty=True),
+    "LANGUAGE": Rule(str, non_empty=True),
 }
 
 #: Rules between parameters: (the names involved, a test of their values, what to do when it fails).

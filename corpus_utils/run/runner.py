@@ -25,6 +25,7 @@ from .params import (
 )
 from .rules import check_cross_rules
 from ..core.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR, package_version
+from ..input.language import AUTO
 from ..report.html import export_notebook_html, make_exporter, write_index, write_thumbnail
 from ..core.workers import available_cores, cores_per_process, environment
 
@@ -40,6 +41,7 @@ __all__ = [
     "plan_run",
     "execute_run",
     "default_jobs",
+    "corpus_languages",
 ]
 
 #: Parameters the runner sets for every notebook that declares them (from --corpus, --pattern, --out).
@@ -65,6 +67,7 @@ class NotebookPlan:
     declared: tuple[Parameter, ...]
     inject: dict[str, Any]
     overrides: tuple[str, ...]
+    figures_dir: Path | None = None  # where this notebook's figures go when not the run's figures folder
 
     @property
     def values(self) -> dict[str, Any]:
@@ -86,6 +89,11 @@ class RunPlan:
     notebooks: tuple[NotebookPlan, ...]
     not_selected: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    languages: tuple[str, ...] = ()  # language groups run one at a time, when the corpus holds several
+
+    def figures_of(self, notebook: NotebookPlan) -> Path:
+        """The folder ``notebook`` writes its figures to."""
+        return notebook.figures_dir or self.figures_dir
 
 
 def _utc_now() -> str:
@@ -298,6 +306,9 @@ def plan_run(
         inject.update(per_notebook[path.stem])
         plans.append(NotebookPlan(path.stem, path, declared[path.stem], inject, tuple(sorted(per_notebook[path.stem]))))
 
+    splits = any(_declared_default(notebook.declared, "LANGUAGE") == AUTO and "LANGUAGE" not in notebook.inject for notebook in plans)
+    languages = corpus_languages(corpus_path, pattern) if splits and not is_default else ()
+    plans = _per_language(plans, languages, figures_dir)
     _check_out_dir(out_dir, corpus_path, pattern, partial=bool(only))
     return RunPlan(
         out_dir=out_dir,
@@ -310,7 +321,46 @@ def plan_run(
         notebooks=tuple(plans),
         not_selected=tuple(path.stem for path in available if path not in chosen),
         warnings=tuple(warnings),
+        languages=languages if len(languages) > 1 else (),
     )
+
+
+def _declared_default(declared: Sequence[Parameter], name: str) -> Any:
+    return next((parameter.default for parameter in declared if parameter.name == name), None)
+
+
+def corpus_languages(corpus_path: Path, pattern: str) -> tuple[str, ...]:
+    """The language groups of a corpus (``und`` aside), largest first; empty when it cannot be read (the
+    notebooks then report why). Loads through the page cache, so the notebooks' own loads are cheap."""
+    from ..input.language import language_counts
+    from ..input.load import read_corpus
+
+    try:
+        documents = read_corpus(corpus_path, pattern=pattern).documents
+    except Exception:  # a corpus the loader rejects: notebook 01 says why, with the loader's own message
+        return ()
+    if "language" not in documents.columns or documents.empty:
+        return ()
+    return tuple(group for group in language_counts(documents["language"]).index if group != "und")
+
+
+def _per_language(plans: list[NotebookPlan], languages: Sequence[str], figures_dir: Path) -> list[NotebookPlan]:
+    """One plan per language for every notebook whose ``LANGUAGE`` is ``"auto"`` and not set by the user: each
+    language of a mixed corpus is analysed on its own, its outputs named ``NN_name.<language>`` and its
+    figures in ``figures/<language>/``."""
+    result = []
+    for notebook in plans:
+        if len(languages) < 2 or _declared_default(notebook.declared, "LANGUAGE") != AUTO or "LANGUAGE" in notebook.inject:
+            result.append(notebook)
+            continue
+        for language in languages:
+            folder = figures_dir / language
+            inject = {**notebook.inject, "LANGUAGE": language}
+            if "FIGURES_DIR" in inject:
+                inject["FIGURES_DIR"] = _for_notebook(folder)
+            result.append(NotebookPlan(f"{notebook.name}.{language}", notebook.path, notebook.declared, inject,
+                                       notebook.overrides, figures_dir=folder))
+    return result
 
 
 def _check_writable(out_dir: Path) -> None:
@@ -472,7 +522,8 @@ def _start_record(plan: RunPlan, versions: Mapping[str, str]) -> tuple[dict[str,
     record_file = plan.out_dir / "run.json"
     if plan.not_selected and record_file.is_file():
         earlier = json.loads(record_file.read_text(encoding="utf-8"))
-        previous = {entry["name"]: entry for entry in earlier.get("notebooks", []) if entry["name"] in plan.not_selected}
+        previous = {entry["name"]: entry for entry in earlier.get("notebooks", [])
+                    if entry["name"].split(".", 1)[0] in plan.not_selected}
         for entry in previous.values():  # its runner died mid-run (the folder's lock is free): say so
             if entry.get("status") == "running":
                 entry["status"] = "abandoned"
@@ -482,7 +533,8 @@ def _start_record(plan: RunPlan, versions: Mapping[str, str]) -> tuple[dict[str,
     previous_inputs = earlier.get("input_files") if previous else None
     entries = dict(previous)
     for name in plan.not_selected:
-        entries.setdefault(name, {"name": name, "status": "not run", "parameters": {}, "overrides": []})
+        if not any(kept.split(".", 1)[0] == name for kept in entries):
+            entries.setdefault(name, {"name": name, "status": "not run", "parameters": {}, "overrides": []})
     for notebook in plan.notebooks:
         entries[notebook.name] = {
             "name": notebook.name,
@@ -503,6 +555,7 @@ def _start_record(plan: RunPlan, versions: Mapping[str, str]) -> tuple[dict[str,
         "input_files": [],
         "kernel": plan.kernel,
         "selected": [notebook.name for notebook in plan.notebooks],
+        "languages": list(plan.languages),
         "started_at": _utc_now(),
         "finished_at": None,
         "versions": dict(versions),
@@ -535,7 +588,7 @@ def _owned_files(out_dir: Path, record: Mapping[str, Any]) -> set[str]:
     prefixes = tuple(_prefix(entry["name"]) for entry in record.get("notebooks", []) if isinstance(entry, dict) and "name" in entry)
     for relative in _manifest(out_dir):
         folder, _, name = relative.partition("/")
-        if folder in ("notebooks", "html", "figures", "thumbnails") and prefixes and name.startswith(prefixes):
+        if folder in ("notebooks", "html", "figures", "thumbnails") and prefixes and Path(name).name.startswith(prefixes):
             owned.add(relative)
     return owned
 
@@ -577,7 +630,8 @@ def _write_record(out_dir: Path, record: dict[str, Any]) -> None:
 
 def _collect_figures(plan: RunPlan, notebook: NotebookPlan, before: Mapping[str, int], warn: Callable[[str], None]) -> list[str]:
     """Figure files the notebook wrote, as paths relative to the run folder (copied there for the default run)."""
-    after = _snapshot(plan.figures_dir)
+    folder = plan.figures_of(notebook)
+    after = _snapshot(folder)
     prefix = _prefix(notebook.name)
     written = sorted(name for name, mtime in after.items() if name.startswith(prefix) and before.get(name) != mtime)
     if plan.default_run:
@@ -586,11 +640,12 @@ def _collect_figures(plan: RunPlan, notebook: NotebookPlan, before: Mapping[str,
         for old_copy in target.glob(f"{_prefix(notebook.name)}*"):
             old_copy.unlink()
         for name in written:
-            shutil.copy2(plan.figures_dir / name, target / name)
+            shutil.copy2(folder / name, target / name)
         stale = sorted(name for name in after if name.startswith(_prefix(notebook.name)) and name not in written)
         for name in stale:
             warn(f"{notebook.name}: figures/{name} was not rewritten by this run; delete it if the notebook no longer makes it.")
-    return [f"figures/{name}" for name in written]
+    inside = folder.relative_to(plan.figures_dir).as_posix() if folder != plan.figures_dir else ""
+    return [f"figures/{inside}/{name}" if inside else f"figures/{name}" for name in written]
 
 
 def default_jobs() -> int:
@@ -811,6 +866,9 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
     entries = {entry["name"]: entry for entry in record["notebooks"]}
     for message in plan.warnings:
         log(f"warning: {message}")
+    if plan.languages:
+        log(f"The corpus holds {len(plan.languages)} languages ({', '.join(plan.languages)}): notebooks with "
+            'LANGUAGE = "auto" run once for each (pass -p LANGUAGE all to analyse them together).')
     _write_record(plan.out_dir, record)
     exports: dict[str, Future] = {}
     failures: list[tuple[int, NotebookPlan, BaseException]] = []
@@ -830,11 +888,12 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
             return
         entry = entries[notebook.name]
         with lock:
+            folder = plan.figures_of(notebook)
             if not plan.default_run:
-                for name in _snapshot(plan.figures_dir):
+                for name in _snapshot(folder):
                     if name.startswith(_prefix(notebook.name)):
-                        (plan.figures_dir / name).unlink()
-            before = _snapshot(plan.figures_dir)
+                        (folder / name).unlink()
+            before = _snapshot(folder)
             entry.update(status="running", started_at=_utc_now(), notebook=f"notebooks/{notebook.name}.ipynb")
             _write_record(plan.out_dir, record)  # the record says what runs now, even if this process is killed
         error = _execute_notebook(plan, notebook, position, progress=progress, kernels=kernels)
@@ -951,8 +1010,9 @@ def _write_thumbnails(out_dir: Path, record: dict[str, Any]) -> dict[str, str]:
             source = out_dir / figure
             if not figure.endswith(".png") or not source.is_file():
                 continue
-            relative = f"thumbnails/{Path(figure).name}"
+            relative = f"thumbnails/{Path(figure).relative_to('figures').as_posix()}"
             target = out_dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
             if not target.is_file() or target.stat().st_mtime_ns < source.stat().st_mtime_ns:
                 try:
                     write_thumbnail(source, target)

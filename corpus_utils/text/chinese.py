@@ -18,7 +18,7 @@ from functools import lru_cache
 from ..core.paths import PACKAGE_DATA_DIR
 from ..core.words import HAN
 
-__all__ = ["HAN", "has_han", "chinese_stop_words", "SITE_WORDS", "segmenter", "segment", "chinese_forms"]
+__all__ = ["HAN", "has_han", "chinese_stop_words", "SITE_WORDS", "segmenter", "segment", "chinese_forms", "simplified"]
 
 _WORD = re.compile(r"\w+(?:-\w+)*")
 #: Words of the procuratorate and political-legal sites that the general dictionary splits.
@@ -36,19 +36,34 @@ def has_han(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def chinese_stop_words() -> frozenset[str]:
-    """The Chinese stop list (``data/stopwords_zh.txt``): function words only; numerals are kept."""
+def _listed_stop_words() -> frozenset[str]:
     lines = (PACKAGE_DATA_DIR / "stopwords_zh.txt").read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
+@lru_cache(maxsize=1)
+def _traditional_stop_words() -> tuple[str, ...]:
+    """The stop words whose traditional form (OpenCC ``s2t``) differs: 這 for 这, 們 for 们."""
+    return tuple(sorted({form for word in _listed_stop_words() if (form := _to_traditional().convert(word)) != word}))
+
+
+@lru_cache(maxsize=1)
+def chinese_stop_words() -> frozenset[str]:
+    """The Chinese stop list (``data/stopwords_zh.txt``): function words only; numerals are kept. Each word is
+    also listed in traditional characters (OpenCC ``s2t``: 这 and 這, 们 and 們)."""
+    return _listed_stop_words() | frozenset(_traditional_stop_words())
+
+
 @lru_cache(maxsize=8)
 def segmenter(user_words: tuple[str, ...] = ()):
-    """A jieba-rs segmenter that knows ``user_words`` (and :data:`SITE_WORDS`) as words; one per word set."""
+    """A jieba-rs segmenter that knows ``user_words`` and :data:`SITE_WORDS` (in simplified and traditional
+    characters) as words, and the traditional forms of the stop words (so 因為 is one word, dropped like 因为);
+    one per word set."""
     import rjieba
 
     jieba = rjieba.Jieba()
-    for word in dict.fromkeys((*SITE_WORDS, *user_words)):
+    site_words = (*SITE_WORDS, *(_to_traditional().convert(word) for word in SITE_WORDS), *_traditional_stop_words())
+    for word in dict.fromkeys((*site_words, *user_words)):
         jieba.add_word(word, None, None)
     return jieba
 
@@ -63,6 +78,25 @@ def _to_traditional():
     import opencc
 
     return opencc.OpenCC("s2t")
+
+
+@lru_cache(maxsize=1)
+def _to_simplified():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """``text`` with traditional characters written as simplified ones (OpenCC ``t2s``), character for character:
+    the result has the same length, so offsets into it are offsets into ``text``. Where OpenCC's phrase
+    conversion would change the length, each character is converted on its own (one that would still change
+    length is kept as written)."""
+    converter = _to_simplified()
+    converted = converter.convert(text)
+    if len(converted) == len(text):
+        return converted
+    return "".join(new if len(new := converter.convert(char)) == 1 else char for char in text)
 
 
 def chinese_forms(rows: Iterable[tuple[str, str]]) -> dict[str, str]:

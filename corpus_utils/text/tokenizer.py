@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 
 from ..core.paths import PACKAGE_DATA_DIR
-from ..core.words import TOKEN_PATTERN
-from .chinese import chinese_forms, chinese_stop_words, has_han, segment
+from ..core.words import HAN, TOKEN_PATTERN
+from .chinese import chinese_forms, chinese_stop_words, has_han, segment, simplified
 from .phrases import PhraseReplacer, literal_phrase_pattern
 from .registry import formulation_replacements, load_registry
 from .variants import load_variant_table, variant_replacements
@@ -162,6 +162,10 @@ class Tokenizer:
     chinese : sequence of (form, token)
         Chinese formulations (两个维护, 兩個維護) and the canonical token each is counted as; every form is also a
         word of the segmenter's user dictionary. Default: the shipped registry's forms, merged.
+    simplify_chinese : bool
+        Read traditional characters as simplified ones (OpenCC ``t2s``) before segmenting, so that 兩個維護 and
+        两个维护, 檢察院 and 检察院 are one token each (``SIMPLIFY_CHINESE``). Off by default: the script a page
+        is written in is itself a finding (Hong Kong, Macao and Taiwan sources write traditional).
     settings : dict
         What the tokenizer was built from, for display and cache keys (:meth:`from_parameters` fills it).
     """
@@ -169,12 +173,14 @@ class Tokenizer:
     stop_words: frozenset[str] = field(default_factory=build_stop_words)
     replacements: tuple[tuple[str, str], ...] = field(default_factory=_default_replacements)
     chinese: tuple[tuple[str, str], ...] = field(default_factory=_default_chinese)
+    simplify_chinese: bool = False
     settings: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stop_words", frozenset(str(word).lower() for word in self.stop_words))
         object.__setattr__(self, "replacements", tuple((str(p), str(t)) for p, t in self.replacements))
         object.__setattr__(self, "chinese", tuple((str(f), str(t)) for f, t in self.chinese))
+        object.__setattr__(self, "simplify_chinese", bool(self.simplify_chinese))
 
     @classmethod
     def from_parameters(
@@ -187,6 +193,7 @@ class Tokenizer:
         mt_variants: Iterable[str] | None = None,
         registry: pd.DataFrame | None = None,
         variant_table: pd.DataFrame | None = None,
+        simplify_chinese: bool = False,
     ) -> Tokenizer:
         """The tokenizer the notebook parameters of the same names describe.
 
@@ -203,6 +210,8 @@ class Tokenizer:
             Which variant rows to apply; default: those marked ``apply_by_default``.
         registry, variant_table : pandas.DataFrame, optional
             Tables to use instead of the shipped ones.
+        simplify_chinese : bool
+            Count traditional and simplified characters together (``SIMPLIFY_CHINESE``).
         """
         pairs: list[tuple[str, str]] = []
         chinese = _chinese_pairs(registry)
@@ -216,9 +225,10 @@ class Tokenizer:
         extra, keep = sorted(str(w) for w in extra_stop_words), sorted(str(w) for w in keep_words)
         settings = {"extra_stop_words": extra, "keep_words": keep, "merge_formulations": bool(merge_formulations),
                     "mt_normalisation": bool(mt_normalisation),
-                    "mt_variants": None if mt_variants is None else sorted(mt_variants)}
+                    "mt_variants": None if mt_variants is None else sorted(mt_variants),
+                    "simplify_chinese": bool(simplify_chinese)}
         return cls(stop_words=build_stop_words(extra=extra, keep=keep), replacements=tuple(pairs), chinese=chinese,
-                   settings=settings)
+                   simplify_chinese=simplify_chinese, settings=settings)
 
     # -------------------------------------------------------------- the pieces, compiled once
 
@@ -245,19 +255,20 @@ class Tokenizer:
     @cached_property
     def key(self) -> str:
         """A short hash of the stop list, replacements and Chinese forms: equal keys, equal tokens."""
-        digest = hashlib.sha256(repr((sorted(self.stop_words), self.replacements, self.chinese)).encode())
+        state = (sorted(self.stop_words), self.replacements, self.chinese)
+        digest = hashlib.sha256(repr((*state, True) if self.simplify_chinese else state).encode())
         return digest.hexdigest()[:16]
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Tokenizer) and (self.stop_words, self.replacements, self.chinese) == (
-            other.stop_words, other.replacements, other.chinese)
+        return isinstance(other, Tokenizer) and (self.stop_words, self.replacements, self.chinese, self.simplify_chinese) == (
+            other.stop_words, other.replacements, other.chinese, other.simplify_chinese)
 
     def __hash__(self) -> int:
         return hash(self.key)
 
     def __getstate__(self) -> dict[str, Any]:  # compiled pieces are rebuilt, not pickled
         return {"stop_words": self.stop_words, "replacements": self.replacements, "chinese": self.chinese,
-                "settings": self.settings}
+                "simplify_chinese": self.simplify_chinese, "settings": self.settings}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -277,7 +288,8 @@ class Tokenizer:
         merge = self.chinese_tokens
         for token in _TOKEN.findall(text):
             if has_han(token):
-                words += [merge.get(word, word) for word in segment(token, self.user_words)]
+                run = simplified(token) if self.simplify_chinese else token
+                words += [merge.get(word, word) for word in segment(run, self.user_words)]
             else:
                 words.append(token)
         return words
@@ -285,6 +297,7 @@ class Tokenizer:
     def _segmented_spans(self, token: str, start: int) -> list[tuple[str, int, int]]:
         """The words of one Chinese run with their offsets (``start`` is the run's offset in the text)."""
         spans, cursor = [], 0
+        token = simplified(token) if self.simplify_chinese else token  # same length: offsets unchanged
         for word in segment(token, self.user_words):
             position = token.find(word, cursor)
             cursor = position + len(word)
@@ -345,6 +358,8 @@ class Tokenizer:
         options += [pattern for pattern, target in self.replacements if first in {t.lower() for t in _TOKEN.findall(target)}]
         chinese = [re.escape(form) for form, target in self.chinese if target.lower() == first or form == first]
         chinese += [re.escape(first)] if has_han(first) else []
+        if self.simplify_chinese and chinese:  # a traditional spelling of the word: any Chinese text may hold it
+            chinese = [HAN.pattern]
         bounded = rf"(?<![\w-])(?:{'|'.join(options)})(?![\w-])" if options else ""
         return re.compile("|".join(part for part in (bounded, "|".join(chinese)) if part), re.I)
 
@@ -352,7 +367,8 @@ class Tokenizer:
         """One line for notebook output: stop list size and what is merged."""
         merged = "formulations merged" if self.settings.get("merge_formulations", bool(self.replacements)) else "no formulation merging"
         mt = ", MT variants normalised" if self.settings.get("mt_normalisation") else ""
-        return f"Tokenizer: {len(self.stop_words)} stop words, {len(self.replacements)} phrase pattern(s), {merged}{mt}."
+        script = ", traditional Chinese read as simplified" if self.simplify_chinese else ""
+        return f"Tokenizer: {len(self.stop_words)} stop words, {len(self.replacements)} phrase pattern(s), {merged}{mt}{script}."
 
 
 def tokenize(text: str, *, tokenizer: Tokenizer | None = None) -> list[str]:
