@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import shutil
 import sqlite3
 import time
 
@@ -32,6 +33,11 @@ def corpus(tmp_path):
     return folder
 
 
+def _page_cache_only(cache_folder):
+    """Forget the corpus snapshots, so the next load goes through the page cache this module tests."""
+    shutil.rmtree(cache_folder / "snapshots", ignore_errors=True)
+
+
 def _rows(cache_folder):
     with PageCache(cache_folder) as cache:
         cache.get_many([])  # opens it
@@ -46,6 +52,7 @@ def test_a_planted_pickle_never_runs_and_the_entry_is_replaced(corpus, tmp_path)
     marker = tmp_path / "ran"
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE pages SET value = ? WHERE key = ?", (pickle.dumps(_Planted(str(marker))), victim))
+    _page_cache_only(cache_folder)
     again = read_corpus(corpus, n_jobs=1, cache=cache_folder)
     assert not marker.exists()
     assert again.documents.equals(expected.documents)
@@ -60,6 +67,7 @@ def test_an_entry_of_the_wrong_shape_is_a_miss(corpus, tmp_path, value):
     path, _ = _rows(cache_folder)
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE pages SET value = ?", (value,))
+    _page_cache_only(cache_folder)
     assert read_corpus(corpus, n_jobs=1, cache=cache_folder).documents.equals(expected.documents)
 
 
@@ -71,6 +79,7 @@ def test_a_damaged_cache_file_is_started_again(corpus, tmp_path):
         if os.path.exists(f"{path}{suffix}"):
             os.unlink(f"{path}{suffix}")
     path.write_bytes(b"this is not a database" * 100)
+    _page_cache_only(cache_folder)
     assert read_corpus(corpus, n_jobs=1, cache=cache_folder).documents.equals(expected.documents)
     assert len(_rows(cache_folder)[1]) == len(expected.documents)  # repaired and filled again
 

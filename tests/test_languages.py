@@ -16,7 +16,7 @@ from corpus_utils.analysis.kwic import kwic
 from corpus_utils.analysis.prepare import prepare_corpus
 from corpus_utils.core.paths import PROJECT_ROOT, SEEDS_DIR
 from corpus_utils.input.language import language_counts, language_group, select_language
-from corpus_utils.run.runner import corpus_languages, plan_run
+from corpus_utils.run.runner import ingest_corpus, plan_run
 from corpus_utils.text.chinese import simplified
 from corpus_utils.text.registry import load_registry
 from corpus_utils.text.tokenizer import Tokenizer
@@ -182,7 +182,7 @@ def test_formulations_by_language_sets_the_originals_beside_the_renderings(mixed
 
 
 def test_runner_plans_each_language_of_a_mixed_corpus_on_its_own(mixed_folder, tmp_path):
-    assert corpus_languages(mixed_folder, "*.txt") == ("en", "zh")
+    assert ingest_corpus(mixed_folder, "*.txt").languages == ("en", "zh")
     plan = plan_run(corpus=mixed_folder, out=tmp_path / "run")
     names = [notebook.name for notebook in plan.notebooks]
     assert names[:3] == ["01_corpus_overview", "02_term_frequency.en", "02_term_frequency.zh"]

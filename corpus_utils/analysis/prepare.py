@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core.memo import Memo
+from ..input.cache import default_cache_dir
 from ..input.language import AUTO, select_language
 from ..input.load import LoadReport, read_corpus
 from ..text.tokenizer import Tokenizer
@@ -36,6 +38,9 @@ class PreparedCorpus:
         ``"all"`` or the language group analysed (see :func:`~corpus_utils.input.language.select_language`).
     language_note : str
         What the language selection kept and left out ("" for a corpus in one language).
+    memo : Memo
+        Where results computed from this corpus are kept for the next notebook (topic fits:
+        ``fit_topics(..., memo=prepared.memo)``), in ``derived/`` of the cache folder.
     """
 
     documents: pd.DataFrame
@@ -44,6 +49,7 @@ class PreparedCorpus:
     original: pd.DataFrame
     language: str = "all"
     language_note: str = ""
+    memo: Memo | None = None
 
     @property
     def n_documents(self) -> int:
@@ -115,4 +121,4 @@ def prepare_corpus(
         simplify_chinese=simplify_chinese,
     )
     return PreparedCorpus(documents=documents, report=loaded.report, tokenizer=tokenizer, original=original,
-                          language=selection.language, language_note=selection.note)
+                          language=selection.language, language_note=selection.note, memo=Memo(default_cache_dir() / "derived"))

@@ -13,6 +13,7 @@ from scipy import sparse
 from sklearn.decomposition import NMF, LatentDirichletAllocation
 
 from .labels import document_labels
+from ..core.memo import Memo, digest_texts, memo_key
 from ..input.load import load_paragraphs
 from ..text.tokenizer import Tokenizer
 from ..text.vectorizers import make_vectorizer, relaxed_limits
@@ -157,10 +158,8 @@ class TopicModel:
     ----------
     method : str
         ``"nmf"`` or ``"lda"``.
-    vectorizer : sklearn vectoriser
-        TF-IDF (NMF) or count (LDA) vectoriser from :func:`corpus_utils.text.vectorizers.make_vectorizer`.
-    model : NMF or LatentDirichletAllocation
-        The fitted scikit-learn model.
+    components : numpy.ndarray
+        Topics × terms: each topic's term weights, normalised to sum 1 (the fitted model's ``components_``).
     matrix : scipy.sparse.csr_matrix
         Units × terms matrix the model was fitted on.
     doc_topic : numpy.ndarray
@@ -177,8 +176,7 @@ class TopicModel:
     """
 
     method: str
-    vectorizer: object
-    model: object
+    components: np.ndarray
     matrix: sparse.csr_matrix
     doc_topic: np.ndarray
     terms: np.ndarray
@@ -223,6 +221,7 @@ def fit_topics(
     n_top_terms: int = 10,
     max_iter: int = 400,
     allow_fewer: bool = False,
+    memo: Memo | None = None,
 ) -> TopicModel:
     """Fit ``n_topics`` topics to ``texts`` with the project's tokeniser.
 
@@ -250,6 +249,10 @@ def fit_topics(
     allow_fewer : bool
         With fewer terms in the vocabulary than ``n_topics``, fit one topic per term instead of raising
         ``ValueError`` (the model's ``n_topics`` says how many were fitted).
+    memo : Memo, optional
+        Where fits are kept (:class:`~corpus_utils.core.memo.Memo`): a fit of the same texts with the same
+        settings and tokenizer is read back instead of computed (notebooks 04 and 05 share one this way), with
+        identical numbers. ``n_top_terms`` only shapes ``topic_terms``, so it is not part of the key.
 
     Returns
     -------
@@ -272,6 +275,21 @@ def fit_topics(
     texts = [str(text) for text in texts]
     if n_topics > len(texts):
         raise ValueError(f"n_topics={n_topics} is more than the {len(texts)} unit(s) to model; lower n_topics")
+    settings = dict(n_topics=int(n_topics), method=method, random_state=random_state, min_df=min_df, max_df=max_df,
+                    max_features=max_features, max_iter=max_iter, allow_fewer=allow_fewer)
+    tokenizer = tokenizer or Tokenizer()
+    key = memo_key(texts=digest_texts(texts), tokenizer=tokenizer.key, **settings) if memo is not None else ""
+    def compute() -> dict:
+        return _fit_factors(texts, tokenizer=tokenizer, **settings)
+
+    factors = compute() if memo is None else memo.get_or_compute("topics", key, compute)
+    return _topic_model(method, factors, n_top_terms)
+
+
+def _fit_factors(texts: list[str], *, n_topics: int, method: str, random_state: int, tokenizer: Tokenizer,
+                 min_df: int | float, max_df: int | float, max_features: int | None, max_iter: int,
+                 allow_fewer: bool) -> dict[str, np.ndarray | sparse.csr_matrix]:
+    """Vectorise ``texts`` and fit the model: the arrays a :class:`TopicModel` is made of."""
     min_df, max_df = relaxed_limits(len(texts), min_df, max_df)
     vectorizer = make_vectorizer(
         "tfidf" if method == "nmf" else "count",
@@ -302,6 +320,13 @@ def fit_topics(
     totals = weights.sum(axis=1, keepdims=True)
     doc_topic = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
     components = model.components_ / np.maximum(model.components_.sum(axis=1, keepdims=True), 1e-12)
+    return {"matrix": matrix, "doc_topic": doc_topic, "components": components, "terms": np.asarray(terms, dtype=str)}
+
+
+def _topic_model(method: str, factors: dict, n_top_terms: int) -> TopicModel:
+    """The :class:`TopicModel` of fitted arrays: top terms and labels per topic."""
+    components, terms = factors["components"], factors["terms"].astype(object)
+    n_topics = components.shape[0]
     top = min(n_top_terms, len(terms))
     order = np.argsort(-components, axis=1, kind="stable")[:, :top]
     labels = [topic_label(names, number=index + 1) for index, names in enumerate(naming_terms(components, terms))]
@@ -314,7 +339,7 @@ def fit_topics(
             "weight": np.take_along_axis(components, order, axis=1).ravel(),
         }
     )
-    return TopicModel(method, vectorizer, model, matrix, doc_topic, terms, topic_terms, labels)
+    return TopicModel(method, components, factors["matrix"], factors["doc_topic"], terms, topic_terms, labels)
 
 
 def topic_share_table(

@@ -18,19 +18,14 @@ import json
 import re
 import shutil
 import sqlite3
-import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from ..core.locks import file_lock
 from ..core.paths import PROJECT_ROOT, resolve_path
-
-try:  # POSIX: a lock file serialises concurrent parsing of the same pages
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
     "CACHE_ENV_VAR",
@@ -209,41 +204,18 @@ class PageCache:
         dies. After :attr:`lock_timeout` seconds of waiting the load goes on without the lock (parsing
         twice is slower, never wrong), with a :class:`CacheWarning`. No-op where ``fcntl`` is missing.
         """
-        handle = None
-        if fcntl is not None and not self._broken:
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                handle = open(self.folder / f"pages-{parser_version()}.lock", "a+b")  # noqa: SIM115
-                if not self._wait_for_lock(handle):
-                    handle.close()
-                    handle = None
-            except OSError:
-                if handle is not None:
-                    handle.close()
-                handle = None  # no lock: parsing twice is slower, never wrong
-        try:
+        if self._broken:
             yield
-        finally:
-            if handle is not None:
-                fcntl.lockf(handle, fcntl.LOCK_UN)
-                handle.close()
-
-    def _wait_for_lock(self, handle) -> bool:
-        deadline = time.monotonic() + self.lock_timeout
-        while True:
-            try:
-                fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except OSError:
-                if time.monotonic() >= deadline:
-                    warnings.warn(
-                        f"page cache {self.path}: another process has held the parse lock for over {self.lock_timeout:.0f} s; "
-                        "parsing without waiting for it (same results, perhaps parsed twice)",
-                        CacheWarning,
-                        stacklevel=5,
-                    )
-                    return False
-                time.sleep(0.05)
+            return
+        with file_lock(self.folder / f"pages-{parser_version()}.lock", timeout=self.lock_timeout) as state:
+            if state == "timeout":
+                warnings.warn(
+                    f"page cache {self.path}: another process has held the parse lock for over {self.lock_timeout:.0f} s; "
+                    "parsing without waiting for it (same results, perhaps parsed twice)",
+                    CacheWarning,
+                    stacklevel=3,
+                )
+            yield
 
     def __len__(self) -> int:
         connection = self._connect()

@@ -25,6 +25,7 @@ from .cache import PageCache, content_key, default_cache_dir
 from .decode import DecodeRefusal, decode_bytes
 from .language import detect_language
 from .pages import EmptyPageError, ParsedPage, clean_line, parse_date, parse_page, storable_date
+from .snapshot import Snapshot, SnapshotStore, pinned_snapshot, snapshot_key
 from ..core.words import count_words
 from ..core.paths import SEEDS_DIR, resolve_path
 from ..core.workers import available_cores, check_n_jobs, process_pool, start_method
@@ -141,10 +142,16 @@ class LoadReport:
 
 @dataclass(frozen=True)
 class LoadedCorpus:
-    """The documents table and the load report of one :func:`read_corpus` call."""
+    """The documents table and the load report of one :func:`read_corpus` call.
+
+    ``key`` names the corpus's content (its snapshot key; None when no snapshot was taken) and ``snapshot`` is the
+    snapshot folder it was read from or stored to (:mod:`corpus_utils.input.snapshot`).
+    """
 
     documents: pd.DataFrame
     report: LoadReport
+    key: str | None = None
+    snapshot: Path | None = None
 
 
 def _report_row(path: str, status: str, *, doc_id=None, layout=None, encoding=None, reason=None, warnings_=()) -> dict:
@@ -378,6 +385,7 @@ def _read_folder(
     files = [path for _, path in readable]
     page_cache = _page_cache(cache, len(files))
     parsed: list[tuple | BaseException | None] = [None] * len(files)
+    snapshots, corpus_key = None, None
     if page_cache is not None:
         keys: dict[int, str] = {}
         for index, file in enumerate(files):
@@ -385,6 +393,12 @@ def _read_folder(
                 keys[index] = content_key(file.read_bytes())
             except OSError:
                 pass  # parsed below, where the read fails again and is reported
+        if len(keys) == len(files) and not strict:  # every file read: the corpus has a content key
+            snapshots = SnapshotStore(page_cache.folder)
+            corpus_key = snapshot_key(pattern, [(relatives[index], key) for index, key in keys.items()], refused.items())
+            if (stored := snapshots.read(corpus_key)) is not None:
+                page_cache.close()
+                return _from_snapshot(stored)
         hits = page_cache.get_many(list(keys.values()))
         for index, key in keys.items():
             parsed[index] = _from_cache(hits.get(key))
@@ -419,7 +433,15 @@ def _read_folder(
         report_rows.append(report_row)
         if document is not None:
             documents.append(document)
-    return LoadedCorpus(_finish_documents(documents), _finish_report(report_rows))
+    loaded = LoadedCorpus(_finish_documents(documents), _finish_report(report_rows))
+    if snapshots is None or corpus_key is None:
+        return loaded
+    stored_at = snapshots.write(corpus_key, loaded.documents, loaded.report.files, corpus=folder, pattern=pattern)
+    return LoadedCorpus(loaded.documents, loaded.report, key=corpus_key, snapshot=stored_at)
+
+
+def _from_snapshot(stored: Snapshot) -> LoadedCorpus:
+    return LoadedCorpus(stored.documents, LoadReport(stored.files), key=stored.key, snapshot=stored.folder)
 
 
 _FILE_KINDS = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"))
@@ -686,10 +708,13 @@ def read_corpus(
         result is identical either way (files are assembled in sorted order).
     cache : bool, str or Path, optional
         The page cache (:mod:`corpus_utils.input.cache`), keyed by each file's SHA-256, so reloading an
-        unchanged folder skips decoding and parsing. ``None`` (default): on for folders of at
+        unchanged folder skips decoding and parsing, and the corpus store beside it
+        (:mod:`corpus_utils.input.snapshot`): the whole loaded folder as one Parquet snapshot, keyed by every
+        file's content, read back in one step while no file changes. ``None`` (default): on for folders of at
         least :data:`CACHE_MIN_FILES` files, in ``.cache/pages`` in the repository (or the folder
         named by ``CORPUS_UTILS_CACHE_DIR``); ``True``/``False``: always / never; a path: that
-        cache folder. Tables are never cached.
+        cache folder. Tables are never cached. Inside a run, the snapshot the runner took
+        (``CORPUS_UTILS_SNAPSHOT``) is read whenever ``path`` and ``pattern`` are the run's.
 
     Returns
     -------
@@ -713,6 +738,8 @@ def read_corpus(
     """
     _check_n_jobs(n_jobs)
     location = resolve_path(path)
+    if cache is not False and not strict and (pinned := pinned_snapshot(location, pattern)) is not None:
+        return _from_snapshot(pinned)  # the snapshot the runner took for every notebook of this run
     if not location.exists():
         raise FileNotFoundError(f"corpus not found: {location} does not exist; pass a folder of pages or a table file")
     if location.is_file():

@@ -26,6 +26,7 @@ from .params import (
 from .rules import check_cross_rules
 from ..core.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR, package_version
 from ..input.language import AUTO
+from ..input.snapshot import SNAPSHOT_ENV_VAR
 from ..report.html import export_notebook_html, make_exporter, write_index, write_thumbnail
 from ..core.workers import available_cores, cores_per_process, environment
 
@@ -41,7 +42,8 @@ __all__ = [
     "plan_run",
     "execute_run",
     "default_jobs",
-    "corpus_languages",
+    "ingest_corpus",
+    "Ingested",
 ]
 
 #: Parameters the runner sets for every notebook that declares them (from --corpus, --pattern, --out).
@@ -90,6 +92,8 @@ class RunPlan:
     not_selected: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
     languages: tuple[str, ...] = ()  # language groups run one at a time, when the corpus holds several
+    snapshot: Path | None = None  # the corpus store snapshot every notebook reads (see corpus_utils.input.snapshot)
+    loaded_summary: tuple[int, str] | None = None  # documents loaded and the load summary, when the runner loaded it
 
     def figures_of(self, notebook: NotebookPlan) -> Path:
         """The folder ``notebook`` writes its figures to."""
@@ -306,9 +310,10 @@ def plan_run(
         inject.update(per_notebook[path.stem])
         plans.append(NotebookPlan(path.stem, path, declared[path.stem], inject, tuple(sorted(per_notebook[path.stem]))))
 
-    splits = any(_declared_default(notebook.declared, "LANGUAGE") == AUTO and "LANGUAGE" not in notebook.inject for notebook in plans)
-    languages = corpus_languages(corpus_path, pattern) if splits and not is_default else ()
-    plans = _per_language(plans, languages, figures_dir)
+    loaded = None if is_default else ingest_corpus(corpus_path, pattern)  # the seeds are read by each notebook
+    languages = () if loaded is None else loaded.languages
+    split = _per_language(plans, languages, figures_dir)
+    languages, plans = (languages if len(split) > len(plans) else ()), split
     _check_out_dir(out_dir, corpus_path, pattern, partial=bool(only))
     return RunPlan(
         out_dir=out_dir,
@@ -321,7 +326,9 @@ def plan_run(
         notebooks=tuple(plans),
         not_selected=tuple(path.stem for path in available if path not in chosen),
         warnings=tuple(warnings),
-        languages=languages if len(languages) > 1 else (),
+        languages=languages,
+        snapshot=None if loaded is None else loaded.snapshot,
+        loaded_summary=None if loaded is None else (loaded.n_documents, loaded.summary),
     )
 
 
@@ -329,19 +336,32 @@ def _declared_default(declared: Sequence[Parameter], name: str) -> Any:
     return next((parameter.default for parameter in declared if parameter.name == name), None)
 
 
-def corpus_languages(corpus_path: Path, pattern: str) -> tuple[str, ...]:
-    """The language groups of a corpus (``und`` aside), largest first; empty when it cannot be read (the
-    notebooks then report why). Loads through the page cache, so the notebooks' own loads are cheap."""
-    from ..input.language import language_counts
-    from ..input.load import read_corpus
+@dataclass(frozen=True)
+class Ingested:
+    """The corpus as the runner loaded it once for the whole run."""
 
+    snapshot: Path | None
+    n_documents: int
+    summary: str
+    languages: tuple[str, ...]
+
+
+def ingest_corpus(corpus_path: Path, pattern: str) -> Ingested | None:
+    """Load the corpus once for the whole run, in a process of its own (:mod:`corpus_utils.run.ingest`), storing its
+    snapshot for every notebook to read; the runner itself never holds the corpus. None when the loader rejects
+    it (notebook 01 then says why, with the loader's message)."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern], capture_output=True,
+                          text=True, cwd=str(PROJECT_ROOT), check=False)
     try:
-        documents = read_corpus(corpus_path, pattern=pattern).documents
-    except Exception:  # a corpus the loader rejects: notebook 01 says why, with the loader's own message
-        return ()
-    if "language" not in documents.columns or documents.empty:
-        return ()
-    return tuple(group for group in language_counts(documents["language"]).index if group != "und")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return None
+    if "error" in result:
+        return None
+    return Ingested(None if result["snapshot"] is None else Path(result["snapshot"]), int(result["n_documents"]),
+                    str(result["summary"]), tuple(result["languages"]))
 
 
 def _per_language(plans: list[NotebookPlan], languages: Sequence[str], figures_dir: Path) -> list[NotebookPlan]:
@@ -419,13 +439,18 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _inventory(corpus_path: Path, pattern: str) -> dict[str, Any]:
-    """Document count, load summary and sha256 of every input file (one read of each file, one corpus load)."""
+def _inventory(plan: RunPlan) -> dict[str, Any]:
+    """Document count, load summary and sha256 of every input file (one read of each file; the corpus is loaded
+    here only when the plan did not load it already)."""
     from ..input.load import read_corpus
 
-    loaded = read_corpus(corpus_path, pattern=pattern)
-    return {"n_documents": loaded.report.n_loaded, "load_summary": loaded.report.summary(),
-            "input_files": _input_files(corpus_path, pattern)}
+    if plan.loaded_summary is None:
+        loaded = read_corpus(plan.corpus_path, pattern=plan.pattern)
+        n_documents, summary = loaded.report.n_loaded, loaded.report.summary()
+    else:
+        n_documents, summary = plan.loaded_summary
+    return {"n_documents": n_documents, "load_summary": summary, "input_files": _input_files(plan.corpus_path, plan.pattern),
+            "snapshot": None if plan.snapshot is None else plan.snapshot.name}
 
 
 def _input_files(corpus_path: Path, pattern: str) -> list[dict[str, Any]]:
@@ -918,7 +943,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
     # One background worker loads and hashes the corpus, then exports each executed notebook to
     # HTML while kernels run: the runner process is otherwise idle.
     with ThreadPoolExecutor(max_workers=1) as background:
-        inventory: Future = background.submit(_inventory, plan.corpus_path, plan.pattern)
+        inventory: Future = background.submit(_inventory, plan)
         exporter: Future = background.submit(make_exporter)
         try:
             side_by_side = max(1, min(jobs, len(plan.notebooks)))
@@ -926,6 +951,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
             with _interruptible(first_interrupt, lambda: kernels.signal(signal.SIGKILL)), \
                     cores_per_process(max(1, available_cores() // side_by_side)), \
                     environment(NOTEBOOKS_ENV_VAR, str(plan.notebooks[0].path.parent) if plan.notebooks else ""), \
+                    environment(SNAPSHOT_ENV_VAR, "" if plan.snapshot is None else str(plan.snapshot)), \
                     ThreadPoolExecutor(max_workers=jobs) as pool:
                 running = [pool.submit(run_one, position, notebook) for position, notebook in enumerate(plan.notebooks, start=1)]
                 for future in running:
@@ -964,6 +990,9 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                 record["corpus_changed_during_run"] = changed
                 shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
                 record["warnings"].append(
+                    f"the corpus changed while the notebooks ran ({shown}); every notebook read the snapshot taken when the "
+                    "run started, so they agree with each other but not with the files as they are now: rerun to analyse those."
+                    if plan.snapshot is not None else
                     f"the corpus changed while the notebooks ran ({shown}); they may have read different versions of it. "
                     "Rerun on a corpus that does not change during the run (a copy)."
                 )

@@ -1,0 +1,129 @@
+"""Derived data computed once and reused: numeric arrays stored under a key of everything they depend on.
+
+An expensive result (a topic model's factors, a TF-IDF matrix) is stored as one ``.npz`` file of plain arrays —
+numbers and fixed-width strings, never pickled objects, so a planted or damaged file can only be a miss, never
+run code. The key is a SHA-256 of the inputs themselves (the texts, or the corpus snapshot's key) and of every
+setting, so a changed text or parameter computes afresh and an unchanged one is read back bit for bit: results
+are the same whether they were computed now or read. Files are written whole (a temporary file renamed into
+place); the least recently used beyond :data:`KEEP_ENTRIES` per kind are deleted. The folder is
+``<cache folder>/derived`` (see :func:`corpus_utils.input.cache.default_cache_dir`); delete it, or call
+``corpus_utils.input.cache.clear_cache()``, to reclaim the space.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .locks import file_lock
+
+__all__ = ["KEEP_ENTRIES", "Memo", "digest_texts", "memo_key"]
+
+#: Entries kept per kind (``topics``, …); the least recently used beyond this are deleted.
+KEEP_ENTRIES = 16
+_SPARSE = "__csr__"
+
+
+def digest_texts(texts: Iterable[str]) -> str:
+    """A SHA-256 of ``texts`` in order (each text's length is hashed too, so no two lists collide by concatenation)."""
+    digest = hashlib.sha256()
+    for text in texts:
+        encoded = str(text).encode("utf-8", "surrogatepass")
+        digest.update(len(encoded).to_bytes(8, "little"))
+        digest.update(encoded)
+    return digest.hexdigest()
+
+
+def memo_key(**parts: Any) -> str:
+    """A short hash of named settings (JSON with sorted keys; values that JSON cannot hold are written as text)."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+class Memo:
+    """Arrays by kind and key in ``<folder>/<kind>-<key>.npz``.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where the files go (created when the first is stored).
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.folder / f"{kind}-{key}.npz"
+
+    def load(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The arrays stored under ``kind`` and ``key`` (CSR matrices restored), or None when there are none or the
+        file cannot be read."""
+        path = self._path(kind, key)
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                arrays = {name: stored[name] for name in stored.files}
+            os.utime(path)
+        except (OSError, ValueError, KeyError):
+            return None
+        restored: dict[str, Any] = {}
+        for name in [name for name in arrays if not name.startswith(_SPARSE)]:
+            restored[name] = arrays[name]
+        for name in {name.split(":", 2)[1] for name in arrays if name.startswith(_SPARSE)}:
+            parts = {part: arrays[f"{_SPARSE}:{name}:{part}"] for part in ("data", "indices", "indptr", "shape")}
+            restored[name] = sp.csr_matrix((parts["data"], parts["indices"], parts["indptr"]), shape=tuple(parts["shape"]))
+        return restored
+
+    def store(self, kind: str, key: str, arrays: Mapping[str, Any]) -> None:
+        """Store ``arrays`` (numpy arrays, or SciPy sparse matrices kept as CSR) under ``kind`` and ``key``; a
+        failure to write leaves nothing behind and is not an error (the result was computed anyway)."""
+        flat: dict[str, np.ndarray] = {}
+        for name, value in arrays.items():
+            if sp.issparse(value):
+                matrix = sp.csr_matrix(value)
+                flat.update({f"{_SPARSE}:{name}:data": matrix.data, f"{_SPARSE}:{name}:indices": matrix.indices,
+                             f"{_SPARSE}:{name}:indptr": matrix.indptr, f"{_SPARSE}:{name}:shape": np.asarray(matrix.shape)})
+            else:
+                array = np.asarray(value)
+                if array.dtype == object:
+                    raise TypeError(f"{name}: object arrays are not stored (they would need pickling)")
+                flat[name] = array
+        temporary: str | None = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{kind}-", suffix=".npz", dir=self.folder)
+            with os.fdopen(handle, "wb") as output:
+                np.savez(output, **flat)
+            os.replace(temporary, self._path(kind, key))
+        except OSError:
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
+            return
+        self._forget_old(kind)
+
+    def get_or_compute(self, kind: str, key: str, compute: Callable[[], Mapping[str, Any]]) -> dict[str, Any]:
+        """The arrays under ``kind`` and ``key``, computed by ``compute()`` and stored when there are none yet. While
+        one process computes them, another asking for the same key waits for its result (notebooks 04 and 05 of a
+        run fitting the same topics side by side fit them once)."""
+        found = self.load(kind, key)
+        if found is not None:
+            return found
+        with file_lock(self.folder / f".{kind}-{key}.lock"):
+            found = self.load(kind, key)
+            if found is not None:
+                return found
+            arrays = dict(compute())
+            self.store(kind, key, arrays)
+            return arrays
+
+    def _forget_old(self, kind: str) -> None:
+        entries = sorted(self.folder.glob(f"{kind}-*.npz"), key=lambda path: path.stat().st_mtime, reverse=True)
+        for path in entries[KEEP_ENTRIES:]:
+            path.unlink(missing_ok=True)
+            path.with_name(f".{path.stem}.lock").unlink(missing_ok=True)

@@ -1,0 +1,165 @@
+"""The corpus store: a loaded corpus kept as one columnar snapshot, so every later load of it is a Parquet read.
+
+A snapshot is the documents table and the load report of one load of a folder, written as Parquet beside the
+page cache (``<cache folder>/snapshots/<parser version>/<key>/``). Its key is a hash of every input's content
+(the SHA-256 the page cache computes anyway), its path and the loader's version, so an edited, added or
+removed file, or a new loader, gives a new snapshot — never a stale one. The key also names the corpus for
+everything computed from it (token counts, topic fits; :mod:`corpus_utils.core.memo`).
+
+A run pins one snapshot for all its notebooks: the runner loads the corpus once and names the snapshot in
+:data:`SNAPSHOT_ENV_VAR`, so every notebook reads the same corpus even if the files change during the run.
+Snapshots are written whole (a temporary folder renamed into place) and read with their dtypes checked; the
+newest :data:`KEEP_SNAPSHOTS` are kept and those of older loader versions are deleted. They take about
+the size of the corpus's text (Parquet, compressed); ``corpus_utils.input.cache.clear_cache()`` removes
+them with the page cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .cache import parser_version
+
+__all__ = ["SNAPSHOT_ENV_VAR", "KEEP_SNAPSHOTS", "SNAPSHOT_FORMAT", "Snapshot", "snapshot_key", "SnapshotStore", "read_snapshot",
+           "pinned_snapshot"]
+
+#: Environment variable naming the snapshot folder every notebook of a run reads (set by the runner).
+SNAPSHOT_ENV_VAR = "CORPUS_UTILS_SNAPSHOT"
+#: Snapshots kept per loader version; the least recently used beyond this are deleted.
+KEEP_SNAPSHOTS = 8
+#: Version of the snapshot layout (part of every key).
+SNAPSHOT_FORMAT = "1"
+_META = "snapshot.json"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a snapshot holds: the loader's documents table and load report (``files``), its key and its folder."""
+
+    documents: pd.DataFrame
+    files: pd.DataFrame
+    key: str
+    folder: Path
+
+
+def snapshot_key(pattern: str, contents: Iterable[tuple[str, str]], refused: Iterable[tuple[str, str]] = ()) -> str:
+    """The key of a folder's snapshot: a SHA-256 of the loader version, ``pattern``, every ``(relative path, content
+    SHA-256)`` and every ``(relative path, reason)`` the loader refused to read, in sorted order."""
+    digest = hashlib.sha256(f"{SNAPSHOT_FORMAT}\0{parser_version()}\0{pattern}\0".encode())
+    for relative, key in sorted(contents):
+        digest.update(f"{relative}\0{key}\n".encode())
+    for relative, reason in sorted(refused):
+        digest.update(f"refused\0{relative}\0{reason}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def _frame_types(frame: pd.DataFrame) -> dict[str, str]:
+    return {str(column): str(dtype) for column, dtype in frame.dtypes.items()}
+
+
+def _restore(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
+    """``frame`` read back from Parquet with the dtypes it was written with (categories as categories)."""
+    for column, dtype in types.items():
+        if dtype == "category":
+            continue  # Parquet keeps categoricals (and their categories) itself
+        if str(frame[column].dtype) != dtype:
+            frame[column] = frame[column].astype(dtype)
+    return frame
+
+
+class SnapshotStore:
+    """Snapshots of loaded corpora in ``<folder>/snapshots/<parser version>/<key>/``.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The page cache folder (:func:`~corpus_utils.input.cache.default_cache_dir`).
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.root = Path(folder) / "snapshots"
+        self.folder = self.root / parser_version()
+
+    def path(self, key: str) -> Path:
+        """The folder of the snapshot ``key`` (it may not exist)."""
+        return self.folder / key
+
+    def read(self, key: str) -> Snapshot | None:
+        """The snapshot stored under ``key``, or None when there is none (or it cannot be read: a damaged snapshot
+        is a miss, and is replaced by the next load)."""
+        return read_snapshot(self.path(key))
+
+    def write(self, key: str, documents: pd.DataFrame, files: pd.DataFrame, *, corpus: Path, pattern: str) -> Path | None:
+        """Store the documents table and the load report (``files``) under ``key``, whole or not at all; returns its
+        folder (None when it cannot be written: loading never fails because of the store)."""
+        target = self.path(key)
+        if (target / _META).is_file():
+            return target
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=self.folder))
+            documents.to_parquet(staging / "documents.parquet", index=False)
+            files.to_parquet(staging / "report.parquet", index=False)
+            meta = {"key": key, "format": SNAPSHOT_FORMAT, "parser_version": parser_version(), "corpus": str(corpus),
+                    "pattern": pattern, "n_documents": len(documents), "created": time.time(),
+                    "documents_types": _frame_types(documents), "report_types": _frame_types(files)}
+            (staging / _META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+            try:
+                staging.rename(target)
+            except OSError:  # another process stored the same snapshot first
+                shutil.rmtree(staging, ignore_errors=True)
+        except OSError:
+            return None
+        self._forget_old()
+        return target
+
+    def _forget_old(self) -> None:
+        """Delete snapshots of other loader versions, and all but the :data:`KEEP_SNAPSHOTS` most recently used."""
+        for other in self.root.iterdir() if self.root.is_dir() else ():
+            if other.is_dir() and other != self.folder:
+                shutil.rmtree(other, ignore_errors=True)
+        stored = sorted((entry for entry in self.folder.iterdir() if (entry / _META).is_file()),
+                        key=lambda entry: (entry / _META).stat().st_mtime, reverse=True)
+        for entry in stored[KEEP_SNAPSHOTS:]:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def read_snapshot(folder: str | Path) -> Snapshot | None:
+    """The snapshot stored in ``folder``, or None when it is not a complete snapshot of this loader version.
+    Reading it marks it recently used."""
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+        if meta.get("parser_version") != parser_version() or meta.get("format") != SNAPSHOT_FORMAT:
+            return None
+        documents = _restore(pd.read_parquet(folder / "documents.parquet"), meta["documents_types"])
+        files = _restore(pd.read_parquet(folder / "report.parquet"), meta["report_types"])
+        os.utime(folder / _META)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return Snapshot(documents, files, meta["key"], folder)
+
+
+def pinned_snapshot(corpus: Path, pattern: str) -> Snapshot | None:
+    """The snapshot the runner pinned for this run (:data:`SNAPSHOT_ENV_VAR`) when it is of ``corpus`` and
+    ``pattern``, else None."""
+    named = os.environ.get(SNAPSHOT_ENV_VAR, "").strip()
+    if not named:
+        return None
+    try:
+        meta = json.loads((Path(named) / _META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if meta.get("corpus") != str(corpus) or meta.get("pattern") != pattern:
+        return None
+    return read_snapshot(named)

@@ -1,0 +1,147 @@
+"""The corpus store and derived data: a loaded folder kept as one Parquet snapshot, read back identical, replaced
+when a file or the loader changes, pinned for a whole run; topic fits computed once and read back bit for bit."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from corpus_utils import read_corpus
+from corpus_utils.analysis import topics as topics_module
+from corpus_utils.analysis.topics import fit_topics
+from corpus_utils.core.memo import KEEP_ENTRIES, Memo, digest_texts, memo_key
+from corpus_utils.core.paths import SEEDS_DIR
+from corpus_utils.input import load as load_module
+from corpus_utils.input import snapshot as snapshot_module
+from corpus_utils.input.snapshot import SNAPSHOT_ENV_VAR, SnapshotStore
+from corpus_utils.run.runner import ingest_corpus, plan_run
+
+
+@pytest.fixture()
+def pages(tmp_path):
+    folder = tmp_path / "pages"
+    shutil.copytree(SEEDS_DIR, folder)
+    (folder / "notes.txt").write_bytes(b"")  # skipped (empty), and listed in the snapshot's report
+    return folder
+
+
+def _no_parsing(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("parsed although a snapshot holds the corpus")
+
+    monkeypatch.setattr(load_module, "_parse_all", refuse)
+    monkeypatch.setattr(load_module.PageCache, "get_many", refuse)
+
+
+def test_a_snapshot_reads_back_the_same_documents_and_report_without_parsing(pages, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    first = read_corpus(pages, cache=cache)
+    assert first.key and first.snapshot is not None and (first.snapshot / "documents.parquet").is_file()
+    _no_parsing(monkeypatch)
+    again = read_corpus(pages, cache=cache)
+    pd.testing.assert_frame_equal(again.documents, first.documents)
+    pd.testing.assert_frame_equal(again.report.files, first.report.files)
+    assert again.key == first.key and again.report.summary() == first.report.summary()
+
+
+def test_an_edited_added_or_removed_file_or_a_new_loader_takes_a_new_snapshot(pages, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    keys = {read_corpus(pages, cache=cache).key}
+    page = sorted(pages.glob("0*.txt"))[0]
+    page.write_text(page.read_text(encoding="utf-8") + "\n\nAn EDITED closing paragraph.", encoding="utf-8")
+    edited = read_corpus(pages, cache=cache)
+    assert edited.key not in keys and "EDITED" in "".join(edited.documents["body"])
+    keys.add(edited.key)
+    (pages / "extra.txt").write_text("A title\nTime: 2020-01-01 Author: News source:\n\nSome words here.", encoding="utf-8")
+    keys.add(read_corpus(pages, cache=cache).key)
+    (pages / "extra.txt").unlink()
+    assert read_corpus(pages, cache=cache).key == edited.key and len(keys) == 3
+    monkeypatch.setattr(snapshot_module, "parser_version", lambda: "another-loader")
+    assert SnapshotStore(cache).read(edited.key) is None  # a snapshot of another loader version is never served
+
+
+def test_a_damaged_snapshot_is_a_miss_and_is_replaced(pages, tmp_path):
+    cache = tmp_path / "cache"
+    first = read_corpus(pages, cache=cache)
+    (first.snapshot / "documents.parquet").write_bytes(b"not parquet")
+    assert SnapshotStore(cache).read(first.key) is None
+    shutil.rmtree(first.snapshot)
+    again = read_corpus(pages, cache=cache)
+    pd.testing.assert_frame_equal(again.documents, first.documents)
+    assert SnapshotStore(cache).read(first.key) is not None
+
+
+def test_only_the_most_recently_used_snapshots_are_kept(pages, tmp_path, monkeypatch):
+    monkeypatch.setattr(snapshot_module, "KEEP_SNAPSHOTS", 2)
+    cache = tmp_path / "cache"
+    for number in range(4):
+        (pages / "extra.txt").write_text(f"A title\nTime: 2020-01-0{number + 1} Author: News source:\n\nWords {number}.",
+                                         encoding="utf-8")
+        read_corpus(pages, cache=cache)
+    assert len([entry for entry in SnapshotStore(cache).folder.iterdir() if not entry.name.startswith(".")]) == 2
+
+
+def test_the_runner_loads_once_and_every_notebook_reads_its_snapshot(pages, tmp_path, monkeypatch):
+    monkeypatch.setenv("CORPUS_UTILS_CACHE_DIR", str(tmp_path / "cache"))
+    plan = plan_run(corpus=pages, out=tmp_path / "run")
+    assert plan.snapshot is not None and plan.loaded_summary[0] == 5
+    page = sorted(pages.glob("0*.txt"))[0]
+    page.write_text(page.read_text(encoding="utf-8") + "\n\nA paragraph added during the run.", encoding="utf-8")
+    _no_parsing(monkeypatch)
+    monkeypatch.setenv(SNAPSHOT_ENV_VAR, str(plan.snapshot))
+    pinned = read_corpus(pages)  # what a notebook of the run reads: the corpus as it was when the run started
+    assert "added during the run" not in "".join(pinned.documents["body"])
+    monkeypatch.setenv(SNAPSHOT_ENV_VAR, str(plan.snapshot))
+    with pytest.raises(AssertionError, match="parsed although"):
+        read_corpus(pages, pattern="0*.txt")  # another pattern is another corpus: the pinned snapshot is not used
+
+
+# ---------------------------------------------------------------- derived data
+
+
+def test_memo_stores_arrays_sparse_matrices_and_strings_and_never_objects(tmp_path):
+    memo = Memo(tmp_path)
+    matrix = sp.random(20, 30, density=0.1, format="csr", random_state=0)
+    memo.store("kind", "k1", {"matrix": matrix, "values": np.arange(5.0), "terms": np.asarray(["两个维护", "party"])})
+    back = memo.load("kind", "k1")
+    assert (back["matrix"] != matrix).nnz == 0 and back["terms"].tolist() == ["两个维护", "party"]
+    assert np.array_equal(back["values"], np.arange(5.0)) and memo.load("kind", "missing") is None
+    with pytest.raises(TypeError, match="object arrays"):
+        memo.store("kind", "k2", {"bad": np.asarray([{"a": 1}], dtype=object)})
+    (tmp_path / "kind-k1.npz").write_bytes(b"damaged")
+    assert memo.load("kind", "k1") is None
+
+
+def test_memo_keys_change_with_any_text_or_setting_and_old_entries_go(tmp_path, monkeypatch):
+    assert digest_texts(["ab", "c"]) != digest_texts(["a", "bc"])
+    assert memo_key(a=1, b="x") == memo_key(b="x", a=1) != memo_key(a=2, b="x")
+    memo = Memo(tmp_path)
+    for number in range(KEEP_ENTRIES + 3):
+        memo.store("kind", f"k{number}", {"x": np.asarray([number])})
+    assert len(list(tmp_path.glob("kind-*.npz"))) == KEEP_ENTRIES
+
+
+def test_a_topic_fit_is_computed_once_and_read_back_identical(tmp_path, monkeypatch):
+    texts = read_corpus(SEEDS_DIR).documents["body"].tolist()
+    memo = Memo(tmp_path)
+    fitted = fit_topics(texts, n_topics=3, min_df=1, memo=memo)
+    monkeypatch.setattr(topics_module, "_fit_factors", lambda *a, **k: (_ for _ in ()).throw(AssertionError("refitted")))
+    again = fit_topics(texts, n_topics=3, min_df=1, n_top_terms=4, memo=memo)
+    assert np.array_equal(again.doc_topic, fitted.doc_topic) and np.array_equal(again.components, fitted.components)
+    assert (again.matrix != fitted.matrix).nnz == 0 and list(again.terms) == list(fitted.terms)
+    assert again.labels == fitted.labels and len(again.topic_terms) == 3 * 4
+    with pytest.raises(AssertionError, match="refitted"):
+        fit_topics(texts[:-1], n_topics=3, min_df=1, memo=memo)  # other texts: fitted afresh
+    with pytest.raises(AssertionError, match="refitted"):
+        fit_topics(texts, n_topics=2, min_df=1, memo=memo)  # another setting: fitted afresh
+
+
+def test_a_corpus_the_loader_rejects_leaves_the_report_to_the_notebooks(tmp_path):
+    table = tmp_path / "table.csv"
+    table.write_text("title,text\nA,no body column here\n", encoding="utf-8")
+    assert ingest_corpus(table, "*.txt") is None
+    assert plan_run(corpus=table, out=tmp_path / "run").snapshot is None
