@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 from functools import lru_cache
 
 import pandas as pd
@@ -64,9 +65,9 @@ def detect_language(text: str | None) -> str:
     """The language of ``text`` (the title and body of a page): ``zh-Hans``, ``zh-Hant``, ``en``, another
     ISO 639-1 code, or ``und`` when there is too little text to tell. Reads at most the first 4,000 characters."""
     sample = (text or "")[:_SAMPLE]
-    if han_share(sample) >= 0.2:
+    if HAN.search(sample) is not None and han_share(sample) >= 0.2:
         return _chinese_script(sample)
-    words = [word.lower() for word in _LATIN_WORD.findall(sample)[:300]]
+    words = [match.group().lower() for match in islice(_LATIN_WORD.finditer(sample), 300)]  # stops at the 300th
     if len(words) >= 3 and sum(word in _ENGLISH_FUNCTION_WORDS for word in words) >= 0.15 * len(words):
         return "en"
     if len(_LETTER.findall(sample)) < 20:

@@ -200,9 +200,9 @@ def header_fields(line: str) -> dict[str, str | None] | None:
     """
     if _DATE_ALONE.match(line):
         return {"date": line, "author": None, "source": None}
-    labels = list(_HEADER_LABEL.finditer(line))
-    if not labels or labels[0].start() != 0:
+    if not _HEADER_LABEL.match(line):  # most lines: one anchored attempt, not a scan of the whole line
         return None
+    labels = list(_HEADER_LABEL.finditer(line))
     fields: dict[str, str | None] = {"date": None, "author": None, "source": None}
     for index, label in enumerate(labels):
         field = label.lastgroup
@@ -353,9 +353,15 @@ def parse_page(text: str) -> ParsedPage:
     if not any(lines):
         raise EmptyPageError("the page holds no text")
     nonempty = [i for i, line in enumerate(lines) if line][:_HEADER_SCAN_LINES]
-    headers = [(index, fields) for index in nonempty if (fields := header_fields(lines[index])) is not None]
-    labelled = [(index, fields) for index, fields in headers if not _DATE_ALONE.match(lines[index])]
-    dated = [(index, fields) for index, fields in headers if index in nonempty[:_DATE_SCAN_LINES]]
+    labelled, dated = [], []
+    for position, index in enumerate(nonempty):
+        if (fields := header_fields(lines[index])) is None:
+            continue
+        if not _DATE_ALONE.match(lines[index]):
+            labelled.append((index, fields))
+            break  # the first labelled header line is the one
+        if position < _DATE_SCAN_LINES:
+            dated.append((index, fields))
     repost_at = next((index for index in nonempty[:_DATE_SCAN_LINES] if _REPOST_META.match(lines[index])), None)
     chosen = labelled or dated  # a labelled header line wins over a date alone (often today's date in a menu)
     if repost_at is not None and (not chosen or repost_at < chosen[0][0]):
