@@ -96,8 +96,11 @@ class SnapshotStore:
 
     def read(self, key: str) -> Snapshot | None:
         """The snapshot stored under ``key``, or None when there is none (or it cannot be read: a damaged snapshot
-        is a miss, and is replaced by the next load)."""
-        return read_snapshot(self.path(key))
+        is a miss, and is deleted so that the next load stores it again)."""
+        stored = read_snapshot(self.path(key))
+        if stored is None and self.path(key).exists():
+            shutil.rmtree(self.path(key), ignore_errors=True)
+        return stored
 
     def write(self, key: str, documents: pd.DataFrame, files: pd.DataFrame, *, corpus: Path, pattern: str) -> Path | None:
         """Store the documents table and the load report (``files``) under ``key``, whole or not at all; returns its
@@ -105,6 +108,7 @@ class SnapshotStore:
         target = self.path(key)
         if (target / _META).is_file():
             return target
+        staging: Path | None = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=self.folder))
@@ -118,7 +122,9 @@ class SnapshotStore:
                 staging.rename(target)
             except OSError:  # another process stored the same snapshot first
                 shutil.rmtree(staging, ignore_errors=True)
-        except OSError:
+        except (OSError, ValueError):  # a full disk, a table Parquet cannot hold: load without a snapshot
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
             return None
         self._forget_old()
         return target
