@@ -19,14 +19,16 @@ from corpus_utils.analysis.similarity import (
 from reference import most_similar_pairs
 
 
-@pytest.fixture(params=["mixed", "all_sparse", "all_dense"])
+@pytest.fixture(params=["mixed", "all_sparse", "all_dense", "topn"])
 def product_path(request, monkeypatch):
-    """Run a test with frequent terms multiplied densely (default), with none, and with every term dense.
+    """Run a test with frequent terms multiplied densely (default), with none, with every term dense, and through
+    sparse_dot_topn (with its exact fall-back for rows tied at the k-th neighbour).
 
     A small column sample makes the candidate bound weak, so the exact fall-back is exercised too.
     """
-    ratio = {"mixed": similarity_module.DENSE_DF_RATIO, "all_sparse": 0, "all_dense": 10**9}[request.param]
+    ratio = {"mixed": similarity_module.DENSE_DF_RATIO, "all_sparse": 0, "all_dense": 10**9, "topn": similarity_module.DENSE_DF_RATIO}[request.param]
     monkeypatch.setattr(similarity_module, "DENSE_DF_RATIO", ratio)
+    monkeypatch.setattr(similarity_module, "TOPN_MIN_PRODUCT", 0 if request.param == "topn" else 10**18)
     monkeypatch.setattr(similarity_module, "SAMPLE_COLUMNS", 4)
     return request.param
 
@@ -213,3 +215,22 @@ def test_project_2d_degrades_gracefully_for_tiny_inputs(dense, expected):
 def test_project_2d_rejects_non_2d_input():
     with pytest.raises(ValueError, match="2-D"):
         project_2d(np.arange(5.0))
+
+
+def test_sparse_dot_topn_path_equals_the_blocks_with_ties_and_empty_rows(monkeypatch):
+    rng = np.random.default_rng(3)
+    base = (rng.random((12, 30)) < 0.2) * rng.integers(1, 4, (12, 30))
+    copies = np.repeat(base[:1], 12, axis=0)  # twelve equal rows: ties past the candidates kept per row
+    matrix = sp.csr_matrix(np.vstack([base, base, copies[:4], np.zeros((3, 30)), copies[4:]]).astype(np.float64))
+    monkeypatch.setattr(similarity_module, "TOPN_MIN_PRODUCT", 10**18)
+    expected = top_k_neighbours(matrix, k=4)
+    exact_rows = []
+    blocks = similarity_module._top_k_by_blocks
+    monkeypatch.setattr(similarity_module, "_top_k_by_blocks", lambda csr, size, queries, k: (exact_rows.append(queries), blocks(csr, size, queries, k))[1])
+    monkeypatch.setattr(similarity_module, "TOPN_MIN_PRODUCT", 0)
+    monkeypatch.setattr(similarity_module, "TOPN_MARGIN", 0)
+    got = top_k_neighbours(matrix, k=4)
+    assert exact_rows and 0 < len(exact_rows[0]) < matrix.shape[0]  # the tied rows, and only they, were recomputed
+    pd.testing.assert_frame_equal(got.drop(columns="similarity"), expected.drop(columns="similarity"))
+    np.testing.assert_allclose(got["similarity"], expected["similarity"], atol=1e-6)
+    assert got[got["source"].between(28, 30)]["similarity"].eq(0).all()  # empty rows: the lowest other rows, at 0

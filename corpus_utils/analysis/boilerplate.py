@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ..core.words import SHINGLE_WORD, count_words
+from ..core.words import SHINGLE_WORD, count_words_many
 from ..input.load import PARAGRAPH_SEPARATOR, load_paragraphs
 
 __all__ = ["near_duplicate_paragraphs", "template_families", "remove_boilerplate"]
@@ -571,8 +571,8 @@ def _merge_components(labels: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nd
 def _eligible(paragraphs: pd.DataFrame, min_words: int) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     """Paragraphs with ≥ ``min_words`` words, their unique-text ids and the unique normalised texts."""
     table = paragraphs.reset_index(drop=True)
-    n_words = table["n_words"] if "n_words" in table.columns else table["text"].fillna("").astype(str).map(count_words)
-    table = table[n_words.to_numpy() >= min_words].reset_index(drop=True)
+    n_words = table["n_words"].to_numpy() if "n_words" in table.columns else count_words_many(table["text"].fillna("").astype(str).tolist())
+    table = table[n_words >= min_words].reset_index(drop=True)
     normalised = _normalise(table["text"])
     codes, uniques = pd.factorize(np.asarray(normalised, dtype=object))  # numbered in order of first appearance
     return table, codes.astype(np.int64), uniques.tolist()
@@ -802,7 +802,7 @@ def remove_boilerplate(
     had_body = original_body.notna()
     new_body = ids.map(bodies.rename(index=str)).astype("string").fillna("")
     result["body"] = new_body.where(had_body, original_body.astype("string"))
-    result["n_words"] = result["body"].fillna("").astype(str).map(count_words).astype("int64")
+    result["n_words"] = count_words_many(result["body"].fillna("").astype(str).tolist())
     result["n_paragraphs"] = ids.map(kept.groupby("doc_id").size().rename(index=str)).fillna(0).astype("int64")
     result["n_boilerplate_paragraphs"] = ids.map(removed.rename(index=str)).fillna(0).astype("int64")
     return result

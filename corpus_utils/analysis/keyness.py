@@ -9,9 +9,13 @@ import pandas as pd
 from scipy.special import xlogy
 from scipy.stats import chi2
 
+from scipy import sparse
+
+from ..core.memo import Memo
+from ..text.encoded import encode_texts
 from ..text.tokenizer import Tokenizer
-from .periods import PERIODS, assign_period
 from ..text.vectorizers import make_vectorizer
+from .periods import PERIODS, assign_period
 
 __all__ = [
     "KEYNESS_COLUMNS", "SMALL_GROUP", "STRONG_G2", "document_groups", "default_target", "log_likelihood", "log_ratio", "keyness",
@@ -103,6 +107,21 @@ def log_ratio(a: np.ndarray, b: np.ndarray, n_a: int, n_b: int, *, smoothing: fl
     return np.log2(((a + smoothing) / (n_a + 2 * smoothing)) / ((b + smoothing) / (n_b + 2 * smoothing)))
 
 
+def _document_terms(texts: pd.Series, chosen: np.ndarray, tokenizer: Tokenizer, ngram_range: tuple[int, int],
+                    memo: Memo | None) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Counts (CSR) of the ``chosen`` texts' terms and the terms; from all texts' stored ids with a memo and single
+    words, else from a vectoriser over the chosen texts."""
+    if memo is not None and tuple(ngram_range) == (1, 1):
+        encoded = encode_texts(texts.fillna("").astype(str).tolist(), [tokenizer], memo=memo)[0]
+        vocabulary, matrix = encoded.take(np.flatnonzero(chosen)).counts()
+        if not vocabulary:
+            raise ValueError("empty vocabulary")
+        return matrix, np.asarray(list(vocabulary), dtype=object)
+    vectorizer = make_vectorizer("count", tokenizer=tokenizer, ngram_range=ngram_range)
+    matrix = sparse.csr_matrix(vectorizer.fit_transform(texts[chosen].fillna("").astype(str)))
+    return matrix, vectorizer.get_feature_names_out()
+
+
 def keyness(
     documents: pd.DataFrame,
     group_column: str,
@@ -114,6 +133,7 @@ def keyness(
     ngram_range: tuple[int, int] = (1, 1),
     min_df: int = 2,
     smoothing: float = 0.5,
+    memo: Memo | None = None,
 ) -> pd.DataFrame:
     """Terms (and merged formulations) that distinguish the ``target`` group's documents from the reference.
 
@@ -142,6 +162,9 @@ def keyness(
         Keep terms found in at least this many of the compared documents.
     smoothing : float
         Added to document counts in :func:`log_ratio`.
+    memo : Memo, optional
+        Where token ids are kept (``prepared.memo``): single words are then counted from every document's ids,
+        read or stored once for all notebooks (:func:`~corpus_utils.text.encoded.encode_texts`); same result.
 
     Returns
     -------
@@ -175,18 +198,16 @@ def keyness(
     if n_reference == 0:
         raise ValueError(f"no reference documents: every grouped document is in {target_name!r}; choose another {group_column!r} grouping")
     chosen = is_target | is_reference
-    texts = documents.loc[chosen, text_column].fillna("").astype(str)
-    vectorizer = make_vectorizer("count", tokenizer=tokenizer, ngram_range=ngram_range)
     try:
-        matrix = vectorizer.fit_transform(texts).tocsc()
+        matrix, terms = _document_terms(documents[text_column], chosen, tokenizer or Tokenizer(), ngram_range, memo)
     except ValueError:  # empty vocabulary
         return pd.DataFrame({column: pd.Series(dtype="float64") for column in KEYNESS_COLUMNS})
     matrix.data[:] = 1
     in_target = is_target[chosen]
-    df_target = np.asarray(matrix[in_target].sum(axis=0)).ravel().astype(np.int64)
-    df_reference = np.asarray(matrix[~in_target].sum(axis=0)).ravel().astype(np.int64)
+    df_target = np.asarray(matrix.T @ in_target.astype(np.int64)).ravel().astype(np.int64)
+    df_reference = np.asarray(matrix.T @ (~in_target).astype(np.int64)).ravel().astype(np.int64)
     keep = (df_target + df_reference) >= min_df
-    terms = vectorizer.get_feature_names_out()[keep]
+    terms = terms[keep]
     df_target, df_reference = df_target[keep], df_reference[keep]
     g2 = log_likelihood(df_target, df_reference, n_target, n_reference)
     ratio = log_ratio(df_target, df_reference, n_target, n_reference, smoothing=smoothing)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,12 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
 from ..core.checks import check_whole_number
+from ..core.workers import available_cores
+
+try:  # multi-threaded sparse product with top-n selection; the dense blocks below do the same job without it
+    from sparse_dot_topn import sp_matmul_topn
+except ImportError:  # pragma: no cover
+    sp_matmul_topn = None
 
 __all__ = [
     "CHUNK_ELEMENTS",
@@ -29,6 +36,10 @@ DENSE_DF_RATIO: int = 8
 DENSE_BYTES: int = 2**28
 #: Columns sampled per row to bound its k-th largest similarity before selecting candidates.
 SAMPLE_COLUMNS: int = 1024
+#: From this many query rows × rows on, neighbours of non-negative weights come from sparse_dot_topn.
+TOPN_MIN_PRODUCT: int = 10**7
+#: Candidates kept per row beyond ``k + 1`` (at least ``k``), so that ties at the k-th neighbour are seen.
+TOPN_MARGIN: int = 8
 
 
 def _as_csr(matrix, name: str = "matrix") -> sp.csr_matrix:
@@ -146,6 +157,54 @@ def _top_k_in_block(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return cols[take].reshape(n_rows, k), values[take].reshape(n_rows, k)
 
 
+def _use_topn(csr: sp.csr_matrix, n_queries: int) -> bool:
+    """Whether the neighbours come from sparse_dot_topn: a large enough product of non-negative weights."""
+    return (sp_matmul_topn is not None and n_queries * csr.shape[0] >= TOPN_MIN_PRODUCT
+            and (csr.nnz == 0 or csr.data.min() >= 0))
+
+
+def _top_k_by_topn(csr: sp.csr_matrix, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Neighbours of ``queries`` (rows of the L2-normalised ``csr``) from sparse_dot_topn's multi-threaded top-n product.
+
+    Each query row keeps its ``k + 1 + margin`` largest products; a row is settled when it kept fewer (every
+    non-zero similarity is there: the other rows have 0, and the lowest-numbered of them fill up to ``k``) or when
+    its smallest kept product is below its ``k``-th neighbour (nothing tied with that neighbour was cut off).
+    Returns ``(columns, values, unsettled)``: ``n_queries × k`` arrays, ranked by value then lower column, and the
+    positions of the query rows left to the exact blocks.
+    """
+    n_rows, n_queries = csr.shape[0], queries.size
+    kept = k + 1 + max(k, TOPN_MARGIN)
+    # at least two threads: sparse_dot_topn's threaded product is 1.8 times as fast as its one-thread product even
+    # on one core (and 3.3 times on two), measured on 2,000 × 100,000 generated pages
+    product = sp_matmul_topn(csr[queries], csr.T.tocsr(), top_n=min(kept, n_rows), n_threads=max(2, available_cores()))
+    product = sp.csr_matrix(product)
+    row = np.repeat(np.arange(n_queries), np.diff(product.indptr))
+    col, value = product.indices.astype(np.int64), product.data.astype(np.float32)
+    stored = np.diff(product.indptr)
+    keep = (col != queries[row]) & (value > 0)
+    row, col, value = row[keep], col[keep], value[keep]
+    order = np.lexsort((col, -value, row))
+    row, col, value = row[order], col[order], value[order]
+    first = np.searchsorted(row, np.arange(n_queries))
+    found = np.bincount(row, minlength=n_queries)
+    columns = np.zeros((n_queries, k), dtype=np.int64)
+    values = np.zeros((n_queries, k), dtype=np.float32)
+    enough = found >= k
+    take = (first[enough, None] + np.arange(k)[None, :]).ravel()
+    columns[enough] = col[take].reshape(-1, k)
+    values[enough] = value[take].reshape(-1, k)
+    smallest = np.full(n_queries, np.inf, dtype=np.float32)
+    np.minimum.at(smallest, np.repeat(np.arange(n_queries), stored), product.data.astype(np.float32))
+    settled = (stored < kept) | (enough & (smallest < values[:, -1]))
+    for position in np.flatnonzero(settled & ~enough):  # fewer than k non-zero similarities: zeros by lower row
+        positive = col[first[position]:first[position] + found[position]]
+        taken = set(positive.tolist()) | {int(queries[position])}
+        zeros = list(islice((index for index in range(n_rows) if index not in taken), k - found[position]))
+        columns[position] = np.r_[positive, zeros]
+        values[position, : found[position]] = value[first[position]:first[position] + found[position]]
+    return columns, values, np.flatnonzero(~settled)
+
+
 def top_k_neighbours(
     matrix, *, k: int = 10, chunk_size: int | None = None, rows: np.ndarray | list[int] | None = None
 ) -> pd.DataFrame:
@@ -174,30 +233,49 @@ def top_k_neighbours(
 
     Notes
     -----
-    Cost: the sparse product ``X[chunk] @ X.T`` for every chunk (total work ~ Σ over terms of
-    document-frequency², the same as one sparse ``X @ X.T``), one ``argpartition`` per block.
-    Memory: ``chunk_size × n`` float32 plus ``n × k`` results. Similarities are computed in
-    float32 (error below 1e-6 for L2-normalised rows).
+    Cost: the sparse product ``X[rows] @ X.T`` (total work ~ Σ over terms of document-frequency², the same as
+    one sparse ``X @ X.T``). From :data:`TOPN_MIN_PRODUCT` query rows × rows on (non-negative weights, such as
+    TF-IDF), sparse_dot_topn computes it on every core and keeps ``k + 1 + max(k, TOPN_MARGIN)`` candidates per
+    row; a row whose k-th neighbour ties with its last candidate is recomputed exactly, so the result is the
+    exact top k either way. Otherwise, or without sparse_dot_topn, dense float32 blocks of ``chunk_size × n``
+    (frequent terms through BLAS) and one selection per block. Similarities are computed in float32 (error
+    below 1e-6 for L2-normalised rows).
     """
     check_whole_number(k, "k")
-    n_rows = _as_csr(matrix).shape[0]
+    csr = _as_csr(matrix)
+    n_rows = csr.shape[0]
     queries = None if rows is None else _check_rows(rows, n_rows)
     n_queries = n_rows if queries is None else queries.size
     k_eff = min(int(k), max(n_rows - 1, 0))
     if k_eff == 0 or n_queries == 0:
         return _neighbour_frame(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
-    sources, targets, values = [], [], []
-    for start, block in _similarity_blocks(matrix, chunk_size, queries):
+    query_rows = np.arange(n_rows, dtype=np.int64) if queries is None else queries
+    if _use_topn(csr, n_queries):
+        normalised = normalize(csr.astype(np.float32, copy=False), norm="l2", axis=1, copy=True)
+        normalised.sort_indices()
+        columns, values, unsettled = _top_k_by_topn(normalised, query_rows, k_eff)
+        if unsettled.size:  # a tie at the k-th neighbour may have been cut off: these rows exactly
+            columns[unsettled], values[unsettled] = _top_k_by_blocks(csr, chunk_size, query_rows[unsettled], k_eff)
+    else:
+        columns, values = _top_k_by_blocks(csr, chunk_size, queries, k_eff)
+    source = np.repeat(query_rows, k_eff)
+    rank = np.tile(np.arange(1, k_eff + 1, dtype=np.int64), n_queries)
+    return _neighbour_frame(source, columns.ravel().astype(np.int64), rank, values.ravel())
+
+
+def _top_k_by_blocks(csr: sp.csr_matrix, chunk_size: int | None, queries: np.ndarray | None,
+                     k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and values (``n_queries × k``) of the ``k`` nearest rows of ``queries`` (default all), from dense
+    similarity blocks."""
+    columns, values = [], []
+    for start, block in _similarity_blocks(csr, chunk_size, queries):
         positions = np.arange(block.shape[0])
         source = start + positions if queries is None else queries[start + positions]
         block[positions, source] = -np.inf  # exclude self
-        cols, vals = _top_k_in_block(block, k_eff)
-        sources.append(np.repeat(source, k_eff))
-        targets.append(cols.ravel())
-        values.append(vals.ravel())
-    source = np.concatenate(sources).astype(np.int64)
-    rank = np.tile(np.arange(1, k_eff + 1, dtype=np.int64), n_queries)
-    return _neighbour_frame(source, np.concatenate(targets).astype(np.int64), rank, np.concatenate(values))
+        cols, vals = _top_k_in_block(block, k)
+        columns.append(cols)
+        values.append(vals)
+    return np.concatenate(columns).astype(np.int64), np.concatenate(values)
 
 
 def _check_rows(rows, n_rows: int) -> np.ndarray:

@@ -8,9 +8,7 @@ bigrams and trigrams with numpy (one tokenising pass instead of one per n-gram l
 
 from __future__ import annotations
 
-from array import array
-from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -20,7 +18,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..core.checks import check_whole_number
-from ..core.words import count_words
+from ..core.memo import Memo
+from ..core.words import count_words_many
+from ..text.encoded import EncodedTexts, encode_texts
 from ..text.tokenizer import Tokenizer
 from .labels import document_labels
 
@@ -71,7 +71,7 @@ def check_documents(documents: pd.DataFrame) -> None:
 def _words(documents: pd.DataFrame) -> np.ndarray:
     if "n_words" in documents.columns:
         return documents["n_words"].fillna(0).to_numpy(dtype=np.int64)
-    return documents["body"].fillna("").astype(str).map(count_words).to_numpy(dtype=np.int64)
+    return count_words_many(documents["body"].fillna("").astype(str).tolist())
 
 
 def frequency_table(dtm: DocumentTermMatrix, *, top: int | None = None) -> pd.DataFrame:
@@ -298,60 +298,25 @@ class TokenStream:
         """The document (row position) of every token of :attr:`ids`."""
         return np.repeat(np.arange(len(self.offsets) - 1, dtype=np.int32), np.diff(self.offsets))
 
-
-def _encode(bodies: list[str], steps: list[tuple[Callable, Callable]], index: defaultdict):
-    """Token ids (concatenated) and tokens per document under the first ``(preprocess, tokenize)`` pair of
-    ``steps``; under every further pair, the same for the documents whose preprocessed text differs, with a
-    mask of those documents. ``index`` (token → id) grows with new tokens."""
-    lookup = index.__getitem__
-    ids = [array("i") for _ in steps]
-    lengths = [array("q") for _ in steps]
-    changed = [np.zeros(len(bodies), dtype=bool) for _ in steps]
-    (preprocess, tokenize), others = steps[0], list(enumerate(steps[1:], start=1))
-    for position, body in enumerate(bodies):
-        text = preprocess(body)
-        tokens = tokenize(text)
-        ids[0].extend(map(lookup, tokens))
-        lengths[0].append(len(tokens))
-        for number, (other_preprocess, other_tokenize) in others:
-            other = other_preprocess(body)
-            if other != text:
-                tokens = other_tokenize(other)
-                ids[number].extend(map(lookup, tokens))
-                lengths[number].append(len(tokens))
-                changed[number][position] = True
-    as_arrays = [(np.frombuffer(i, dtype=np.int32), np.frombuffer(n, dtype=np.int64)) for i, n in zip(ids, lengths)]
-    return as_arrays, changed
+    def take(self, rows: Sequence[int] | np.ndarray) -> TokenStream:
+        """The stream of the documents at positions ``rows``, in that order (same vocabulary)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        part = EncodedTexts(ids=self.ids, offsets=self.offsets, vocabulary=self.vocabulary).take(rows)
+        return TokenStream(ids=part.ids, offsets=part.offsets, vocabulary=self.vocabulary, doc_ids=self.doc_ids[rows],
+                           n_words=self.n_words[rows])
 
 
-def _splice(ids: np.ndarray, lengths: np.ndarray, changed: np.ndarray, new_ids: np.ndarray, new_lengths: np.ndarray):
-    """``ids``/``lengths`` with the documents flagged in ``changed`` replaced by ``new_ids``/``new_lengths``."""
-    lengths_out = lengths.copy()
-    lengths_out[changed] = new_lengths
-    out = np.empty(int(lengths_out.sum()), dtype=np.int32)
-    from_new = np.repeat(changed, lengths_out)
-    out[~from_new] = ids[~np.repeat(changed, lengths)]
-    out[from_new] = new_ids
-    return out, lengths_out
-
-
-def _stream(ids, lengths, stops: np.ndarray, vocabulary: np.ndarray, documents: pd.DataFrame) -> TokenStream:
-    keep = ~stops[ids]
-    kept_through = np.cumsum(keep, dtype=np.int32 if len(keep) < 2**31 else np.int64)  # kept tokens up to each token
-    ends = np.cumsum(lengths)
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    offsets[1:][ends > 0] = kept_through[ends[ends > 0] - 1]
-    del kept_through
+def _stream(encoded: EncodedTexts, documents: pd.DataFrame) -> TokenStream:
     return TokenStream(
-        ids=ids[keep],
-        offsets=offsets,
-        vocabulary=vocabulary,
+        ids=encoded.ids,
+        offsets=encoded.offsets,
+        vocabulary=encoded.vocabulary,
         doc_ids=documents["doc_id"].astype(str).to_numpy(dtype=object),
         n_words=_words(documents),
     )
 
 
-def token_streams(documents: pd.DataFrame, tokenizers: Sequence[Tokenizer]) -> list[TokenStream]:
+def token_streams(documents: pd.DataFrame, tokenizers: Sequence[Tokenizer], *, memo: Memo | None = None) -> list[TokenStream]:
     """One :class:`TokenStream` per tokenizer, tokenising each document as few times as possible.
 
     The first tokenizer reads every document; every other one only the documents whose preprocessed
@@ -364,6 +329,9 @@ def token_streams(documents: pd.DataFrame, tokenizers: Sequence[Tokenizer]) -> l
         Takes columns ``doc_id``, ``body`` and ``n_words`` (recounted from ``body`` if absent).
     tokenizers : sequence of Tokenizer
         From :meth:`corpus_utils.text.tokenizer.Tokenizer.from_parameters`.
+    memo : Memo, optional
+        Where the token ids are kept (``prepared.memo``): the bodies tokenised by an earlier notebook with the
+        same tokenizer are read back (:func:`~corpus_utils.text.encoded.encode_texts`), same streams.
 
     Returns
     -------
@@ -377,25 +345,11 @@ def token_streams(documents: pd.DataFrame, tokenizers: Sequence[Tokenizer]) -> l
     and set, and a dictionary of the distinct tokens.
     """
     check_documents(documents)
-    if not tokenizers:
-        return []
-    if len({tokenizer.stop_words for tokenizer in tokenizers}) > 1:
-        raise ValueError("token_streams: the tokenizers must share one stop list")
     bodies = documents["body"].fillna("").astype(str).tolist()
-    index: defaultdict = defaultdict()
-    index.default_factory = index.__len__
-    encoded, changed = _encode(bodies, [(tokenizer.preprocess, tokenizer.split) for tokenizer in tokenizers], index)
-    base_ids, base_lengths = encoded[0]
-    streams = [encoded[0]] + [
-        _splice(base_ids, base_lengths, mask, ids, lengths) for (ids, lengths), mask in zip(encoded[1:], changed[1:])
-    ]
-    stop_set = tokenizers[0].stop_words
-    vocabulary = np.asarray(list(index), dtype=object)
-    stops = np.fromiter((token in stop_set for token in vocabulary), dtype=bool, count=len(vocabulary))
-    return [_stream(ids, lengths, stops, vocabulary, documents) for ids, lengths in streams]
+    return [_stream(encoded, documents) for encoded in encode_texts(bodies, tokenizers, memo=memo)]
 
 
-def token_stream(documents: pd.DataFrame, *, tokenizer: Tokenizer | None = None) -> TokenStream:
+def token_stream(documents: pd.DataFrame, *, tokenizer: Tokenizer | None = None, memo: Memo | None = None) -> TokenStream:
     """Tokenise every document once, as the vectorisers do, into a :class:`TokenStream`.
 
     Parameters
@@ -404,6 +358,8 @@ def token_stream(documents: pd.DataFrame, *, tokenizer: Tokenizer | None = None)
         Takes columns ``doc_id``, ``body`` and ``n_words`` (recounted from ``body`` if absent).
     tokenizer : Tokenizer, optional
         Default ``Tokenizer()``.
+    memo : Memo, optional
+        As in :func:`token_streams`.
 
     Returns
     -------
@@ -411,7 +367,7 @@ def token_stream(documents: pd.DataFrame, *, tokenizer: Tokenizer | None = None)
         Feed it to :func:`ngram_frequency_table`, :func:`ngram_matrix` or :func:`ngram_document_counts`,
         for any n-gram length, without tokenising again.
     """
-    return token_streams(documents, [tokenizer or Tokenizer()])[0]
+    return token_streams(documents, [tokenizer or Tokenizer()], memo=memo)[0]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ..core.memo import Memo
 from ..core.paths import PACKAGE_DATA_DIR, resolve_path
 from ..text.tokenizer import Tokenizer
 from .periods import PERIODS, UNDATED, assign_period, period_range, undated_documents
@@ -122,6 +123,7 @@ def term_trends(
     period: str = "year",
     top_n: int = 0,
     tokenizer: Tokenizer | None = None,
+    memo: Memo | None = None,
 ) -> pd.DataFrame:
     """Relative frequency of terms per period (per 1,000 words), with the documents behind each number.
 
@@ -139,6 +141,9 @@ def term_trends(
         Also follow the ``top_n`` most frequent single tokens of the dated documents.
     tokenizer : Tokenizer, optional
         Default ``Tokenizer()`` (formulations merged, as in the notebooks).
+    memo : Memo, optional
+        Where token ids are kept (``prepared.memo``): all documents are then read or tokenised once, as in notebooks
+        02, 03 and 06 (:func:`~corpus_utils.analysis.terms.token_streams`), and the dated ones taken from them.
 
     Returns
     -------
@@ -163,7 +168,10 @@ def term_trends(
     columns = ["period", "term", "count", "words", "per_1000_words", "n_documents"]
     if grid.empty or (not analysed and top_n == 0):
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in zip(columns, ["string", "string", "int64", "int64", "float64", "int64"])})
-    stream = token_stream(dated, tokenizer=tokenizer)
+    if memo is None:
+        stream = token_stream(dated, tokenizer=tokenizer)
+    else:
+        stream = token_stream(documents, tokenizer=tokenizer, memo=memo).take(np.flatnonzero(documents["date"].notna().to_numpy()))
     names = list(analysed)
     grams = list(analysed.values())
     if top_n:

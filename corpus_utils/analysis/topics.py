@@ -280,7 +280,7 @@ def fit_topics(
     tokenizer = tokenizer or Tokenizer()
     key = memo_key(texts=digest_texts(texts), tokenizer=tokenizer.key, **settings) if memo is not None else ""
     def compute() -> dict:
-        return _fit_factors(texts, tokenizer=tokenizer, **settings)
+        return _fit_factors(texts, tokenizer=tokenizer, memo=memo, **settings)
 
     factors = compute() if memo is None else memo.get_or_compute("topics", key, compute)
     return _topic_model(method, factors, n_top_terms)
@@ -288,8 +288,9 @@ def fit_topics(
 
 def _fit_factors(texts: list[str], *, n_topics: int, method: str, random_state: int, tokenizer: Tokenizer,
                  min_df: int | float, max_df: int | float, max_features: int | None, max_iter: int,
-                 allow_fewer: bool) -> dict[str, np.ndarray | sparse.csr_matrix]:
-    """Vectorise ``texts`` and fit the model: the arrays a :class:`TopicModel` is made of."""
+                 allow_fewer: bool, memo: Memo | None = None) -> dict[str, np.ndarray | sparse.csr_matrix]:
+    """Vectorise ``texts`` (their token ids read from or kept in ``memo``) and fit the model: the arrays a
+    :class:`TopicModel` is made of."""
     min_df, max_df = relaxed_limits(len(texts), min_df, max_df)
     vectorizer = make_vectorizer(
         "tfidf" if method == "nmf" else "count",
@@ -298,6 +299,7 @@ def _fit_factors(texts: list[str], *, n_topics: int, method: str, random_state: 
         max_df=max_df,
         max_features=max_features,
         sublinear_tf=method == "nmf",
+        memo=memo,
     )
     try:
         matrix = vectorizer.fit_transform(texts).tocsr()

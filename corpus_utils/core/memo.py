@@ -17,6 +17,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -114,13 +115,18 @@ class Memo:
         found = self.load(kind, key)
         if found is not None:
             return found
-        with file_lock(self.folder / f".{kind}-{key}.lock"):
+        with self.lock(kind, key):
             found = self.load(kind, key)
             if found is not None:
                 return found
             arrays = dict(compute())
             self.store(kind, key, arrays)
             return arrays
+
+    def lock(self, kind: str, key: str) -> AbstractContextManager:
+        """A lock across processes for computing the entry ``kind``/``key``: hold it from checking that the entry is
+        missing to storing it, so a second process waits and then reads the first one's result."""
+        return file_lock(self.folder / f".{kind}-{key}.lock")
 
     def _forget_old(self, kind: str) -> None:
         entries = sorted(self.folder.glob(f"{kind}-*.npz"), key=lambda path: path.stat().st_mtime, reverse=True)

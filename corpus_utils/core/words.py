@@ -16,9 +16,13 @@ knowingly:
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
 
-__all__ = ["RUNNING_WORD", "TOKEN_PATTERN", "SHINGLE_WORD", "HAN", "count_words"]
+import numpy as np
+
+__all__ = ["RUNNING_WORD", "TOKEN_PATTERN", "SHINGLE_WORD", "HAN", "count_words", "count_words_many"]
 
 #: A running word: letters or digits, with inner hyphens and apostrophes ("grass-roots", "people's", "2035").
 RUNNING_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -44,3 +48,57 @@ def count_words(text: str) -> int:
     import rjieba
 
     return sum(sum(1 for word in rjieba.cut(run) if _PLAIN_WORD.fullmatch(word)) if HAN.search(run) else 1 for run in words)
+
+
+_CHUNK_CHARACTERS = 4_000_000  # characters classified at a time by count_words_many
+_WORD, _JOINER, _SLOW = np.uint8(1), np.uint8(2), np.uint8(4)  # bits of _character_classes
+
+
+@functools.lru_cache(maxsize=1)
+def _character_classes() -> np.ndarray:
+    """Bits per code point of the Basic Multilingual Plane: a regex word character (``str.isalnum()`` or ``_``, as
+    :mod:`re` defines ``\\w``, from Python's own Unicode database), a joiner of :data:`RUNNING_WORD`, or Han (counted
+    by :func:`count_words`); U+FFFF stands for every code point above it, which is counted by :func:`count_words` too."""
+    classes = np.fromiter((chr(code).isalnum() or code == 0x5F for code in range(0x10000)), dtype=np.uint8, count=0x10000)
+    classes[[ord("-"), ord("'"), ord("’")]] = _JOINER
+    classes[np.flatnonzero(np.fromiter((bool(HAN.match(chr(code))) for code in range(0x10000)), dtype=bool, count=0x10000))] |= _SLOW
+    classes[0xFFFF] = _SLOW
+    return classes
+
+
+def count_words_many(texts: Sequence[str]) -> np.ndarray:
+    """:func:`count_words` of every text (int64), equal to it text for text and many times faster on long lists.
+
+    Texts without Han characters are counted on code points with numpy: word-character runs (Python's own
+    ``\\w``, looked up in a table built from ``str.isalnum``), minus the hyphens and apostrophes that join two
+    runs into one word. Texts with Han characters, characters from U+FFFF on or lone surrogates go through
+    :func:`count_words`. ``tests/test_words.py`` checks both agree on random text.
+    """
+    counts = np.zeros(len(texts), dtype=np.int64)
+    start = 0
+    while start < len(texts):
+        stop, size = start, 0
+        while stop < len(texts) and (size == 0 or size + len(texts[stop]) <= _CHUNK_CHARACTERS):
+            size += len(texts[stop]) + 1
+            stop += 1
+        counts[start:stop] = _count_chunk([str(text) for text in texts[start:stop]])
+        start = stop
+    return counts
+
+
+def _count_chunk(texts: list[str]) -> np.ndarray:
+    try:
+        codes = np.frombuffer(("\0".join(texts) + "\0").encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # lone surrogates: the regex handles them
+        return np.fromiter(map(count_words, texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1) - 1  # the NUL after each text
+    classes = np.take(_character_classes(), codes, mode="clip")
+    word = np.zeros(codes.size + 1, dtype=bool)  # one False past the end
+    word[:-1] = (classes & _WORD).astype(bool)
+    starts = np.flatnonzero(word[:-1] & ~np.r_[False, word[:-2]])
+    joins = np.flatnonzero((classes[1:-1] & _JOINER).astype(bool) & word[:-3] & word[2:-1]) + 1
+    counts = (np.bincount(np.searchsorted(ends, starts), minlength=len(texts))
+              - np.bincount(np.searchsorted(ends, joins), minlength=len(texts))).astype(np.int64)
+    for index in np.unique(np.searchsorted(ends, np.flatnonzero(classes & _SLOW))).tolist():
+        counts[index] = count_words(texts[index])
+    return counts

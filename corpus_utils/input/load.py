@@ -26,7 +26,7 @@ from .decode import DecodeRefusal, decode_bytes
 from .language import detect_language
 from .pages import EmptyPageError, ParsedPage, clean_line, parse_date, parse_page, storable_date
 from .snapshot import Snapshot, SnapshotStore, pinned_snapshot, snapshot_key
-from ..core.words import count_words
+from ..core.words import count_words, count_words_many
 from ..core.paths import SEEDS_DIR, resolve_path
 from ..core.workers import available_cores, check_n_jobs, process_pool, start_method
 
@@ -793,7 +793,7 @@ def load_paragraphs(documents: pd.DataFrame) -> pd.DataFrame:
     exploded = parts.drop(columns="body").explode("text", ignore_index=True)
     exploded = exploded[exploded["text"].fillna("").str.len() > 0].copy()
     exploded["paragraph"] = exploded.groupby("doc_id", sort=False).cumcount() + 1
-    exploded["n_words"] = exploded["text"].map(count_words)
+    exploded["n_words"] = count_words_many(exploded["text"].tolist())
     return exploded[["doc_id", "paragraph", "text", "n_words"]].astype(
         {"doc_id": "string", "paragraph": "int64", "text": "string", "n_words": "int64"}
     ).reset_index(drop=True)

@@ -17,7 +17,7 @@ import io
 import json
 import os
 import tokenize
-from collections.abc import Mapping, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

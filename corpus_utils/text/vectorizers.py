@@ -21,7 +21,9 @@ except ImportError:  # pragma: no cover
     def _align_api_if_sparse(matrix):
         return matrix
 
+from ..core.memo import Memo
 from ..core.workers import available_cores, check_n_jobs, process_pool
+from .encoded import encode_texts
 from .tokenizer import Tokenizer
 
 __all__ = ["make_vectorizer", "relaxed_limits", "CorpusCountVectorizer", "CorpusTfidfVectorizer", "PARALLEL_MIN_TEXTS"]
@@ -44,9 +46,19 @@ class _CountingMixin:
     #: Processes that count: None = automatic (see :data:`PARALLEL_MIN_TEXTS`), 1 = this process only.
     #: An attribute, not a constructor parameter, so ``get_params`` stays scikit-learn's.
     n_jobs: int | None = None
+    #: Where the texts' token ids are kept (:func:`~corpus_utils.text.encoded.encode_texts`), with the
+    #: :class:`Tokenizer` the vectoriser was made from: fitting unigram counts then reads or stores them there.
+    memo: Memo | None = None
+    source_tokenizer: Tokenizer | None = None
 
     def _count_vocab(self, raw_documents, fixed_vocab):
         texts = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
+        if not fixed_vocab and self._counts_from_memo():
+            vocabulary, matrix = encode_texts(texts, [self.source_tokenizer], memo=self.memo)[0].counts()
+            if not vocabulary:
+                raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+            matrix = _csr(matrix.data, matrix.indices, matrix.indptr, n_columns=matrix.shape[1], dtype=self.dtype)
+            return vocabulary, _align_api_if_sparse(matrix)
         check_n_jobs(self.n_jobs)
         jobs = self.n_jobs if self.n_jobs is not None else (available_cores() if len(texts) >= PARALLEL_MIN_TEXTS else 1)
         jobs = min(jobs, len(texts))
@@ -64,6 +76,13 @@ class _CountingMixin:
         if not fixed_vocab and not vocabulary:
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
         return vocabulary, _align_api_if_sparse(matrix)
+
+    def _counts_from_memo(self) -> bool:
+        """Whether fitting reads the texts' stored token ids: a memo, the tokenizer and plain unigram settings."""
+        source = self.source_tokenizer
+        return (self.memo is not None and source is not None and self.analyzer == "word" and self.input == "content"
+                and tuple(self.ngram_range) == (1, 1) and self.preprocessor is source.preprocessor
+                and self.tokenizer == source.split and frozenset(self.get_stop_words() or ()) == source.stop_words)
 
     def _count_serial(self, texts: list, fixed_vocab: bool) -> tuple[dict[str, int], sp.csr_array]:
         if fixed_vocab:
@@ -175,6 +194,7 @@ def make_vectorizer(
     sublinear_tf: bool = False,
     dtype: type | str = np.float64,
     n_jobs: int | None = None,
+    memo: Memo | None = None,
 ) -> CountVectorizer | TfidfVectorizer:
     """A scikit-learn vectoriser with this project's tokeniser.
 
@@ -192,6 +212,10 @@ def make_vectorizer(
         Processes that tokenise and count: None (automatic) uses one per core from
         :data:`PARALLEL_MIN_TEXTS` texts on, else this process; 1 always this process. The results
         are identical either way.
+    memo : Memo, optional
+        Where token ids are kept (:func:`~corpus_utils.text.encoded.encode_texts`): fitting unigram counts
+        reads the texts' ids stored by an earlier notebook or cell, or stores them for the next one. The
+        fitted vectoriser and its matrix are the same either way; ``transform`` always tokenises.
 
     Returns
     -------
@@ -215,6 +239,7 @@ def make_vectorizer(
     check_n_jobs(n_jobs)
     vectorizer = CorpusTfidfVectorizer(sublinear_tf=sublinear_tf, **settings) if kind == "tfidf" else CorpusCountVectorizer(**settings)
     vectorizer.n_jobs = n_jobs
+    vectorizer.memo, vectorizer.source_tokenizer = memo, tokenizer
     return vectorizer
 
 

@@ -1,0 +1,122 @@
+"""Token ids computed once and shared: every path that reads them from the memo equals the path that tokenises."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from corpus_utils import read_corpus
+from corpus_utils.analysis.keyness import keyness
+from corpus_utils.analysis.terms import ngram_frequency_table, token_streams
+from corpus_utils.analysis.timeline import term_trends
+from corpus_utils.core.memo import Memo
+from corpus_utils.core.paths import PROJECT_ROOT
+from corpus_utils.text import tokenizer as tokenizer_module
+from corpus_utils.text.encoded import encode_texts
+from corpus_utils.text.tokenizer import Tokenizer
+from corpus_utils.text.vectorizers import make_vectorizer
+
+TOKENIZERS = [Tokenizer(), Tokenizer.from_parameters(mt_normalisation=True)]
+
+
+@pytest.fixture(scope="module")
+def documents() -> pd.DataFrame:
+    """The English seeds and the Chinese pages together, with one empty and one stop-word-only document."""
+    english = read_corpus(PROJECT_ROOT / "seeds").documents
+    chinese = read_corpus(PROJECT_ROOT / "seeds_zh").documents
+    odd = english.head(2).assign(doc_id=["empty", "stop words only"], body=["", "the and of it is"])
+    return pd.concat([english, chinese, odd], ignore_index=True)
+
+
+def _tokens(encoded) -> list[list[str]]:
+    words = encoded.vocabulary[encoded.ids]
+    return [words[start:stop].tolist() for start, stop in zip(encoded.offsets[:-1], encoded.offsets[1:])]
+
+
+class _NoSplitting:
+    """Makes every call of ``Tokenizer.split`` fail, to prove a result was read and not tokenised."""
+
+    def __init__(self, monkeypatch) -> None:
+        monkeypatch.setattr(tokenizer_module.Tokenizer, "split", self.fail)
+
+    @staticmethod
+    def fail(*args, **kwargs):
+        raise AssertionError("the texts were tokenised again")
+
+
+def test_stored_token_ids_read_back_equal_to_tokenising(documents, tmp_path, monkeypatch):
+    texts = documents["body"].tolist()
+    plain = encode_texts(texts, TOKENIZERS)
+    stored = encode_texts(texts, TOKENIZERS, memo=Memo(tmp_path))
+    assert len(list(tmp_path.glob("tokens-*.npz"))) == 2
+    _NoSplitting(monkeypatch)
+    read = encode_texts(texts, TOKENIZERS, memo=Memo(tmp_path))
+    for reference, first, again in zip(plain, stored, read):
+        assert _tokens(reference) == _tokens(first) == _tokens(again)
+        assert np.array_equal(reference.offsets, again.offsets)
+    assert any("检察院" in tokens for tokens in _tokens(read[0]))  # Chinese segmented, as the tokenizer does
+    assert read[0].vocabulary is read[1].vocabulary  # one vocabulary, as when computed together
+
+
+def test_each_tokenizer_setting_and_each_text_has_its_own_entry(documents, tmp_path):
+    memo = Memo(tmp_path)
+    texts = documents["body"].tolist()
+    encode_texts(texts, TOKENIZERS[:1], memo=memo)
+    encode_texts(texts, [Tokenizer.from_parameters(extra_stop_words=["procuratorate"])], memo=memo)
+    encode_texts(texts[:-1], TOKENIZERS[:1], memo=memo)
+    assert len(list(tmp_path.glob("tokens-*.npz"))) == 3
+    narrower = encode_texts(texts, [Tokenizer.from_parameters(extra_stop_words=["procuratorate"])], memo=memo)[0]
+    assert all("procuratorate" not in tokens for tokens in _tokens(narrower))
+
+
+def test_a_taken_subset_equals_tokenising_the_subset(documents):
+    rows = np.array([5, 0, 3, len(documents) - 1])
+    whole = encode_texts(documents["body"].tolist(), TOKENIZERS[:1])[0]
+    part = encode_texts(documents["body"].iloc[rows].tolist(), TOKENIZERS[:1])[0]
+    assert _tokens(whole.take(rows)) == _tokens(part)
+    stream = token_streams(documents, TOKENIZERS[:1])[0]
+    taken = stream.take(rows)
+    assert taken.doc_ids.tolist() == documents["doc_id"].iloc[rows].astype(str).tolist()
+    pd.testing.assert_frame_equal(ngram_frequency_table(taken, 2), ngram_frequency_table(token_streams(documents.iloc[rows], TOKENIZERS[:1])[0], 2))
+
+
+@pytest.mark.parametrize("kind", ["count", "tfidf"])
+@pytest.mark.parametrize("limits", [dict(min_df=1, max_df=1.0), dict(min_df=2, max_df=0.8, sublinear_tf=True, dtype="float32"),
+                                    dict(min_df=1, max_df=1.0, max_features=50)])
+def test_a_vectoriser_fitted_from_stored_ids_equals_scikit_learn(documents, tmp_path, monkeypatch, kind, limits):
+    if kind == "count":
+        limits = {key: value for key, value in limits.items() if key != "sublinear_tf"}
+    texts = documents["body"]
+    reference = make_vectorizer(kind, **limits)
+    expected = reference.fit_transform(texts)
+    encode_texts(texts.tolist(), [Tokenizer()], memo=Memo(tmp_path))
+    _NoSplitting(monkeypatch)
+    from_memo = make_vectorizer(kind, memo=Memo(tmp_path), **limits)
+    got = from_memo.fit_transform(texts)
+    assert from_memo.get_feature_names_out().tolist() == reference.get_feature_names_out().tolist()
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert np.array_equal(got.indptr, expected.indptr) and np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)  # bit for bit: the same counts go through the same scikit-learn code
+
+
+def test_transform_still_tokenises_new_texts(documents, tmp_path):
+    vectorizer = make_vectorizer("tfidf", memo=Memo(tmp_path))
+    vectorizer.fit(documents["body"])
+    reference = make_vectorizer("tfidf").fit(documents["body"])
+    new = ["The procuratorate achieved the two safeguards.", "两个维护"]
+    assert abs(vectorizer.transform(new) - reference.transform(new)).max() == 0
+
+
+def test_keyness_and_term_trends_from_stored_ids_equal_the_tokenising_path(documents, tmp_path, monkeypatch):
+    english = documents[documents["language"] == "en"]
+    expected_keys = keyness(english, "source", english["source"].iloc[0], min_df=1)
+    expected_trends = term_trends(documents, ["clean government", "两个维护"], top_n=3)
+    memo = Memo(tmp_path)
+    token_streams(documents, [Tokenizer()], memo=memo)
+    token_streams(english, [Tokenizer()], memo=memo)
+    _NoSplitting(monkeypatch)
+    pd.testing.assert_frame_equal(keyness(english, "source", english["source"].iloc[0], min_df=1, memo=memo), expected_keys)
+    monkeypatch.undo()  # term_trends tokenises the requested terms themselves
+    got_trends = term_trends(documents, ["clean government", "两个维护"], top_n=3, memo=memo)
+    pd.testing.assert_frame_equal(got_trends, expected_trends)

@@ -1,0 +1,31 @@
+"""The vectorised running-word count equals the reference regex count, text for text."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus_utils.core import words as words_module
+from corpus_utils.core.words import count_words, count_words_many
+
+#: Characters that decide word boundaries: letters of several scripts, digits, the joiners, Han, punctuation,
+#: characters beyond U+FFFF, combining marks and the special cases of Unicode case and digit properties.
+PIECES = list("aZ9_-'’ \n\t.,;“”") + ["两个", "維護", "İ", "Σ", "ǅ", "²", "٣", "Ⅷ", "\u0301", "\u00a0", "\U0001d400", "😀", "\ufeff", "〇"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_size=30).map("".join), max_size=20))
+def test_count_words_many_equals_count_words(texts):
+    assert count_words_many(texts).tolist() == [count_words(text) for text in texts]
+
+
+def test_count_words_many_counts_long_lists_in_chunks(monkeypatch):
+    monkeypatch.setattr(words_module, "_CHUNK_CHARACTERS", 10)
+    texts = ["grass-roots people's work", "", "a--b -c- d'", "两个维护 and 2035", "x" * 25] * 3
+    got = count_words_many(texts)
+    assert got.dtype == np.int64 and got.tolist() == [count_words(text) for text in texts]
+
+
+def test_count_words_many_of_nothing_is_empty():
+    assert count_words_many([]).tolist() == []
