@@ -353,3 +353,37 @@ def test_end_to_end_on_the_first_real_notebook(theme_corpus, tmp_path, capsys):
     assert (out / entry["html"]).is_file() and (out / entry["notebook"]).is_file()
     assert all((out / figure).is_file() and Path(figure).name.startswith(first[:3]) for figure in entry["figures"])
     assert all(item["status"] == "not run" for item in record["notebooks"] if item["name"] != first)
+
+
+def test_reuse_runs_only_the_notebooks_whose_inputs_changed(theme_corpus, two_notebooks, tmp_path, capsys):
+    corpus, _ = theme_corpus
+    out = tmp_path / "runs" / "again"
+    base = ["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(two_notebooks), "--no-progress"]
+    assert main(base) == EXIT_OK, capsys.readouterr().err
+    first = {entry["name"]: entry for entry in json.loads((out / "run.json").read_text(encoding="utf-8"))["notebooks"]}
+    assert all(len(entry["fingerprint"]) == 64 for entry in first.values())
+
+    # N_TOP belongs to 01 only: 02 is kept as it was, 01 runs again
+    assert main(base + ["--reuse", "-p", "N_TOP", "2"]) == EXIT_OK, capsys.readouterr().err
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    entries = {entry["name"]: entry for entry in record["notebooks"]}
+    assert record["reused"] == ["02_words"] and record["selected"] == ["01_count"] and record["status"] == "succeeded"
+    assert entries["02_words"] == first["02_words"]  # the same record: not run again
+    assert entries["01_count"]["started_at"] >= first["01_count"]["started_at"]
+    assert entries["01_count"]["fingerprint"] != first["01_count"]["fingerprint"]
+    assert "n_top=2" in notebook_text(out / "notebooks" / "01_count.ipynb")
+    assert "Kept from the last run" in capsys.readouterr().err
+    assert (out / "html" / "02_words.html").is_file() and (out / "figures" / "01_bars.png").is_file()
+    assert "Kept from the run of" in (out / "index.html").read_text(encoding="utf-8")
+
+    # nothing changed: nothing runs; an edited input file, or a missing output, runs the notebook again
+    assert main(base + ["--reuse", "-p", "N_TOP", "2"]) == EXIT_OK
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["reused"] == ["01_count", "02_words"]
+    (out / "html" / "02_words.html").unlink()
+    assert main(base + ["--reuse", "-p", "N_TOP", "2"]) == EXIT_OK
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["reused"] == ["01_count"]
+    page = sorted(corpus.glob("*.txt"))[0]
+    page.write_text(page.read_text(encoding="utf-8") + "\n\nOne more paragraph.\n", encoding="utf-8")
+    assert main(base + ["--reuse", "-p", "N_TOP", "2"]) == EXIT_OK
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["reused"] == []
+    assert "Kept from the run of" not in (out / "index.html").read_text(encoding="utf-8")

@@ -262,10 +262,14 @@ def write_index(run_dir: str | Path, record: Mapping[str, Any], *, thumbnails: M
         _table(sorted(record.get("versions", {}).items()), ("library", "version")),
         "</details>",
     ]
+    reused = {str(name) for name in record.get("reused", [])}
     for entry in record.get("notebooks", []):
         status = str(entry.get("status", ""))
         parts.append(f'<h2 id="{_text(entry["name"])}">{_text(entry["name"])} '
                      f'<small class="status-{_text(status.replace(" ", "-"))}">{_text(status)}</small></h2>')
+        if str(entry["name"]).split(".", 1)[0] in reused:
+            parts.append(f"<p>Kept from the run of {_text(entry.get('started_at', 'an earlier run'))} (UTC): its corpus, "
+                         "parameters, code and versions are unchanged (<code>--reuse</code>).</p>")
         links = [(label, entry[key]) for label, key in (("HTML", "html"), ("notebook", "notebook")) if entry.get(key)]
         if links:
             parts.append("<p>" + " · ".join(f'<a href="{_href(path)}">{_text(label)}</a>' for label, path in links) + "</p>")

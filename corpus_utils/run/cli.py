@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fail-fast", action="store_true",
                      help="start no further notebook after the first failure (default: run every notebook, report every failure)")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.add_argument("--reuse", action="store_true",
+                     help="keep the notebooks whose corpus, parameters, code and versions are unchanged since the last run "
+                          "into --out (e.g. after changing N_TOPICS only 04 and 05 run again)")
     return parser
 
 
@@ -105,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             only=_only(args.only),
             notebooks_dir=args.notebooks,
             kernel=args.kernel,
+            reuse=args.reuse,
         )
         if args.jobs is not None and args.jobs < 1:
             raise RunError(f"--jobs must be at least 1, got {args.jobs}.")

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 from .params import (
     NOTEBOOKS_ENV_VAR, PATH_PARAMETERS, Parameter, ParameterError, check_value_type, notebook_parameters, parse_value, read_params_file,
 )
+from .reuse import corpus_identity, notebook_fingerprint, reusable_notebooks
 from .rules import check_cross_rules
 from ..core.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR, package_version
 from ..input.language import AUTO
@@ -70,6 +71,7 @@ class NotebookPlan:
     inject: dict[str, Any]
     overrides: tuple[str, ...]
     figures_dir: Path | None = None  # where this notebook's figures go when not the run's figures folder
+    fingerprint: str = ""  # everything its outputs depend on (see corpus_utils.run.reuse)
 
     @property
     def values(self) -> dict[str, Any]:
@@ -94,6 +96,7 @@ class RunPlan:
     languages: tuple[str, ...] = ()  # language groups run one at a time, when the corpus holds several
     snapshot: Path | None = None  # the corpus store snapshot every notebook reads (see corpus_utils.input.snapshot)
     loaded_summary: tuple[int, str] | None = None  # documents loaded and the load summary, when the runner loaded it
+    reused: tuple[str, ...] = ()  # notebooks kept from the last run into out_dir: nothing they depend on changed
 
     def figures_of(self, notebook: NotebookPlan) -> Path:
         """The folder ``notebook`` writes its figures to."""
@@ -240,6 +243,7 @@ def plan_run(
     only: Sequence[str] | None = None,
     notebooks_dir: str | Path | None = None,
     kernel: str = "python3",
+    reuse: bool = False,
 ) -> RunPlan:
     """Validate a run before anything executes: notebooks, parameters, corpus and output folder.
 
@@ -262,6 +266,10 @@ def plan_run(
         Notebook numbers (``"02"``) or names to run; the others keep their results from an earlier run.
     notebooks_dir : str or Path, optional
         Where the numbered notebooks are (default ``notebooks/``).
+    reuse : bool
+        Keep each notebook whose fingerprint (:func:`~corpus_utils.run.reuse.notebook_fingerprint`: notebook, code,
+        parameters, corpus content, versions) equals its last successful run into ``out``, with its files still
+        there (``--reuse``); run the others.
     kernel : str
         Jupyter kernel name.
 
@@ -314,7 +322,13 @@ def plan_run(
     languages = () if loaded is None else loaded.languages
     split = _per_language(plans, languages, figures_dir)
     languages, plans = (languages if len(split) > len(plans) else ()), split
-    _check_out_dir(out_dir, corpus_path, pattern, partial=bool(only))
+    snapshot = None if loaded is None else loaded.snapshot
+    identity = corpus_identity(snapshot, None if snapshot is not None else _input_files(corpus_path, pattern))
+    versions = _versions(kernel)
+    plans = [replace(plan, fingerprint=notebook_fingerprint(plan.path, plan.values, identity, versions)) for plan in plans]
+    reused = reusable_notebooks(out_dir, {plan.name: plan.fingerprint for plan in plans}) if reuse and out_dir.is_dir() else []
+    plans = [plan for plan in plans if plan.name.split(".", 1)[0] not in reused]
+    _check_out_dir(out_dir, corpus_path, pattern, partial=bool(only) or bool(reused))
     return RunPlan(
         out_dir=out_dir,
         figures_dir=figures_dir,
@@ -324,10 +338,11 @@ def plan_run(
         pattern=pattern,
         kernel=kernel,
         notebooks=tuple(plans),
-        not_selected=tuple(path.stem for path in available if path not in chosen),
+        not_selected=tuple(path.stem for path in available if path not in chosen) + tuple(reused),
         warnings=tuple(warnings),
         languages=languages,
-        snapshot=None if loaded is None else loaded.snapshot,
+        snapshot=snapshot,
+        reused=tuple(reused),
         loaded_summary=None if loaded is None else (loaded.n_documents, loaded.summary),
     )
 
@@ -566,6 +581,7 @@ def _start_record(plan: RunPlan, versions: Mapping[str, str]) -> tuple[dict[str,
             "status": "not run",
             "parameters": notebook.values,
             "overrides": list(notebook.overrides),
+            "fingerprint": notebook.fingerprint,
         }
     return {
         "name": plan.out_dir.name,
@@ -580,6 +596,7 @@ def _start_record(plan: RunPlan, versions: Mapping[str, str]) -> tuple[dict[str,
         "input_files": [],
         "kernel": plan.kernel,
         "selected": [notebook.name for notebook in plan.notebooks],
+        "reused": list(plan.reused),
         "languages": list(plan.languages),
         "started_at": _utc_now(),
         "finished_at": None,
@@ -891,6 +908,8 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
     entries = {entry["name"]: entry for entry in record["notebooks"]}
     for message in plan.warnings:
         log(f"warning: {message}")
+    if plan.reused:
+        log(f"Kept from the last run into this folder (corpus, parameters, code and versions unchanged): {', '.join(plan.reused)}.")
     if plan.languages:
         log(f"The corpus holds {len(plan.languages)} languages ({', '.join(plan.languages)}): notebooks with "
             'LANGUAGE = "auto" run once for each (pass -p LANGUAGE all to analyse them together).')
