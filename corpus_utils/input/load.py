@@ -28,6 +28,7 @@ from .pages import EmptyPageError, ParsedPage, clean_line, parse_date, parse_pag
 from .snapshot import Snapshot, SnapshotStore, pinned_snapshot, snapshot_key
 from ..core.words import count_words, count_words_many
 from ..core.paths import SEEDS_DIR, resolve_path
+from ..core.progress import progress_bar
 from ..core.workers import available_cores, check_n_jobs, process_pool, start_method
 
 __all__ = [
@@ -347,9 +348,11 @@ def _parse_in_pool(paths: list[str], n_jobs: int, with_key: bool) -> list[tuple[
     batches = [paths[start : start + per_task] for start in range(0, len(paths), per_task)]
     results: list[tuple[str | None, tuple | BaseException]] = []
     # with forkserver, workers fork from a server that imported the parser once
-    with process_pool(n_jobs, preload=__name__, method=_start_method()) as pool:
+    with process_pool(n_jobs, preload=__name__, method=_start_method()) as pool, \
+            progress_bar(len(paths), "parsing pages", unit="page") as bar:
         for batch in pool.map(_parse_paths, batches, [with_key] * len(batches)):
             results.extend(batch)
+            bar.update(len(batch))
     return results
 
 
@@ -365,7 +368,13 @@ def _parse_all(paths: list[str], n_jobs: int | None, with_key: bool) -> list[tup
                 RuntimeWarning,
                 stacklevel=4,
             )
-    return _parse_paths(paths, with_key)
+    results: list[tuple[str | None, tuple | BaseException]] = []
+    with progress_bar(len(paths), "parsing pages", unit="page") as bar:
+        for start in range(0, len(paths), _FILES_PER_TASK):
+            batch = _parse_paths(paths[start : start + _FILES_PER_TASK], with_key)
+            results.extend(batch)
+            bar.update(len(batch))
+    return results
 
 
 def _read_folder(

@@ -109,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             notebooks_dir=args.notebooks,
             kernel=args.kernel,
             reuse=args.reuse,
+            progress=not args.no_progress,
         )
         if args.jobs is not None and args.jobs < 1:
             raise RunError(f"--jobs must be at least 1, got {args.jobs}.")

@@ -29,6 +29,7 @@ from ..core.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR, pa
 from ..input.language import AUTO
 from ..input.snapshot import SNAPSHOT_ENV_VAR
 from ..report.html import export_notebook_html, make_exporter, write_index, write_thumbnail
+from ..core.progress import PROGRESS_ENV_VAR, progress_enabled
 from ..core.workers import available_cores, cores_per_process, environment
 
 __all__ = [
@@ -244,6 +245,7 @@ def plan_run(
     notebooks_dir: str | Path | None = None,
     kernel: str = "python3",
     reuse: bool = False,
+    progress: bool = False,
 ) -> RunPlan:
     """Validate a run before anything executes: notebooks, parameters, corpus and output folder.
 
@@ -270,6 +272,8 @@ def plan_run(
         Keep each notebook whose fingerprint (:func:`~corpus_utils.run.reuse.notebook_fingerprint`: notebook, code,
         parameters, corpus content, versions) equals its last successful run into ``out``, with its files still
         there (``--reuse``); run the others.
+    progress : bool
+        Show the bar of pages parsed while the corpus is loaded for the run (large corpora only).
     kernel : str
         Jupyter kernel name.
 
@@ -318,7 +322,7 @@ def plan_run(
         inject.update(per_notebook[path.stem])
         plans.append(NotebookPlan(path.stem, path, declared[path.stem], inject, tuple(sorted(per_notebook[path.stem]))))
 
-    loaded = None if is_default else ingest_corpus(corpus_path, pattern)  # the seeds are read by each notebook
+    loaded = None if is_default else ingest_corpus(corpus_path, pattern, progress=progress)  # the seeds are read by each notebook
     languages = () if loaded is None else loaded.languages
     split = _per_language(plans, languages, figures_dir)
     languages, plans = (languages if len(split) > len(plans) else ()), split
@@ -361,14 +365,16 @@ class Ingested:
     languages: tuple[str, ...]
 
 
-def ingest_corpus(corpus_path: Path, pattern: str) -> Ingested | None:
+def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False) -> Ingested | None:
     """Load the corpus once for the whole run, in a process of its own (:mod:`corpus_utils.run.ingest`), storing its
     snapshot for every notebook to read; the runner itself never holds the corpus. None when the loader rejects
-    it (notebook 01 then says why, with the loader's message)."""
+    it (notebook 01 then says why, with the loader's message). With ``progress``, its bar of pages parsed goes to
+    standard error (only on corpora large enough to need one: :data:`~corpus_utils.core.progress.PROGRESS_MIN_ITEMS`)."""
     import subprocess
 
-    done = subprocess.run([sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern], capture_output=True,
-                          text=True, cwd=str(PROJECT_ROOT), check=False)
+    done = subprocess.run([sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern], stdout=subprocess.PIPE,
+                          stderr=None if progress else subprocess.DEVNULL, text=True, cwd=str(PROJECT_ROOT), check=False,
+                          env={**os.environ, PROGRESS_ENV_VAR: "1" if progress and progress_enabled() else "0"})
     try:
         result = json.loads(done.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
@@ -971,6 +977,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                     cores_per_process(max(1, available_cores() // side_by_side)), \
                     environment(NOTEBOOKS_ENV_VAR, str(plan.notebooks[0].path.parent) if plan.notebooks else ""), \
                     environment(SNAPSHOT_ENV_VAR, "" if plan.snapshot is None else str(plan.snapshot)), \
+                    environment(PROGRESS_ENV_VAR, "1" if progress and progress_enabled() else "0"), \
                     ThreadPoolExecutor(max_workers=jobs) as pool:
                 running = [pool.submit(run_one, position, notebook) for position, notebook in enumerate(plan.notebooks, start=1)]
                 for future in running:

@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..core.memo import Memo, digest_texts, memo_key
+from ..core.progress import progress_bar
 from .tokenizer import Tokenizer
 
 __all__ = ["EncodedTexts", "encode_texts", "texts_digest"]
@@ -161,7 +162,10 @@ def _encode(texts: list[str], steps: list[tuple[Callable, Callable]], index: def
     lengths = [array("q") for _ in steps]
     changed = [np.zeros(len(texts), dtype=bool) for _ in steps]
     (preprocess, tokenize), others = steps[0], list(enumerate(steps[1:], start=1))
+    bar = progress_bar(len(texts), "tokenising", unit="text")
     for position, body in enumerate(texts):
+        if position % 1000 == 0 and position:
+            bar.update(1000)
         text = preprocess(body)
         tokens = tokenize(text)
         ids[0].extend(map(lookup, tokens))
@@ -173,6 +177,8 @@ def _encode(texts: list[str], steps: list[tuple[Callable, Callable]], index: def
                 ids[number].extend(map(lookup, tokens))
                 lengths[number].append(len(tokens))
                 changed[number][position] = True
+    bar.update(len(texts) - bar.n)
+    bar.close()
     as_arrays = [(np.frombuffer(i, dtype=np.int32), np.frombuffer(n, dtype=np.int64)) for i, n in zip(ids, lengths)]
     return as_arrays, changed
 

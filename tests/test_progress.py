@@ -1,0 +1,32 @@
+"""Long stages report progress on standard error on large corpora, and stay silent on small ones or when told."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus_utils import read_corpus
+from corpus_utils.core import progress as progress_module
+from corpus_utils.core.paths import PROJECT_ROOT
+from corpus_utils.text.encoded import encode_texts
+from corpus_utils.text.tokenizer import Tokenizer
+
+
+@pytest.fixture
+def low_threshold(monkeypatch):
+    monkeypatch.setattr(progress_module, "PROGRESS_MIN_ITEMS", 3)
+    monkeypatch.delenv(progress_module.PROGRESS_ENV_VAR, raising=False)
+
+
+def test_tokenising_and_parsing_show_counts_of_items_done(low_threshold, tmp_path, capsys):
+    encode_texts(["two safeguards"] * 5, [Tokenizer()])
+    assert "tokenising" in capsys.readouterr().err
+    read_corpus(PROJECT_ROOT / "seeds", cache=tmp_path / "cache")
+    err = capsys.readouterr().err
+    assert "parsing pages" in err and "5/5" in err
+
+
+def test_small_inputs_and_progress_off_print_nothing(low_threshold, monkeypatch, capsys):
+    encode_texts(["two safeguards"] * 2, [Tokenizer()])  # below the threshold
+    monkeypatch.setenv(progress_module.PROGRESS_ENV_VAR, "0")
+    encode_texts(["two safeguards"] * 5, [Tokenizer()])
+    assert capsys.readouterr().err == ""
