@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_utils import read_corpus
 from corpus_utils.analysis.keyness import keyness
@@ -13,6 +15,7 @@ from corpus_utils.analysis.timeline import term_trends
 from corpus_utils.core.memo import Memo
 from corpus_utils.core.paths import PROJECT_ROOT
 from corpus_utils.text import tokenizer as tokenizer_module
+from corpus_utils.text import encoded as encoded_module
 from corpus_utils.text.encoded import encode_texts
 from corpus_utils.text.tokenizer import Tokenizer
 from corpus_utils.text.vectorizers import make_vectorizer
@@ -120,3 +123,26 @@ def test_keyness_and_term_trends_from_stored_ids_equal_the_tokenising_path(docum
     monkeypatch.undo()  # term_trends tokenises the requested terms themselves
     got_trends = term_trends(documents, ["clean government", "两个维护"], top_n=3, memo=memo)
     pd.testing.assert_frame_equal(got_trends, expected_trends)
+
+
+#: Pieces that decide word boundaries: hyphens alone, doubled and at the ends, underscores, digits, apostrophes and
+#: possessives, quotes, registered renderings, accented and Chinese text (the slow path) and stop words.
+PIECES = ["a", "Z", "9", "_", "-", "--", " ", "\n\n", "'s", "’", "“", "”", "\"", ".", ",", "grass-roots", "two safeguards",
+          "Two Safeguards", "the", "of", "é", "İ", "两个维护", "检察院", "²", "-x-", "co--op", "e-mail-"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES) | st.text(max_size=2), max_size=25).map("".join), max_size=12))
+def test_compiled_splitting_gives_the_reference_tokenizer_tokens(texts):
+    tokenizer = Tokenizer()
+    expected = [[word for word in tokenizer.split(tokenizer.preprocess(text)) if word not in tokenizer.stop_words] for text in texts]
+    assert _tokens(encode_texts(texts, [tokenizer])[0]) == expected
+
+
+def test_texts_are_tokenised_in_chunks_with_one_vocabulary(documents, monkeypatch):
+    texts = documents["body"].tolist()
+    whole = encode_texts(texts, TOKENIZERS)
+    monkeypatch.setattr(encoded_module, "_CHUNK_TEXTS", 2)
+    chunked = encode_texts(texts, TOKENIZERS)
+    for one, other in zip(whole, chunked):
+        assert _tokens(one) == _tokens(other) and np.array_equal(one.offsets, other.offsets)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["RUNNING_WORD", "TOKEN_PATTERN", "SHINGLE_WORD", "HAN", "count_words", "count_words_many"]
+__all__ = ["RUNNING_WORD", "TOKEN_PATTERN", "SHINGLE_WORD", "HAN", "ascii_words_only", "count_words", "count_words_many"]
 
 #: A running word: letters or digits, with inner hyphens and apostrophes ("grass-roots", "people's", "2035").
 RUNNING_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -102,3 +102,21 @@ def _count_chunk(texts: list[str]) -> np.ndarray:
     for index in np.unique(np.searchsorted(ends, np.flatnonzero(classes & _SLOW))).tolist():
         counts[index] = count_words(texts[index])
     return counts
+
+
+def ascii_words_only(texts: Sequence[str]) -> np.ndarray:
+    """Whether each text's word characters (Python's ``\\w``) are all ASCII letters, digits or ``_``, so that a pattern
+    over ``[A-Za-z0-9_]`` finds the same words as one over ``\\w``; other characters (``—``, ``、``, ``×``) may be
+    anything but letters and digits. Texts with characters from U+FFFF on, or lone surrogates, count as not."""
+    result = np.zeros(len(texts), dtype=bool)
+    if not len(texts):
+        return result
+    try:
+        codes = np.frombuffer(("\0".join(texts) + "\0").encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:
+        return np.fromiter((text.isascii() for text in texts), dtype=bool, count=len(texts))
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1) - 1
+    odd = (codes >= 0x80) & ((np.take(_character_classes(), codes, mode="clip") & (_WORD | _SLOW)).astype(bool))
+    result[:] = True
+    result[np.unique(np.searchsorted(ends, np.flatnonzero(odd)))] = False
+    return result
