@@ -19,12 +19,13 @@ from typing import Any
 
 from ..core.paths import resolve_path
 
-__all__ = ["notebook_fingerprint", "package_digest", "reusable_notebooks"]
+__all__ = ["corpus_identity", "file_sha256", "notebook_fingerprint", "package_digest", "reusable_notebooks"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
-def _file_digest(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks of 1 MB."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -38,7 +39,7 @@ def package_digest() -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in _PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode())
-        digest.update(_file_digest(path).encode())
+        digest.update(file_sha256(path).encode())
     return digest.hexdigest()
 
 
@@ -51,7 +52,7 @@ def _named_files(values: Mapping[str, Any], skip: Iterable[str]) -> dict[str, st
         try:
             path = resolve_path(value)
             if path.is_file():
-                found[name] = _file_digest(path)
+                found[name] = file_sha256(path)
         except (OSError, ValueError):
             continue
     return found
@@ -72,7 +73,7 @@ def notebook_fingerprint(notebook: Path, values: Mapping[str, Any], corpus_ident
         The versions the run records (Python, kernel, libraries).
     """
     parts = {
-        "notebook": _file_digest(notebook),
+        "notebook": file_sha256(notebook),
         "package": package_digest(),
         "values": json.loads(json.dumps(dict(values), sort_keys=True, default=str)),
         "files": _named_files(values, skip=("CORPUS", "FIGURES_DIR")),

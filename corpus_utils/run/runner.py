@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
-import hashlib
 import json
 import os
 import platform
@@ -23,7 +22,7 @@ from typing import Any
 from .params import (
     NOTEBOOKS_ENV_VAR, PATH_PARAMETERS, Parameter, ParameterError, check_value_type, notebook_parameters, parse_value, read_params_file,
 )
-from .reuse import corpus_identity, notebook_fingerprint, reusable_notebooks
+from .reuse import corpus_identity, file_sha256, notebook_fingerprint, reusable_notebooks
 from .rules import check_cross_rules
 from ..core.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR, package_version
 from ..input.language import AUTO
@@ -98,6 +97,7 @@ class RunPlan:
     snapshot: Path | None = None  # the corpus store snapshot every notebook reads (see corpus_utils.input.snapshot)
     loaded_summary: tuple[int, str] | None = None  # documents loaded and the load summary, when the runner loaded it
     reused: tuple[str, ...] = ()  # notebooks kept from the last run into out_dir: nothing they depend on changed
+    input_files: tuple[dict[str, Any], ...] | None = None  # path, SHA-256 and size of each input file, when planning read them
 
     def figures_of(self, notebook: NotebookPlan) -> Path:
         """The folder ``notebook`` writes its figures to."""
@@ -327,7 +327,8 @@ def plan_run(
     split = _per_language(plans, languages, figures_dir)
     languages, plans = (languages if len(split) > len(plans) else ()), split
     snapshot = None if loaded is None else loaded.snapshot
-    identity = corpus_identity(snapshot, None if snapshot is not None else _input_files(corpus_path, pattern))
+    input_files = None if snapshot is not None else _input_files(corpus_path, pattern)  # a table, or the seeds
+    identity = corpus_identity(snapshot, input_files)
     versions = _versions(kernel)
     plans = [replace(plan, fingerprint=notebook_fingerprint(plan.path, plan.values, identity, versions)) for plan in plans]
     reused = reusable_notebooks(out_dir, {plan.name: plan.fingerprint for plan in plans}) if reuse and out_dir.is_dir() else []
@@ -347,6 +348,7 @@ def plan_run(
         languages=languages,
         snapshot=snapshot,
         reused=tuple(reused),
+        input_files=None if input_files is None else tuple(input_files),
         loaded_summary=None if loaded is None else (loaded.n_documents, loaded.summary),
     )
 
@@ -452,14 +454,6 @@ def _check_out_dir(out_dir: Path, corpus_path: Path, pattern: str, *, partial: b
             )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _inventory(plan: RunPlan) -> dict[str, Any]:
     """Document count, load summary and sha256 of every input file (one read of each file; the corpus is loaded
     here only when the plan did not load it already)."""
@@ -470,7 +464,8 @@ def _inventory(plan: RunPlan) -> dict[str, Any]:
         n_documents, summary = loaded.report.n_loaded, loaded.report.summary()
     else:
         n_documents, summary = plan.loaded_summary
-    return {"n_documents": n_documents, "load_summary": summary, "input_files": _input_files(plan.corpus_path, plan.pattern),
+    files = list(plan.input_files) if plan.input_files is not None else _input_files(plan.corpus_path, plan.pattern)
+    return {"n_documents": n_documents, "load_summary": summary, "input_files": files,
             "snapshot": None if plan.snapshot is None else plan.snapshot.name}
 
 
@@ -478,8 +473,8 @@ def _input_files(corpus_path: Path, pattern: str) -> list[dict[str, Any]]:
     """Path, SHA-256 and size of every input file, sorted by path (regular files only)."""
     if corpus_path.is_dir():
         files = sorted((p for p in corpus_path.glob(pattern) if p.is_file()), key=lambda p: p.relative_to(corpus_path).as_posix())
-        return [{"path": p.relative_to(corpus_path).as_posix(), "sha256": _sha256(p), "bytes": p.stat().st_size} for p in files]
-    return [{"path": corpus_path.name, "sha256": _sha256(corpus_path), "bytes": corpus_path.stat().st_size}]
+        return [{"path": p.relative_to(corpus_path).as_posix(), "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in files]
+    return [{"path": corpus_path.name, "sha256": file_sha256(corpus_path), "bytes": corpus_path.stat().st_size}]
 
 
 def _changed_inputs(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:

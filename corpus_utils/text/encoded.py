@@ -25,7 +25,7 @@ from ..core.progress import progress_bar
 from ..core.words import ascii_words_only
 from .tokenizer import Tokenizer
 
-__all__ = ["EncodedTexts", "encode_texts", "texts_digest"]
+__all__ = ["EncodedTexts", "encode_texts"]
 
 #: Kind of the stored entries in the memo folder (``tokens-<key>.npz``).
 MEMO_KIND = "tokens"
@@ -88,13 +88,7 @@ class EncodedTexts:
                             vocabulary=self.vocabulary)
 
 
-def texts_digest(texts: Sequence[str]) -> str:
-    """The content hash of ``texts`` that keys their encodings (:func:`~corpus_utils.core.memo.digest_texts`)."""
-    return digest_texts(texts)
-
-
-def encode_texts(texts: Sequence[str], tokenizers: Sequence[Tokenizer], *, memo: Memo | None = None,
-                 digest: str | None = None) -> list[EncodedTexts]:
+def encode_texts(texts: Sequence[str], tokenizers: Sequence[Tokenizer], *, memo: Memo | None = None) -> list[EncodedTexts]:
     """Each tokenizer's counted tokens of ``texts``, tokenising each text as few times as possible.
 
     The first tokenizer reads every text; every other one only the texts whose preprocessed form differs
@@ -108,9 +102,8 @@ def encode_texts(texts: Sequence[str], tokenizers: Sequence[Tokenizer], *, memo:
         From :meth:`~corpus_utils.text.tokenizer.Tokenizer.from_parameters`.
     memo : Memo, optional
         Where encodings are kept: with every tokenizer's encoding of these texts already stored, they are read
-        back (same ids, offsets and vocabulary as computing them); otherwise all are computed and stored.
-    digest : str, optional
-        :func:`texts_digest` of ``texts`` when the caller has it already.
+        back (same ids, offsets and vocabulary as computing them); otherwise all are computed and stored. The key
+        is a SHA-256 of the texts (:func:`~corpus_utils.core.memo.digest_texts`) and each tokenizer's ``key``.
 
     Returns
     -------
@@ -130,7 +123,7 @@ def encode_texts(texts: Sequence[str], tokenizers: Sequence[Tokenizer], *, memo:
     texts = [str(text) for text in texts]
     if memo is None:
         return _encode_all(texts, tokenizers)
-    digest = digest or texts_digest(texts)
+    digest = digest_texts(texts)
     keys = [memo_key(texts=digest, tokenizer=tokenizer.key) for tokenizer in tokenizers]
 
     stored = [memo.load(MEMO_KIND, key) for key in keys]
