@@ -10,11 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from corpus_utils.analysis import boilerplate as boilerplate_module
 from corpus_utils.analysis.boilerplate import (
     near_duplicate_paragraphs,
     remove_boilerplate,
     template_families,
 )
+from corpus_utils.core.memo import Memo
 from corpus_utils.input.load import load_paragraphs, read_corpus
 from reference import shingle_matrix
 
@@ -127,16 +129,8 @@ def test_whole_body_boilerplate_leaves_an_empty_body_not_a_dropped_row():
 
 @pytest.mark.parametrize("threshold", [0.6, 0.8, 0.9])
 def test_matches_brute_force_on_random_mutations(threshold):
-    rng = random.Random(42)
-    vocabulary = [f"w{i}" for i in range(60)]
-    bases = [[rng.choice(vocabulary) for _ in range(60)] for _ in range(12)]
-    texts = []
-    for index in range(150):
-        words = list(bases[index % 12])
-        for _ in range(rng.randrange(0, 4)):
-            words[rng.randrange(len(words))] = rng.choice(vocabulary)
-        texts.append(" ".join(words))
-    paragraphs = pd.DataFrame({"doc_id": [f"d{i:03d}" for i in range(150)], "paragraph": 1, "text": texts})
+    paragraphs = _mutated_paragraphs(42)
+    texts = paragraphs["text"].tolist()
     found = near_duplicate_paragraphs(paragraphs, threshold=threshold)
     expected = {
         (f"d{i:03d}", f"d{j:03d}")
@@ -207,3 +201,38 @@ def test_seeds_have_no_cross_document_boilerplate():
     assert cleaned["n_boilerplate_paragraphs"].sum() == 0
     assert (cleaned["n_words"] == documents["n_words"]).all()
     assert np.array_equal(cleaned["n_paragraphs"].to_numpy(), documents["n_paragraphs"].to_numpy())
+
+
+def _mutated_paragraphs(seed: int = 7) -> pd.DataFrame:
+    """150 paragraphs: 12 bases, each copied with up to three words changed (families and pairs of every size)."""
+    rng = random.Random(seed)
+    vocabulary = [f"w{i}" for i in range(60)]
+    bases = [[rng.choice(vocabulary) for _ in range(60)] for _ in range(12)]
+    texts = []
+    for index in range(150):
+        words = list(bases[index % 12])
+        for _ in range(rng.randrange(0, 4)):
+            words[rng.randrange(len(words))] = rng.choice(vocabulary)
+        texts.append(" ".join(words))
+    return pd.DataFrame({"doc_id": [f"d{i:03d}" for i in range(150)], "paragraph": 1, "text": texts})
+
+
+@pytest.mark.parametrize("first", ["pairs", "families"])
+def test_stored_joins_are_read_back_with_identical_results(tmp_path, monkeypatch, first):
+    paragraphs = _mutated_paragraphs()
+    expected_pairs, expected_families = near_duplicate_paragraphs(paragraphs), template_families(paragraphs)
+    memo = Memo(tmp_path)
+    if first == "pairs":  # the pairs of 03 give 06 its families
+        pd.testing.assert_frame_equal(near_duplicate_paragraphs(paragraphs, memo=memo), expected_pairs)
+    else:
+        pd.testing.assert_frame_equal(template_families(paragraphs, memo=memo), expected_families)
+    with monkeypatch.context() as patched:
+        for name in (["_similar_pairs", "_similar_components"] if first == "pairs" else ["_similar_components"]):
+            patched.setattr(boilerplate_module, name, lambda *args, **kwargs: pytest.fail("the join was computed again"))
+        pd.testing.assert_frame_equal(template_families(paragraphs, memo=memo), expected_families)
+        if first == "pairs":
+            pd.testing.assert_frame_equal(near_duplicate_paragraphs(paragraphs, memo=memo), expected_pairs)
+            with pytest.raises(ValueError, match="max_pairs=10"):  # the budget still applies to stored pairs
+                near_duplicate_paragraphs(paragraphs, memo=memo, max_pairs=10)
+    other = near_duplicate_paragraphs(paragraphs, memo=memo, threshold=0.9)  # another threshold: its own join
+    pd.testing.assert_frame_equal(other, near_duplicate_paragraphs(paragraphs, threshold=0.9))

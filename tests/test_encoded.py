@@ -18,6 +18,7 @@ from corpus_utils.text import tokenizer as tokenizer_module
 from corpus_utils.text import encoded as encoded_module
 from corpus_utils.text.encoded import encode_texts
 from corpus_utils.text.tokenizer import Tokenizer
+from corpus_utils.text.variants import count_variants, load_variant_table
 from corpus_utils.text.vectorizers import make_vectorizer
 
 TOKENIZERS = [Tokenizer(), Tokenizer.from_parameters(mt_normalisation=True)]
@@ -52,7 +53,7 @@ def test_stored_token_ids_read_back_equal_to_tokenising(documents, tmp_path, mon
     texts = documents["body"].tolist()
     plain = encode_texts(texts, TOKENIZERS)
     stored = encode_texts(texts, TOKENIZERS, memo=Memo(tmp_path))
-    assert len(list(tmp_path.glob("tokens-*.npz"))) == 2
+    assert len(list(tmp_path.glob("tokens-*.npz"))) == 2  # the paragraphs' ids, one entry per tokenizer
     _NoSplitting(monkeypatch)
     read = encode_texts(texts, TOKENIZERS, memo=Memo(tmp_path))
     for reference, first, again in zip(plain, stored, read):
@@ -67,8 +68,8 @@ def test_each_tokenizer_setting_and_each_text_has_its_own_entry(documents, tmp_p
     texts = documents["body"].tolist()
     encode_texts(texts, TOKENIZERS[:1], memo=memo)
     encode_texts(texts, [Tokenizer.from_parameters(extra_stop_words=["procuratorate"])], memo=memo)
-    encode_texts(texts[:-1], TOKENIZERS[:1], memo=memo)
-    assert len(list(tmp_path.glob("tokens-*.npz"))) == 3
+    encode_texts(texts[:-1], TOKENIZERS[:1], memo=memo)  # part of the first entry: taken from it, not stored again
+    assert len(list(tmp_path.glob("tokens-*.npz"))) == 2
     narrower = encode_texts(texts, [Tokenizer.from_parameters(extra_stop_words=["procuratorate"])], memo=memo)[0]
     assert all("procuratorate" not in tokens for tokens in _tokens(narrower))
 
@@ -82,6 +83,30 @@ def test_a_taken_subset_equals_tokenising_the_subset(documents):
     taken = stream.take(rows)
     assert taken.doc_ids.tolist() == documents["doc_id"].iloc[rows].astype(str).tolist()
     pd.testing.assert_frame_equal(ngram_frequency_table(taken, 2), ngram_frequency_table(token_streams(documents.iloc[rows], TOKENIZERS[:1])[0], 2))
+
+
+@pytest.mark.parametrize("n_tokenizers", [1, 2])
+def test_texts_an_earlier_entry_holds_are_taken_from_it_not_tokenised(documents, tmp_path, monkeypatch, n_tokenizers):
+    texts, tokenizers = documents["body"].tolist(), TOKENIZERS[:n_tokenizers]
+    rows = [7, 0, 3, 3, len(texts) - 1]  # reordered, with a repeat
+    subset = [texts[row] for row in rows]
+    expected = encode_texts(subset, tokenizers)
+    memo = Memo(tmp_path)
+    encode_texts(texts, tokenizers, memo=memo)
+    with monkeypatch.context() as patched:
+        _NoSplitting(patched)
+        taken = encode_texts(subset, tokenizers, memo=memo)
+        again = encode_texts(subset, tokenizers, memo=memo)  # now its own entry, read back
+    for reference, one, read in zip(expected, taken, again):
+        assert _tokens(one) == _tokens(reference) == _tokens(read)
+    if n_tokenizers == 1:  # single words numbered as when computed: the same counts, column for column
+        (want_vocabulary, want), (got_vocabulary, got) = expected[0].counts(), taken[0].counts()
+        assert got_vocabulary == want_vocabulary and abs(got - want).max() == 0
+    calls, encode_all = [], encoded_module._encode_all
+    monkeypatch.setattr(encoded_module, "_encode_all", lambda texts, tokenizers: calls.append(len(texts)) or encode_all(texts, tokenizers))
+    encode_texts(subset + ["a text no entry holds"], tokenizers, memo=memo)
+    n_paragraphs = sum(text.count("\n\n") + 1 for text in subset) + 1
+    assert calls == [n_paragraphs]  # one new text: all its list's paragraphs tokenised, as no entry holds them all
 
 
 @pytest.mark.parametrize("kind", ["count", "tfidf"])
@@ -146,3 +171,26 @@ def test_texts_are_tokenised_in_chunks_with_one_vocabulary(documents, monkeypatc
     chunked = encode_texts(texts, TOKENIZERS)
     for one, other in zip(whole, chunked):
         assert _tokens(one) == _tokens(other) and np.array_equal(one.offsets, other.offsets)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES) | st.text(max_size=2), max_size=12).map("".join), min_size=1, max_size=5),
+       st.sampled_from(TOKENIZERS))
+def test_a_documents_tokens_are_its_paragraphs_tokens(paragraphs, tokenizer):
+    body = "\n\n".join(paragraphs)
+    expected = [token for paragraph in body.split("\n\n") for token in tokenizer.tokens(paragraph)]
+    assert tokenizer.tokens(body) == expected
+
+
+def test_no_phrase_spans_a_paragraph_break(tmp_path):
+    tokenizer = Tokenizer()
+    assert "two_safeguards" in tokenizer.tokens("the two safeguards")
+    assert "two_safeguards" not in tokenizer.tokens("we achieved two\n\nsafeguards of the party")
+    assert "two_safeguards" in tokenizer.tokens("two\nsafeguards")  # a line break inside a paragraph is a space
+    documents = ["first paragraph on the two safeguards\n\nsecond one on clean government", "two\n\nsafeguards"]
+    via_paragraphs = encode_texts(documents, [tokenizer], memo=Memo(tmp_path))[0]
+    assert _tokens(via_paragraphs) == [tokenizer.tokens(text) for text in documents]
+    variants = load_variant_table()
+    counted = count_variants(pd.DataFrame({"body": ["the whole\n\nhospital", "the whole hospital"]}), variants)
+    whole = counted.set_index("variant").loc["whole hospital", "occurrences"]
+    assert whole == 1

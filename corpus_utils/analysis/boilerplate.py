@@ -13,8 +13,9 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ..core.words import SHINGLE_WORD, count_words_many
-from ..input.load import PARAGRAPH_SEPARATOR, load_paragraphs
+from ..core.memo import Memo, digest_texts, memo_key
+from ..core.words import PARAGRAPH_SEPARATOR, SHINGLE_WORD, count_words_many
+from ..input.load import load_paragraphs
 
 __all__ = ["near_duplicate_paragraphs", "template_families", "remove_boilerplate"]
 
@@ -33,6 +34,9 @@ _CHUNK_ENTRIES = 4_000_000  # array items per step of the chunked passes over sh
 _SPECIAL = np.uint32(0xFFFFFFFF)  # code point whose lower-casing needs the regex path
 _LOOK_UP = np.uint32(0xFFFFFFFE)  # code point not in the table (U+FFFF and above)
 _POOL = pa.system_memory_pool()  # Arrow buffers go back to the system when freed
+#: Kinds of the stored entries (:class:`~corpus_utils.core.memo.Memo`): the similar pairs of distinct texts, and
+#: their connected components (either gives the components; only the pairs give the pairs).
+PAIRS_KIND, COMPONENTS_KIND = "paragraph-pairs", "paragraph-families"
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -560,6 +564,37 @@ def _similar_components(texts: list[str], threshold: float, shingle_size: int) -
     return labels
 
 
+def _join_key(texts: list[str], threshold: float, shingle_size: int) -> str:
+    """The memo key of a join: the distinct normalised texts and the settings that decide which pairs are linked."""
+    return memo_key(texts=digest_texts(texts), threshold=float(threshold), shingle_size=int(shingle_size), method=_NUM_PERM)
+
+
+def _stored_similar_pairs(texts: list[str], threshold: float, shingle_size: int, weights: np.ndarray, budget: int,
+                          memo: Memo | None) -> pd.DataFrame:
+    """:func:`_similar_pairs` (with its budget), read from ``memo`` when this join was stored, else computed and stored."""
+    if memo is None:
+        return _similar_pairs(texts, threshold, shingle_size, weights=weights, budget=budget)
+    def compute() -> dict[str, np.ndarray]:
+        found = _similar_pairs(texts, threshold, shingle_size, weights=weights, budget=budget)
+        return {name: found[name].to_numpy() for name in ("i", "j", "similarity")}
+
+    arrays = memo.get_or_compute(PAIRS_KIND, _join_key(texts, threshold, shingle_size), compute)
+    _check_budget(arrays["i"] * len(texts) + arrays["j"], len(texts), weights, budget)  # as if found now
+    return pd.DataFrame({name: arrays[name] for name in ("i", "j", "similarity")})
+
+
+def _stored_similar_components(texts: list[str], threshold: float, shingle_size: int, memo: Memo | None) -> np.ndarray:
+    """:func:`_similar_components`, from the stored pairs or components of this join in ``memo`` when there are
+    some, else computed and stored."""
+    if memo is None:
+        return _similar_components(texts, threshold, shingle_size)
+    key = _join_key(texts, threshold, shingle_size)
+    pairs = memo.load(PAIRS_KIND, key)
+    if pairs is not None:
+        return _merge_components(np.arange(len(texts)), pairs["i"], pairs["j"])
+    return memo.get_or_compute(COMPONENTS_KIND, key, lambda: {"component": _similar_components(texts, threshold, shingle_size)})["component"]
+
+
 def _merge_components(labels: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Component labels after linking texts ``a[k]`` and ``b[k]``."""
     n = labels.size
@@ -585,6 +620,7 @@ def near_duplicate_paragraphs(
     shingle_size: int = 5,
     min_words: int = 8,
     max_pairs: int = 5_000_000,
+    memo: Memo | None = None,
 ) -> pd.DataFrame:
     """Pairs of paragraphs from different documents whose word-shingle Jaccard similarity is ≥ ``threshold``.
 
@@ -612,6 +648,10 @@ def near_duplicate_paragraphs(
         Shorter paragraphs (headings, captions) are ignored.
     max_pairs : int
         Raise ``ValueError`` rather than build more pairs than this (checked as pairs are found).
+    memo : Memo, optional
+        Where joins are kept (``prepared.memo``): the similar pairs of the same distinct texts at the same
+        ``threshold`` and ``shingle_size`` are read back instead of computed (and give
+        :func:`template_families` its families), with identical results.
 
     Returns
     -------
@@ -629,7 +669,7 @@ def near_duplicate_paragraphs(
     # identical texts: every pair inside a group of equal codes
     n_same = int((counts * (counts - 1) // 2).sum())
     try:
-        pairs = _similar_pairs(uniques, threshold, int(shingle_size), weights=counts, budget=max_pairs - n_same)
+        pairs = _stored_similar_pairs(uniques, threshold, int(shingle_size), counts, max_pairs - n_same, memo)
     except _TooManyPairs as error:
         raise ValueError(
             f"at least {n_same + error.expanded} paragraph pairs would be returned (more than max_pairs={max_pairs}); "
@@ -687,6 +727,7 @@ def template_families(
     shingle_size: int = 5,
     min_words: int = 8,
     min_documents: int = 2,
+    memo: Memo | None = None,
 ) -> pd.DataFrame:
     """Families of reused paragraphs: connected groups of near-duplicates spanning ≥ ``min_documents`` documents.
 
@@ -706,6 +747,10 @@ def template_families(
         As in :func:`near_duplicate_paragraphs`.
     min_documents : int
         Keep families found in at least this many different documents (≥ 2).
+    memo : Memo, optional
+        Where joins are kept (``prepared.memo``): the families (or the pairs of :func:`near_duplicate_paragraphs`)
+        of the same distinct texts at the same ``threshold`` and ``shingle_size`` are read back instead of
+        computed, with identical results.
 
     Returns
     -------
@@ -721,7 +766,7 @@ def template_families(
     table, codes, uniques = _eligible(paragraphs, min_words)
     if table.empty:
         return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in zip(_FAMILY_COLUMNS, ["int64", "string", "int64", "string", "int64"])})
-    component = _similar_components(uniques, threshold, int(shingle_size))
+    component = _stored_similar_components(uniques, threshold, int(shingle_size), memo)
     doc_ids = table["doc_id"].astype(str)
     owner = doc_ids
     if "duplicate_of" in table.columns:
@@ -757,6 +802,7 @@ def remove_boilerplate(
     min_documents: int = 2,
     shingle_size: int = 5,
     min_words: int = 8,
+    memo: Memo | None = None,
 ) -> pd.DataFrame:
     """Documents with every paragraph of a template family (see :func:`template_families`) removed from ``body``.
 
@@ -769,7 +815,7 @@ def remove_boilerplate(
     ----------
     documents : pandas.DataFrame
         Takes columns ``doc_id`` (unique) and ``body``, optionally ``duplicate_of``; other columns are kept.
-    threshold, min_documents, shingle_size, min_words
+    threshold, min_documents, shingle_size, min_words, memo
         As in :func:`template_families`.
 
     Returns
@@ -788,7 +834,8 @@ def remove_boilerplate(
     if "duplicate_of" in documents.columns:
         paragraphs["duplicate_of"] = paragraphs["doc_id"].map(documents.set_index("doc_id")["duplicate_of"])
     families = template_families(
-        paragraphs, threshold=threshold, shingle_size=shingle_size, min_words=min_words, min_documents=min_documents
+        paragraphs, threshold=threshold, shingle_size=shingle_size, min_words=min_words, min_documents=min_documents,
+        memo=memo,
     )
     flagged = pd.MultiIndex.from_frame(families[["doc_id", "paragraph"]].astype({"doc_id": str}))
     key = pd.MultiIndex.from_frame(paragraphs[["doc_id", "paragraph"]].astype({"doc_id": str}))

@@ -110,8 +110,9 @@ def prepare_corpus(
     loaded = read_corpus(corpus, pattern=pattern)
     selection = select_language(loaded.documents, language)
     documents = original = selection.documents
+    memo = Memo(default_cache_dir() / "derived")
     if exclude_boilerplate:
-        documents = remove_boilerplate(documents, threshold=boilerplate_threshold)
+        documents = remove_boilerplate(documents, threshold=boilerplate_threshold, memo=memo)
     tokenizer = Tokenizer.from_parameters(
         extra_stop_words=extra_stop_words,
         keep_words=keep_words,
@@ -121,4 +122,4 @@ def prepare_corpus(
         simplify_chinese=simplify_chinese,
     )
     return PreparedCorpus(documents=documents, report=loaded.report, tokenizer=tokenizer, original=original,
-                          language=selection.language, language_note=selection.note, memo=Memo(default_cache_dir() / "derived"))
+                          language=selection.language, language_note=selection.note, memo=memo)

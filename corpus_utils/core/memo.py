@@ -26,21 +26,31 @@ import scipy.sparse as sp
 
 from .locks import file_lock
 
-__all__ = ["KEEP_ENTRIES", "Memo", "digest_texts", "memo_key"]
+__all__ = ["KEEP_ENTRIES", "Memo", "digest_hashes", "digest_texts", "memo_key", "text_hashes"]
 
 #: Entries kept per kind (``topics``, …); the least recently used beyond this are deleted.
 KEEP_ENTRIES = 16
 _SPARSE = "__csr__"
 
 
-def digest_texts(texts: Iterable[str]) -> str:
-    """A SHA-256 of ``texts`` in order (each text's length is hashed too, so no two lists collide by concatenation)."""
-    digest = hashlib.sha256()
+def text_hashes(texts: Iterable[str]) -> np.ndarray:
+    """A 16-byte hash (SHA-256, truncated) of each text, as an ``(n, 16)`` uint8 array: which texts two lists share."""
+    hashed = bytearray()
     for text in texts:
-        encoded = str(text).encode("utf-8", "surrogatepass")
-        digest.update(len(encoded).to_bytes(8, "little"))
-        digest.update(encoded)
+        hashed += hashlib.sha256(str(text).encode("utf-8", "surrogatepass")).digest()[:16]
+    return np.frombuffer(bytes(hashed), dtype=np.uint8).reshape(-1, 16)
+
+
+def digest_hashes(hashes: np.ndarray) -> str:
+    """A SHA-256 of a list of texts from their :func:`text_hashes` (in order, with their number)."""
+    digest = hashlib.sha256(len(hashes).to_bytes(8, "little"))
+    digest.update(np.ascontiguousarray(hashes, dtype=np.uint8).tobytes())
     return digest.hexdigest()
+
+
+def digest_texts(texts: Iterable[str]) -> str:
+    """A SHA-256 of ``texts`` in order: :func:`digest_hashes` of their :func:`text_hashes`."""
+    return digest_hashes(text_hashes(texts))
 
 
 def memo_key(**parts: Any) -> str:
@@ -63,13 +73,19 @@ class Memo:
     def _path(self, kind: str, key: str) -> Path:
         return self.folder / f"{kind}-{key}.npz"
 
-    def load(self, kind: str, key: str) -> dict[str, Any] | None:
+    def keys(self, kind: str) -> list[str]:
+        """The keys stored under ``kind``, the most recently used first."""
+        entries = sorted(self.folder.glob(f"{kind}-*.npz"), key=_modified, reverse=True)
+        return [path.stem[len(kind) + 1 :] for path in entries]
+
+    def load(self, kind: str, key: str, names: Iterable[str] | None = None) -> dict[str, Any] | None:
         """The arrays stored under ``kind`` and ``key`` (CSR matrices restored), or None when there are none or the
-        file cannot be read."""
+        file cannot be read; with ``names``, only those arrays are read (None when one is missing)."""
         path = self._path(kind, key)
         try:
             with np.load(path, allow_pickle=False) as stored:
-                arrays = {name: stored[name] for name in stored.files}
+                wanted = stored.files if names is None else list(names)
+                arrays = {name: stored[name] for name in wanted}
             os.utime(path)
         except (OSError, ValueError, KeyError):
             return None
@@ -129,7 +145,15 @@ class Memo:
         return file_lock(self.folder / f".{kind}-{key}.lock")
 
     def _forget_old(self, kind: str) -> None:
-        entries = sorted(self.folder.glob(f"{kind}-*.npz"), key=lambda path: path.stat().st_mtime, reverse=True)
-        for path in entries[KEEP_ENTRIES:]:
+        for key in self.keys(kind)[KEEP_ENTRIES:]:
+            path = self._path(kind, key)
             path.unlink(missing_ok=True)
             path.with_name(f".{path.stem}.lock").unlink(missing_ok=True)
+
+
+def _modified(path: Path) -> float:
+    """When ``path`` was last written or used (0 when it has just gone)."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

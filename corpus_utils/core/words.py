@@ -22,7 +22,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["RUNNING_WORD", "TOKEN_PATTERN", "SHINGLE_WORD", "HAN", "ascii_words_only", "count_words", "count_words_many"]
+__all__ = ["PARAGRAPH_SEPARATOR", "RUNNING_WORD", "TOKEN_PATTERN", "SHINGLE_WORD", "HAN", "ascii_words_only", "count_words",
+           "count_words_many", "paragraph_spans"]
+
+#: What separates two paragraphs of a document's ``body``. No token, phrase or formulation spans it, so a
+#: document's tokens are its paragraphs' tokens one after the other.
+PARAGRAPH_SEPARATOR = "\n\n"
 
 #: A running word: letters or digits, with inner hyphens and apostrophes ("grass-roots", "people's", "2035").
 RUNNING_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -38,6 +43,16 @@ HAN = re.compile(f"[{_HAN_RANGES}]")
 #: runs of characters: Chinese has no spaces, and a segmenter's cuts vary with context).
 SHINGLE_WORD = re.compile(f"[{_HAN_RANGES}]|[^\\W{_HAN_RANGES}]+")
 _PLAIN_WORD = re.compile(r"\w+")
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each paragraph of ``text``, as ``text.split(PARAGRAPH_SEPARATOR)`` cuts it (empty ones too)."""
+    spans, start = [], 0
+    while (cut := text.find(PARAGRAPH_SEPARATOR, start)) != -1:
+        spans.append((start, cut))
+        start = cut + len(PARAGRAPH_SEPARATOR)
+    spans.append((start, len(text)))
+    return spans
 
 
 def count_words(text: str) -> int:

@@ -26,7 +26,7 @@ from .decode import DecodeRefusal, decode_bytes
 from .language import detect_language
 from .pages import EmptyPageError, ParsedPage, clean_line, parse_date, parse_page, storable_date
 from .snapshot import Snapshot, SnapshotStore, pinned_snapshot, snapshot_key
-from ..core.words import count_words, count_words_many
+from ..core.words import PARAGRAPH_SEPARATOR, count_words, count_words_many
 from ..core.paths import SEEDS_DIR, resolve_path
 from ..core.progress import progress_bar
 from ..core.workers import available_cores, check_n_jobs, process_pool, start_method
@@ -81,7 +81,6 @@ PARALLEL_MIN_FILES = 2_000
 #: With ``cache=None``, a folder with at least this many files uses the page cache (see :mod:`corpus_utils.input.cache`).
 CACHE_MIN_FILES = 500
 _FILES_PER_TASK = 256
-PARAGRAPH_SEPARATOR = "\n\n"
 _TABLE_FIELDS = ("title", "date", "section", "author", "source", "body")
 
 

@@ -5,7 +5,9 @@ each text's counted tokens (stop words removed) as ids into one vocabulary. With
 :class:`~corpus_utils.core.memo.Memo` the result is stored under a hash of the texts and the tokenizer's
 :attr:`~corpus_utils.text.tokenizer.Tokenizer.key`, so the next notebook (or the next cell) that needs the
 same texts tokenised the same way reads it back instead of tokenising again: term counts (02), TF-IDF (03),
-term trends (05) and keyness (06) of one corpus share one pass.
+term trends (05) and keyness (06) of one corpus share one pass. Each entry also keeps a hash of every text, so a
+list of texts that an earlier entry holds in full (the documents long enough to model, the dated ones) is taken
+from it rather than tokenised.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from ..core.memo import Memo, digest_texts, memo_key
+from ..core.memo import Memo, digest_hashes, memo_key, text_hashes
 from ..core.progress import progress_bar
-from ..core.words import ascii_words_only
+from ..core.words import PARAGRAPH_SEPARATOR, ascii_words_only
 from .tokenizer import Tokenizer
 
 __all__ = ["EncodedTexts", "encode_texts"]
@@ -102,8 +104,13 @@ def encode_texts(texts: Sequence[str], tokenizers: Sequence[Tokenizer], *, memo:
         From :meth:`~corpus_utils.text.tokenizer.Tokenizer.from_parameters`.
     memo : Memo, optional
         Where encodings are kept: with every tokenizer's encoding of these texts already stored, they are read
-        back (same ids, offsets and vocabulary as computing them); otherwise all are computed and stored. The key
-        is a SHA-256 of the texts (:func:`~corpus_utils.core.memo.digest_texts`) and each tokenizer's ``key``.
+        back (same ids, offsets and vocabulary as computing them); with every text held by an earlier stored entry
+        of the same tokenizer (a superset, in any order), they are taken from it (same tokens; single words
+        numbered in order of first occurrence, as when computed, and only the counted ones listed); otherwise all
+        are computed and stored under a SHA-256 of the texts (:func:`~corpus_utils.core.memo.digest_hashes`) and
+        each tokenizer's ``key``. Texts of several paragraphs are encoded paragraph by paragraph, and only the
+        paragraphs' encoding is stored: the documents of a corpus and any of their paragraphs (the units a later
+        notebook models) are read from one entry.
 
     Returns
     -------
@@ -114,7 +121,8 @@ def encode_texts(texts: Sequence[str], tokenizers: Sequence[Tokenizer], *, memo:
     -----
     Cost: one pass of the tokenizer's preprocessor and splitter per text (a few tens of seconds per 100,000
     pages), plus a preprocessor pass and the changed texts' splitting per further tokenizer; reading a stored
-    encoding takes a fraction of a second. Memory and disk: four bytes per counted token and tokenizer.
+    encoding, or taking a subset of one, takes a second or two. Memory and disk: four bytes per counted token and
+    tokenizer, and 16 bytes per text.
     """
     if not tokenizers:
         return []
@@ -123,19 +131,79 @@ def encode_texts(texts: Sequence[str], tokenizers: Sequence[Tokenizer], *, memo:
     texts = [str(text) for text in texts]
     if memo is None:
         return _encode_all(texts, tokenizers)
-    digest = digest_texts(texts)
-    keys = [memo_key(texts=digest, tokenizer=tokenizer.key) for tokenizer in tokenizers]
+    hashes = text_hashes(texts)
+    keys = [memo_key(texts=digest_hashes(hashes), tokenizer=tokenizer.key) for tokenizer in tokenizers]
 
     stored = [memo.load(MEMO_KIND, key) for key in keys]
     if any(found is None for found in stored):
         with memo.lock(MEMO_KIND, keys[0]):  # a second process asking for the same texts waits for this one's result
             stored = [memo.load(MEMO_KIND, key) for key in keys]
             if any(found is None for found in stored):
+                if any(PARAGRAPH_SEPARATOR in text for text in texts):
+                    return _joined_paragraphs(texts, tokenizers, memo)  # the paragraphs' encodings are stored
+                taken = _taken_from_stored(memo, hashes, tokenizers)
+                if taken is not None:  # part of a stored entry: not stored twice
+                    return taken
                 encoded = _encode_all(texts, tokenizers)
-                for key, one in zip(keys, encoded):
-                    memo.store(MEMO_KIND, key, _arrays(one))
+                for key, tokenizer, one in zip(keys, tokenizers, encoded):
+                    memo.store(MEMO_KIND, key, _arrays(one, hashes, tokenizer.key))
                 return encoded
     return _shared_vocabulary([_from_arrays(found) for found in stored])
+
+
+def _joined_paragraphs(texts: list[str], tokenizers: Sequence[Tokenizer], memo: Memo) -> list[EncodedTexts]:
+    """Each text's encoding as its paragraphs' encodings one after the other (the same tokens: no token or phrase
+    spans a paragraph break), the paragraphs encoded through ``memo``, so that they are stored too."""
+    paragraphs = [paragraph for text in texts for paragraph in text.split(PARAGRAPH_SEPARATOR)]
+    per_text = np.fromiter((text.count(PARAGRAPH_SEPARATOR) + 1 for text in texts), dtype=np.int64, count=len(texts))
+    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(per_text, out=bounds[1:])
+    return [EncodedTexts(ids=one.ids, offsets=one.offsets[bounds], vocabulary=one.vocabulary)
+            for one in encode_texts(paragraphs, tokenizers, memo=memo)]
+
+
+def _taken_from_stored(memo: Memo, hashes: np.ndarray, tokenizers: Sequence[Tokenizer]) -> list[EncodedTexts] | None:
+    """Each tokenizer's encoding of the texts of ``hashes`` taken from a stored entry that holds them all, or None
+    when one tokenizer has no such entry."""
+    taken = []
+    for tokenizer in tokenizers:
+        for key in memo.keys(MEMO_KIND):
+            head = memo.load(MEMO_KIND, key, names=("tokenizer", "text_hashes"))
+            if head is None or str(head["tokenizer"]) != tokenizer.key:
+                continue
+            rows = _rows_holding(hashes, head["text_hashes"])
+            arrays = memo.load(MEMO_KIND, key) if rows is not None else None
+            if arrays is not None:
+                taken.append(_from_arrays(arrays).take(rows))
+                break
+        else:
+            return None
+    return _numbered_by_first_occurrence(_shared_vocabulary(taken))
+
+
+def _rows_holding(wanted: np.ndarray, stored: np.ndarray) -> np.ndarray | None:
+    """For each hash of ``wanted``, a row of ``stored`` with the same hash; None when one is missing."""
+    stored_keys = np.ascontiguousarray(stored, dtype=np.uint8).view("V16").ravel()
+    wanted_keys = np.ascontiguousarray(wanted, dtype=np.uint8).view("V16").ravel()
+    unique, first = np.unique(stored_keys, return_index=True)
+    if len(unique) == 0:
+        return first if len(wanted_keys) == 0 else None
+    at = np.minimum(np.searchsorted(unique, wanted_keys), len(unique) - 1)
+    return first[at] if np.array_equal(unique[at], wanted_keys) else None
+
+
+def _numbered_by_first_occurrence(encoded: list[EncodedTexts]) -> list[EncodedTexts]:
+    """The encodings with their counted tokens renumbered in order of first occurrence (the first encoding, then
+    the others), and only those tokens in the vocabulary."""
+    every = np.concatenate([one.ids for one in encoded])
+    first = np.full(len(encoded[0].vocabulary), len(every), dtype=np.int64)
+    np.minimum.at(first, every, np.arange(len(every), dtype=np.int64))  # each id's first position
+    used = np.flatnonzero(first < len(every))
+    order = used[np.argsort(first[used], kind="stable")]
+    new_id = np.zeros(len(encoded[0].vocabulary), dtype=np.int32)
+    new_id[order] = np.arange(len(order), dtype=np.int32)
+    vocabulary = encoded[0].vocabulary[order]
+    return [EncodedTexts(ids=new_id[one.ids], offsets=one.offsets, vocabulary=vocabulary) for one in encoded]
 
 
 def _encode_all(texts: list[str], tokenizers: Sequence[Tokenizer]) -> list[EncodedTexts]:
@@ -229,11 +297,13 @@ def _drop_stops(ids: np.ndarray, lengths: np.ndarray, stops: np.ndarray, vocabul
     return EncodedTexts(ids=ids[keep], offsets=offsets, vocabulary=vocabulary)
 
 
-def _arrays(encoded: EncodedTexts) -> dict[str, np.ndarray]:
-    """Plain arrays to store: the vocabulary as one UTF-8 buffer and each token's byte length."""
+def _arrays(encoded: EncodedTexts, hashes: np.ndarray, tokenizer_key: str) -> dict[str, np.ndarray]:
+    """Plain arrays to store: the vocabulary as one UTF-8 buffer and each token's byte length, each text's hash and
+    the tokenizer's key (what a later list of texts is matched against)."""
     raw = [str(token).encode("utf-8", "surrogatepass") for token in encoded.vocabulary]
     return {"ids": encoded.ids, "offsets": encoded.offsets, "vocabulary_utf8": np.frombuffer(b"".join(raw), dtype=np.uint8),
-            "vocabulary_lengths": np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))}
+            "vocabulary_lengths": np.fromiter(map(len, raw), dtype=np.int64, count=len(raw)), "text_hashes": hashes,
+            "tokenizer": np.asarray(tokenizer_key)}
 
 
 def _from_arrays(arrays: dict) -> EncodedTexts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from ..core.words import PARAGRAPH_SEPARATOR, paragraph_spans
 from .phrasescan import PrefixScanner, compile_phrases
 
 __all__ = ["PhraseReplacer", "literal_phrase_pattern"]
@@ -12,6 +13,9 @@ __all__ = ["PhraseReplacer", "literal_phrase_pattern"]
 
 class PhraseReplacer:
     """Replace many phrases in one regex pass, longest first, case-insensitively, on word boundaries.
+
+    A phrase never spans a paragraph break (:data:`~corpus_utils.core.words.PARAGRAPH_SEPARATOR`): each paragraph
+    of a text is matched as if it were a text of its own, so a document's phrases are its paragraphs' phrases.
 
     Parameters
     ----------
@@ -38,16 +42,18 @@ class PhraseReplacer:
         return self._targets[match.lastgroup]
 
     def finditer(self, text: str) -> Iterator[re.Match]:
-        """The phrase matches in ``text``, left to right: exactly ``self._regex.finditer(text)``, found faster.
+        """The phrase matches in ``text``, left to right: exactly ``self._regex.finditer(text, start, end)`` in each
+        paragraph's span, found faster.
 
         Cost: a byte-level scan for the patterns' first words, then the regex only where one starts
         (see :mod:`corpus_utils.phrasescan`).
         """
         if self._regex is None:
             return iter(())
+        spans = paragraph_spans(text) if PARAGRAPH_SEPARATOR in text else [(0, len(text))]
         if self._scanner is None:
-            return self._regex.finditer(text)
-        return self._scanner.finditer(text, self._regex)
+            return (match for start, end in spans for match in self._regex.finditer(text, start, end))
+        return self._scanner.finditer(text, self._regex, spans)
 
     def __call__(self, text: str) -> str:
         if self._regex is None:

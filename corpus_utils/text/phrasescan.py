@@ -144,29 +144,33 @@ class PrefixScanner:
             return None
         return b" " + text.encode("ascii", "replace").translate(_BOUNDARY_TABLE)
 
-    def finditer(self, text: str, regex: re.Pattern) -> Iterator[re.Match]:
-        """The matches of ``regex`` (the full alternation) in ``text``, left to right, as ``regex.finditer`` gives them.
+    def finditer(self, text: str, regex: re.Pattern, spans: Sequence[tuple[int, int]] | None = None) -> Iterator[re.Match]:
+        """The matches of ``regex`` (the full alternation) in ``text``, left to right, as ``regex.finditer`` gives them;
+        with ``spans``, as ``regex.finditer(text, start, end)`` gives them in each ``(start, end)`` span in turn.
 
         Cost: one lower-casing, encoding and byte translation of the text, one byte-regex scan that
         stops only at word starts followed by a registered first word, and one small regex match
         at each such place.
         """
+        spans = [(0, len(text))] if spans is None else spans
         # One byte per character (non-ASCII ones become "?", then spaces); b" " in front stands for "start of text".
         probe = self._probe(text)
         if probe is None:
-            yield from regex.finditer(text)
+            for start, end in spans:
+                yield from regex.finditer(text, start, end)
             return
         search = self._candidates.search
         verifiers = self._verifiers
-        position = 0
-        while (hit := search(probe, position)) is not None:
-            start = hit.start()  # probe[start] is the boundary before text[start]
-            match = verifiers[hit.group(1)].match(text, start)
-            if match is None:
-                position = start + 1
-                continue
-            yield match
-            position = match.end()
+        for position, end in spans:
+            # probe[i] is the boundary before text[i]: a hit at i whose word ends by text[end - 1] ends by probe[end]
+            while (hit := search(probe, position, end + 1)) is not None:
+                start = hit.start()
+                match = verifiers[hit.group(1)].match(text, start, end)
+                if match is None:
+                    position = start + 1
+                    continue
+                yield match
+                position = match.end()
 
 
 class PhraseCounter:
@@ -188,19 +192,22 @@ class PhraseCounter:
         self._regexes = [compile_phrases([item]) for item in named]
         self._scanner = PrefixScanner.build(named) if named else None
 
-    def count(self, text: str) -> list[int]:
-        """Matches of each pattern in ``text``, in the patterns' order."""
+    def count(self, text: str, spans: Sequence[tuple[int, int]] | None = None) -> list[int]:
+        """Matches of each pattern in ``text``, in the patterns' order; with ``spans``, matches within each
+        ``(start, end)`` span (as ``finditer(text, start, end)`` finds them), summed."""
         regexes = self._regexes
+        spans = [(0, len(text))] if spans is None else spans
         probe = self._scanner._probe(text) if self._scanner is not None else None
         if probe is None:
-            return [sum(1 for _ in regex.finditer(text)) for regex in regexes]
+            return [sum(1 for start, end in spans for _ in regex.finditer(text, start, end)) for regex in regexes]
         counts = [0] * len(regexes)
         resume = [0] * len(regexes)  # where each pattern's own finditer would look next
         starters = self._scanner._starters
-        for hit in self._scanner._candidates.finditer(probe):
-            start = hit.start()
-            for index in starters[hit.group(1)]:
-                if start >= resume[index] and (match := regexes[index].match(text, start)) is not None:
-                    counts[index] += 1
-                    resume[index] = match.end()
+        for first, end in spans:
+            for hit in self._scanner._candidates.finditer(probe, first, end + 1):
+                start = hit.start()
+                for index in starters[hit.group(1)]:
+                    if start >= resume[index] and (match := regexes[index].match(text, start, end)) is not None:
+                        counts[index] += 1
+                        resume[index] = match.end()
         return counts

@@ -49,6 +49,9 @@ _POSSESSIVE = re.compile(r"(?<=\w)'s\b")
 _QUOTES = re.compile(r"[“”\"]")
 _APOSTROPHE_CHARS = "’‘`´"  # the characters of _APOSTROPHES
 _QUOTE_CHARS = "“”\""  # the characters of _QUOTES
+#: Changes with any change to what a token is that the settings do not show (part of :attr:`Tokenizer.key`, so
+#: stored token ids of older rules are not read back).
+_TOKEN_RULES = "paragraph-local phrases"
 _POSSESSIVE_FAST = re.compile(r"'(?<=\w')s\b")  # _POSSESSIVE with the apostrophe first, so the engine skips ahead to it
 _TOKEN = re.compile(TOKEN_PATTERN)
 
@@ -255,7 +258,7 @@ class Tokenizer:
     @cached_property
     def key(self) -> str:
         """A short hash of the stop list, replacements and Chinese forms: equal keys, equal tokens."""
-        state = (sorted(self.stop_words), self.replacements, self.chinese)
+        state = (sorted(self.stop_words), self.replacements, self.chinese, _TOKEN_RULES)
         digest = hashlib.sha256(repr((*state, True) if self.simplify_chinese else state).encode())
         return digest.hexdigest()[:16]
 
