@@ -194,3 +194,14 @@ def test_no_phrase_spans_a_paragraph_break(tmp_path):
     counted = count_variants(pd.DataFrame({"body": ["the whole\n\nhospital", "the whole hospital"]}), variants)
     whole = counted.set_index("variant").loc["whole hospital", "occurrences"]
     assert whole == 1
+
+
+def test_paragraphs_are_cut_out_a_slice_at_a_time_as_a_list_would_give_them():
+    texts = ["a\n\nb\n\n\nc", "", "one paragraph", "x\n\n\n\ny", "\n\n"]
+    paragraphs = encoded_module._Paragraphs(texts)
+    expected = [piece for text in texts for piece in text.split("\n\n")]
+    assert len(paragraphs) == len(expected) and list(paragraphs) == expected
+    for start in range(len(expected) + 1):
+        for stop in range(start, len(expected) + 2):
+            assert paragraphs[start:stop] == expected[start:stop]
+    assert paragraphs[3] == expected[3] and paragraphs[-1] == expected[-1]

@@ -131,16 +131,21 @@ def encode_texts(texts: Sequence[str], tokenizers: Sequence[Tokenizer], *, memo:
     texts = [str(text) for text in texts]
     if memo is None:
         return _encode_all(texts, tokenizers)
+    if any(PARAGRAPH_SEPARATOR in text for text in texts):  # stored paragraph by paragraph: see _Paragraphs
+        paragraphs = _Paragraphs(texts)
+        return [paragraphs.joined(one) for one in _encode_through(memo, paragraphs, tokenizers)]
+    return _encode_through(memo, texts, tokenizers)
+
+
+def _encode_through(memo: Memo, texts: Sequence[str], tokenizers: Sequence[Tokenizer]) -> list[EncodedTexts]:
+    """:func:`encode_texts` with a memo, for texts of one paragraph each."""
     hashes = text_hashes(texts)
     keys = [memo_key(texts=digest_hashes(hashes), tokenizer=tokenizer.key) for tokenizer in tokenizers]
-
     stored = [memo.load(MEMO_KIND, key) for key in keys]
     if any(found is None for found in stored):
         with memo.lock(MEMO_KIND, keys[0]):  # a second process asking for the same texts waits for this one's result
             stored = [memo.load(MEMO_KIND, key) for key in keys]
             if any(found is None for found in stored):
-                if any(PARAGRAPH_SEPARATOR in text for text in texts):
-                    return _joined_paragraphs(texts, tokenizers, memo)  # the paragraphs' encodings are stored
                 taken = _taken_from_stored(memo, hashes, tokenizers)
                 if taken is not None:  # part of a stored entry: not stored twice
                     return taken
@@ -151,15 +156,36 @@ def encode_texts(texts: Sequence[str], tokenizers: Sequence[Tokenizer], *, memo:
     return _shared_vocabulary([_from_arrays(found) for found in stored])
 
 
-def _joined_paragraphs(texts: list[str], tokenizers: Sequence[Tokenizer], memo: Memo) -> list[EncodedTexts]:
-    """Each text's encoding as its paragraphs' encodings one after the other (the same tokens: no token or phrase
-    spans a paragraph break), the paragraphs encoded through ``memo``, so that they are stored too."""
-    paragraphs = [paragraph for text in texts for paragraph in text.split(PARAGRAPH_SEPARATOR)]
-    per_text = np.fromiter((text.count(PARAGRAPH_SEPARATOR) + 1 for text in texts), dtype=np.int64, count=len(texts))
-    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(per_text, out=bounds[1:])
-    return [EncodedTexts(ids=one.ids, offsets=one.offsets[bounds], vocabulary=one.vocabulary)
-            for one in encode_texts(paragraphs, tokenizers, memo=memo)]
+class _Paragraphs(Sequence):
+    """The paragraphs of ``texts`` in order (``text.split(PARAGRAPH_SEPARATOR)``, empty ones included), cut out a
+    slice at a time, so that a corpus is never held twice. No token or phrase spans a paragraph break, so a text's
+    encoding is its paragraphs' encodings one after the other (:meth:`joined`)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.bounds = np.zeros(len(texts) + 1, dtype=np.int64)  # text t holds paragraphs bounds[t]:bounds[t + 1]
+        np.cumsum([text.count(PARAGRAPH_SEPARATOR) + 1 for text in texts], out=self.bounds[1:])
+
+    def __len__(self) -> int:
+        return int(self.bounds[-1])
+
+    def __iter__(self):
+        for text in self.texts:
+            yield from text.split(PARAGRAPH_SEPARATOR)
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            return self[item : item + 1][0] if item >= 0 else self[len(self) + item]
+        start, stop, _ = item.indices(len(self))
+        if start >= stop:
+            return []
+        first, last = np.searchsorted(self.bounds, [start, stop - 1], side="right") - 1
+        pieces = [paragraph for text in self.texts[first : last + 1] for paragraph in text.split(PARAGRAPH_SEPARATOR)]
+        return pieces[start - self.bounds[first] : stop - self.bounds[first]]
+
+    def joined(self, paragraphs: EncodedTexts) -> EncodedTexts:
+        """The texts' encoding from their paragraphs' encoding."""
+        return EncodedTexts(ids=paragraphs.ids, offsets=paragraphs.offsets[self.bounds], vocabulary=paragraphs.vocabulary)
 
 
 def _taken_from_stored(memo: Memo, hashes: np.ndarray, tokenizers: Sequence[Tokenizer]) -> list[EncodedTexts] | None:
