@@ -10,15 +10,18 @@ from sklearn.metrics import adjusted_rand_score
 
 from corpus_utils import read_corpus
 from corpus_utils.analysis.sampling import sample_index
+from corpus_utils.analysis import clusters as clusters_module
 from corpus_utils.analysis.clusters import (
     best_k,
     choose_k,
     cluster_agglomerative,
     cluster_kmeans,
     cluster_summary,
+    reduce_units,
     silhouette_by_k,
     tfidf_matrix,
 )
+from corpus_utils.core.memo import Memo
 from corpus_utils.text.tokenizer import Tokenizer
 from corpus_utils.analysis.topics import text_units
 
@@ -156,3 +159,22 @@ def test_choose_k_fixed_and_too_few_units():
         choose_k(_scores([0.3, 0.6]), fixed=9, n_units=5)
     few = choose_k(pd.DataFrame(columns=["k", "silhouette", "silhouette_ward", "n_units", "sampled"]), n_units=2)
     assert few.k == 1 and few.uncertain and "too few" in few.warnings[0]
+
+
+def test_stored_reductions_and_scores_are_read_back_identical(theme_units, tmp_path, monkeypatch):
+    documents, _ = theme_units
+    matrix, _ = tfidf_matrix(text_units(documents, unit="paragraph", min_words=5)["text"], tokenizer=Tokenizer())
+    expected_space = reduce_units(matrix, random_state=42)
+    expected_scores = silhouette_by_k(expected_space, [2, 3, 4], random_state=42)
+    memo = Memo(tmp_path)
+    space = reduce_units(matrix, random_state=42, memo=memo)
+    pd.testing.assert_frame_equal(silhouette_by_k(space, [4, 2, 3], random_state=42, memo=memo), expected_scores)
+    with monkeypatch.context() as patched:  # a rerun (say with another N_TOPICS) computes neither
+        patched.setattr(clusters_module, "TruncatedSVD", None)
+        patched.setattr(clusters_module, "cluster_kmeans", None)
+        again = reduce_units(matrix, random_state=42, memo=memo)
+        np.testing.assert_array_equal(again.coordinates, space.coordinates)  # what was stored, bit for bit
+        np.testing.assert_allclose(again.coordinates, expected_space.coordinates, rtol=1e-9, atol=1e-12)  # BLAS threads
+        pd.testing.assert_frame_equal(silhouette_by_k(again, [2, 3, 4], random_state=42, memo=memo), expected_scores)
+    other = reduce_units(matrix, n_dimensions=5, random_state=42, memo=memo)  # other settings: computed
+    assert other.coordinates.shape[1] == 5

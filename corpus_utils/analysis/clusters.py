@@ -15,6 +15,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from ..core.checks import check_whole_number
+from ..core.memo import Memo, digest_arrays, memo_key
 from ..text.tokenizer import Tokenizer
 from .sampling import sample_index
 from .similarity import _flip_signs
@@ -183,7 +184,8 @@ class ReducedSpace:
         return normalize(self.coordinates, norm="l2")
 
 
-def reduce_units(matrix, *, n_dimensions: int = REDUCED_DIMENSIONS, random_state: int = 42) -> ReducedSpace:
+def reduce_units(matrix, *, n_dimensions: int = REDUCED_DIMENSIONS, random_state: int = 42,
+                 memo: Memo | None = None) -> ReducedSpace:
     """Latent semantic analysis of ``matrix`` (units × terms): truncated SVD into at most ``n_dimensions``.
 
     Parameters
@@ -194,6 +196,9 @@ def reduce_units(matrix, *, n_dimensions: int = REDUCED_DIMENSIONS, random_state
         Dimensions kept (fewer when there are fewer units or terms).
     random_state : int
         Seed of the randomised SVD: the same input gives the same coordinates.
+    memo : Memo, optional
+        Where reductions are kept (``prepared.memo``): the same matrix reduced with the same settings is read
+        back (the same coordinates) instead of computed, e.g. when notebook 04 reruns with another ``N_TOPICS``.
 
     Returns
     -------
@@ -205,6 +210,11 @@ def reduce_units(matrix, *, n_dimensions: int = REDUCED_DIMENSIONS, random_state
     """
     data = _check_matrix(matrix)
     check_whole_number(n_dimensions, "n_dimensions")
+    if memo is not None:
+        key = memo_key(matrix=digest_arrays(data), n_dimensions=int(n_dimensions), random_state=random_state)
+        found = memo.get_or_compute("lsa", key, lambda: _reduced_arrays(reduce_units(data, n_dimensions=n_dimensions,
+                                                                                     random_state=random_state)))
+        return ReducedSpace(found["coordinates"], found["explained_variance_ratio"])
     width = max(1, min(n_dimensions, data.shape[0] - 1, data.shape[1] - 1))
     if width < 2 or data.shape[0] < 3:
         dense = data.toarray() if sparse.issparse(data) else np.asarray(data)
@@ -214,6 +224,10 @@ def reduce_units(matrix, *, n_dimensions: int = REDUCED_DIMENSIONS, random_state
     svd = TruncatedSVD(n_components=width, algorithm="randomized", n_iter=7, random_state=random_state)
     coordinates = svd.fit_transform(data)
     return ReducedSpace(_flip_signs(coordinates), svd.explained_variance_ratio_)
+
+
+def _reduced_arrays(space: ReducedSpace) -> dict[str, np.ndarray]:
+    return {"coordinates": space.coordinates, "explained_variance_ratio": space.explained_variance_ratio}
 
 
 def _as_space(data, n_clusters: int, random_state: int):
@@ -235,7 +249,8 @@ def ward_labels(points: np.ndarray, n_clusters: int) -> tuple[np.ndarray, np.nda
 
 
 def silhouette_by_k(
-    space, ks: Iterable[int], *, random_state: int = 42, n_init: int = 10, sample_size: int = SAMPLE_SIZE
+    space, ks: Iterable[int], *, random_state: int = 42, n_init: int = 10, sample_size: int = SAMPLE_SIZE,
+    memo: Memo | None = None,
 ) -> pd.DataFrame:
     """Mean silhouette of k-means and of Ward clusterings for each k: higher means tighter, better separated.
 
@@ -252,6 +267,8 @@ def silhouette_by_k(
         As in :func:`cluster_kmeans`.
     sample_size : int
         With more units than this, clusterings are fitted and scored on a fixed-seed sample of this size.
+    memo : Memo, optional
+        Where score tables are kept (``prepared.memo``): the same space and settings give the stored scores.
 
     Returns
     -------
@@ -264,12 +281,19 @@ def silhouette_by_k(
     Cost: per k one k-means fit and one Ward tree on at most ``sample_size`` units of a few dimensions.
     """
     if not isinstance(space, ReducedSpace):
-        space = reduce_units(space, random_state=random_state)
+        space = reduce_units(space, random_state=random_state, memo=memo)
+    ks = sorted(set(int(k) for k in ks))
+    if memo is not None and ks:
+        key = memo_key(space=digest_arrays(space.coordinates), ks=ks, random_state=random_state, n_init=n_init,
+                       sample_size=sample_size)
+        found = memo.get_or_compute("silhouettes", key, lambda: dict(silhouette_by_k(
+            space, ks, random_state=random_state, n_init=n_init, sample_size=sample_size).items()))
+        return pd.DataFrame({column: found[column] for column in _SILHOUETTE_COLUMNS})
     index = sample_index(len(space.coordinates), sample_size, random_state=random_state)
     sample = ReducedSpace(space.coordinates[index], space.explained_variance_ratio)
     scored = sample.scoring()
     rows = []
-    for k in sorted(set(int(k) for k in ks)):
+    for k in ks:
         if not 2 <= k <= len(index) - 1:
             raise ValueError(f"k={k} is outside 2 … {len(index) - 1} (the silhouette needs 2 ≤ k < number of units)")
         points = sample.leading(k)
@@ -277,7 +301,10 @@ def silhouette_by_k(
         by_ward = ward_labels(points, k)[0]
         rows.append({"k": k, "silhouette": _silhouette(scored, by_kmeans), "silhouette_ward": _silhouette(scored, by_ward),
                      "n_units": int(len(index)), "sampled": bool(len(index) < len(space.coordinates))})
-    return pd.DataFrame(rows, columns=["k", "silhouette", "silhouette_ward", "n_units", "sampled"])
+    return pd.DataFrame(rows, columns=_SILHOUETTE_COLUMNS)
+
+
+_SILHOUETTE_COLUMNS = ["k", "silhouette", "silhouette_ward", "n_units", "sampled"]
 
 
 def _silhouette(points: np.ndarray, labels: np.ndarray) -> float:

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from .locks import file_lock
 
-__all__ = ["KEEP_ENTRIES", "Memo", "digest_hashes", "digest_texts", "memo_key", "text_hashes"]
+__all__ = ["KEEP_ENTRIES", "Memo", "digest_arrays", "digest_hashes", "digest_texts", "memo_key", "text_hashes"]
 
 #: Entries kept per kind (``topics``, …); the least recently used beyond this are deleted.
 KEEP_ENTRIES = 16
@@ -51,6 +51,23 @@ def digest_hashes(hashes: np.ndarray) -> str:
 def digest_texts(texts: Iterable[str]) -> str:
     """A SHA-256 of ``texts`` in order: :func:`digest_hashes` of their :func:`text_hashes`."""
     return digest_hashes(text_hashes(texts))
+
+
+def digest_arrays(*arrays: Any) -> str:
+    """A SHA-256 of numeric arrays or SciPy sparse matrices: their shapes, types and values."""
+    digest = hashlib.sha256()
+    for value in arrays:
+        if sp.issparse(value):
+            value = sp.csr_matrix(value)
+            parts = [value.indptr, value.indices, value.data]
+        else:
+            parts = [np.asarray(value)]
+        digest.update(repr(value.shape).encode())
+        for part in parts:
+            part = np.ascontiguousarray(part)
+            digest.update(repr((part.dtype.str, part.shape)).encode())
+            digest.update(part.reshape(-1).view(np.uint8))
+    return digest.hexdigest()
 
 
 def memo_key(**parts: Any) -> str:
