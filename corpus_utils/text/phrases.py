@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from ..core.words import PARAGRAPH_SEPARATOR, paragraph_spans
+from ..core.words import paragraph_spans
 from .phrasescan import PrefixScanner, compile_phrases
 
 __all__ = ["PhraseReplacer", "literal_phrase_pattern"]
@@ -50,7 +50,7 @@ class PhraseReplacer:
         """
         if self._regex is None:
             return iter(())
-        spans = paragraph_spans(text) if PARAGRAPH_SEPARATOR in text else [(0, len(text))]
+        spans = paragraph_spans(text)
         if self._scanner is None:
             return (match for start, end in spans for match in self._regex.finditer(text, start, end))
         return self._scanner.finditer(text, self._regex, spans)

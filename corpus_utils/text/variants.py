@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.paths import PACKAGE_DATA_DIR
-from ..core.words import PARAGRAPH_SEPARATOR, paragraph_spans
+from ..core.words import paragraph_spans
 from .phrasescan import PhraseCounter
 from .phrases import literal_phrase_pattern
 
@@ -82,6 +82,6 @@ def count_variants(documents: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame
     counter = PhraseCounter([literal_phrase_pattern(variant) for variant in table["variant"]])
     counts = np.zeros((len(documents), len(table)), dtype=np.int64)
     for row, body in enumerate(documents["body"].fillna("").astype(str)):
-        counts[row] = counter.count(body, paragraph_spans(body) if PARAGRAPH_SEPARATOR in body else None)
+        counts[row] = counter.count(body, paragraph_spans(body))
     return table.assign(occurrences=counts.sum(axis=0), documents=(counts > 0).sum(axis=0))
 
