@@ -37,9 +37,10 @@ __all__ = [
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 #: The order stages run in (later stages reuse the TF-IDF matrix the ``tfidf`` stage saves).
-STAGE_ORDER = ("load", "load_parquet", "counts", "tfidf", "similarity", "topics", "clusters", "runner", "runner_seeds", "notebooks")
-#: Stages left out unless asked for with --stages (slow diagnostics).
-OPTIONAL_STAGES = ("notebooks",)
+STAGE_ORDER = ("load", "load_parquet", "counts", "tfidf", "similarity", "topics", "clusters", "runner", "runner_seeds", "notebooks",
+               "dask")
+#: Stages left out unless asked for with --stages (slow diagnostics, the Dask comparison).
+OPTIONAL_STAGES = ("notebooks", "dask")
 #: What each stage is compared with, in words (for the printed table and the README).
 BASELINE_LABEL = {
     "load": "read bytes + one regex tokenisation pass",
@@ -52,6 +53,7 @@ BASELINE_LABEL = {
     "runner": "one kernel per notebook importing pandas, sklearn, matplotlib",
     "runner_seeds": "one kernel per notebook importing pandas, sklearn, matplotlib",
     "notebooks": "one kernel per notebook importing pandas, sklearn, matplotlib (each notebook run alone)",
+    "dask": "the same stages in one process, no scheduler",
 }
 
 

@@ -489,6 +489,68 @@ def runner_each(ctx: Context, *, only: str | None = None) -> None:
     ctx.result["per_notebook"] = "; ".join(f"{name[:2]}={secs}s/{mb:.0f}MB" for name, secs, mb, _ in rows)
 
 
+# --- the heavy stages on Dask -----------------------------------------------------------------------
+
+#: Sources whose neighbours the Dask stage searches (as notebook 03 samples them past MAX_DOCS_FOR_ALL_NEIGHBOURS).
+DASK_SOURCES = 10_000
+
+
+def _heavy_stages(ctx: Context, scheduler: str | None) -> None:
+    """TF-IDF (tokenising and counting), top-10 neighbours of a 10,000-document sample, formulations and candidate
+    formulations: the stages that go to Dask workers, as the notebooks call them, here or on ``scheduler``."""
+    from dataclasses import asdict
+
+    from corpus_utils import read_corpus
+    from corpus_utils.analysis.formulations import discover_candidates, find_formulations
+    from corpus_utils.analysis.sampling import sample_index
+    from corpus_utils.analysis.similarity import top_k_neighbours
+    from corpus_utils.core.scheduler import connect, disconnect, stage_times
+    from corpus_utils.text.tokenizer import Tokenizer
+    from corpus_utils.text.vectorizers import make_vectorizer
+
+    documents = read_corpus(ctx.parquet).documents
+    started = time.perf_counter()
+    connected = connect(scheduler)
+    ctx.result["start_seconds"] = round(time.perf_counter() - started, 1)
+    try:
+        with ctx.timed():
+            matrix = make_vectorizer("tfidf", tokenizer=Tokenizer(), sublinear_tf=True).fit_transform(documents["body"].astype(str))
+            top_k_neighbours(matrix, k=K_NEIGHBOURS, rows=sample_index(matrix.shape[0], DASK_SOURCES, random_state=42))
+            find_formulations(documents)
+            discover_candidates(documents)
+        for time_ in stage_times():
+            key = f"s_{asdict(time_)['stage'].replace(' ', '_')}"
+            ctx.result[key] = round(ctx.result.get(key, 0) + time_.seconds, 1)
+        if connected is not None:
+            workers = connected.client.run(_worker_memory)
+            ctx.result["workers"] = len(workers)
+            ctx.result["worker_peak_mb"] = "/".join(f"{peak:.0f}" for peak, _ in workers.values())
+            ctx.result["moved_between_workers_mb"] = round(sum(moved for _, moved in workers.values()) / 2**20, 1)
+    finally:
+        disconnect()
+    ctx.result.update(n_documents=matrix.shape[0], nnz=int(matrix.nnz))
+
+
+def _worker_memory(dask_worker=None) -> tuple[float, float]:
+    """On a worker: its peak resident memory (MB) and the bytes it sent to other workers."""
+    return _peak_rss_mb(), float(getattr(dask_worker, "transfer_outgoing_bytes_total", 0) or 0)
+
+
+def dask_here(ctx: Context) -> None:
+    """The heavy stages in this process (no scheduler: Dask is not imported), as the notebooks run them."""
+    _heavy_stages(ctx, None)
+
+
+def dask_local1(ctx: Context) -> None:
+    """The same on a LocalCluster of one worker process."""
+    _heavy_stages(ctx, "local:1")
+
+
+def dask_local2(ctx: Context) -> None:
+    """The same on a LocalCluster of two worker processes (one per core)."""
+    _heavy_stages(ctx, "local:2")
+
+
 #: stage → (baseline variant, {variant: function}); the first variant listed is the baseline.
 STAGES: dict[str, dict[str, Callable[..., None]]] = {
     "load": {"floor": load_floor, "sequential": load_sequential, "parallel": load_parallel, "cold": load_cold, "warm": load_warm},
@@ -501,6 +563,7 @@ STAGES: dict[str, dict[str, Callable[..., None]]] = {
     "runner": {"floor": runner_floor, "ours": runner_ours},
     "runner_seeds": {"floor": runner_floor, "ours": runner_seeds},
     "notebooks": {"floor": runner_floor, "each": runner_each},
+    "dask": {"here": dask_here, "local1": dask_local1, "local2": dask_local2},
 }
 _NOTEBOOK_STAGES = ("runner", "runner_seeds", "notebooks")
 

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from ..core.scheduler import map_in_parts
 from ..core.memo import Memo, digest_texts, memo_key
 from ..core.words import PARAGRAPH_SEPARATOR, SHINGLE_WORD, count_words_many
 from ..input.load import load_paragraphs
@@ -140,9 +141,15 @@ def _normalise(texts: pd.Series) -> list[str]:
     """Lower-cased word tokens joined by single spaces (punctuation, case and spacing ignored), in order.
 
     Equal to ``texts.str.lower().str.findall(r"\\w+").str.join(" ")`` (Python's Unicode ``\\w``), computed
-    on code points in chunks of about ``_CHUNK_CHARS`` characters.
+    on code points in chunks of about ``_CHUNK_CHARS`` characters; on the active Dask scheduler's workers when
+    there is one.
     """
     values = texts.fillna("").astype(str).tolist()
+    return [text for part in map_in_parts(_normalise_here, values, stage_name="normalising paragraphs") for text in part]
+
+
+def _normalise_here(values: list[str]) -> list[str]:
+    """:func:`_normalise` of a list, in this process."""
     ends = np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=len(values)))
     total = int(ends[-1]) if values else 0
     stops = np.searchsorted(ends, np.arange(_CHUNK_CHARS, total, _CHUNK_CHARS), side="right").tolist()
@@ -219,10 +226,19 @@ def _shingle_counts(lengths: np.ndarray, shingle_size: int) -> np.ndarray:
 
 
 def _shingle_table(texts: list[str], shingle_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(shingles per text, hash of every shingle with texts in order) for normalised ``texts``.
+    """(shingles per text, hash of every shingle with texts in order) for normalised ``texts``; on the active Dask
+    scheduler's workers when there is one (each text's shingles depend on that text alone).
 
     A shingle's hash is ``_mix`` of Σ word_hash[offset] × PRIME^offset over its words.
     """
+    parts = map_in_parts(_shingle_table_here, texts, stage_name="shingling", shingle_size=shingle_size)
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([counts for counts, _ in parts]), np.concatenate([hashes for _, hashes in parts])
+
+
+def _shingle_table_here(texts: list[str], *, shingle_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_shingle_table` in this process."""
     lengths = np.fromiter((text.count(" ") + 1 if text else 0 for text in texts), dtype=np.int64, count=len(texts))
     counts = _shingle_counts(lengths, shingle_size)
     hashes = np.empty(int(counts.sum()), dtype=np.uint64)

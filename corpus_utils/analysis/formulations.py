@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 
+from ..core.scheduler import map_in_parts
 from ..input.language import language_group
 from .periods import UNDATED, assign_period, period_code
 from ..text.registry import DIGIT_WORDS, formulation_matcher, load_registry
@@ -57,6 +58,30 @@ class _ChineseForms:
                 if token in self.canonical and has_han(text[start:end])]
 
 
+def _texts_of(documents: pd.DataFrame) -> pd.DataFrame:
+    """Columns ``doc_id``, ``title`` (None where there is none) and ``body`` of ``documents``: what a scan reads."""
+    titles = documents["title"] if "title" in documents.columns else pd.Series([None] * len(documents), index=documents.index)
+    return pd.DataFrame({"doc_id": documents["doc_id"].astype(str), "title": titles, "body": documents["body"]})
+
+
+def _occurrence_rows(texts: pd.DataFrame, *, registry: pd.DataFrame) -> list[tuple]:
+    """``(doc_id, canonical, matched, location, paragraph, start)`` of every formulation in ``texts`` (from :func:`_texts_of`)."""
+    matcher = formulation_matcher(registry)
+    chinese = _ChineseForms(registry)
+    rows: list[tuple] = []
+    for doc_id, title, body in zip(texts["doc_id"], texts["title"].tolist(), texts["body"].tolist()):
+        title_text = _clean(title)
+        for canonical, matched, start in [*_english(matcher, title_text), *chinese.find(title_text)]:
+            rows.append((doc_id, canonical, matched, "title", 0, start))
+        text = _clean(body)
+        first_break = text.find("\n\n")
+        for canonical, matched, start in sorted([*_english(matcher, text), *chinese.find(text)], key=lambda found: found[2]):
+            paragraph = text.count("\n\n", 0, start) + 1
+            location = "first_paragraph" if first_break < 0 or start < first_break else "body"
+            rows.append((doc_id, canonical, matched, location, paragraph, start))
+    return rows
+
+
 def find_formulations(documents: pd.DataFrame, *, registry: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every occurrence of a registered formulation in the titles and bodies.
 
@@ -83,21 +108,9 @@ def find_formulations(documents: pd.DataFrame, *, registry: pd.DataFrame | None 
     if missing:
         raise ValueError(f"documents needs columns doc_id and body (from read_corpus); missing {', '.join(missing)}")
     table = load_registry() if registry is None else registry
-    matcher = formulation_matcher(table)
     labels = dict(zip(table["canonical"], table["label"].where(table["label"] != "", table["canonical"])))
-    titles = documents["title"].tolist() if "title" in documents.columns else [None] * len(documents)
-    rows: list[tuple] = []
-    chinese = _ChineseForms(table)
-    for doc_id, title, body in zip(documents["doc_id"].astype(str), titles, documents["body"].tolist()):
-        title_text = _clean(title)
-        for canonical, matched, start in [*_english(matcher, title_text), *chinese.find(title_text)]:
-            rows.append((doc_id, canonical, matched, "title", 0, start))
-        text = _clean(body)
-        first_break = text.find("\n\n")
-        for canonical, matched, start in sorted([*_english(matcher, text), *chinese.find(text)], key=lambda found: found[2]):
-            paragraph = text.count("\n\n", 0, start) + 1
-            location = "first_paragraph" if first_break < 0 or start < first_break else "body"
-            rows.append((doc_id, canonical, matched, location, paragraph, start))
+    parts = map_in_parts(_occurrence_rows, _texts_of(documents), stage_name="formulations", registry=table)
+    rows = [row for part in parts for row in part]
     result = pd.DataFrame(rows, columns=["doc_id", "canonical", "matched", "location", "paragraph", "start"])
     result["matched"] = result["matched"].map(lambda text: " ".join(text.split()))
     result["variant"] = result["matched"].map(lambda text: " ".join(_SPACES.sub(" ", text.lower().replace(",", " ")).split()))
@@ -379,6 +392,23 @@ def _chinese_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+def _candidate_rows(texts: pd.DataFrame, *, max_words: int, context: int) -> list[tuple[str, str, str, str]]:
+    """``(candidate, kind, doc_id, example)`` of every candidate span in ``texts`` (from :func:`_texts_of`)."""
+    rows = []
+    for doc_id, title, body in zip(texts["doc_id"], texts["title"].tolist(), texts["body"].tolist()):
+        for field in (title, body):
+            text = _QUOTE_CHARS.sub('"', _clean(field))
+            for start, end, kind in _spans(text, max_words):
+                chinese = has_han(text[start:end])
+                candidate = text[start:end] if chinese else _candidate_text(text[start:end])
+                if not chinese and len(candidate.split()) < 2:
+                    continue
+                around = context // 3 if chinese else context  # a Chinese character carries about a word
+                snippet = " ".join(text[max(0, start - around) : end + around].split())
+                rows.append((candidate, kind, doc_id, snippet))
+    return rows
+
+
 def discover_candidates(
     documents: pd.DataFrame,
     *,
@@ -436,19 +466,9 @@ def discover_candidates(
     missing = [column for column in ("doc_id", "body") if column not in documents.columns]
     if missing:
         raise ValueError(f"documents needs columns doc_id and body (from read_corpus); missing {', '.join(missing)}")
-    titles = documents["title"].tolist() if "title" in documents.columns else [None] * len(documents)
-    rows = []
-    for doc_id, title, body in zip(documents["doc_id"].astype(str), titles, documents["body"].tolist()):
-        for field in (title, body):
-            text = _QUOTE_CHARS.sub('"', _clean(field))
-            for start, end, kind in _spans(text, max_words):
-                chinese = has_han(text[start:end])
-                candidate = text[start:end] if chinese else _candidate_text(text[start:end])
-                if not chinese and len(candidate.split()) < 2:
-                    continue
-                around = context // 3 if chinese else context  # a Chinese character carries about a word
-                snippet = " ".join(text[max(0, start - around) : end + around].split())
-                rows.append((candidate, kind, doc_id, snippet))
+    parts = map_in_parts(_candidate_rows, _texts_of(documents), stage_name="candidate formulations", max_words=max_words,
+                         context=context)
+    rows = [row for part in parts for row in part]
     columns = ["candidate", "kind", "count", "documents", "example", "matched_canonical"]
     if not rows:
         return pd.DataFrame({column: pd.Series(dtype="int64" if column in ("count", "documents") else "string") for column in columns})

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.memo import Memo
+from ..core.scheduler import DaskScheduler, connect, where_stages_run
 from ..input.cache import default_cache_dir
 from ..input.language import AUTO, select_language
 from ..input.load import LoadReport, read_corpus
@@ -41,6 +42,8 @@ class PreparedCorpus:
     memo : Memo
         Where results computed from this corpus are kept for the next notebook (topic fits:
         ``fit_topics(..., memo=prepared.memo)``), in ``derived/`` of the cache folder.
+    scheduler : DaskScheduler or None
+        The Dask scheduler the heavy stages run on (``SCHEDULER``), or None: all in this process.
     """
 
     documents: pd.DataFrame
@@ -50,6 +53,7 @@ class PreparedCorpus:
     language: str = "all"
     language_note: str = ""
     memo: Memo | None = None
+    scheduler: DaskScheduler | None = None
 
     @property
     def n_documents(self) -> int:
@@ -70,6 +74,8 @@ class PreparedCorpus:
             removed = int(self.documents["n_boilerplate_paragraphs"].sum())
             lines.append(f"Boilerplate removed: {removed} paragraph(s) repeated across documents.")
         lines.append(f"{self.n_documents} documents, {self.n_words:,} running words.")
+        if self.scheduler is not None:
+            lines.append(where_stages_run(self.scheduler))
         return "\n".join(lines)
 
 
@@ -86,6 +92,7 @@ def prepare_corpus(
     registry: pd.DataFrame | None = None,
     language: str = AUTO,
     simplify_chinese: bool = False,
+    scheduler: str | None = None,
 ) -> PreparedCorpus:
     """Load ``corpus`` and build what every notebook needs from its shared parameters.
 
@@ -102,11 +109,16 @@ def prepare_corpus(
     language : str
         Which documents to analyse (``LANGUAGE``): ``"auto"``, ``"all"`` or a language code
         (:func:`~corpus_utils.input.language.select_language`); applied before boilerplate removal.
+    scheduler : str, optional
+        ``SCHEDULER``: None (every stage in this process; Dask is not imported), ``"local"``, ``"local:N"`` or a
+        Dask scheduler address. The process then sends parsing, tokenising, counting and neighbours to the
+        workers (:func:`corpus_utils.core.scheduler.connect`).
 
     Returns
     -------
     PreparedCorpus
     """
+    connected = connect(scheduler)
     loaded = read_corpus(corpus, pattern=pattern)
     selection = select_language(loaded.documents, language)
     documents = original = selection.documents
@@ -122,4 +134,5 @@ def prepare_corpus(
         simplify_chinese=simplify_chinese,
     )
     return PreparedCorpus(documents=documents, report=loaded.report, tokenizer=tokenizer, original=original,
-                          language=selection.language, language_note=selection.note, memo=memo)
+                          language=selection.language, language_note=selection.note, memo=memo,
+                          scheduler=connected)

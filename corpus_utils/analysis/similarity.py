@@ -13,6 +13,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
 from ..core.checks import check_whole_number
+from ..core.scheduler import DaskScheduler, active, stage
 from ..core.workers import available_cores
 
 try:  # multi-threaded sparse product with top-n selection; the dense blocks below do the same job without it
@@ -250,17 +251,41 @@ def top_k_neighbours(
     if k_eff == 0 or n_queries == 0:
         return _neighbour_frame(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
     query_rows = np.arange(n_rows, dtype=np.int64) if queries is None else queries
-    if _use_topn(csr, n_queries):
-        normalised = normalize(csr.astype(np.float32, copy=False), norm="l2", axis=1, copy=True)
-        normalised.sort_indices()
-        columns, values, unsettled = _top_k_by_topn(normalised, query_rows, k_eff)
-        if unsettled.size:  # a tie at the k-th neighbour may have been cut off: these rows exactly
-            columns[unsettled], values[unsettled] = _top_k_by_blocks(csr, chunk_size, query_rows[unsettled], k_eff)
-    else:
-        columns, values = _top_k_by_blocks(csr, chunk_size, queries, k_eff)
+    use_topn, scheduler = _use_topn(csr, n_queries), active()
+    with stage("top-k neighbours", items=n_queries):
+        if scheduler is None:
+            columns, values = _top_k_of(query_rows if queries is not None or use_topn else None, csr=csr, k=k_eff,
+                                        chunk_size=chunk_size, use_topn=use_topn)
+        else:
+            columns, values = _top_k_on(scheduler, csr, query_rows, k_eff, chunk_size, use_topn)
     source = np.repeat(query_rows, k_eff)
     rank = np.tile(np.arange(1, k_eff + 1, dtype=np.int64), n_queries)
     return _neighbour_frame(source, columns.ravel().astype(np.int64), rank, values.ravel())
+
+
+def _top_k_of(queries: np.ndarray | None, *, csr: sp.csr_matrix, k: int, chunk_size: int | None,
+              use_topn: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and values (``n_queries × k``) of the ``k`` nearest rows of ``queries`` (None: every row, in order)."""
+    if not use_topn:
+        return _top_k_by_blocks(csr, chunk_size, queries, k)
+    normalised = normalize(csr.astype(np.float32, copy=False), norm="l2", axis=1, copy=True)
+    normalised.sort_indices()
+    query_rows = np.arange(csr.shape[0], dtype=np.int64) if queries is None else queries
+    columns, values, unsettled = _top_k_by_topn(normalised, query_rows, k)
+    if unsettled.size:  # a tie at the k-th neighbour may have been cut off: these rows exactly
+        columns[unsettled], values[unsettled] = _top_k_by_blocks(csr, chunk_size, query_rows[unsettled], k)
+    return columns, values
+
+
+def _top_k_on(scheduler: DaskScheduler, csr: sp.csr_matrix, query_rows: np.ndarray, k: int, chunk_size: int | None,
+              use_topn: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_top_k_of` on the Dask workers: each task takes a block of query rows (a whole number of chunks, so
+    every dense block holds the rows it holds here) against the whole matrix, sent once to every worker."""
+    size = _check_chunk_size(chunk_size, csr.shape[0])
+    per_task = size * max(1, -(-query_rows.size // (2 * max(1, scheduler.n_workers) * size)))
+    blocks = [query_rows[start : start + per_task] for start in range(0, query_rows.size, per_task)]
+    found = scheduler.map(_top_k_of, blocks, csr=csr, k=k, chunk_size=size, use_topn=use_topn)
+    return np.concatenate([columns for columns, _ in found]), np.concatenate([values for _, values in found])
 
 
 def _top_k_by_blocks(csr: sp.csr_matrix, chunk_size: int | None, queries: np.ndarray | None,

@@ -218,6 +218,20 @@ def _figures(paths: Sequence[str], thumbnails: Mapping[str, str]) -> str:
     return '<div class="figures">' + "".join(items) + "</div>"
 
 
+def _where(scheduler: Mapping[str, Any] | None) -> str:
+    """Where the run's heavy stages ran, in words."""
+    if not scheduler or not scheduler.get("address"):
+        return "in each notebook's kernel"
+    return f"on Dask at {scheduler['address']} ({scheduler.get('workers')} workers, {scheduler.get('threads')} threads)"
+
+
+def _stage_table(stages: list[Mapping[str, Any]]) -> str:
+    """One row per timed stage: what, where, seconds, items."""
+    rows = [(stage.get("stage"), f"{stage.get('where')} · {float(stage.get('seconds', 0)):.2f} s"
+             + (f" · {int(stage['items']):,} items" if stage.get("items") is not None else "")) for stage in stages]
+    return _table(rows, ("stage", "where · time · items"))
+
+
 def write_index(run_dir: str | Path, record: Mapping[str, Any], *, thumbnails: Mapping[str, str] | None = None) -> Path:
     """Write ``<run_dir>/index.html``: the run's inputs, each notebook with its links, parameters and figures.
 
@@ -249,6 +263,7 @@ def write_index(run_dir: str | Path, record: Mapping[str, Any], *, thumbnails: M
         ("finished (UTC)", record.get("finished_at")),
         ("status", record.get("status")),
         ("every notebook succeeded", "yes" if record.get("complete") else "no"),
+        ("heavy stages ran", _where(record.get("scheduler"))),
     ]
     parts = [
         "<!DOCTYPE html>",
@@ -282,6 +297,8 @@ def write_index(run_dir: str | Path, record: Mapping[str, Any], *, thumbnails: M
         ]
         if rows:
             parts.append(_table(rows, ("parameter", "value")))
+        if entry.get("stages"):
+            parts.append("<details><summary>Timed stages</summary>" + _stage_table(entry["stages"]) + "</details>")
         if entry.get("figures"):
             parts.append(_figures(entry["figures"], thumbnails))
     parts.append("</body></html>\n")

@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--fail-fast", action="store_true",
                      help="start no further notebook after the first failure (default: run every notebook, report every failure)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run the heavy stages on Dask: 'local' (a cluster on this machine, one worker per core), 'local:N', "
+                          "or a scheduler address such as tcp://10.0.0.5:8786 (docs/scaling.md); default: in each kernel")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     run.add_argument("--reuse", action="store_true",
                      help="keep the notebooks whose corpus, parameters, code and versions are unchanged since the last run "
@@ -110,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             kernel=args.kernel,
             reuse=args.reuse,
             progress=not args.no_progress,
+            scheduler=args.scheduler,
         )
         if args.jobs is not None and args.jobs < 1:
             raise RunError(f"--jobs must be at least 1, got {args.jobs}.")

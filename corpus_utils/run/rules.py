@@ -72,6 +72,7 @@ RULES: dict[str, Rule] = {
     "TREND_TERMS": Rule(list, non_empty=True),
     "KEYNESS_BY": Rule(str, non_empty=True),
     "LANGUAGE": Rule(str, non_empty=True),
+    "SCHEDULER": Rule(str, allow_none=True, non_empty=True),
 }
 
 #: Rules between parameters: (the names involved, a test of their values, what to do when it fails).

@@ -10,6 +10,7 @@ import platform
 import shutil
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from ..input.language import AUTO
 from ..input.snapshot import SNAPSHOT_ENV_VAR
 from ..report.html import export_notebook_html, make_exporter, write_index, write_thumbnail
 from ..core.progress import PROGRESS_ENV_VAR, progress_enabled
+from ..core.scheduler import STAGE_LOG_ENV_VAR, DaskScheduler, SchedulerError, check_scheduler, connect, disconnect
 from ..core.workers import available_cores, cores_per_process, environment
 
 __all__ = [
@@ -98,6 +100,8 @@ class RunPlan:
     loaded_summary: tuple[int, str] | None = None  # documents loaded and the load summary, when the runner loaded it
     reused: tuple[str, ...] = ()  # notebooks kept from the last run into out_dir: nothing they depend on changed
     input_files: tuple[dict[str, Any], ...] | None = None  # path, SHA-256 and size of each input file, when planning read them
+    scheduler: DaskScheduler | None = None  # the Dask scheduler every notebook's heavy stages run on (SCHEDULER, --scheduler)
+    ingest_stages: tuple[dict[str, Any], ...] = ()  # the timed stages of loading the corpus for the run
 
     def figures_of(self, notebook: NotebookPlan) -> Path:
         """The folder ``notebook`` writes its figures to."""
@@ -246,6 +250,7 @@ def plan_run(
     kernel: str = "python3",
     reuse: bool = False,
     progress: bool = False,
+    scheduler: str | None = None,
 ) -> RunPlan:
     """Validate a run before anything executes: notebooks, parameters, corpus and output folder.
 
@@ -276,6 +281,11 @@ def plan_run(
         Show the bar of pages parsed while the corpus is loaded for the run (large corpora only).
     kernel : str
         Jupyter kernel name.
+    scheduler : str, optional
+        ``--scheduler``: ``"local"`` / ``"local:N"`` (a LocalCluster started here for the whole run) or a Dask
+        scheduler address; else the ``SCHEDULER`` parameter's value, if set. The loading for the run and every
+        notebook's heavy stages then run on that one cluster (:mod:`corpus_utils.core.scheduler`);
+        :func:`execute_run` closes it at the end.
 
     Raises
     ------
@@ -286,7 +296,7 @@ def plan_run(
         Missing corpus or notebooks, an unknown ``--only`` entry, or an output folder that is not a run folder.
     """
     is_default = corpus is None and out is None and pattern is None and not parameters
-    is_default = is_default and params_file is None and notebooks_dir is None
+    is_default = is_default and params_file is None and notebooks_dir is None  # --scheduler changes no result
     if out is None and not is_default:
         raise RunError(
             "name this run with --out runs/NAME: only the default run (seeds, default parameters) "
@@ -313,16 +323,46 @@ def plan_run(
     for name, raw in parameters:
         values[name] = (parse_value(raw), raw, f"-p {name}")
     per_notebook, warnings = _resolve_values(declared, [path.stem for path in chosen], values)
+    if scheduler is not None:
+        values["SCHEDULER"] = (scheduler, scheduler, "--scheduler")
+    scheduler = _connect_scheduler(values)
+    try:
+        return _plan_with(scheduler, corpus_path=corpus_path, pattern=pattern, figures_dir=figures_dir, out_dir=out_dir,
+                          is_default=is_default, available=available, chosen=chosen, declared=declared,
+                          per_notebook=per_notebook, warnings=warnings, only=only, kernel=kernel, reuse=reuse,
+                          progress=progress)
+    except BaseException:
+        disconnect()
+        raise
 
+
+def _connect_scheduler(values: Mapping[str, tuple[Any, str | None, str]]) -> DaskScheduler | None:
+    """The scheduler the run's ``SCHEDULER`` asks for, connected here (a LocalCluster started here for ``local``), or None."""
+    if "SCHEDULER" not in values:
+        return None
+    value, _, source = values["SCHEDULER"]
+    try:
+        return connect(check_scheduler(value))
+    except SchedulerError as exc:
+        raise RunError(f"{source}: {exc}") from None
+
+
+def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: str, figures_dir: Path, out_dir: Path,
+               is_default: bool, available: list[Path], chosen: list[Path], declared: dict, per_notebook: dict,
+               warnings: list[str], only: Sequence[str] | None, kernel: str, reuse: bool, progress: bool) -> RunPlan:
+    """:func:`plan_run` once the values are resolved and the scheduler, if any, is connected."""
     runner_values = {"CORPUS": _for_notebook(corpus_path), "PATTERN": pattern, "FIGURES_DIR": _for_notebook(figures_dir)}
     plans = []
     for path in chosen:
         names = {parameter.name for parameter in declared[path.stem]}
         inject = {name: value for name, value in runner_values.items() if name in names}
         inject.update(per_notebook[path.stem])
+        if scheduler is not None and "SCHEDULER" in names:  # every notebook joins the one cluster
+            inject["SCHEDULER"] = scheduler.address
         plans.append(NotebookPlan(path.stem, path, declared[path.stem], inject, tuple(sorted(per_notebook[path.stem]))))
 
-    loaded = None if is_default else ingest_corpus(corpus_path, pattern, progress=progress)  # the seeds are read by each notebook
+    loaded = None if is_default else ingest_corpus(corpus_path, pattern, progress=progress,  # the seeds are read by each notebook
+                                                   scheduler=None if scheduler is None else scheduler.address)
     languages = () if loaded is None else loaded.languages
     split = _per_language(plans, languages, figures_dir)
     languages, plans = (languages if len(split) > len(plans) else ()), split
@@ -330,7 +370,8 @@ def plan_run(
     input_files = None if snapshot is not None else _input_files(corpus_path, pattern)  # a table, or the seeds
     identity = corpus_identity(snapshot, input_files)
     versions = _versions(kernel)
-    plans = [replace(plan, fingerprint=notebook_fingerprint(plan.path, plan.values, identity, versions)) for plan in plans]
+    plans = [replace(plan, fingerprint=notebook_fingerprint(plan.path, _results_depend_on(plan.values), identity, versions))
+             for plan in plans]
     reused = reusable_notebooks(out_dir, {plan.name: plan.fingerprint for plan in plans}) if reuse and out_dir.is_dir() else []
     plans = [plan for plan in plans if plan.name.split(".", 1)[0] not in reused]
     _check_out_dir(out_dir, corpus_path, pattern, partial=bool(only) or bool(reused))
@@ -350,7 +391,15 @@ def plan_run(
         reused=tuple(reused),
         input_files=None if input_files is None else tuple(input_files),
         loaded_summary=None if loaded is None else (loaded.n_documents, loaded.summary),
+        scheduler=scheduler,
+        ingest_stages=() if loaded is None else loaded.stages,
     )
+
+
+def _results_depend_on(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameter values a notebook's results depend on: all but ``SCHEDULER`` (where the stages run changes
+    no number; ``tests/test_dask.py``)."""
+    return {name: value for name, value in values.items() if name != "SCHEDULER"}
 
 
 def _declared_default(declared: Sequence[Parameter], name: str) -> Any:
@@ -365,16 +414,18 @@ class Ingested:
     n_documents: int
     summary: str
     languages: tuple[str, ...]
+    stages: tuple[dict[str, Any], ...] = ()  # the loader's timed stages (parsing pages), as run.json lists them
 
 
-def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False) -> Ingested | None:
+def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, scheduler: str | None = None) -> Ingested | None:
     """Load the corpus once for the whole run, in a process of its own (:mod:`corpus_utils.run.ingest`), storing its
     snapshot for every notebook to read; the runner itself never holds the corpus. None when the loader rejects
     it (notebook 01 then says why, with the loader's message). With ``progress``, its bar of pages parsed goes to
     standard error (only on corpora large enough to need one: :data:`~corpus_utils.core.progress.PROGRESS_MIN_ITEMS`)."""
     import subprocess
 
-    done = subprocess.run([sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern], stdout=subprocess.PIPE,
+    command = [sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern] + ([scheduler] if scheduler else [])
+    done = subprocess.run(command, stdout=subprocess.PIPE,
                           stderr=None if progress else subprocess.DEVNULL, text=True, cwd=str(PROJECT_ROOT), check=False,
                           env={**os.environ, PROGRESS_ENV_VAR: "1" if progress and progress_enabled() else "0"})
     try:
@@ -384,7 +435,7 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False) ->
     if "error" in result:
         return None
     return Ingested(None if result["snapshot"] is None else Path(result["snapshot"]), int(result["n_documents"]),
-                    str(result["summary"]), tuple(result["languages"]))
+                    str(result["summary"]), tuple(result["languages"]), tuple(result.get("stages", ())))
 
 
 def _per_language(plans: list[NotebookPlan], languages: Sequence[str], figures_dir: Path) -> list[NotebookPlan]:
@@ -603,8 +654,17 @@ def _start_record(plan: RunPlan, versions: Mapping[str, str]) -> tuple[dict[str,
         "finished_at": None,
         "versions": dict(versions),
         "warnings": list(plan.warnings),
+        "scheduler": _scheduler_record(plan.scheduler),
+        "ingest_stages": list(plan.ingest_stages),
         "notebooks": [entries[name] for name in sorted(entries)],
     }, previous_inputs
+
+
+def _scheduler_record(scheduler: DaskScheduler | None) -> dict[str, Any]:
+    """Where the heavy stages ran, for run.json: this process's kernels, or the Dask scheduler, its workers and threads."""
+    if scheduler is None:
+        return {"requested": None, "where": "each notebook's kernel", "workers": None, "threads": None}
+    return {**scheduler.describe(), "where": "dask"}
 
 
 def _manifest(out_dir: Path) -> list[str]:
@@ -762,8 +822,39 @@ def _execute_notebook(
         if kernels is not None:
             kernels.forget(notebook.name)
         if manager is not None:
+            _stage_logs.put(notebook.name, _kernel_pid(manager))
             _shut_down(manager)
     return None
+
+
+def _kernel_pid(manager: Any) -> int | None:
+    """The process id of a kernel (its timed stages are logged under it), or None when it is not known."""
+    return getattr(getattr(getattr(manager, "provisioner", None), "process", None), "pid", None)
+
+
+class _StageLogs:
+    """Which kernel process ran which notebook, to read each notebook's timed stages from ``<pid>.jsonl``."""
+
+    def __init__(self) -> None:
+        self._pids: dict[str, int | None] = {}
+        self._lock = threading.Lock()
+
+    def put(self, name: str, pid: int | None) -> None:
+        with self._lock:
+            self._pids[name] = pid
+
+    def read(self, folder: Path, name: str) -> list[dict[str, Any]]:
+        """The stages the kernel of notebook ``name`` timed, in order (none when its log is missing or unreadable)."""
+        with self._lock:
+            pid = self._pids.pop(name, None)
+        try:
+            lines = (folder / f"{pid}.jsonl").read_text(encoding="utf-8").splitlines() if pid is not None else []
+            return [json.loads(line) for line in lines if line.strip()]
+        except (OSError, ValueError):
+            return []
+
+
+_stage_logs = _StageLogs()
 
 
 def _shut_down(manager: Any) -> None:
@@ -900,6 +991,8 @@ def execute_run(
         return _execute_locked(plan, progress=progress, log=log, jobs=jobs, fail_fast=fail_fast)
     finally:
         out_lock.close()
+        if plan.scheduler is not None:  # the run's cluster (a LocalCluster started by plan_run) ends with the run
+            disconnect()
 
 
 def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None], jobs: int, fail_fast: bool) -> dict[str, Any]:
@@ -909,6 +1002,8 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
     entries = {entry["name"]: entry for entry in record["notebooks"]}
     for message in plan.warnings:
         log(f"warning: {message}")
+    if plan.scheduler is not None:
+        log(f"Heavy stages run on Dask at {plan.scheduler.address} ({plan.scheduler.n_workers} workers); run.json lists each stage's time.")
     if plan.reused:
         log(f"Kept from the last run into this folder (corpus, parameters, code and versions unchanged): {', '.join(plan.reused)}.")
     if plan.languages:
@@ -949,6 +1044,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
         with lock:
             status = "interrupted" if interrupted.is_set() else ("failed" if error else "succeeded")
             entry.update(status=status, finished_at=_utc_now())
+            entry["stages"] = _stage_logs.read(stage_folder, notebook.name)
             entry["figures"] = _collect_figures(plan, notebook, before, log)
             if executed.is_file():
                 exports[notebook.name] = background.submit(
@@ -962,7 +1058,8 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
 
     # One background worker loads and hashes the corpus, then exports each executed notebook to
     # HTML while kernels run: the runner process is otherwise idle.
-    with ThreadPoolExecutor(max_workers=1) as background:
+    with ThreadPoolExecutor(max_workers=1) as background, tempfile.TemporaryDirectory(prefix="stages-") as stage_log:
+        stage_folder = Path(stage_log)
         inventory: Future = background.submit(_inventory, plan)
         exporter: Future = background.submit(make_exporter)
         try:
@@ -973,6 +1070,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                     environment(NOTEBOOKS_ENV_VAR, str(plan.notebooks[0].path.parent) if plan.notebooks else ""), \
                     environment(SNAPSHOT_ENV_VAR, "" if plan.snapshot is None else str(plan.snapshot)), \
                     environment(PROGRESS_ENV_VAR, "1" if progress and progress_enabled() else "0"), \
+                    environment(STAGE_LOG_ENV_VAR, stage_log), \
                     ThreadPoolExecutor(max_workers=jobs) as pool:
                 running = [pool.submit(run_one, position, notebook) for position, notebook in enumerate(plan.notebooks, start=1)]
                 for future in running:

@@ -24,6 +24,7 @@ import scipy.sparse as sp
 
 from ..core.memo import Memo, digest_hashes, memo_key, text_hashes
 from ..core.progress import progress_bar
+from ..core.scheduler import DaskScheduler, active, stage
 from ..core.words import PARAGRAPH_SEPARATOR, ascii_words_only
 from .tokenizer import Tokenizer
 
@@ -34,6 +35,8 @@ MEMO_KIND = "tokens"
 #: Where an ASCII text is cut into words: anything but letters, digits, ``_`` and ``-``, or two hyphens or more.
 ASCII_SPLIT = r"[^A-Za-z0-9_-]+|-{2,}"
 _CHUNK_TEXTS = 5_000  # texts tokenised at a time
+#: On Dask, each task tokenises at most this many texts (a whole number of chunks, so the ids equal one pass here).
+DASK_PARTITION_TEXTS = 50_000
 
 
 @dataclass(frozen=True)
@@ -232,10 +235,52 @@ def _numbered_by_first_occurrence(encoded: list[EncodedTexts]) -> list[EncodedTe
     return [EncodedTexts(ids=new_id[one.ids], offsets=one.offsets, vocabulary=vocabulary) for one in encoded]
 
 
-def _encode_all(texts: list[str], tokenizers: Sequence[Tokenizer]) -> list[EncodedTexts]:
+def _encode_all(texts: Sequence[str], tokenizers: Sequence[Tokenizer]) -> list[EncodedTexts]:
+    """Each tokenizer's encoding of ``texts``: on the active Dask scheduler's workers when there is one, else here."""
+    scheduler = active()
+    with stage("tokenising", items=len(texts)):
+        if scheduler is None or not len(texts):
+            return _encode_here(texts, tokenizers=tokenizers)
+        return _encode_on(scheduler, texts, tokenizers)
+
+
+def _encode_on(scheduler: DaskScheduler, texts: Sequence[str], tokenizers: Sequence[Tokenizer]) -> list[EncodedTexts]:
+    """:func:`_encode_here` of contiguous partitions on the workers, joined here.
+
+    Every partition but the last holds a whole number of :data:`_CHUNK_TEXTS` chunks, so the tokens meet the
+    vocabulary in the order of one pass here: joined partition after partition, the ids are that pass's ids.
+    """
+    per_worker = -(-len(texts) // max(1, 2 * scheduler.n_workers))  # about two partitions per worker
+    chunk = _CHUNK_TEXTS
+    size = chunk * max(1, min(DASK_PARTITION_TEXTS // chunk, -(-per_worker // chunk)))
+    parts = (list(texts[start : start + size]) for start in range(0, len(texts), size))
+    return _joined(scheduler.map(_encode_here, parts, tokenizers=list(tokenizers), chunk=chunk))
+
+
+def _joined(parts: list[list[EncodedTexts]]) -> list[EncodedTexts]:
+    """Encodings of consecutive partitions (each with its own vocabulary, in first-occurrence order) as one encoding
+    of all their texts: one vocabulary in first-occurrence order over the partitions, ids and offsets concatenated."""
+    index: dict[str, int] = {}
+    mappings = [np.fromiter((index.setdefault(token, len(index)) for token in part[0].vocabulary), dtype=np.int32,
+                            count=len(part[0].vocabulary)) for part in parts]
+    vocabulary = np.asarray(list(index), dtype=object)
+    joined = []
+    for number in range(len(parts[0])):
+        pieces = [part[number] for part in parts]
+        ids = np.concatenate([mapping[piece.ids] for mapping, piece in zip(mappings, pieces)]).astype(np.int32, copy=False)
+        starts = np.cumsum([0] + [piece.offsets[-1] for piece in pieces[:-1]])
+        offsets = np.concatenate([[0]] + [piece.offsets[1:] + start for piece, start in zip(pieces, starts)]).astype(np.int64)
+        joined.append(EncodedTexts(ids=ids, offsets=offsets, vocabulary=vocabulary))
+    return joined
+
+
+def _encode_here(texts: Sequence[str], *, tokenizers: Sequence[Tokenizer], chunk: int | None = None) -> list[EncodedTexts]:
+    """Each tokenizer's encoding of ``texts``, tokenised in this process ``chunk`` texts at a time (default
+    :data:`_CHUNK_TEXTS`)."""
     index: defaultdict = defaultdict()
     index.default_factory = index.__len__
-    encoded, changed = _encode(texts, [(tokenizer.preprocess, tokenizer.split) for tokenizer in tokenizers], index)
+    encoded, changed = _encode(texts, [(tokenizer.preprocess, tokenizer.split) for tokenizer in tokenizers], index,
+                               chunk or _CHUNK_TEXTS)
     base_ids, base_lengths = encoded[0]
     streams = [encoded[0]] + [
         _splice(base_ids, base_lengths, mask, ids, lengths) for (ids, lengths), mask in zip(encoded[1:], changed[1:])
@@ -246,7 +291,7 @@ def _encode_all(texts: list[str], tokenizers: Sequence[Tokenizer]) -> list[Encod
     return [_drop_stops(ids, lengths, stops, vocabulary) for ids, lengths in streams]
 
 
-def _encode(texts: list[str], steps: list[tuple[Callable, Callable]], index: defaultdict):
+def _encode(texts: Sequence[str], steps: list[tuple[Callable, Callable]], index: defaultdict, chunk_texts: int):
     """Token ids (concatenated) and tokens per text under the first ``(preprocess, tokenize)`` pair of
     ``steps``; under every further pair, the same for the texts whose preprocessed form differs, with a
     mask of those texts. ``index`` (token → id) grows with new tokens, in order of first occurrence."""
@@ -256,8 +301,8 @@ def _encode(texts: list[str], steps: list[tuple[Callable, Callable]], index: def
     changed = [np.zeros(len(texts), dtype=bool) for _ in steps]
     (preprocess, tokenize), others = steps[0], list(enumerate(steps[1:], start=1))
     with progress_bar(len(texts), "tokenising", unit="text") as bar:
-        for start in range(0, len(texts), _CHUNK_TEXTS):
-            chunk = texts[start : start + _CHUNK_TEXTS]
+        for start in range(0, len(texts), chunk_texts):
+            chunk = texts[start : start + chunk_texts]
             prepared = [preprocess(body) for body in chunk]
             tokens, counts = _split_chunk(prepared, tokenize)
             encoded = pc.dictionary_encode(tokens)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.paths import PACKAGE_DATA_DIR
+from ..core.scheduler import map_in_parts
 from ..core.words import paragraph_spans
 from .phrasescan import PhraseCounter
 from .phrases import literal_phrase_pattern
@@ -79,9 +80,17 @@ def count_variants(documents: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame
         Overlapping variants are counted separately ("whole hospital" also counts as "hospital"); like every
         phrase, a variant never spans a paragraph break.
     """
-    counter = PhraseCounter([literal_phrase_pattern(variant) for variant in table["variant"]])
-    counts = np.zeros((len(documents), len(table)), dtype=np.int64)
-    for row, body in enumerate(documents["body"].fillna("").astype(str)):
-        counts[row] = counter.count(body, paragraph_spans(body))
+    bodies = documents["body"].fillna("").astype(str).tolist()
+    parts = map_in_parts(_variant_counts, bodies, stage_name="MT variants", variants=table["variant"].tolist())
+    counts = np.concatenate(parts) if parts else np.zeros((0, len(table)), dtype=np.int64)
     return table.assign(occurrences=counts.sum(axis=0), documents=(counts > 0).sum(axis=0))
+
+
+def _variant_counts(bodies: list[str], *, variants: list[str]) -> np.ndarray:
+    """Occurrences of each of ``variants`` (columns) in each of ``bodies`` (rows)."""
+    counter = PhraseCounter([literal_phrase_pattern(variant) for variant in variants])
+    counts = np.zeros((len(bodies), len(variants)), dtype=np.int64)
+    for row, body in enumerate(bodies):
+        counts[row] = counter.count(body, paragraph_spans(body))
+    return counts
 

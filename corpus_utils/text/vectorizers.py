@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover
         return matrix
 
 from ..core.memo import Memo
+from ..core.scheduler import active, stage
 from ..core.workers import available_cores, check_n_jobs, process_pool
 from .encoded import encode_texts
 from .tokenizer import Tokenizer
@@ -60,6 +61,15 @@ class _CountingMixin:
             matrix = _csr(matrix.data, matrix.indices, matrix.indptr, n_columns=matrix.shape[1], dtype=self.dtype)
             return vocabulary, _align_api_if_sparse(matrix)
         check_n_jobs(self.n_jobs)
+        scheduler = active()
+        if scheduler is not None and texts:  # every shard on a Dask worker, merged here
+            with stage("counting" if fixed_vocab else "counting and vocabulary", items=len(texts)):
+                shards = _shards(texts, max(1, min(len(texts), 2 * scheduler.n_workers)))
+                counted = scheduler.map(_count_shard_task, shards, vectorizer=self, fixed_vocab=fixed_vocab)
+                vocabulary, matrix = self._merged(counted, fixed_vocab)
+            if not fixed_vocab and not vocabulary:
+                raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+            return vocabulary, _align_api_if_sparse(matrix)
         jobs = self.n_jobs if self.n_jobs is not None else (available_cores() if len(texts) >= PARALLEL_MIN_TEXTS else 1)
         jobs = min(jobs, len(texts))
         counted = None
@@ -111,10 +121,13 @@ class _CountingMixin:
         return vocabulary, matrix
 
     def _count_in_pool(self, texts: list, fixed_vocab: bool, jobs: int):
-        bounds = np.linspace(0, len(texts), jobs + 1).astype(int)
-        shards = [texts[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])]
+        shards = _shards(texts, jobs)
         with process_pool(jobs, preload=__name__) as pool:
             counted = list(pool.map(_count_shard, [self] * jobs, shards, [fixed_vocab] * jobs))
+        return self._merged(counted, fixed_vocab)
+
+    def _merged(self, counted: list, fixed_vocab: bool):
+        """One ``(vocabulary, matrix)`` from the shards' counts, in order (the vocabulary a single pass would give)."""
         if fixed_vocab:
             vocabulary = self.vocabulary_
             parts = [matrix for _, matrix in counted]
@@ -152,6 +165,17 @@ def _csr(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, *, n_columns
     )
     matrix.sort_indices()
     return matrix
+
+
+def _shards(texts: list, n_shards: int) -> list[list]:
+    """``texts`` cut into ``n_shards`` contiguous slices of (nearly) equal length."""
+    bounds = np.linspace(0, len(texts), n_shards + 1).astype(int)
+    return [texts[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])]
+
+
+def _count_shard_task(texts: list, *, vectorizer, fixed_vocab: bool):
+    """Dask task: :func:`_count_shard` with the shard first."""
+    return _count_shard(vectorizer, texts, fixed_vocab)
 
 
 def _count_shard(vectorizer, texts: list, fixed_vocab: bool):

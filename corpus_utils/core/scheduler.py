@@ -1,0 +1,314 @@
+"""Where the heavy stages run: in this process (the default), or on a Dask cluster (``SCHEDULER``, ``--scheduler``).
+
+With no scheduler nothing here imports Dask, so a run on the seeds pays nothing for it. :func:`connect` makes a
+scheduler the process's *active* one (as ``joblib.parallel_config`` or ``dask.config.set(scheduler=...)`` do): the
+stages that can run on Dask (parsing page files, tokenising, n-gram counting, top-k neighbours, formulation
+counts) ask :func:`active` and, when there is one, send their partitions to its workers; what fits in one process
+after the reduction (a vocabulary, a topic model, the figures) stays here. Every such stage is timed by
+:func:`stage`, which says where it ran; the runner collects those times into ``run.json``.
+
+Why Dask's ``distributed`` scheduler and not our own cluster code: researchers already run it on laptops
+(``LocalCluster``), university clusters (dask-jobqueue on SLURM/PBS) and Kubernetes (dask-kubernetes, Dask Gateway),
+and one address reaches any of them. ``docs/scaling.md`` says how.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .workers import available_cores
+
+__all__ = [
+    "STAGE_LOG_ENV_VAR",
+    "DaskScheduler",
+    "SchedulerError",
+    "StageTime",
+    "active",
+    "check_scheduler",
+    "connect",
+    "disconnect",
+    "in_this_process",
+    "map_in_parts",
+    "stage",
+    "stage_times",
+    "where_stages_run",
+]
+
+#: A folder the runner names for its kernels: each process appends its stage times to ``<pid>.jsonl`` there.
+STAGE_LOG_ENV_VAR = "CORPUS_UTILS_STAGE_LOG"
+#: ``local`` (one worker per core) or ``local:N`` (N workers): a LocalCluster on this machine.
+_LOCAL = re.compile(r"^local(?::(\d+))?$")
+#: Seconds to wait for a scheduler at an address before saying it cannot be reached.
+CONNECT_TIMEOUT = 30
+
+_active: DaskScheduler | None = None
+_times: list[StageTime] = []
+
+
+class SchedulerError(RuntimeError):
+    """A scheduler that cannot be used: a malformed ``SCHEDULER``, an address nobody answers at, Dask missing."""
+
+
+@dataclass(frozen=True)
+class StageTime:
+    """One stage's wall time: ``stage`` (e.g. ``"tokenising"``), ``where`` it ran, ``seconds``, ``items`` (texts, pairs…)."""
+
+    stage: str
+    where: str
+    seconds: float
+    items: int | None = None
+
+
+def check_scheduler(spec: str | None) -> str | None:
+    """``spec`` as :func:`connect` reads it: None (or ``""``, ``"none"``) for this process, ``"local"``, ``"local:N"``
+    or a scheduler address (``tcp://host:8786``, ``tls://…``, ``host:8786``); raise :class:`SchedulerError` otherwise."""
+    if spec is None:
+        return None
+    if not isinstance(spec, str):
+        raise SchedulerError(f"SCHEDULER must be a string or None, got {spec!r}")
+    text = spec.strip()
+    if text.lower() in ("", "none"):
+        return None
+    local = _LOCAL.match(text.lower())
+    if local:
+        if local.group(1) is not None and int(local.group(1)) < 1:
+            raise SchedulerError(f"SCHEDULER = {spec!r}: a LocalCluster needs at least one worker (local:1, local:2 …)")
+        return text.lower()
+    if re.match(r"^([a-z]+://)?[\w.\-\[\]:]+:\d+/?$", text):
+        return text
+    raise SchedulerError(
+        f"SCHEDULER = {spec!r} is neither 'local', 'local:N' nor a Dask scheduler address such as tcp://10.0.0.5:8786"
+    )
+
+
+class DaskScheduler:
+    """A connection to a Dask ``distributed`` scheduler, with the cluster when this process started it.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        The connection.
+    cluster : distributed.LocalCluster, optional
+        Closed with the scheduler when this process started it.
+    requested : str
+        What the user asked for (``"local"``, an address), for the records.
+    """
+
+    def __init__(self, client: Any, *, cluster: Any = None, requested: str = "") -> None:
+        self.client = client
+        self.cluster = cluster
+        self.requested = requested
+
+    @property
+    def address(self) -> str:
+        """The scheduler's address (what a second process passes as ``SCHEDULER`` to share the cluster)."""
+        return str(self.client.scheduler.address)
+
+    @property
+    def n_workers(self) -> int:
+        """Workers connected now."""
+        return len(self.client.scheduler_info()["workers"])
+
+    @property
+    def n_threads(self) -> int:
+        """Threads over all workers."""
+        return int(sum(worker["nthreads"] for worker in self.client.scheduler_info()["workers"].values()))
+
+    @property
+    def where(self) -> str:
+        """How :func:`stage` names this scheduler, e.g. ``"dask (2 workers)"``."""
+        workers = self.n_workers
+        return f"dask ({workers} worker{'s' if workers != 1 else ''})"
+
+    def describe(self) -> dict[str, Any]:
+        """What ``run.json`` records: what was asked, the address, workers and threads."""
+        return {"requested": self.requested, "address": self.address, "workers": self.n_workers, "threads": self.n_threads}
+
+    def map(self, function: Callable, parts: Sequence, **shared: Any) -> list:
+        """``[function(part, **shared) for part in parts]``, one task per part on the workers, results in order.
+
+        ``shared`` values other than plain numbers, strings and None (a tokenizer, a registry, a matrix) are sent to
+        every worker once (``scatter(broadcast=True)``), not once per task.
+        """
+        sent = {name: value if _is_plain(value) else self.client.scatter(value, broadcast=True, hash=False)
+                for name, value in shared.items()}
+        futures = [self.client.submit(function, part, pure=False, **sent) for part in parts]
+        try:
+            return self.client.gather(futures)
+        finally:
+            for future in futures:
+                future.release()
+
+    def submit(self, function: Callable, *args: Any, **kwargs: Any) -> Any:
+        """A future of ``function(*args, **kwargs)`` on a worker (futures among the arguments are resolved there)."""
+        return self.client.submit(function, *args, pure=False, **kwargs)
+
+    def scatter(self, value: Any, *, broadcast: bool = False) -> Any:
+        """A future holding ``value`` on the workers (on every one with ``broadcast``)."""
+        return self.client.scatter(value, broadcast=broadcast)
+
+    def gather(self, futures: Any) -> Any:
+        """The results of ``futures`` (a future, or a list of them), here."""
+        return self.client.gather(futures)
+
+    def close(self) -> None:
+        """Close the connection, and the cluster when this process started it."""
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _is_plain(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def connect(spec: str | None) -> DaskScheduler | None:
+    """Make ``spec`` this process's active scheduler and return it (None: this process, Dask not imported).
+
+    ``"local"`` starts a LocalCluster of one single-threaded worker process per core here (``"local:N"``: N
+    workers); an address connects to a running scheduler. Connecting again to the same ``spec`` returns the same
+    scheduler; another ``spec`` closes the previous one once the new one answers.
+
+    Raises
+    ------
+    SchedulerError
+        With what to do: a malformed spec, Dask not installed, or no scheduler answering at the address.
+    """
+    global _active
+    spec = check_scheduler(spec)
+    if _active is not None and spec == _active.requested:
+        return _active
+    connected = None if spec is None else _connected(spec)
+    disconnect()  # only once the new one answers: a failed connection leaves the active scheduler as it was
+    _active = connected
+    return _active
+
+
+def _connected(spec: str) -> DaskScheduler:
+    """A new scheduler for a checked, non-empty ``spec``."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - a dependency of requirements.txt
+        raise SchedulerError(f"SCHEDULER = {spec!r} needs Dask's distributed scheduler: pip install 'dask[distributed]' ({exc})") from None
+    local = _LOCAL.match(spec)
+    if local:
+        workers = int(local.group(1)) if local.group(1) else available_cores()
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
+        return DaskScheduler(Client(cluster), cluster=cluster, requested=spec)
+    try:
+        client = Client(spec, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        raise SchedulerError(
+            f"no Dask scheduler answers at {spec} ({exc}). Start one there (`dask scheduler`, then `dask worker {spec}` "
+            "on each machine; docs/scaling.md), or set SCHEDULER = 'local' for a cluster on this machine, or None."
+        ) from None
+    return DaskScheduler(client, requested=spec)
+    disconnect()
+    if spec is None:
+        return None
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - a dependency of requirements.txt
+        raise SchedulerError(f"SCHEDULER = {spec!r} needs Dask's distributed scheduler: pip install 'dask[distributed]' ({exc})") from None
+    local = _LOCAL.match(spec)
+    if local:
+        workers = int(local.group(1)) if local.group(1) else available_cores()
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
+        _active = DaskScheduler(Client(cluster), cluster=cluster, requested=spec)
+    else:
+        try:
+            client = Client(spec, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise SchedulerError(
+                f"no Dask scheduler answers at {spec} ({exc}). Start one there (`dask scheduler`, then `dask worker {spec}` "
+                "on each machine; docs/scaling.md), or set SCHEDULER = 'local' for a cluster on this machine, or None."
+            ) from None
+        _active = DaskScheduler(client, requested=spec)
+    return _active
+
+
+def disconnect() -> None:
+    """Close the active scheduler, if any; stages run in this process again."""
+    global _active
+    if _active is not None:
+        scheduler, _active = _active, None
+        scheduler.close()
+
+
+def active() -> DaskScheduler | None:
+    """The scheduler :func:`connect` made active in this process, or None (stages run here)."""
+    return _active
+
+
+@contextmanager
+def in_this_process() -> Iterator[None]:
+    """Within the block, stages run in this process even when a scheduler is active (e.g. a reference result)."""
+    global _active
+    kept, _active = _active, None
+    try:
+        yield
+    finally:
+        _active = kept
+
+
+@contextmanager
+def stage(name: str, items: int | None = None) -> Iterator[None]:
+    """Time the block as stage ``name`` (over ``items`` texts, pairs…), recording where it ran: ``"this process"``
+    or the active scheduler (:attr:`DaskScheduler.where`). The times are kept for :func:`stage_times` and, when
+    the runner names a folder in ``CORPUS_UTILS_STAGE_LOG``, appended to this process's file there."""
+    where = _active.where if _active is not None else "this process"
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        record = StageTime(stage=name, where=where, seconds=round(time.perf_counter() - started, 3), items=items)
+        _times.append(record)
+        folder = os.environ.get(STAGE_LOG_ENV_VAR, "").strip()
+        if folder:
+            try:
+                with open(os.path.join(folder, f"{os.getpid()}.jsonl"), "a", encoding="utf-8") as log:
+                    log.write(json.dumps(asdict(record)) + "\n")
+            except OSError:  # a record that cannot be written costs the run nothing
+                pass
+
+
+def map_in_parts(function: Callable, items: Any, *, stage_name: str, **shared: Any) -> list:
+    """``[function(items, **shared)]`` in this process, or, with an active scheduler, ``function`` of contiguous parts of
+    ``items`` (a list, an array or a DataFrame: about two parts per worker) on the workers, in order. The caller
+    joins the parts' results (they concatenate: ``function`` must treat each row on its own). Timed as ``stage_name``."""
+    scheduler = _active
+    with stage(stage_name, items=len(items)):
+        if scheduler is None or len(items) < 2:
+            return [function(items, **shared)]
+        n_parts = min(len(items), 2 * max(1, scheduler.n_workers))
+        bounds = [len(items) * number // n_parts for number in range(n_parts + 1)]
+        take = items.iloc if hasattr(items, "iloc") else items
+        return scheduler.map(function, [take[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])], **shared)
+
+
+#: The stages that go to the workers when a scheduler is active, in the order a run meets them.
+DASK_STAGES = ("parsing pages", "tokenising", "counting", "top-k neighbours", "formulations", "MT variants",
+               "candidate formulations")
+
+
+def where_stages_run(scheduler: DaskScheduler | None) -> str:
+    """One line for a notebook's output: which stages run on the workers and which here ("" without a scheduler)."""
+    if scheduler is None:
+        return ""
+    return (f"On Dask at {scheduler.address} ({scheduler.where.split('(')[1].rstrip(')')}, {scheduler.n_threads} threads): "
+            f"{', '.join(DASK_STAGES)}. In this kernel: the vocabularies' merge, TF-IDF weighting, models and figures.")
+
+
+def stage_times() -> list[StageTime]:
+    """The stages timed in this process so far, in order."""
+    return list(_times)

@@ -1,0 +1,211 @@
+"""The heavy stages on a Dask LocalCluster of two worker processes give what this process gives.
+
+Corpus: 300 generated pages (``bench.corpus``, not the seeds: three page families, dated and undated pages, repeated
+boilerplate) written as a page folder, plus the Chinese pages. Partitions are made small (monkeypatched on this
+side) so that several tasks, and the joins between them, are exercised.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bench.corpus import generate_pages, write_folder
+from corpus_utils import read_corpus
+from corpus_utils.analysis.similarity import top_k_neighbours
+from corpus_utils.core import scheduler as scheduler_module
+from corpus_utils.core.memo import Memo
+from corpus_utils.core.paths import PROJECT_ROOT
+from corpus_utils.core.scheduler import SchedulerError, check_scheduler, connect, disconnect, in_this_process, stage_times
+from corpus_utils.text import encoded as encoded_module
+from corpus_utils.text.encoded import encode_texts
+from corpus_utils.text.tokenizer import Tokenizer
+from corpus_utils.text.vectorizers import make_vectorizer
+
+pytestmark = pytest.mark.dask
+
+TOKENIZERS = [Tokenizer(), Tokenizer.from_parameters(mt_normalisation=True)]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A LocalCluster of two single-threaded worker processes, active for this module's tests."""
+    scheduler = connect("local:2")
+    yield scheduler
+    disconnect()
+
+
+@pytest.fixture(scope="module")
+def page_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("generated")
+    write_folder(generate_pages(300, seed=11), folder)
+    for page in (PROJECT_ROOT / "seeds_zh").glob("*.txt"):
+        (folder / page.name).write_bytes(page.read_bytes())
+    return folder
+
+
+@pytest.fixture(scope="module")
+def documents(page_folder):
+    with in_this_process():
+        return read_corpus(page_folder, cache=False).documents
+
+
+def test_the_cluster_has_two_worker_processes(cluster):
+    assert cluster.n_workers == 2
+    assert cluster.describe()["workers"] == 2 and cluster.describe()["address"].startswith("tcp://")
+    assert cluster.where == "dask (2 workers)"
+
+
+def test_parsing_pages_on_dask_gives_the_same_documents_and_report(cluster, page_folder):
+    with in_this_process():
+        here = read_corpus(page_folder, cache=False, n_jobs=1)
+    on_dask = read_corpus(page_folder, cache=False)
+    pd.testing.assert_frame_equal(on_dask.documents, here.documents)
+    pd.testing.assert_frame_equal(on_dask.report.files, here.report.files)
+    assert any(time.stage == "parsing pages" and time.where == "dask (2 workers)" for time in stage_times())
+
+
+@pytest.mark.parametrize("partition", [7, 40])
+def test_token_ids_on_dask_equal_one_pass_here(cluster, documents, monkeypatch, partition):
+    monkeypatch.setattr(encoded_module, "_CHUNK_TEXTS", partition)  # partitions of whole chunks, several per worker
+    texts = documents["body"].fillna("").tolist()
+    with in_this_process():
+        here = encode_texts(texts, TOKENIZERS)
+    on_dask = encode_texts(texts, TOKENIZERS)
+    for reference, distributed in zip(here, on_dask):
+        np.testing.assert_array_equal(distributed.ids, reference.ids)
+        np.testing.assert_array_equal(distributed.offsets, reference.offsets)
+        assert distributed.vocabulary.tolist() == reference.vocabulary.tolist()
+
+
+def test_stored_token_ids_computed_on_dask_are_read_back_here(cluster, documents, tmp_path):
+    texts = documents["body"].fillna("").tolist()
+    on_dask = encode_texts(texts, TOKENIZERS[:1], memo=Memo(tmp_path))[0]
+    with in_this_process():
+        read = encode_texts(texts, TOKENIZERS[:1], memo=Memo(tmp_path))[0]
+    np.testing.assert_array_equal(read.ids, on_dask.ids)
+    assert read.vocabulary.tolist() == on_dask.vocabulary.tolist()
+
+
+@pytest.mark.parametrize("settings", [
+    {"kind": "tfidf", "sublinear_tf": True, "min_df": 2, "max_df": 0.9},
+    {"kind": "count", "ngram_range": (2, 3)},
+    {"kind": "tfidf", "ngram_range": (1, 2), "max_features": 500},
+])
+def test_counts_and_tfidf_on_dask_equal_this_process(cluster, documents, settings):
+    texts = documents["body"].fillna("").astype(str)
+    kind, options = settings["kind"], {key: value for key, value in settings.items() if key != "kind"}
+    with in_this_process():
+        here = make_vectorizer(kind, tokenizer=Tokenizer(), **options)
+        expected = here.fit_transform(texts)
+    on_dask = make_vectorizer(kind, tokenizer=Tokenizer(), **options)
+    found = on_dask.fit_transform(texts)
+    assert on_dask.get_feature_names_out().tolist() == here.get_feature_names_out().tolist()
+    np.testing.assert_allclose(found.toarray(), expected.toarray(), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(on_dask.transform(texts[:20]).toarray(), here.transform(texts[:20]).toarray(), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("topn", [False, True])
+@pytest.mark.parametrize("sampled", [False, True])
+def test_neighbours_on_dask_equal_this_process(cluster, documents, monkeypatch, topn, sampled):
+    from corpus_utils.analysis import similarity
+
+    monkeypatch.setattr(similarity, "TOPN_MIN_PRODUCT", 0 if topn else 10**18)
+    with in_this_process():
+        matrix = make_vectorizer("tfidf", tokenizer=Tokenizer(), sublinear_tf=True).fit_transform(
+            documents["body"].fillna("").astype(str))
+    rows = np.arange(0, matrix.shape[0], 3) if sampled else None
+    with in_this_process():
+        here = top_k_neighbours(matrix, k=7, chunk_size=16, rows=rows)
+    on_dask = top_k_neighbours(matrix, k=7, chunk_size=16, rows=rows)
+    pd.testing.assert_frame_equal(on_dask, here)
+    assert stage_times()[-1].stage == "top-k neighbours" and stage_times()[-1].where == "dask (2 workers)"
+
+
+@pytest.mark.parametrize("spec", ["local", "local:3", "tcp://10.0.0.5:8786", "scheduler.example:8786", None, "", "none"])
+def test_scheduler_specs_are_read(spec):
+    assert check_scheduler(spec) in (None, spec)
+
+
+@pytest.mark.parametrize("spec", ["local:0", "cluster please", 8786, "tcp://"])
+def test_malformed_scheduler_specs_are_refused_with_what_to_write(spec):
+    with pytest.raises(SchedulerError, match="SCHEDULER"):
+        check_scheduler(spec)
+
+
+def test_an_address_nobody_answers_at_is_named_with_what_to_do(cluster, monkeypatch):
+    monkeypatch.setattr(scheduler_module, "CONNECT_TIMEOUT", 2)
+    with pytest.raises(SchedulerError, match=r"no Dask scheduler answers at tcp://127.0.0.1:9.*SCHEDULER = 'local'"):
+        connect("tcp://127.0.0.1:9")
+    assert scheduler_module.active() is cluster and cluster.n_workers == 2  # the working cluster is kept
+
+
+def test_without_a_scheduler_dask_is_never_imported(tmp_path):
+    """Loading, counting and neighbours with no scheduler leave Dask out of the process (the seeds stay fast)."""
+    code = (
+        "import sys\n"
+        "from corpus_utils import read_corpus\n"
+        "from corpus_utils.analysis.prepare import prepare_corpus\n"
+        "from corpus_utils.analysis.similarity import top_k_neighbours\n"
+        "from corpus_utils.text.vectorizers import make_vectorizer\n"
+        "prepared = prepare_corpus('seeds')\n"
+        "matrix = make_vectorizer('tfidf', tokenizer=prepared.tokenizer).fit_transform(prepared.documents['body'])\n"
+        "top_k_neighbours(matrix, k=2)\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in ('dask', 'distributed')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_formulations_candidates_and_variants_on_dask_equal_this_process(cluster, documents):
+    from corpus_utils.analysis.formulations import discover_candidates, find_formulations
+    from corpus_utils.text.variants import count_variants, load_variant_table
+
+    table = load_variant_table()
+    with in_this_process():
+        expected = (find_formulations(documents), discover_candidates(documents), count_variants(documents, table))
+    found = (find_formulations(documents), discover_candidates(documents), count_variants(documents, table))
+    assert len(expected[0]) > 0 and len(expected[1]) > 0 and expected[2]["occurrences"].sum() > 0  # something to compare
+    for on_dask, here in zip(found, expected):
+        pd.testing.assert_frame_equal(on_dask, here)
+    assert {time.stage for time in stage_times()[-3:] if time.where == "dask (2 workers)"} == {
+        "formulations", "candidate formulations", "MT variants"}
+
+
+def test_boilerplate_joins_on_dask_equal_this_process(cluster, documents):
+    from corpus_utils import load_paragraphs
+    from corpus_utils.analysis.boilerplate import near_duplicate_paragraphs, template_families
+
+    paragraphs = load_paragraphs(documents)
+    with in_this_process():
+        expected = (near_duplicate_paragraphs(paragraphs, threshold=0.8), template_families(paragraphs, threshold=0.8))
+    found = (near_duplicate_paragraphs(paragraphs, threshold=0.8), template_families(paragraphs, threshold=0.8))
+    assert len(expected[0]) > 0 and len(expected[1]) > 0  # the generated pages repeat paragraphs
+    for on_dask, here in zip(found, expected):
+        pd.testing.assert_frame_equal(on_dask, here)
+    assert {"shingling", "normalising paragraphs"} <= {time.stage for time in stage_times() if time.where == "dask (2 workers)"}
+
+
+def test_the_runner_starts_one_cluster_for_the_run_and_records_each_stage(tmp_path, page_folder):
+    """``--scheduler local:2``: every notebook joins the runner's cluster; run.json names it and each notebook's stages."""
+    import json
+
+    from corpus_utils.run.cli import main
+
+    disconnect()  # the module's cluster is not the runner's
+    out = tmp_path / "run"
+    assert main(["run", "--corpus", str(page_folder), "--out", str(out), "--scheduler", "local:2", "--only", "01,03",
+                 "--no-progress"]) == 0
+    record = json.loads((out / "run.json").read_text())
+    assert record["scheduler"]["workers"] == 2 and record["scheduler"]["requested"] == "local:2"
+    assert all(stage["where"] == "dask (2 workers)" for stage in record["ingest_stages"])  # none when the page cache had them
+    entry = next(entry for entry in record["notebooks"] if entry["name"].startswith("03_tfidf_similarity"))
+    assert entry["parameters"]["SCHEDULER"] == record["scheduler"]["address"]
+    assert {"top-k neighbours"} <= {stage["stage"] for stage in entry["stages"]}
+    assert all(stage["where"] == "dask (2 workers)" for stage in entry["stages"])
+    assert "on Dask at tcp://" in (out / "index.html").read_text()
+    assert scheduler_module.active() is None  # the run's cluster ended with the run
