@@ -218,3 +218,19 @@ def test_plot_shows_time_and_memory_against_size(tmp_path):
     target = plot_results(rows, tmp_path / "plot.png")
     assert target is not None and target.stat().st_size > 10_000
     assert plot_results(rows[:2], tmp_path / "single.png") is None  # one size: nothing to plot
+
+
+@pytest.mark.dask
+def test_bench_dask_stage_runs_here_and_on_one_and_two_workers(tmp_path):
+    """The Dask comparison at a small N: the same TF-IDF size on every variant, per-stage times, worker memory."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "run", "--sizes", "60", "--stages", "dask", "--out", str(tmp_path)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr + completed.stdout
+    table = pd.read_csv(tmp_path / "results.csv").set_index("variant")
+    assert table.index.tolist() == ["here", "local1", "local2"] and table["error"].isna().all()
+    nnz = table["details"].str.extract(r"nnz=(\d+)")[0]
+    assert nnz.nunique() == 1  # the same matrix wherever it was computed
+    assert "workers=" not in table.loc["here", "details"] and "workers=2" in table.loc["local2", "details"]
+    assert table["details"].str.contains("s_top-k_neighbours=").all()

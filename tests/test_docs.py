@@ -2,7 +2,8 @@
 
 Runs: every ```python block of README.md and docs/*.md, and every ```bash block of README.md and
 docs/*.md. Blocks fenced ```console are shown, not run: the two install commands (CI runs them itself)
-and commands on a user's own folders or of the 45-minute benchmark.
+and commands on a user's own folders or of the 45-minute benchmark; so are ```py blocks, Python for a cluster
+that cannot be started here (dask-jobqueue on SLURM).
 """
 
 from __future__ import annotations
