@@ -126,6 +126,16 @@ def test_neighbours_on_dask_equal_this_process(cluster, documents, monkeypatch, 
     assert stage_times()[-1].stage == "top-k neighbours" and stage_times()[-1].where == "dask (2 workers)"
 
 
+def test_parts_are_contiguous_and_capped_so_worker_memory_does_not_grow_with_the_corpus(cluster, monkeypatch):
+    from corpus_utils.core.scheduler import map_in_parts
+
+    monkeypatch.setattr(scheduler_module, "MAX_PART_ITEMS", 5)
+    parts = map_in_parts(list, list(range(23)), stage_name="test parts")
+    assert [item for part in parts for item in part] == list(range(23))
+    assert len(parts) == 5 and max(map(len, parts)) <= 5
+    assert map_in_parts(list, [7], stage_name="test parts") == [[7]]  # one item: no task at all
+
+
 @pytest.mark.parametrize("spec", ["local", "local:3", "tcp://10.0.0.5:8786", "scheduler.example:8786", None, "", "none"])
 def test_scheduler_specs_are_read(spec):
     assert check_scheduler(spec) in (None, spec)

@@ -27,6 +27,7 @@ from typing import Any
 from .workers import available_cores
 
 __all__ = [
+    "MAX_PART_ITEMS",
     "STAGE_LOG_ENV_VAR",
     "DaskScheduler",
     "SchedulerError",
@@ -46,6 +47,9 @@ __all__ = [
 STAGE_LOG_ENV_VAR = "CORPUS_UTILS_STAGE_LOG"
 #: ``local`` (one worker per core) or ``local:N`` (N workers): a LocalCluster on this machine.
 _LOCAL = re.compile(r"^local(?::(\d+))?$")
+#: At most this many items (documents, paragraphs, files) per task, so that a worker's memory does not grow with the
+#: corpus: about 70 MB of text for pages of this kind.
+MAX_PART_ITEMS = 20_000
 #: Seconds to wait for a scheduler at an address before saying it cannot be reached.
 CONNECT_TIMEOUT = 30
 
@@ -316,13 +320,14 @@ def stage(name: str, items: int | None = None) -> Iterator[None]:
 
 def map_in_parts(function: Callable, items: Any, *, stage_name: str, **shared: Any) -> list:
     """``[function(items, **shared)]`` in this process, or, with an active scheduler, ``function`` of contiguous parts of
-    ``items`` (a list, an array or a DataFrame: about two parts per worker) on the workers, in order. The caller
+    ``items`` (a list, an array or a DataFrame: at least two parts per worker, at most :data:`MAX_PART_ITEMS` items
+    each) on the workers, in order. The caller
     joins the parts' results (they concatenate: ``function`` must treat each row on its own). Timed as ``stage_name``."""
     scheduler = _active
     with stage(stage_name, items=len(items)):
         if scheduler is None or len(items) < 2:
             return [function(items, **shared)]
-        n_parts = min(len(items), 2 * max(1, scheduler.n_workers))
+        n_parts = min(len(items), max(2 * max(1, scheduler.n_workers), -(-len(items) // MAX_PART_ITEMS)))
         bounds = [len(items) * number // n_parts for number in range(n_parts + 1)]
         take = items.iloc if hasattr(items, "iloc") else items
         return scheduler.map(function, [take[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])], **shared)

@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover
         return matrix
 
 from ..core.memo import Memo
-from ..core.scheduler import active, stage
+from ..core.scheduler import MAX_PART_ITEMS, active, stage
 from ..core.workers import available_cores, check_n_jobs, process_pool
 from .encoded import encode_texts
 from .tokenizer import Tokenizer
@@ -64,7 +64,7 @@ class _CountingMixin:
         scheduler = active()
         if scheduler is not None and texts:  # every shard on a Dask worker, merged here
             with stage("counting" if fixed_vocab else "counting and vocabulary", items=len(texts)):
-                shards = _shards(texts, max(1, min(len(texts), 2 * scheduler.n_workers)))
+                shards = _shards(texts, min(len(texts), max(2 * scheduler.n_workers, -(-len(texts) // MAX_PART_ITEMS))))
                 counted = scheduler.map(_count_shard_task, shards, vectorizer=self, fixed_vocab=fixed_vocab)
                 vocabulary, matrix = self._merged(counted, fixed_vocab)
             if not fixed_vocab and not vocabulary:
