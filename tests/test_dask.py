@@ -136,6 +136,13 @@ def test_parts_are_contiguous_and_capped_so_worker_memory_does_not_grow_with_the
     assert map_in_parts(list, [7], stage_name="test parts") == [[7]]  # one item: no task at all
 
 
+def test_parts_may_come_from_a_generator_and_a_failing_task_raises_here(cluster):
+    assert cluster.map(int, (str(number) for number in range(9))) == list(range(9))  # more parts than tasks in flight
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        cluster.map(int, iter(["1", "2", "three", "4", "5", "6", "7"]))
+    assert cluster.map(int, ["8"]) == [8]  # the cluster still works
+
+
 @pytest.mark.parametrize("spec", ["local", "local:3", "tcp://10.0.0.5:8786", "scheduler.example:8786", None, "", "none"])
 def test_scheduler_specs_are_read(spec):
     assert check_scheduler(spec) in (None, spec)

@@ -19,11 +19,12 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .progress import PROGRESS_ENV_VAR
 from .workers import available_cores
 
 __all__ = [
@@ -136,20 +137,43 @@ class DaskScheduler:
         """What ``run.json`` records: what was asked, the address, workers and threads."""
         return {"requested": self.requested, "address": self.address, "workers": self.n_workers, "threads": self.n_threads}
 
-    def map(self, function: Callable, parts: Sequence, **shared: Any) -> list:
+    def map(self, function: Callable, parts: Iterable, **shared: Any) -> list:
         """``[function(part, **shared) for part in parts]``, one task per part on the workers, results in order.
 
-        ``shared`` values other than plain numbers, strings and None (a tokenizer, a registry, a matrix) are sent to
-        every worker once (``scatter(broadcast=True)``), not once per task.
+        At most two tasks per worker are in flight, and ``parts`` is read as tasks are sent (it may be a
+        generator), so the kernel never holds a second copy of all the parts. ``shared`` values other than
+        plain numbers, strings and None (a tokenizer, a registry, a matrix) are sent to every worker once
+        (``scatter(broadcast=True)``), not once per task. A task's error is raised here, and the other tasks
+        are cancelled.
         """
+        from distributed import as_completed
+
         sent = {name: value if _is_plain(value) else self.client.scatter(_Whole(value), broadcast=True, hash=False)
                 for name, value in shared.items()}
-        futures = [self.client.submit(_call, function, _Whole(part), pure=False, **sent) for part in parts]
+        numbered = enumerate(parts)
+        results: dict[int, Any] = {}
+        running: dict[Any, int] = {}
+
+        def send_next() -> Any:
+            for number, part in numbered:
+                future = self.client.submit(_call, function, _Whole(part), pure=False, **sent)
+                running[future] = number
+                return future
+            return None
+
+        first = [future for future in (send_next() for _ in range(2 * max(1, self.n_workers))) if future is not None]
         try:
-            return [whole.value for whole in self.client.gather(futures)]
-        finally:
-            for future in futures:
+            finished = as_completed(first)
+            for future in finished:
+                results[running.pop(future)] = future.result().value
                 future.release()
+                following = send_next()
+                if following is not None:
+                    finished.add(following)
+        finally:
+            if running:
+                self.client.cancel(list(running))
+        return [results[number] for number in range(len(results))]
 
     def submit(self, function: Callable, *args: Any, **kwargs: Any) -> Any:
         """A future of ``function(*args, **kwargs)`` on a worker (futures among the arguments are resolved there)."""
@@ -187,7 +211,9 @@ class _Whole:
 
 
 def _call(function: Callable, part: _Whole, **shared: Any) -> _Whole:
-    """On a worker: ``function`` of the part and the shared values, unwrapped; the result wrapped again."""
+    """On a worker: ``function`` of the part and the shared values, unwrapped; the result wrapped again. A worker
+    draws no progress bar: its lines would land in the terminal of whoever started the cluster."""
+    os.environ[PROGRESS_ENV_VAR] = "0"
     values = {name: value.value if isinstance(value, _Whole) else value for name, value in shared.items()}
     return _Whole(function(part.value, **values))
 
