@@ -269,34 +269,6 @@ def _connected(spec: str) -> DaskScheduler:
             "on each machine; docs/scaling.md), or set SCHEDULER = 'local' for a cluster on this machine, or None."
         ) from None
     return DaskScheduler(client, requested=spec)
-    disconnect()
-    if spec is None:
-        return None
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as exc:  # pragma: no cover - a dependency of requirements.txt
-        raise SchedulerError(f"SCHEDULER = {spec!r} needs Dask's distributed scheduler: pip install 'dask[distributed]' ({exc})") from None
-    local = _LOCAL.match(spec)
-    if local:
-        workers = int(local.group(1)) if local.group(1) else available_cores()
-        import dask
-
-        # the workers' statistical profiler samples every task's stack: 10 % of the time of this package's
-        # pure-Python scans (measured on 20,000 pages); nobody reads those profiles on a LocalCluster
-        with dask.config.set({"distributed.worker.profile.enabled": False}):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=logging.ERROR)
-        _active = DaskScheduler(Client(cluster), cluster=cluster, requested=spec)
-    else:
-        try:
-            client = Client(spec, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError) as exc:
-            raise SchedulerError(
-                f"no Dask scheduler answers at {spec} ({exc}). Start one there (`dask scheduler`, then `dask worker {spec}` "
-                "on each machine; docs/scaling.md), or set SCHEDULER = 'local' for a cluster on this machine, or None."
-            ) from None
-        _active = DaskScheduler(client, requested=spec)
-    return _active
 
 
 def disconnect() -> None:

@@ -765,6 +765,7 @@ class _Kernels:
 
     def __init__(self) -> None:
         self._managers: dict[str, Any] = {}
+        self._pids: dict[str, int | None] = {}  # of finished notebooks' kernels, whose stage logs are named by it
         self._lock = threading.Lock()
 
     def new(self, name: str, kernel: str) -> Any:
@@ -777,15 +778,19 @@ class _Kernels:
 
     def forget(self, name: str) -> None:
         with self._lock:
-            self._managers.pop(name, None)
+            self._pids[name] = _kernel_pid(self._managers.pop(name, None))
+
+    def pid_of(self, name: str) -> int | None:
+        """The process id the kernel of the finished notebook ``name`` had."""
+        with self._lock:
+            return self._pids.get(name)
 
     def signal(self, signum: int) -> None:
         """Send ``signum`` to the process group of every running kernel."""
         with self._lock:
             managers = list(self._managers.values())
         for manager in managers:
-            process = getattr(getattr(manager, "provisioner", None), "process", None)
-            pid = getattr(process, "pid", None)
+            pid = _kernel_pid(manager)
             if pid is None:
                 continue
             try:
@@ -822,7 +827,6 @@ def _execute_notebook(
         if kernels is not None:
             kernels.forget(notebook.name)
         if manager is not None:
-            _stage_logs.put(notebook.name, _kernel_pid(manager))
             _shut_down(manager)
     return None
 
@@ -832,29 +836,13 @@ def _kernel_pid(manager: Any) -> int | None:
     return getattr(getattr(getattr(manager, "provisioner", None), "process", None), "pid", None)
 
 
-class _StageLogs:
-    """Which kernel process ran which notebook, to read each notebook's timed stages from ``<pid>.jsonl``."""
-
-    def __init__(self) -> None:
-        self._pids: dict[str, int | None] = {}
-        self._lock = threading.Lock()
-
-    def put(self, name: str, pid: int | None) -> None:
-        with self._lock:
-            self._pids[name] = pid
-
-    def read(self, folder: Path, name: str) -> list[dict[str, Any]]:
-        """The stages the kernel of notebook ``name`` timed, in order (none when its log is missing or unreadable)."""
-        with self._lock:
-            pid = self._pids.pop(name, None)
-        try:
-            lines = (folder / f"{pid}.jsonl").read_text(encoding="utf-8").splitlines() if pid is not None else []
-            return [json.loads(line) for line in lines if line.strip()]
-        except (OSError, ValueError):
-            return []
-
-
-_stage_logs = _StageLogs()
+def _read_stage_log(folder: Path, pid: int | None) -> list[dict[str, Any]]:
+    """The stages kernel ``pid`` timed (its ``<pid>.jsonl`` in ``folder``), in order; none when missing or unreadable."""
+    try:
+        lines = (folder / f"{pid}.jsonl").read_text(encoding="utf-8").splitlines() if pid is not None else []
+        return [json.loads(line) for line in lines if line.strip()]
+    except (OSError, ValueError):
+        return []
 
 
 def _shut_down(manager: Any) -> None:
@@ -1044,7 +1032,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
         with lock:
             status = "interrupted" if interrupted.is_set() else ("failed" if error else "succeeded")
             entry.update(status=status, finished_at=_utc_now())
-            entry["stages"] = _stage_logs.read(stage_folder, notebook.name)
+            entry["stages"] = _read_stage_log(stage_folder, kernels.pid_of(notebook.name))
             entry["figures"] = _collect_figures(plan, notebook, before, log)
             if executed.is_file():
                 exports[notebook.name] = background.submit(
