@@ -133,7 +133,8 @@ def test_parts_are_contiguous_and_capped_so_worker_memory_does_not_grow_with_the
     parts = map_in_parts(list, list(range(23)), stage_name="test parts")
     assert [item for part in parts for item in part] == list(range(23))
     assert len(parts) == 5 and max(map(len, parts)) <= 5
-    assert map_in_parts(list, [7], stage_name="test parts") == [[7]]  # one item: no task at all
+    assert map_in_parts(list, [7], stage_name="one item") == [[7]]  # one item: no task at all, and said so
+    assert stage_times()[-1].stage == "one item" and stage_times()[-1].where == "this process"
 
 
 def test_parts_may_come_from_a_generator_and_a_failing_task_raises_here(cluster):

@@ -322,9 +322,10 @@ def map_in_parts(function: Callable, items: Any, *, stage_name: str, **shared: A
     each) on the workers, in order. The caller
     joins the parts' results (they concatenate: ``function`` must treat each row on its own). Timed as ``stage_name``."""
     scheduler = _active
-    with stage(stage_name, items=len(items)):
-        if scheduler is None or len(items) < 2:
+    if scheduler is None or len(items) < 2:  # nothing to share out: here, and recorded as here
+        with in_this_process(), stage(stage_name, items=len(items)):
             return [function(items, **shared)]
+    with stage(stage_name, items=len(items)):
         n_parts = min(len(items), max(2 * max(1, scheduler.n_workers), -(-len(items) // MAX_PART_ITEMS)))
         bounds = [len(items) * number // n_parts for number in range(n_parts + 1)]
         take = items.iloc if hasattr(items, "iloc") else items

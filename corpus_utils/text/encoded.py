@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from ..core.memo import Memo, digest_hashes, memo_key, text_hashes
 from ..core.progress import progress_bar
-from ..core.scheduler import DaskScheduler, active, stage
+from ..core.scheduler import DaskScheduler, active, in_this_process, stage
 from ..core.words import PARAGRAPH_SEPARATOR, ascii_words_only
 from .tokenizer import Tokenizer
 
@@ -238,9 +238,10 @@ def _numbered_by_first_occurrence(encoded: list[EncodedTexts]) -> list[EncodedTe
 def _encode_all(texts: Sequence[str], tokenizers: Sequence[Tokenizer]) -> list[EncodedTexts]:
     """Each tokenizer's encoding of ``texts``: on the active Dask scheduler's workers when there is one, else here."""
     scheduler = active()
-    with stage("tokenising", items=len(texts)):
-        if scheduler is None or not len(texts):
+    if scheduler is None or not len(texts):
+        with in_this_process(), stage("tokenising", items=len(texts)):
             return _encode_here(texts, tokenizers=tokenizers)
+    with stage("tokenising", items=len(texts)):
         return _encode_on(scheduler, texts, tokenizers)
 
 
