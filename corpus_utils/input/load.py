@@ -29,7 +29,7 @@ from .snapshot import Snapshot, SnapshotStore, pinned_snapshot, snapshot_key
 from ..core.words import PARAGRAPH_SEPARATOR, count_words, count_words_many
 from ..core.paths import SEEDS_DIR, resolve_path
 from ..core.progress import progress_bar
-from ..core.scheduler import DaskScheduler, active, stage
+from ..core.scheduler import active, map_in_parts, stage
 from ..core.workers import available_cores, check_n_jobs, process_pool, start_method
 
 __all__ = [
@@ -356,23 +356,16 @@ def _parse_in_pool(paths: list[str], n_jobs: int, with_key: bool) -> list[tuple[
     return results
 
 
-def _parse_on(scheduler: DaskScheduler, paths: list[str], with_key: bool) -> list[tuple[str | None, tuple | BaseException]]:
-    """Parse files on the Dask workers (which must see the files at the same paths); results in the order of ``paths``."""
-    per_task = max(1, min(_FILES_PER_TASK, -(-len(paths) // (4 * max(1, scheduler.n_workers)))))
-    batches = [paths[start : start + per_task] for start in range(0, len(paths), per_task)]
-    return [result for batch in scheduler.map(_parse_paths_task, batches, with_key=with_key) for result in batch]
-
-
 def _parse_paths_task(paths: list[str], *, with_key: bool) -> list[tuple[str | None, tuple | BaseException]]:
     """Dask task: :func:`_parse_paths` with the batch first."""
     return _parse_paths(paths, with_key)
 
 
 def _parse_all(paths: list[str], n_jobs: int | None, with_key: bool) -> list[tuple[str | None, tuple | BaseException]]:
-    scheduler = active()
+    if active() is not None and paths:  # on the Dask workers, which must see the files at the same paths
+        parts = map_in_parts(_parse_paths_task, paths, stage_name="parsing pages", with_key=with_key)
+        return [result for part in parts for result in part]
     with stage("parsing pages", items=len(paths)):
-        if scheduler is not None and paths:
-            return _parse_on(scheduler, paths, with_key)
         return _parse_here(paths, n_jobs, with_key)
 
 

@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover
         return matrix
 
 from ..core.memo import Memo
-from ..core.scheduler import MAX_PART_ITEMS, active, stage
+from ..core.scheduler import active, map_in_parts
 from ..core.workers import available_cores, check_n_jobs, process_pool
 from .encoded import encode_texts
 from .tokenizer import Tokenizer
@@ -63,10 +63,9 @@ class _CountingMixin:
         check_n_jobs(self.n_jobs)
         scheduler = active()
         if scheduler is not None and texts:  # every shard on a Dask worker, merged here
-            with stage("counting" if fixed_vocab else "counting and vocabulary", items=len(texts)):
-                shards = _shards(texts, min(len(texts), max(2 * scheduler.n_workers, -(-len(texts) // MAX_PART_ITEMS))))
-                counted = scheduler.map(_count_shard_task, shards, vectorizer=self, fixed_vocab=fixed_vocab)
-                vocabulary, matrix = self._merged(counted, fixed_vocab)
+            counted = map_in_parts(_count_shard_task, texts, stage_name="counting" if fixed_vocab else "counting and vocabulary",
+                                   vectorizer=self, fixed_vocab=fixed_vocab)
+            vocabulary, matrix = self._merged(counted, fixed_vocab)
             if not fixed_vocab and not vocabulary:
                 raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
             return vocabulary, _align_api_if_sparse(matrix)
@@ -174,8 +173,9 @@ def _shards(texts: list, n_shards: int) -> list[list]:
 
 
 def _count_shard_task(texts: list, *, vectorizer, fixed_vocab: bool):
-    """Dask task: :func:`_count_shard` with the shard first."""
-    return _count_shard(vectorizer, texts, fixed_vocab)
+    """Dask task: ``(vocabulary, matrix)`` of one shard, as :func:`_count_shard` gives them (the vectoriser untouched)."""
+    vocabulary, matrix = vectorizer._count_serial(texts, fixed_vocab)
+    return (None if fixed_vocab else vocabulary), matrix
 
 
 def _count_shard(vectorizer, texts: list, fixed_vocab: bool):
