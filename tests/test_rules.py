@@ -80,3 +80,19 @@ def test_a_term_list_the_stop_list_empties_is_caught_before_running():
     with pytest.raises(ValueError, match="remove it from DISPERSION_TERMS"):
         check_cross_rules(values)
     check_cross_rules({**values, "KEEP_WORDS": ["party", "the"]})  # kept words survive: no conflict
+
+
+def test_the_collocation_and_concordance_choices_are_the_libraries_own():
+    from corpus_utils.analysis.collocations import MEASURES
+    from corpus_utils.analysis.kwic import SORT_KEYS
+    from corpus_utils.run.rules import COLLOCATION_MEASURES, CONCORDANCE_SORT_KEYS
+
+    assert COLLOCATION_MEASURES == MEASURES
+    assert set(CONCORDANCE_SORT_KEYS) == set(SORT_KEYS)
+    check_cross_rules({"CONCORDANCE_SORT": ["1R", "2L", "date"], "COLLOCATION_LEFT": 0, "COLLOCATION_RIGHT": 1})
+    with pytest.raises(ValueError, match="CONCORDANCE_SORT holds an unknown key"):
+        check_cross_rules({"CONCORDANCE_SORT": ["1R", "6R"]})
+    with pytest.raises(ValueError, match="COLLOCATION_LEFT and COLLOCATION_RIGHT are both 0"):
+        check_cross_rules({"COLLOCATION_LEFT": 0, "COLLOCATION_RIGHT": 0})
+    with pytest.raises(ValueError, match="COLLOCATION_MEASURE must be one of 'g2', 'mi', 'logdice', 't_score'"):
+        check_rule("COLLOCATION_MEASURE", "dice")

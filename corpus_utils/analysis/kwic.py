@@ -1,17 +1,19 @@
-"""Keyword in context and term positions: where the tokenizer sees a term, with the words as written."""
+"""Keyword in context, the full concordance and term positions: where the tokenizer sees a term, with the words as written."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..core.checks import check_whole_number
-from ..core.words import HAN
+from ..core.words import HAN, SHINGLE_WORD
 from ..text.tokenizer import Tokenizer
-from .terms import check_documents
+from .terms import TokenStream, check_documents, ngram_document_counts
 
-__all__ = ["kwic", "term_positions"]
+__all__ = ["CONCORDANCE_COLUMNS", "SORT_KEYS", "concordance", "kwic", "sort_concordance", "term_positions"]
 
 
 def _occurrences(tokens: list[tuple[str, int, int]], words: list[str]) -> list[int]:
@@ -89,26 +91,156 @@ def kwic(
     stopping at ``limit`` (so a frequent term costs a few documents, a rare one a scan of all bodies).
     """
     check_documents(documents)
+    check_whole_number(limit, "limit", allow_none=True)
+    rows = []
+    for position, start, left, match, right in _hits(documents, term, window=window, chars=chars, tokenizer=tokenizer):
+        rows.append((documents["doc_id"].iat[position], left, match, right))
+        if limit is not None and len(rows) >= limit:
+            break
+    return pd.DataFrame(rows, columns=["doc_id", "left", "match", "right"]).astype({"doc_id": str})
+
+
+def _hits(documents: pd.DataFrame, term: str, *, window: int, chars: int, tokenizer: Tokenizer | None,
+          rows: np.ndarray | None = None):
+    """Yield ``(row position, start, left, match, right)`` for each place the tokenizer sees ``term``, in document
+    order; only the documents at ``rows`` when given (else those a regex pre-filter lets through)."""
     check_whole_number(window, "window (words each side)", min_val=0)
     check_whole_number(chars, "chars (characters each side)", min_val=0)
-    check_whole_number(limit, "limit", allow_none=True)
     tokenizer = tokenizer or Tokenizer()
     words = tokenizer.term_words(term)
     may_contain = tokenizer.may_contain(words).search
-    rows: list[tuple[str, str, str, str]] = []
-    doc_ids = documents["doc_id"].astype(str).to_numpy()
-    for position, text in enumerate(documents["body"].fillna("").astype(str)):
-        if not may_contain(text):
+    bodies = documents["body"]
+    for position in range(len(documents)) if rows is None else rows:
+        text = bodies.iat[int(position)]
+        text = "" if pd.isna(text) else str(text)
+        if rows is None and not may_contain(text):
             continue
         tokens = tokenizer.token_spans(text)
         for index in _occurrences(tokens, words):
             start, end = tokens[index][1], tokens[index + len(words) - 1][2]
-            rows.append((doc_ids[position], *_context(text, start, end, int(window), int(chars))))
-            if limit is not None and len(rows) >= limit:
-                break
-        if limit is not None and len(rows) >= limit:
-            break
-    return pd.DataFrame(rows, columns=["doc_id", "left", "match", "right"])
+            yield int(position), start, *_context(text, start, end, int(window), int(chars))
+
+
+#: The columns of :func:`concordance`, in order.
+CONCORDANCE_COLUMNS: tuple[str, ...] = ("term", "doc_id", "date", "section", "title", "start", "left", "match", "right",
+                                        "rendering")
+#: Context positions :func:`sort_concordance` sorts by, as AntConc names them: ``1L`` is the word just left of the
+#: match, ``2R`` the second word to its right.
+CONTEXT_KEYS: tuple[str, ...] = tuple(f"{n}{side}" for side in "LR" for n in range(1, 6))
+#: Every key :func:`sort_concordance` accepts.
+SORT_KEYS: tuple[str, ...] = (*CONTEXT_KEYS, "term", "doc_id", "date", "section", "title", "rendering")
+
+
+def concordance(
+    documents: pd.DataFrame,
+    terms: Sequence[str],
+    *,
+    tokenizer: Tokenizer,
+    stream: TokenStream | None = None,
+    window: int = 8,
+    chars: int = 20,
+) -> pd.DataFrame:
+    """Every occurrence of each of ``terms``, with its context, date and section: a full concordance.
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        Takes columns ``doc_id`` and ``body``; ``date``, ``section`` and ``title`` are carried when present.
+    terms : sequence of str
+        Words, n-grams or formulation tokens, matched as in :func:`kwic`: ``"two_safeguards"`` finds every
+        registered rendering, and ``rendering`` says which one each line is.
+    tokenizer : Tokenizer
+        The tokenizer of the counts.
+    stream : TokenStream, optional
+        The documents' token stream with ``tokenizer`` (:func:`~corpus_utils.analysis.terms.token_streams`): only the
+        documents it shows holding a term are tokenised again for the context. Without it a regex pre-filter
+        chooses them.
+    window : int
+        Words shown on each side (``chars`` characters where the match is Chinese).
+    chars : int
+        Characters shown on each side of a Chinese match.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`CONCORDANCE_COLUMNS`: ``term``, ``doc_id``, ``date`` (NaT when undated or absent), ``section``
+        and ``title`` (missing when absent), ``start`` (int64, character offset of the match in the body), ``left``,
+        ``match`` (the original text), ``right``, ``rendering`` (the match lower-cased, spaces collapsed). In the
+        order of ``terms``, then document, then position; sort with :func:`sort_concordance`.
+
+    Notes
+    -----
+    Cost: tokenising each document that holds a term once per term (a few milliseconds per page), so a term in
+    every document of a large corpus costs a pass over the corpus.
+    """
+    check_documents(documents)
+    found = []
+    for term in terms:
+        rows = _documents_holding(stream, term, tokenizer) if stream is not None else None
+        hits = list(_hits(documents, str(term), window=window, chars=chars, tokenizer=tokenizer, rows=rows))
+        found.append(pd.DataFrame(hits, columns=["_row", "start", "left", "match", "right"]).assign(term=str(term)))
+    table = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["_row", "start", "left", "match", "right", "term"])
+    positions = table["_row"].to_numpy(dtype=np.int64)
+    for column in ("doc_id", "date", "section", "title"):
+        if column in documents.columns:
+            table[column] = documents[column].iloc[positions].to_numpy()
+        else:
+            table[column] = pd.NaT if column == "date" else pd.NA
+    table["rendering"] = table["match"].astype(str).str.lower().str.split().str.join(" ")
+    table = table.astype({"term": "string", "doc_id": "string", "section": "string", "title": "string", "left": "string",
+                          "match": "string", "right": "string", "rendering": "string", "start": "int64"})
+    table["date"] = pd.to_datetime(table["date"])
+    return table[list(CONCORDANCE_COLUMNS)].reset_index(drop=True)
+
+
+def _documents_holding(stream: TokenStream, term: str, tokenizer: Tokenizer) -> np.ndarray:
+    """Row positions of the documents whose tokens contain ``term`` (as counted)."""
+    counts = ngram_document_counts(stream, [tokenizer.term_words(term)])
+    return np.flatnonzero(counts.toarray().ravel())
+
+
+def _context_word(text: str, n: int, *, from_end: bool) -> str:
+    """The ``n``-th word of ``text`` (a run of letters or digits, or one Han character), counted from the end
+    when ``from_end``; lower-cased, ``""`` when there is none."""
+    words = SHINGLE_WORD.findall(text)
+    if n > len(words):
+        return ""
+    return words[-n if from_end else n - 1].lower()
+
+
+def sort_concordance(table: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Sort a :func:`concordance` the way AntConc does: by the words around the match, then by other columns.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`concordance`.
+    keys : sequence of str
+        From :data:`SORT_KEYS`, most significant first: ``"1R"`` (the first word right of the match), ``"2L"``
+        (the second word to its left) … up to 5, and ``"date"``, ``"section"``, ``"doc_id"``, ``"term"``,
+        ``"title"``, ``"rendering"``. Context words are compared lower-cased; a line with no word there sorts first;
+        undated lines sort last by date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows and columns, sorted (stable: ties keep document order), index reset.
+    """
+    unknown = [key for key in keys if key not in SORT_KEYS]
+    if unknown:
+        raise ValueError(f"unknown concordance sort key(s) {', '.join(map(repr, unknown))}; choose from {', '.join(SORT_KEYS)}")
+    columns = {}
+    for key in keys:
+        if key in CONTEXT_KEYS:
+            side = "left" if key.endswith("L") else "right"
+            n = int(key[:-1])
+            columns[key] = table[side].fillna("").astype(str).map(lambda text: _context_word(text, n, from_end=side == "left"))
+        else:
+            columns[key] = table[key]
+    if not columns:
+        return table.reset_index(drop=True)
+    order = pd.DataFrame(columns, index=table.index).sort_values(list(columns), kind="stable", na_position="last").index
+    return table.loc[order].reset_index(drop=True)
 
 
 def term_positions(

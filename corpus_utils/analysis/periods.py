@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..core.checks import check_choice
+
 __all__ = ["PERIODS", "UNDATED", "period_code", "assign_period", "period_range", "period_midpoints", "undated_documents"]
 
 #: Period lengths and their pandas frequency codes.
@@ -14,8 +16,7 @@ UNDATED = "undated"
 
 def period_code(period: str, *, name: str = "period") -> str:
     """The pandas frequency code of a period (``"year"`` → ``"Y"``); ``ValueError`` names parameter ``name`` and the choices."""
-    if period not in PERIODS:
-        raise ValueError(f"{name} must be one of {', '.join(PERIODS)}, got {period!r}")
+    check_choice(period, tuple(PERIODS), name)
     return PERIODS[period]
 
 

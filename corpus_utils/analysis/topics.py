@@ -13,6 +13,7 @@ from scipy import sparse
 from sklearn.decomposition import NMF, LatentDirichletAllocation
 
 from .labels import document_labels
+from ..core.checks import check_choice
 from ..core.memo import Memo, digest_texts, memo_key
 from ..input.load import load_paragraphs
 from ..text.tokenizer import Tokenizer
@@ -68,8 +69,7 @@ def text_units(documents: pd.DataFrame, *, unit: str = "paragraph", min_words: i
     -----
     Cost: one pass over the bodies (splitting on blank lines and counting words).
     """
-    if unit not in UNITS:
-        raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
+    check_choice(unit, UNITS, "unit")
     if min_words < 0:
         raise ValueError(f"min_words must be 0 or more, got {min_words}")
     numbers = pd.Series(np.arange(1, len(documents) + 1), index=documents["doc_id"].astype(str).tolist())
@@ -268,8 +268,7 @@ def fit_topics(
     Cost: NMF is O(iterations × non-zeros × n_topics); LDA is several times slower per iteration.
     Memory: the sparse matrix plus two dense factors (units × topics, topics × terms).
     """
-    if method not in TOPIC_METHODS:
-        raise ValueError(f"method must be one of {TOPIC_METHODS}, got {method!r}")
+    check_choice(method, TOPIC_METHODS, "method")
     if not isinstance(n_topics, (int, np.integer)) or n_topics < 1:
         raise ValueError(f"n_topics must be a whole number of at least 1, got {n_topics!r}")
     texts = [str(text) for text in texts]

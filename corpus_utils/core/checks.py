@@ -1,10 +1,10 @@
-"""The one check of a whole-number argument (``top``, ``k``, ``n_jobs`` …), through scikit-learn's ``check_scalar``."""
+"""The checks of an argument: a whole number (``top``, ``k``, ``n_jobs`` …) through scikit-learn's ``check_scalar``, and a choice among names."""
 
 from __future__ import annotations
 
 from numbers import Integral
 
-__all__ = ["check_whole_number"]
+__all__ = ["check_choice", "check_whole_number"]
 
 
 def check_whole_number(value: object, name: str, *, min_val: int = 1, allow_none: bool = False) -> None:
@@ -25,3 +25,9 @@ def check_whole_number(value: object, name: str, *, min_val: int = 1, allow_none
         check_scalar(value, name, Integral, min_val=min_val)
     except (TypeError, ValueError):
         raise ValueError(message) from None
+
+
+def check_choice(value: object, choices: tuple[str, ...], name: str) -> None:
+    """Raise ``ValueError`` naming ``name`` and the allowed values unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import logging
 import re
@@ -14,7 +15,7 @@ from matplotlib.figure import Figure
 from ..core.paths import FIGURES_DIR, PACKAGE_DATA_DIR, resolve_path
 
 __all__ = [
-    "STYLE", "CJK_FONT", "CJK_FAMILY", "register_cjk_font", "apply_style", "save_figure", "save_table", "neutralise_formulas", "FORMULA_STARTS", "figure_stem"]
+    "STYLE", "CJK_FONT", "CJK_FAMILY", "register_cjk_font", "apply_style", "save_figure", "save_table", "save_html_table", "neutralise_formulas", "FORMULA_STARTS", "figure_stem"]
 
 #: The packaged font for Chinese (a subset of Noto Sans CJK SC, SIL OFL 1.1; see ``data/fonts/OFL.txt``).
 CJK_FONT = PACKAGE_DATA_DIR / "fonts" / "CorpusCJKSans-Regular.otf"
@@ -205,4 +206,59 @@ def save_table(table: pd.DataFrame, name: str, *, figures_dir: str | Path | None
         table.to_parquet(raw, index=False)
     else:
         raw.unlink(missing_ok=True)  # a raw copy from an earlier run of the same figure no longer applies
+    return target
+
+
+_PAGE_STYLE = """body{font-family:sans-serif;margin:1.5em;color:#222}
+table{border-collapse:collapse;font-size:0.9em}
+th,td{border-bottom:1px solid #ddd;padding:0.25em 0.5em;vertical-align:top;text-align:left}
+th{background:#f3f3f3;position:sticky;top:0}
+tr:nth-child(even) td{background:#fafafa}
+@media print{th{position:static}tr{break-inside:avoid}}"""
+
+
+#: Every page the project writes forbids scripts, plugins and forms, whatever its text holds.
+_NO_SCRIPTS = ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+               "img-src 'self'\">")
+
+
+def _cell(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return html.escape(str(value))
+
+
+def save_html_table(
+    table: pd.DataFrame,
+    name: str,
+    *,
+    title: str,
+    note: str = "",
+    column_styles: dict[str, str] | None = None,
+    figures_dir: str | Path | None = None,
+) -> Path:
+    """Write ``table`` as ``<figures_dir>/<name>.html``: one self-contained page that prints cleanly.
+
+    Every cell is escaped (scraped text shows as text, never as markup); the page loads nothing from elsewhere
+    and runs no script. ``column_styles`` maps a column to CSS for its cells (``{"left": "text-align:right"}``);
+    ``note`` is a paragraph under the title. Dates show as ``YYYY-MM-DD``, missing values as empty cells.
+    Returns the page's path.
+    """
+    folder = resolve_path(figures_dir) if figures_dir else FIGURES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{figure_stem(name)}.html"
+    styles = column_styles or {}
+    columns = list(table.columns)
+    cell_styles = [f' style="{html.escape(styles[column])}"' if column in styles else "" for column in columns]
+    lines = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', _NO_SCRIPTS, f"<title>{html.escape(title)}</title>",
+             f"<style>{_PAGE_STYLE}</style></head><body>", f"<h1>{html.escape(title)}</h1>"]
+    if note:
+        lines.append(f"<p>{html.escape(note)}</p>")
+    lines.append("<table><thead><tr>" + "".join(f"<th>{html.escape(str(column))}</th>" for column in columns) + "</tr></thead><tbody>")
+    for row in table.itertuples(index=False, name=None):
+        lines.append("<tr>" + "".join(f"<td{style}>{_cell(value)}</td>" for style, value in zip(cell_styles, row)) + "</tr>")
+    lines.append("</tbody></table></body></html>")
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target

@@ -216,6 +216,24 @@ def bar_panel(ax: Axes, labels: Sequence[Any], values: Sequence[float], *, title
     ax.set_xlabel(xlabel)
 
 
+def collocate_panels(tables: Mapping[str, pd.DataFrame], *, measure: str, measure_label: str, top: int, title: str) -> Figure:
+    """One panel per node: its ``top`` collocates as bars of ``measure`` (tables from
+    :func:`corpus_utils.analysis.collocations.collocates`); a node without collocates says so in its panel."""
+    fig, axes = panel_grid(max(len(tables), 1), panel_width=4.2, panel_height=0.26 * top + 1.4, extra_height=0.6, ncols=3)
+    for ax, colour, (node, table) in zip(axes, cycle_colours(), tables.items()):
+        shown = table.head(top)
+        heading = f"{readable_labels([node])[0]} ({table.attrs.get('node_count', 0)} occurrences)"
+        if shown.empty:
+            ax.text(0.5, 0.5, "no collocate passes\nthe thresholds", ha="center", va="center", transform=ax.transAxes)
+            ax.set_title(heading, fontsize=9)
+            ax.set_xlabel(measure_label)
+            ax.set_yticks([])
+            continue
+        bar_panel(ax, shown["collocate"], shown[measure], title=heading, xlabel=measure_label, color=colour)
+    fig.suptitle(title, fontweight="bold")
+    return fig
+
+
 def stacked_share_bars(wide: pd.DataFrame, *, colours: Any, labels: Sequence[str], title: str, xlabel: str,
                        legend_title: str) -> Figure:
     """One horizontal bar per row of ``wide`` (rows × groups of shares summing to 1), stacked by column.

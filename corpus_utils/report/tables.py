@@ -1,10 +1,14 @@
-"""Tables shown in notebooks: long tables cut to their first rows, with a note saying what was left out."""
+"""Tables shown in notebooks (long tables cut to their first rows, with a note), and the concordance written out."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
-__all__ = ["show_table"]
+from .figures import save_html_table, save_table
+
+__all__ = ["show_table", "save_concordance"]
 
 
 def show_table(table: pd.DataFrame, what: str, *, max_rows: int) -> pd.DataFrame:
@@ -18,3 +22,24 @@ def show_table(table: pd.DataFrame, what: str, *, max_rows: int) -> pd.DataFrame
         return table.head(max_rows)
     print(f"{what}: {len(table)} row(s).")
     return table
+
+
+#: How the concordance page lays out its columns: the left context flush right against the match, as AntConc shows it.
+CONCORDANCE_STYLES = {"left": "text-align:right;white-space:nowrap", "match": "font-weight:bold;white-space:nowrap",
+                      "right": "white-space:nowrap", "start": "text-align:right"}
+
+
+def save_concordance(lines: pd.DataFrame, name: str, *, sorted_by: list[str], figures_dir: str | Path | None = None) -> tuple[Path, Path]:
+    """Write a concordance (:func:`corpus_utils.analysis.kwic.concordance`) as ``<name>.csv`` and ``<name>.html``.
+
+    The CSV goes through :func:`~corpus_utils.report.figures.save_table` (formula-safe); the HTML page holds every
+    line, escaped, with the left context aligned against the match, and says how it is sorted. Returns both paths.
+    """
+    terms = ", ".join(map(repr, lines["term"].drop_duplicates().tolist())) or "(no term)"
+    order = ", ".join(sorted_by) or "document order"
+    note = (f"{len(lines):,} line(s) for {terms} in {lines['doc_id'].nunique():,} document(s); sorted by {order}. "
+            f"'start' is the character offset of the match in the document's body.")
+    csv = save_table(lines, name, figures_dir=figures_dir)
+    page = save_html_table(lines, name, title=f"Concordance of {terms}", note=note, column_styles=CONCORDANCE_STYLES,
+                           figures_dir=figures_dir)
+    return csv, page

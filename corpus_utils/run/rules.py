@@ -50,6 +50,11 @@ _AT_LEAST_2 = Rule(int, min_val=2)
 _SHARE = Rule(float, min_val=0, max_val=1, include_boundaries="right")
 _TOPIC_UNIT = Rule(str, choices=("paragraph", "document"))
 _TOPIC_METHOD = Rule(str, choices=("nmf", "lda"))
+#: As :data:`corpus_utils.analysis.collocations.MEASURES` and :data:`corpus_utils.analysis.kwic.SORT_KEYS` (a test keeps
+#: them equal; this module stays free of the analysis layer's imports, so the runner checks values before loading it).
+COLLOCATION_MEASURES = ("g2", "mi", "logdice", "t_score")
+CONCORDANCE_SORT_KEYS = (*(f"{n}{side}" for side in "LR" for n in range(1, 6)), "term", "doc_id", "date", "section", "title",
+                         "rendering")
 
 #: Every checked parameter of the collection, by name.
 RULES: dict[str, Rule] = {
@@ -58,10 +63,12 @@ RULES: dict[str, Rule] = {
         ["MAX_TABLE_ROWS", "LENGTH_BINS", "MAX_SECTIONS", "TOP_N", "NGRAM_MIN_DF", "HEATMAP_TERMS", "MAX_DOCS_FOR_HEATMAP",
          "KWIC_LIMIT", "MAX_DISPERSION_DOCS", "MIN_DF", "TOP_TERMS", "MAX_DOCS_FOR_BARS", "MAX_DOCS_FOR_ALL_NEIGHBOURS",
          "N_NEIGHBOURS", "TOP_PAIRS", "MAX_POINTS", "SHINGLE_SIZE", "N_TOPICS", "N_TOP_TERMS", "MAX_BARS", "MAX_MARKS",
-         "MIN_CANDIDATE_DOCUMENTS", "MAX_HEATMAP_DOCUMENTS"],
+         "MIN_CANDIDATE_DOCUMENTS", "MAX_HEATMAP_DOCUMENTS", "COLLOCATION_MIN_COUNT", "COLLOCATION_MIN_DOCUMENTS",
+         "MULTIWORD_MIN_COUNT"],
         _AT_LEAST_1,
     ),
-    **dict.fromkeys(["KWIC_WINDOW", "KWIC_CHARS", "MIN_WORDS", "TOP_TREND_TERMS"], _AT_LEAST_0),
+    **dict.fromkeys(["KWIC_WINDOW", "KWIC_CHARS", "MIN_WORDS", "TOP_TREND_TERMS", "COLLOCATION_LEFT", "COLLOCATION_RIGHT"],
+                    _AT_LEAST_0),
     **dict.fromkeys(["MAX_K", "MAX_LEAVES", "HIERARCHY_SAMPLE"], _AT_LEAST_2),
     **dict.fromkeys(["MAX_DF", "DUPLICATE_THRESHOLD", "BOILERPLATE_THRESHOLD"], _SHARE),
     "N_CLUSTERS": Rule(int, min_val=2, allow_none=True),
@@ -70,6 +77,9 @@ RULES: dict[str, Rule] = {
     "PERIOD": Rule(str, choices=("year", "quarter", "month")),
     "REGISTRY_MODE": Rule(str, choices=("merge", "replace")),
     "TREND_TERMS": Rule(list, non_empty=True),
+    "COLLOCATION_NODES": Rule(list, non_empty=True),
+    "COLLOCATION_MEASURE": Rule(str, choices=COLLOCATION_MEASURES),
+    "CONCORDANCE_SORT": Rule(list, non_empty=True),
     "KEYNESS_BY": Rule(str, non_empty=True),
     "LANGUAGE": Rule(str, non_empty=True),
     "SCHEDULER": Rule(str, allow_none=True, non_empty=True),
@@ -81,6 +91,11 @@ CROSS_RULES: tuple[tuple[tuple[str, ...], Callable[..., bool], str], ...] = (
      "TREND_TERMS is empty and TOP_TREND_TERMS is 0: give at least one term to follow"),
     (("REGISTRY_MODE", "REGISTRY"), lambda mode, registry: mode != "replace" or bool(registry),
      "REGISTRY_MODE = 'replace' needs a REGISTRY file to replace the shipped registry with"),
+    (("COLLOCATION_LEFT", "COLLOCATION_RIGHT"), lambda left, right: left + right > 0,
+     "COLLOCATION_LEFT and COLLOCATION_RIGHT are both 0: a window of no tokens has no collocates; set one to 1 or more"),
+    (("CONCORDANCE_SORT",), lambda keys: all(key in CONCORDANCE_SORT_KEYS for key in keys),
+     "CONCORDANCE_SORT holds an unknown key: use 1L..5L, 1R..5R (the nth word left or right of the match), "
+     "date, section, doc_id, term, title or rendering"),
 )
 
 
@@ -133,7 +148,7 @@ def check_rule(name: str, value: Any) -> None:
 
 
 #: Parameters that list terms to look for; every term must keep a token after the stop list.
-TERM_LISTS = ("DISPERSION_TERMS", "KWIC_TERMS", "TREND_TERMS")
+TERM_LISTS = ("DISPERSION_TERMS", "KWIC_TERMS", "TREND_TERMS", "COLLOCATION_NODES")
 
 
 def term_list_conflicts(values: Mapping[str, Any]) -> list[str]:

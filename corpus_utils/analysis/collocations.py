@@ -1,0 +1,358 @@
+"""Collocations: the words around a node term ranked by an association measure, and multi-word units.
+
+Both work on a :class:`~corpus_utils.analysis.terms.TokenStream`, the counted tokens of one tokenising pass
+(stop words removed, formulation renderings merged as the notebooks count them), so they cost a few
+vectorised passes over the token ids and no tokenising.
+
+The measures follow the published formulas (Evert 2008, *Corpora and collocations*; Rychlý 2008 for log-Dice;
+Blaheta & Johnson 2001, as quanteda's ``textstat_collocations`` computes it, for lambda and z):
+
+============  ==============================================================
+``g2``        log-likelihood, 2 Σ O ln(O / E) over the 2 × 2 table, signed
+              (negative when the pair is rarer than chance)
+``mi``        log2(O / E)
+``logdice``   14 + log2(2 O / (f(node) + f(collocate)))
+``t_score``   (O − E) / √O
+============  ==============================================================
+
+O is how often the collocate falls in a window around the node; E = R1 · C1 / N, where R1 is the number of
+token slots the node's windows cover (windows stop at document ends), C1 the collocate's frequency and N the
+number of tokens.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from ..core.checks import check_choice, check_whole_number
+from ..text.tokenizer import Tokenizer
+from .terms import TokenStream
+
+__all__ = ["MEASURES", "MEASURE_LABELS", "collocates", "describe_collocates", "multiword_units"]
+
+#: Association measures :func:`collocates` computes, the first the default ranking.
+MEASURES: tuple[str, ...] = ("g2", "mi", "logdice", "t_score")
+
+#: How each measure is named on a figure's axis.
+MEASURE_LABELS: dict[str, str] = {"g2": "Log-likelihood G2", "mi": "Mutual information (MI, bits)", "logdice": "log-Dice",
+                                  "t_score": "t-score"}
+#: G2 above which a pair is rarer by chance than 1 in 1,000 (chi-squared, one degree of freedom).
+G2_P001 = 10.83
+#: Fewer node occurrences than this and the scores rest on a handful of co-occurrences.
+FEW_OCCURRENCES = 20
+
+#: Node positions handled per block, so a frequent node's windows never fill memory.
+_BLOCK_POSITIONS = 1_000_000
+
+
+def _node_starts(stream: TokenStream, words: list[str]) -> np.ndarray:
+    """Positions in ``stream.ids`` where the token sequence ``words`` starts, inside one document."""
+    position = {str(token): index for index, token in enumerate(stream.vocabulary)}
+    tokens = [position.get(word, -1) for word in words]
+    size, ids = len(tokens), stream.ids
+    if min(tokens) < 0 or len(ids) < size:
+        return np.zeros(0, dtype=np.int64)
+    starts = len(ids) - size + 1
+    match = ids[:starts] == tokens[0]
+    for offset, token in enumerate(tokens[1:], start=1):
+        match &= ids[offset : offset + starts] == token
+    rows = stream.rows()
+    match &= rows[:starts] == rows[size - 1 :]
+    return np.flatnonzero(match).astype(np.int64)
+
+
+def _window_tokens(stream: TokenStream, starts: np.ndarray, size: int, left: int, right: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (token id, document row) of every slot in the windows around the node occurrences ``starts``."""
+    rows = stream.rows()
+    offsets = [*range(-left, 0), *range(size, size + right)]
+    ids_out, rows_out = [], []
+    for offset in offsets:
+        where = starts + offset
+        inside = (where >= 0) & (where < len(stream.ids))
+        where, origin = where[inside], starts[inside]
+        same = rows[where] == rows[origin]
+        ids_out.append(stream.ids[where[same]])
+        rows_out.append(rows[where[same]])
+    if not ids_out:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(ids_out).astype(np.int64), np.concatenate(rows_out).astype(np.int64)
+
+
+def _signed_g2(o11: np.ndarray, r1: float, c1: np.ndarray, n: float) -> np.ndarray:
+    """Log-likelihood G2 of the 2 × 2 table (window / rest × collocate / other), negative for repulsion."""
+    observed = np.stack([o11, r1 - o11, c1 - o11, n - r1 - c1 + o11]).clip(min=0)
+    rows = np.stack([np.full_like(o11, r1), np.full_like(o11, r1), n - r1 + 0 * o11, n - r1 + 0 * o11])
+    columns = np.stack([c1, n - c1, c1, n - c1])
+    expected = rows * columns / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(observed > 0, observed * np.log(observed / expected), 0.0)
+    g2 = 2 * terms.sum(axis=0)
+    return np.where(o11 < expected[0], -g2, g2)
+
+
+def collocates(
+    stream: TokenStream,
+    node: str,
+    *,
+    tokenizer: Tokenizer,
+    left: int = 5,
+    right: int = 5,
+    measure: str = "g2",
+    min_count: int = 3,
+    min_documents: int = 2,
+    top: int | None = None,
+) -> pd.DataFrame:
+    """The words found near ``node``, with how strongly each is attracted to it.
+
+    Parameters
+    ----------
+    stream : TokenStream
+        The corpus's counted tokens, from :func:`~corpus_utils.analysis.terms.token_streams` with ``tokenizer``.
+    node : str
+        A word, an n-gram (``"warning education"``) or a formulation token (``"two_safeguards"``), matched as
+        :func:`~corpus_utils.analysis.kwic.kwic` matches it.
+    tokenizer : Tokenizer
+        The tokenizer of ``stream`` (it splits ``node`` into tokens).
+    left, right : int
+        Counted tokens looked at before the node's first token and after its last (stop words are not counted:
+        a span of 5 reaches further in the original text).
+    measure : str
+        One of :data:`MEASURES`: the ranking.
+    min_count : int
+        Keep collocates seen at least this many times in the windows.
+    min_documents : int
+        Keep collocates seen near the node in at least this many documents, so one article cannot dominate.
+    top : int, optional
+        Keep the first ``top`` rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``collocate``, ``observed`` (O: times in a window), ``expected`` (E), ``documents`` (documents
+        with the pair), ``left`` and ``right`` (of O, before and after the node), ``collocate_total`` (C1), and
+        the four measures ``g2``, ``mi``, ``logdice``, ``t_score``; sorted by ``measure`` (descending), then
+        ``observed`` (descending), then ``collocate``. ``attrs`` holds ``node``, ``node_count`` (its
+        occurrences), ``window_tokens`` (R1), ``corpus_tokens`` (N), ``left``, ``right`` and ``measure``.
+        The node itself is never listed as its own collocate.
+
+    Notes
+    -----
+    Cost: one comparison pass over the token ids to find the node, then ``left + right`` gathers per
+    occurrence; memory bounded by blocks of a million occurrences.
+    """
+    check_whole_number(left, "left (tokens before the node)", min_val=0)
+    check_whole_number(right, "right (tokens after the node)", min_val=0)
+    check_whole_number(min_count, "min_count", min_val=1)
+    check_whole_number(min_documents, "min_documents", min_val=1)
+    check_whole_number(top, "top", allow_none=True)
+    check_choice(measure, MEASURES, "measure")
+    if left + right == 0:
+        raise ValueError("left and right are both 0: a window of no tokens has no collocates; set one of them to 1 or more")
+    words = tokenizer.term_words(node, name="node")
+    starts = _node_starts(stream, words)
+    size = len(stream.vocabulary)
+    observed = np.zeros(size, dtype=np.int64)
+    before = np.zeros(size, dtype=np.int64)
+    pairs = []
+    for block in range(0, len(starts), _BLOCK_POSITIONS):
+        chunk = starts[block : block + _BLOCK_POSITIONS]
+        ids, rows = _window_tokens(stream, chunk, len(words), left, right)
+        observed += np.bincount(ids, minlength=size)
+        left_ids, _ = _window_tokens(stream, chunk, len(words), left, 0)
+        before += np.bincount(left_ids, minlength=size)
+        pairs.append(np.unique(rows * size + ids))
+    window_tokens = float(observed.sum())
+    documents = np.bincount(np.unique(np.concatenate(pairs)) % size, minlength=size) if pairs else np.zeros(size, np.int64)
+    totals = np.bincount(stream.ids, minlength=size).astype(np.int64)
+    keep = (observed >= min_count) & (documents >= min_documents)
+    if len(words) == 1:
+        keep[np.flatnonzero(stream.vocabulary == words[0])] = False
+    chosen = np.flatnonzero(keep)
+    table = _scored(stream, chosen, observed, before, documents, totals, window_tokens, len(starts))
+    table = table.sort_values([measure, "observed", "collocate"], ascending=[False, False, True], kind="stable")
+    table = table.head(top) if top is not None else table
+    table = table.reset_index(drop=True)
+    table.attrs.update(node=str(node), node_count=int(len(starts)), window_tokens=int(window_tokens),
+                       corpus_tokens=int(len(stream.ids)), left=int(left), right=int(right), measure=measure,
+                       min_count=int(min_count), min_documents=int(min_documents))
+    return table
+
+
+def describe_collocates(table: pd.DataFrame, *, show: int = 3) -> str:
+    """Sentences on a :func:`collocates` table, computed from it: how often the node occurs, how many collocates pass
+    the thresholds and reach G2 ≥ 10.83 (p < 0.001), the strongest ``show``, and a caution when the evidence is thin."""
+    facts = table.attrs
+    node = repr(facts["node"])
+    if facts["node_count"] == 0:
+        return f"{node} does not occur in this corpus: no collocates."
+    text = (f"{node}: {facts['node_count']:,} occurrence(s); windows of {facts['left']} token(s) left and {facts['right']} right "
+            f"cover {facts['window_tokens']:,} of {facts['corpus_tokens']:,} tokens.")
+    if table.empty:
+        return (text + f" No collocate is seen {facts['min_count']} or more times in {facts['min_documents']} or more documents: "
+                "lower COLLOCATION_MIN_COUNT or COLLOCATION_MIN_DOCUMENTS, or widen the window.")
+    strong = int((table["g2"] >= G2_P001).sum())
+    leaders = ", ".join(f"{row.collocate} ({row.observed}×, {row.documents} doc.)" for row in table.head(show).itertuples())
+    text += (f" {len(table)} collocate(s) pass the thresholds, {strong} with G2 ≥ {G2_P001} (p < 0.001); "
+             f"strongest by {facts['measure']}: {leaders}.")
+    if facts["node_count"] < FEW_OCCURRENCES:
+        text += f" Caution: fewer than {FEW_OCCURRENCES} occurrences, so each score rests on a few co-occurrences."
+    return text
+
+
+def _scored(stream, chosen, observed, before, documents, totals, window_tokens, node_count) -> pd.DataFrame:
+    """The collocates ``chosen`` (token ids) with their counts and the four measures."""
+    n = float(len(stream.ids))
+    o11 = observed[chosen].astype(np.float64)
+    c1 = totals[chosen].astype(np.float64)
+    expected = window_tokens * c1 / n if n else np.zeros_like(o11)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mi = np.log2(o11 / expected)
+        logdice = 14 + np.log2(2 * o11 / (node_count + c1))
+        t_score = (o11 - expected) / np.sqrt(o11)
+    return pd.DataFrame({
+        "collocate": stream.vocabulary[chosen].astype(object),
+        "observed": observed[chosen].astype(np.int64),
+        "expected": expected,
+        "documents": documents[chosen].astype(np.int64),
+        "left": before[chosen].astype(np.int64),
+        "right": (observed[chosen] - before[chosen]).astype(np.int64),
+        "collocate_total": totals[chosen].astype(np.int64),
+        "g2": _signed_g2(o11, window_tokens, c1, n) if n else np.zeros_like(o11),
+        "mi": mi,
+        "logdice": logdice,
+        "t_score": t_score,
+    })
+
+
+# ------------------------------------------------------------------ multi-word units (lambda and z)
+
+
+def _windows(stream: TokenStream, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every run of ``size`` consecutive counted tokens inside one document: an array (windows, size) of ids,
+    and the document row of each run."""
+    ids, rows = stream.ids, stream.rows()
+    starts = np.flatnonzero(rows[: len(ids) - size + 1] == rows[size - 1 :]) if len(ids) >= size else np.zeros(0, np.int64)
+    windows = np.column_stack([ids[starts + offset] for offset in range(size)]).astype(np.int64)
+    return windows.reshape(len(starts), size), rows[starts].astype(np.int64)
+
+
+def _packed(columns: np.ndarray, base: int) -> np.ndarray:
+    """One int64 key per row of ``columns`` (token ids below ``base``)."""
+    keys = np.zeros(len(columns), dtype=np.int64)
+    for column in columns.T:
+        keys = keys * base + column
+    return keys
+
+
+def _margin_counts(windows: np.ndarray, wanted: np.ndarray, positions: tuple[int, ...], base: int) -> np.ndarray:
+    """For each row of ``wanted``, how many windows agree with it at ``positions`` (anything elsewhere)."""
+    if not positions:
+        return np.full(len(wanted), len(windows), dtype=np.int64)
+    uniques, counts = np.unique(_packed(windows[:, positions], base), return_counts=True)
+    look = _packed(wanted[:, positions], base)
+    found = np.searchsorted(uniques, look).clip(max=len(uniques) - 1)
+    return np.where(uniques[found] == look, counts[found], 0).astype(np.int64)
+
+
+def _cell_counts(windows: np.ndarray, wanted: np.ndarray, base: int) -> dict[tuple[int, ...], np.ndarray]:
+    """The 2^K contingency cells of each K-gram in ``wanted``.
+
+    Cell ``c`` (a tuple of 0/1, one per word) counts the windows whose word j equals the K-gram's word j
+    exactly where ``c[j]`` is 1; obtained from the margins by inclusion–exclusion.
+    """
+    size = windows.shape[1]
+    margins = {subset: _margin_counts(windows, wanted, subset, base)
+               for length in range(size + 1) for subset in combinations(range(size), length)}
+    cells = {}
+    for pattern in np.ndindex(*(2,) * size):
+        ones = tuple(j for j in range(size) if pattern[j])
+        total = np.zeros(len(wanted), dtype=np.int64)
+        for subset, counts in margins.items():
+            if set(ones) <= set(subset):
+                total += (-1) ** (len(subset) - len(ones)) * counts
+        cells[tuple(pattern)] = total
+    return cells
+
+
+def multiword_units(
+    stream: TokenStream,
+    *,
+    size: int = 2,
+    min_count: int = 2,
+    min_documents: int = 1,
+    smoothing: float = 0.5,
+    top: int | None = None,
+) -> pd.DataFrame:
+    """Runs of ``size`` tokens that hold together more than their words' frequencies predict.
+
+    The score is quanteda's ``textstat_collocations`` lambda: the K-way interaction of the saturated log-linear
+    model of the 2^K table of the K-gram's words (``size = 2``: the log odds ratio), with ``smoothing`` added to
+    every cell, and z = lambda / sigma, sigma = √Σ 1 / cell. The table counts every run of K counted tokens of a
+    document (stop words removed first, as the n-gram tables here count them; quanteda pads removed words).
+
+    Parameters
+    ----------
+    stream : TokenStream
+        From :func:`~corpus_utils.analysis.terms.token_streams`.
+    size : int
+        Tokens per unit: 2 to 4.
+    min_count : int
+        Score units seen at least this many times.
+    min_documents : int
+        ... and in at least this many documents.
+    smoothing : float
+        Added to every cell before the logarithms (quanteda's default 0.5).
+    top : int, optional
+        Keep the first ``top`` rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``collocation`` (tokens joined by spaces), ``count``, ``documents``, ``lambda``, ``z``; sorted by
+        ``z`` (descending), ``count`` (descending), ``collocation``.
+
+    Notes
+    -----
+    Cost: one sort of the K-gram keys per subset of positions (2^K − 2 of them); memory K int64 per token.
+    """
+    check_whole_number(size, "size (tokens per unit)", min_val=2)
+    if size > 4:
+        raise ValueError(f"size must be 2, 3 or 4 tokens, got {size!r}")
+    check_whole_number(min_count, "min_count", min_val=1)
+    check_whole_number(min_documents, "min_documents", min_val=1)
+    check_whole_number(top, "top", allow_none=True)
+    if not smoothing >= 0:
+        raise ValueError(f"smoothing must be 0 or more, got {smoothing!r}")
+    windows, rows = _windows(stream, size)
+    base = max(len(stream.vocabulary), 1)
+    columns = ["collocation", "count", "documents", "lambda", "z"]
+    distinct, first, codes, counts = np.unique(_packed(windows, base), return_index=True, return_inverse=True, return_counts=True)
+    n_rows = max(len(stream.offsets) - 1, 1)
+    documents = np.bincount(np.unique(codes.astype(np.int64) * n_rows + rows) // n_rows, minlength=len(distinct))
+    keep = (counts >= min_count) & (documents >= min_documents)
+    if not keep.any():
+        return pd.DataFrame({name: pd.Series(dtype=object if name == "collocation" else ("int64" if name in ("count", "documents") else "float64"))
+                             for name in columns})
+    wanted = windows[first[keep]]
+    cells = _cell_counts(windows, wanted, base)
+    lam = np.zeros(len(wanted))
+    variance = np.zeros(len(wanted))
+    for pattern, counts_of in cells.items():
+        smoothed = counts_of + float(smoothing)
+        with np.errstate(divide="ignore"):
+            lam += (-1) ** (size - sum(pattern)) * np.log(smoothed)
+        variance += 1.0 / smoothed
+    words = stream.vocabulary[wanted]
+    table = pd.DataFrame({
+        "collocation": [" ".join(map(str, row)) for row in words],
+        "count": counts[keep].astype(np.int64),
+        "documents": documents[keep].astype(np.int64),
+        "lambda": lam,
+        "z": lam / np.sqrt(variance),
+    })
+    table = table.sort_values(["z", "count", "collocation"], ascending=[False, False, True], kind="stable")
+    table = table.head(top) if top is not None else table
+    return table.reset_index(drop=True)

@@ -1,0 +1,151 @@
+"""Collocates and multi-word units: hand-computed values, scipy's G-test, and a brute-force count of the cells."""
+
+from __future__ import annotations
+
+import math
+from itertools import product
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2_contingency
+
+from corpus_utils.analysis.collocations import MEASURES, collocates, multiword_units
+from corpus_utils.analysis.prepare import prepare_corpus
+from corpus_utils.analysis.terms import TokenStream, token_streams
+from corpus_utils.text.tokenizer import Tokenizer
+
+VOCABULARY = np.array(["party", "discipline", "inspection", "court"], dtype=object)
+
+
+def _stream(documents: list[list[int]]) -> TokenStream:
+    ids = np.array([token for document in documents for token in document], dtype=np.int32)
+    offsets = np.concatenate([[0], np.cumsum([len(document) for document in documents])]).astype(np.int64)
+    return TokenStream(ids=ids, offsets=offsets, vocabulary=VOCABULARY,
+                       doc_ids=np.array([f"d{i}" for i in range(len(documents))], dtype=object),
+                       n_words=np.array([len(document) for document in documents], dtype=np.int64))
+
+
+#: doc 0: party discipline inspection party discipline; doc 1: inspection party court.
+SMALL = _stream([[0, 1, 2, 0, 1], [2, 0, 3]])
+
+
+@pytest.fixture(scope="module")
+def seeds_stream():
+    prepared = prepare_corpus("seeds")
+    return token_streams(prepared.documents, [prepared.tokenizer], memo=prepared.memo)[0], prepared.tokenizer
+
+
+def test_collocates_match_values_computed_by_hand():
+    # "party" occurs 3 times; windows of one token each side cover 5 slots (the first occurrence opens a document):
+    # discipline twice (right, doc 0), inspection twice (left, docs 0 and 1), court once. N = 8.
+    table = collocates(SMALL, "party", tokenizer=Tokenizer(), left=1, right=1, min_count=1, min_documents=1).set_index("collocate")
+    assert (table.attrs["window_tokens"], table.attrs["node_count"], table.attrs["corpus_tokens"]) == (5, 3, 8)
+    discipline = table.loc["discipline"]
+    assert (discipline["observed"], discipline["documents"], discipline["left"], discipline["right"]) == (2, 1, 0, 2)
+    assert table.loc["inspection", ["observed", "documents", "left", "right"]].tolist() == [2, 2, 2, 0]
+    assert discipline["expected"] == pytest.approx(5 * 2 / 8)
+    assert discipline["mi"] == pytest.approx(math.log2(2 / 1.25))
+    assert discipline["t_score"] == pytest.approx((2 - 1.25) / math.sqrt(2))
+    assert discipline["logdice"] == pytest.approx(14 + math.log2(2 * 2 / (3 + 2)))
+    # 2 x 2 table: in a window / elsewhere x discipline / other = [[2, 3], [0, 3]], expected [[1.25, 3.75], [0.75, 2.25]]
+    g2 = 2 * (2 * math.log(2 / 1.25) + 3 * math.log(3 / 3.75) + 3 * math.log(3 / 2.25))
+    assert discipline["g2"] == pytest.approx(g2)
+    assert "party" not in table.index
+
+
+def test_g2_agrees_with_scipy_log_likelihood_on_the_seeds(seeds_stream):
+    stream, tokenizer = seeds_stream
+    table = collocates(stream, "party", tokenizer=tokenizer, min_count=1, min_documents=1)
+    n, r1 = table.attrs["corpus_tokens"], table.attrs["window_tokens"]
+    for row in table.head(40).itertuples():
+        observed = np.array([[row.observed, r1 - row.observed], [row.collocate_total - row.observed,
+                                                                 n - r1 - row.collocate_total + row.observed]])
+        if (observed < 0).any() or (observed.sum(axis=0) == 0).any():
+            continue
+        reference, *_ = chi2_contingency(observed, correction=False, lambda_="log-likelihood")
+        assert abs(row.g2) == pytest.approx(reference, rel=1e-9), row.collocate
+        assert (row.g2 < 0) == (row.observed < row.expected)
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+def test_collocates_are_ranked_by_the_chosen_measure_and_filtered(seeds_stream, measure):
+    stream, tokenizer = seeds_stream
+    table = collocates(stream, "warning education", tokenizer=tokenizer, measure=measure, min_count=2, min_documents=2)
+    assert not table.empty
+    assert table[measure].is_monotonic_decreasing
+    assert (table["observed"] >= 2).all() and (table["documents"] >= 2).all()
+    assert (table["left"] + table["right"] == table["observed"]).all()
+
+
+def test_document_threshold_stops_one_article_dominating(seeds_stream):
+    stream, tokenizer = seeds_stream
+    every = collocates(stream, "party", tokenizer=tokenizer, min_count=1, min_documents=1)
+    spread = collocates(stream, "party", tokenizer=tokenizer, min_count=1, min_documents=3)
+    assert set(spread["collocate"]) < set(every["collocate"])
+    assert set(every.loc[every["documents"] < 3, "collocate"]).isdisjoint(spread["collocate"])
+
+
+def test_a_node_the_corpus_lacks_gives_an_empty_table_and_bad_spans_are_refused(seeds_stream):
+    stream, tokenizer = seeds_stream
+    empty = collocates(stream, "xylophone", tokenizer=tokenizer)
+    assert empty.empty and empty.attrs["node_count"] == 0
+    with pytest.raises(ValueError, match="left and right are both 0"):
+        collocates(stream, "party", tokenizer=tokenizer, left=0, right=0)
+    with pytest.raises(ValueError, match="measure must be one of"):
+        collocates(stream, "party", tokenizer=tokenizer, measure="dice")
+
+
+def _brute_force_cells(stream: TokenStream, gram: tuple[int, ...]) -> dict[tuple[int, ...], int]:
+    """Count the 2^K cells by walking every window of every document (the slow, obvious way)."""
+    size = len(gram)
+    cells = {pattern: 0 for pattern in product((0, 1), repeat=size)}
+    for start, stop in zip(stream.offsets[:-1], stream.offsets[1:]):
+        tokens = stream.ids[start:stop].tolist()
+        for index in range(len(tokens) - size + 1):
+            cells[tuple(int(tokens[index + j] == gram[j]) for j in range(size))] += 1
+    return cells
+
+
+@pytest.mark.parametrize("size", [2, 3])
+def test_lambda_and_z_equal_the_formula_on_brute_force_cells(seeds_stream, size):
+    stream, _ = seeds_stream
+    table = multiword_units(stream, size=size, min_count=2)
+    position = {token: index for index, token in enumerate(stream.vocabulary)}
+    assert len(table) >= 12
+    for collocation, count, _, lam, z in table.head(12).itertuples(index=False, name=None):
+        cells = _brute_force_cells(stream, tuple(position[word] for word in collocation.split()))
+        assert cells[(1,) * size] == count
+        expected_lambda = sum((-1) ** (size - sum(pattern)) * math.log(cell + 0.5) for pattern, cell in cells.items())
+        sigma = math.sqrt(sum(1 / (cell + 0.5) for cell in cells.values()))
+        assert lam == pytest.approx(expected_lambda, rel=1e-12)
+        assert z == pytest.approx(expected_lambda / sigma, rel=1e-12)
+
+
+def test_bigram_lambda_is_the_smoothed_log_odds_ratio():
+    table = multiword_units(SMALL, size=2, min_count=2).set_index("collocation")
+    # windows: (party discipline) x2, (discipline inspection), (inspection party) x2, (party court) -> 6 windows
+    n11, n10, n01, n00 = 2, 1, 0, 3  # first word party / second word discipline
+    expected = math.log(n11 + 0.5) - math.log(n10 + 0.5) - math.log(n01 + 0.5) + math.log(n00 + 0.5)
+    assert table.loc["party discipline", "lambda"] == pytest.approx(expected)
+    assert table.loc["party discipline", "documents"] == 1 and table.loc["inspection party", "documents"] == 2
+
+
+def test_multiword_units_never_cross_documents_and_refuse_bad_sizes():
+    table = multiword_units(SMALL, size=2, min_count=1)
+    assert "discipline inspection" in set(table["collocation"])
+    assert "discipline inspection" not in set(multiword_units(_stream([[0, 1], [2, 0]]), size=2, min_count=1)["collocation"])
+    with pytest.raises(ValueError, match="size must be 2, 3 or 4"):
+        multiword_units(SMALL, size=5)
+    empty = multiword_units(SMALL, size=2, min_count=50)
+    assert empty.empty and list(empty.columns) == ["collocation", "count", "documents", "lambda", "z"]
+    assert isinstance(empty, pd.DataFrame)
+
+
+def test_collocates_work_on_chinese_tokens():
+    prepared = prepare_corpus("seeds_zh", language="zh")
+    stream = token_streams(prepared.documents, [prepared.tokenizer], memo=prepared.memo)[0]
+    node = pd.Series(stream.vocabulary[np.bincount(stream.ids).argmax()])[0]
+    table = collocates(stream, node, tokenizer=prepared.tokenizer, min_count=1, min_documents=1)
+    assert table.attrs["node_count"] > 0 and not table.empty
+    assert all(isinstance(word, str) and word for word in table["collocate"])
