@@ -31,3 +31,18 @@ def test_overview_notebook_on_theme_corpus(theme_corpus, tmp_path):
     assert "Documents: showing the first 5 of 12 rows (MAX_TABLE_ROWS)." in printed
     assert "3 sections: the 2 largest are drawn, the other 1 summed into one bar." in printed
     assert "12 dated, 0 undated document(s)." in printed
+
+
+def test_overview_of_a_subcorpus_still_accounts_for_every_file(theme_corpus, tmp_path):
+    folder, truth = theme_corpus
+    figures = tmp_path / "figures"
+    executed = execute_notebook("01_corpus_overview", tmp_path / "out", CORPUS=str(folder), FIGURES_DIR=str(figures),
+                                SECTIONS=["PARTY BUILDING"], DATE_FROM="2019")
+    sections = pd.read_csv(figures / "01_documents_per_section.csv")
+    assert sections["section"].tolist() == ["Party building"]
+    years = pd.read_csv(figures / "01_documents_per_year.csv")
+    assert years["year"].min() >= 2019 and 0 < years["documents"].sum() < 4
+    printed = notebook_text(executed)
+    assert "12 file(s): 12 loaded, 0 skipped, 0 with warnings" in printed  # the load report: every file
+    kept = years["documents"].sum()
+    assert f"Subcorpus (dated 2019 to …; section 'PARTY BUILDING'): {kept} of 12 documents kept; left out" in printed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from ..core.scheduler import DaskScheduler, connect, where_stages_run
 from ..input.cache import default_cache_dir
 from ..input.language import AUTO, select_language
 from ..input.load import LoadReport, read_corpus
+from ..input.subcorpus import Subcorpus, SubcorpusFilters, select_subcorpus, subcorpus_filters
 from ..text.tokenizer import Tokenizer
 from .boilerplate import remove_boilerplate
 
@@ -33,7 +34,7 @@ class PreparedCorpus:
     tokenizer : Tokenizer
         The tokenizer every analysis of the notebook uses.
     original : pandas.DataFrame
-        The documents of the selected language as loaded, before boilerplate removal (the same object when
+        The documents of the subcorpus and language as loaded, before boilerplate removal (the same object when
         nothing was removed).
     language : str
         ``"all"`` or the language group analysed (see :func:`~corpus_utils.input.language.select_language`).
@@ -44,6 +45,8 @@ class PreparedCorpus:
         ``fit_topics(..., memo=prepared.memo)``), in ``derived/`` of the cache folder.
     scheduler : DaskScheduler or None
         The Dask scheduler the heavy stages run on (``SCHEDULER``), or None: all in this process.
+    subcorpus : Subcorpus or None
+        What the filters (``DATE_FROM`` … ``EXCLUDE_DUPLICATES``) kept and left out, before the language is chosen.
     """
 
     documents: pd.DataFrame
@@ -54,6 +57,7 @@ class PreparedCorpus:
     language_note: str = ""
     memo: Memo | None = None
     scheduler: DaskScheduler | None = None
+    subcorpus: Subcorpus | None = None
 
     @property
     def n_documents(self) -> int:
@@ -68,6 +72,8 @@ class PreparedCorpus:
     def summary(self) -> str:
         """What was loaded and prepared, for a notebook's output: load summary, boilerplate, size."""
         lines = [self.report.summary()]
+        if self.subcorpus is not None and self.subcorpus.note:
+            lines.append(self.subcorpus.note)
         if self.language_note:
             lines.append(self.language_note)
         if "n_boilerplate_paragraphs" in self.documents.columns:
@@ -93,6 +99,7 @@ def prepare_corpus(
     language: str = AUTO,
     simplify_chinese: bool = False,
     scheduler: str | None = None,
+    filters: SubcorpusFilters | Mapping | None = None,
 ) -> PreparedCorpus:
     """Load ``corpus`` and build what every notebook needs from its shared parameters.
 
@@ -113,6 +120,11 @@ def prepare_corpus(
         ``SCHEDULER``: None (every stage in this process; Dask is not imported), ``"local"``, ``"local:N"`` or a
         Dask scheduler address. The process then sends parsing, tokenising, counting and neighbours to the
         workers (:func:`corpus_utils.core.scheduler.connect`).
+    filters : SubcorpusFilters or mapping, optional
+        The subcorpus to analyse: filters, or a notebook's parameters (``PARAMS``), whose ``DATE_FROM``, ``DATE_TO``,
+        ``SECTIONS``, ``SOURCES``, ``TITLE_PATTERN``, ``BODY_PATTERN`` and ``EXCLUDE_DUPLICATES`` are read; applied right after loading, before the
+        language is chosen (:func:`~corpus_utils.input.subcorpus.select_subcorpus`; an
+        :class:`~corpus_utils.input.subcorpus.EmptySubcorpusError` says what each filter left out when none is left).
 
     Returns
     -------
@@ -120,7 +132,8 @@ def prepare_corpus(
     """
     connected = connect(scheduler)
     loaded = read_corpus(corpus, pattern=pattern)
-    selection = select_language(loaded.documents, language)
+    subcorpus = select_subcorpus(loaded.documents, subcorpus_filters(filters) if isinstance(filters, Mapping) else filters)
+    selection = select_language(subcorpus.documents, language)
     documents = original = selection.documents
     memo = Memo(default_cache_dir() / "derived")
     if exclude_boilerplate:
@@ -135,4 +148,4 @@ def prepare_corpus(
     )
     return PreparedCorpus(documents=documents, report=loaded.report, tokenizer=tokenizer, original=original,
                           language=selection.language, language_note=selection.note, memo=memo,
-                          scheduler=connected)
+                          scheduler=connected, subcorpus=subcorpus)

@@ -225,6 +225,15 @@ def _where(scheduler: Mapping[str, Any] | None) -> str:
     return f"on Dask at {scheduler['address']} ({scheduler.get('workers')} workers, {scheduler.get('threads')} threads)"
 
 
+def _subcorpus(record: Mapping[str, Any] | None) -> str:
+    """The subcorpus the run analysed, in words: the filters set and the documents kept."""
+    if not record:
+        return "every document (no subcorpus filter set)"
+    filters = ", ".join(f"{name} = {json.dumps(value, ensure_ascii=False)}" for name, value in record.get("filters", {}).items()
+                        if value not in (None, [], False))
+    return f"{record.get('documents_after')} of {record.get('documents_before')} documents: {filters}"
+
+
 def _stage_table(stages: list[Mapping[str, Any]]) -> str:
     """One row per timed stage: what, where, seconds, items."""
     rows = [(stage.get("stage"), f"{stage.get('where')} · {float(stage.get('seconds', 0)):.2f} s"
@@ -264,6 +273,7 @@ def write_index(run_dir: str | Path, record: Mapping[str, Any], *, thumbnails: M
         ("status", record.get("status")),
         ("every notebook succeeded", "yes" if record.get("complete") else "no"),
         ("heavy stages ran", _where(record.get("scheduler"))),
+        ("subcorpus", _subcorpus(record.get("subcorpus"))),
     ]
     parts = [
         "<!DOCTYPE html>",

@@ -80,6 +80,8 @@ RULES: dict[str, Rule] = {
     "COLLOCATION_NODES": Rule(list, non_empty=True),
     "COLLOCATION_MEASURE": Rule(str, choices=COLLOCATION_MEASURES),
     "CONCORDANCE_SORT": Rule(list, non_empty=True),
+    **dict.fromkeys(["SECTIONS", "SOURCES"], Rule(list, allow_none=True, non_empty=True)),
+    **dict.fromkeys(["TITLE_PATTERN", "BODY_PATTERN"], Rule(str, allow_none=True, non_empty=True)),
     "KEYNESS_BY": Rule(str, non_empty=True),
     "LANGUAGE": Rule(str, non_empty=True),
     "SCHEDULER": Rule(str, allow_none=True, non_empty=True),
@@ -184,7 +186,8 @@ def check_cross_rules(values: Mapping[str, Any]) -> None:
     """Raise ``ValueError`` with the message of the first rule between parameters that ``values`` break.
 
     Only rules whose parameters all appear in ``values`` are checked; then every term list is checked
-    against the stop list (:func:`term_list_conflicts`), all conflicts in one message.
+    against the stop list (:func:`term_list_conflicts`), all conflicts in one message; then the subcorpus filters'
+    dates and patterns (:func:`~corpus_utils.input.subcorpus.subcorpus_filters`).
     """
     for names, test, message in CROSS_RULES:
         if all(name in values for name in names) and not test(*(values[name] for name in names)):
@@ -192,3 +195,7 @@ def check_cross_rules(values: Mapping[str, Any]) -> None:
     conflicts = term_list_conflicts(values)
     if conflicts:
         raise ValueError("; ".join(conflicts))
+    if any(name in values for name in ("DATE_FROM", "DATE_TO", "TITLE_PATTERN", "BODY_PATTERN")):
+        from ..input.subcorpus import subcorpus_filters
+
+        subcorpus_filters(values)  # a date or pattern it cannot read raises, naming the parameter

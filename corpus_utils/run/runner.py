@@ -102,6 +102,7 @@ class RunPlan:
     input_files: tuple[dict[str, Any], ...] | None = None  # path, SHA-256 and size of each input file, when planning read them
     scheduler: DaskScheduler | None = None  # the Dask scheduler every notebook's heavy stages run on (SCHEDULER, --scheduler)
     ingest_stages: tuple[dict[str, Any], ...] = ()  # the timed stages of loading the corpus for the run
+    subcorpus: dict[str, Any] | None = None  # what the subcorpus filters kept and left out (None: every document)
 
     def figures_of(self, notebook: NotebookPlan) -> Path:
         """The folder ``notebook`` writes its figures to."""
@@ -362,7 +363,8 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
         plans.append(NotebookPlan(path.stem, path, declared[path.stem], inject, tuple(sorted(per_notebook[path.stem]))))
 
     loaded = None if is_default else ingest_corpus(corpus_path, pattern, progress=progress,  # the seeds are read by each notebook
-                                                   scheduler=None if scheduler is None else scheduler.address)
+                                                   scheduler=None if scheduler is None else scheduler.address,
+                                                   filters=_filter_values(plans))
     languages = () if loaded is None else loaded.languages
     split = _per_language(plans, languages, figures_dir)
     languages, plans = (languages if len(split) > len(plans) else ()), split
@@ -393,7 +395,19 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
         loaded_summary=None if loaded is None else (loaded.n_documents, loaded.summary),
         scheduler=scheduler,
         ingest_stages=() if loaded is None else loaded.stages,
+        subcorpus=None if loaded is None else loaded.subcorpus,
     )
+
+
+def _filter_values(plans: Sequence[NotebookPlan]) -> dict[str, Any]:
+    """The subcorpus parameters of the run (every notebook declares them; the first notebook's values are taken)."""
+    from ..input.subcorpus import FILTER_PARAMETERS
+
+    for plan in plans:
+        values = plan.values
+        if any(name in values for name in FILTER_PARAMETERS.values()):
+            return {name: values[name] for name in FILTER_PARAMETERS.values() if name in values}
+    return {}
 
 
 def _results_depend_on(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -415,16 +429,21 @@ class Ingested:
     summary: str
     languages: tuple[str, ...]
     stages: tuple[dict[str, Any], ...] = ()  # the loader's timed stages (parsing pages), as run.json lists them
+    subcorpus: dict[str, Any] | None = None  # the subcorpus filters' record, when any filter is set
 
 
-def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, scheduler: str | None = None) -> Ingested | None:
+def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, scheduler: str | None = None,
+                  filters: Mapping[str, Any] | None = None) -> Ingested | None:
     """Load the corpus once for the whole run, in a process of its own (:mod:`corpus_utils.run.ingest`), storing its
     snapshot for every notebook to read; the runner itself never holds the corpus. None when the loader rejects
     it (notebook 01 then says why, with the loader's message). With ``progress``, its bar of pages parsed goes to
-    standard error (only on corpora large enough to need one: :data:`~corpus_utils.core.progress.PROGRESS_MIN_ITEMS`)."""
+    standard error (only on corpora large enough to need one: :data:`~corpus_utils.core.progress.PROGRESS_MIN_ITEMS`).
+    The languages are those of the subcorpus ``filters`` (``{"DATE_FROM": …}``) choose; a :class:`RunError` says what
+    each filter left out when they leave no document, before any notebook starts."""
     import subprocess
 
-    command = [sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern] + ([scheduler] if scheduler else [])
+    command = [sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern,
+               "--filters", json.dumps(dict(filters or {}))] + (["--scheduler", scheduler] if scheduler else [])
     done = subprocess.run(command, stdout=subprocess.PIPE,
                           stderr=None if progress else subprocess.DEVNULL, text=True, cwd=str(PROJECT_ROOT), check=False,
                           env={**os.environ, PROGRESS_ENV_VAR: "1" if progress and progress_enabled() else "0"})
@@ -432,10 +451,12 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, sc
         result = json.loads(done.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
         return None
+    if "subcorpus_error" in result:
+        raise RunError(str(result["subcorpus_error"]))
     if "error" in result:
         return None
     return Ingested(None if result["snapshot"] is None else Path(result["snapshot"]), int(result["n_documents"]),
-                    str(result["summary"]), tuple(result["languages"]), tuple(result.get("stages", ())))
+                    str(result["summary"]), tuple(result["languages"]), tuple(result.get("stages", ())), result.get("subcorpus"))
 
 
 def _per_language(plans: list[NotebookPlan], languages: Sequence[str], figures_dir: Path) -> list[NotebookPlan]:
@@ -656,6 +677,7 @@ def _start_record(plan: RunPlan, versions: Mapping[str, str]) -> tuple[dict[str,
         "warnings": list(plan.warnings),
         "scheduler": _scheduler_record(plan.scheduler),
         "ingest_stages": list(plan.ingest_stages),
+        "subcorpus": plan.subcorpus,
         "notebooks": [entries[name] for name in sorted(entries)],
     }, previous_inputs
 
