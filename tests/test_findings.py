@@ -44,6 +44,8 @@ def test_overview_findings_count_files_dates_and_duplicates(seeds):
     undated.loc[0, "duplicate_of"] = "x"
     text = str(overview_findings(undated, seeds.report.files))
     assert "No document has a date" in text and "1 document(s) repeat an earlier body" in text
+    text = str(overview_findings(seeds.documents.iloc[:2], seeds.report.files))  # a subcorpus of the loaded documents
+    assert "5 file(s) read: 5 document(s) loaded, 0 skipped." in text and "The rest describes 2 of the 5 documents" in text
 
 
 def test_timeline_findings_without_dates_and_with_thin_periods():

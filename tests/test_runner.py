@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import notebook_text, write_notebook
 
@@ -17,6 +19,8 @@ from corpus_utils.run import runner
 from corpus_utils.run.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from corpus_utils.run.params import ParameterError, parse_value, read_params_file
 from corpus_utils.core.paths import FIGURES_DIR, NOTEBOOKS_DIR
+from corpus_utils.report.captions import figure_caption, read_caption
+from corpus_utils.report.summary import notebook_findings
 
 RUNNER_CELL = (
     'CORPUS = "seeds"  # folder of page files\n'
@@ -346,13 +350,25 @@ def test_end_to_end_on_the_first_real_notebook(theme_corpus, tmp_path, capsys):
     corpus, truth = theme_corpus
     first = REAL_NOTEBOOKS[0].stem
     out = tmp_path / "runs" / "theme"
-    assert main(["run", "--corpus", str(corpus), "--out", str(out), "--only", first[:2], "--no-progress"]) == EXIT_OK, capsys.readouterr().err
+    assert main(["run", "--corpus", str(corpus), "--out", str(out), "--only", first[:2], "--no-progress", "--no-code"]) == EXIT_OK, capsys.readouterr().err
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     entry = next(item for item in record["notebooks"] if item["name"] == first)
     assert entry["status"] == "succeeded" and record["n_documents"] == len(truth)
     assert (out / entry["html"]).is_file() and (out / entry["notebook"]).is_file()
     assert all((out / figure).is_file() and Path(figure).name.startswith(first[:3]) for figure in entry["figures"])
     assert all(item["status"] == "not run" for item in record["notebooks"] if item["name"] != first)
+
+    # --no-code: the page holds the narrative and the outputs, not the code
+    page = (out / entry["html"]).read_text(encoding="utf-8")
+    assert record["html_code"] is False and "read_corpus(" not in page and "Account for every file" in page
+    # the summary page: the notebook's findings, and each figure with the caption computed from its data
+    summary = (out / "summary.html").read_text(encoding="utf-8")
+    findings = notebook_findings(out / entry["notebook"])
+    assert findings and all(html.escape(line[2:] if line.startswith("- ") else line) in summary for line in findings.splitlines())
+    for figure in (name for name in entry["figures"] if name.endswith(".png")):
+        caption = figure_caption(Path(figure).stem, pd.read_csv(out / figure.replace(".png", ".csv")))
+        assert read_caption(out / figure) == caption and html.escape(caption) in summary
+    assert "<script" not in summary and not re.search(r"""(src|href)=["']?(https?:|//|/)""", summary)
 
 
 def test_reuse_runs_only_the_notebooks_whose_inputs_changed(theme_corpus, two_notebooks, tmp_path, capsys):

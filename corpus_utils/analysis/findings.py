@@ -60,13 +60,18 @@ def _readable(term: object) -> str:
 def overview_findings(documents: pd.DataFrame, files: pd.DataFrame) -> Findings:
     """The corpus at a glance: files loaded and skipped, dates, lengths, sections, duplicates.
 
-    ``documents`` takes ``date``, ``n_words``, ``section``, ``duplicate_of``; ``files`` takes ``status``.
+    ``documents`` (the documents described: all loaded, or a subcorpus or language of them) takes ``date``,
+    ``n_words``, ``section``, ``duplicate_of``; ``files`` (the load report, every input file) takes ``status``.
     """
     found = Findings()
     n_documents = len(documents)
-    skipped = int((files["status"] != "loaded").sum())
-    found.add(f"{len(files):,} file(s) read: {n_documents:,} document(s) loaded, {skipped:,} skipped"
+    loaded = int((files["status"] == "loaded").sum())
+    skipped = len(files) - loaded
+    found.add(f"{len(files):,} file(s) read: {loaded:,} document(s) loaded, {skipped:,} skipped"
               + (" (see the problems table for why)." if skipped else "."))
+    if n_documents < loaded:
+        found.add(f"The rest describes {n_documents:,} of the {loaded:,} documents, those the subcorpus parameters and "
+                  "LANGUAGE chose.")
     if not n_documents:
         return found
     dated = documents["date"].dropna()

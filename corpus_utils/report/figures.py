@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..core.paths import FIGURES_DIR, PACKAGE_DATA_DIR, resolve_path
+from .captions import figure_caption
 
 __all__ = [
     "STYLE", "CJK_FONT", "CJK_FAMILY", "register_cjk_font", "apply_style", "save_figure", "save_table", "save_html_table", "neutralise_formulas", "FORMULA_STARTS", "figure_stem"]
@@ -98,13 +99,15 @@ def _in_inline_kernel() -> bool:
     return "inline" in mpl.get_backend().lower()
 
 
-def _show_saved_png(fig: Figure, png: bytes) -> None:
-    """Show the saved PNG inline (no second rendering) and close the figure, in a notebook kernel only."""
+def _show_saved_png(fig: Figure, png: bytes, caption: str) -> None:
+    """Show the saved PNG inline (no second rendering) with its caption under it, and close the figure, in a
+    notebook kernel only."""
     from IPython.display import Image, display
 
     import matplotlib.pyplot as plt
 
     display(Image(data=png))
+    print(caption)
     plt.close(fig)
 
 
@@ -116,12 +119,15 @@ def save_figure(
     figures_dir: str | Path | None = None,
     formats: tuple[str, ...] = ("png", "svg"),
     show: bool = True,
+    caption: str | None = None,
 ) -> list[Path]:
     """Save ``fig`` as ``<figures_dir>/<name>.png`` and ``.svg``, and ``data`` as ``<name>.csv`` beside them.
 
     Volatile metadata (creation date, software version) is dropped and SVG ids are salted with a
     fixed string, so a rerun with the same inputs writes byte-identical files. The tight bounding
-    box is computed once and shared by every format (one rendering per file).
+    box is computed once and shared by every format (one rendering per file). A one-line caption,
+    computed from ``data`` (:func:`~corpus_utils.report.captions.figure_caption`), is stored in the PNG and SVG
+    (their ``Description``) and shown under the figure.
 
     Parameters
     ----------
@@ -136,9 +142,11 @@ def save_figure(
     formats : tuple of str
         File formats; the first PNG is the one shown inline.
     show : bool
-        In a notebook kernel (inline backend), display the saved PNG and close the figure, so
+        In a notebook kernel (inline backend), display the saved PNG and its caption and close the figure, so
         the notebook shows exactly the file and matplotlib does not render it a third time.
         Elsewhere the figure is left open.
+    caption : str, optional
+        The caption, when the one computed from ``data`` does not say what matters.
 
     Returns
     -------
@@ -148,7 +156,9 @@ def save_figure(
     folder = resolve_path(figures_dir) if figures_dir else FIGURES_DIR
     folder.mkdir(parents=True, exist_ok=True)
     stem = figure_stem(name)
-    metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}, "pdf": {"CreationDate": None, "Producer": None}}
+    caption = caption or figure_caption(stem, data)
+    metadata = {"png": {"Software": None, "Description": caption}, "svg": {"Date": None, "Creator": None, "Description": caption},
+                "pdf": {"CreationDate": None, "Producer": None, "Subject": caption}}
     written = []
     png_bytes = None
     with mpl.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"], "svg.fonttype": STYLE["svg.fonttype"]}):
@@ -164,7 +174,7 @@ def save_figure(
     if data is not None:
         written.append(save_table(data, stem, figures_dir=folder))
     if show and png_bytes is not None and _in_inline_kernel():
-        _show_saved_png(fig, png_bytes)
+        _show_saved_png(fig, png_bytes, caption)
     return written
 
 

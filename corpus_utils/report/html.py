@@ -21,6 +21,8 @@ from urllib.parse import quote
 
 import nbformat
 
+from .captions import read_caption
+
 __all__ = [
     "THUMBNAIL_SIZE",
     "active_markup",
@@ -32,8 +34,8 @@ __all__ = [
 ]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
-#: Largest width and height, in pixels, of the thumbnails shown on a run's index page.
-THUMBNAIL_SIZE: tuple[int, int] = (360, 270)
+#: Largest width and height, in pixels, of the previews shown on a run's index page.
+THUMBNAIL_SIZE: tuple[int, int] = (640, 480)
 _ACTIVE_TAGS = frozenset({"script", "iframe", "frame", "frameset", "object", "embed", "base", "meta", "link", "form"})
 _URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "data", "srcdoc"})
 _ACTIVE_URL = re.compile(r"^\s*(?:javascript|vbscript|data\s*:\s*text/html)", re.IGNORECASE)
@@ -112,16 +114,18 @@ def neutralise_active_outputs(notebook: nbformat.NotebookNode) -> list[str]:
     return messages
 
 
-def make_exporter():
+def make_exporter(*, code: bool = True):
     """An ``nbconvert.HTMLExporter`` (the lab template without remote scripts, images embedded) to reuse for every notebook of a run.
 
     Creating the exporter loads its templates (a fraction of a second); reusing one keeps the
-    export of each further notebook to the cost of rendering it.
+    export of each further notebook to the cost of rendering it. With ``code=False`` the pages hold the
+    narrative and the outputs only (nbconvert's ``exclude_input``: the runner's ``--no-code``).
     """
     from nbconvert import HTMLExporter
 
     # the lab template without remote scripts (templates/offline): pages that work offline and never typeset $…$
-    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(_TEMPLATES)])
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(_TEMPLATES)], exclude_input=not code,
+                            exclude_input_prompt=not code, exclude_output_prompt=not code)
     # nbconvert warns about every figure without alt text (matplotlib outputs never have one) and
     # fills in a generic description; keep its errors, drop that warning from the runner's output.
     exporter.log = logging.getLogger(f"{__name__}.nbconvert")
@@ -190,7 +194,7 @@ th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: left; verti
 code, pre { font-family: ui-monospace, monospace; white-space: pre-wrap; }
 .status-succeeded { color: #1a7f37; } .status-failed { color: #cf222e; } .status-not-run { color: #777; }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; }
-figure { margin: 0; width: 360px; } figure img { max-width: 100%; border: 1px solid #ddd; }
+figure { margin: 0; width: 560px; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-size: 0.85rem; }
 """
 
@@ -200,7 +204,7 @@ def _table(rows: Sequence[tuple[Any, Any]], header: tuple[str, str]) -> str:
     return f"<table><tr><th>{_text(header[0])}</th><th>{_text(header[1])}</th></tr>{cells}</table>"
 
 
-def _figures(paths: Sequence[str], thumbnails: Mapping[str, str]) -> str:
+def _figures(folder: Path, paths: Sequence[str], thumbnails: Mapping[str, str]) -> str:
     by_stem: dict[str, list[str]] = {}
     for path in sorted(paths):
         by_stem.setdefault(path.rsplit(".", 1)[0], []).append(path)
@@ -209,12 +213,14 @@ def _figures(paths: Sequence[str], thumbnails: Mapping[str, str]) -> str:
         name = stem.rsplit("/", 1)[-1]
         links = " · ".join(f'<a href="{_href(path)}">{_text(path.rsplit(".", 1)[-1])}</a>' for path in files)
         png = f"{stem}.png"
+        caption = read_caption(folder / png) if png in files else ""
         image = (
-            f'<a href="{_href(png)}"><img src="{_href(thumbnails.get(png, png))}" alt="{_text(name)}" loading="lazy"></a>'
+            f'<a href="{_href(png)}"><img src="{_href(thumbnails.get(png, png))}" alt="{_text(caption or name)}" loading="lazy"></a>'
             if png in files
             else ""
         )
-        items.append(f"<figure>{image}<figcaption>{_text(name)} — {links}</figcaption></figure>")
+        described = f"<br>{_text(caption)}" if caption else ""
+        items.append(f"<figure>{image}<figcaption><b>{_text(name)}</b> — {links}{described}</figcaption></figure>")
     return '<div class="figures">' + "".join(items) + "</div>"
 
 
@@ -281,7 +287,8 @@ def write_index(run_dir: str | Path, record: Mapping[str, Any], *, thumbnails: M
         "<meta http-equiv=\"Content-Security-Policy\" content=\"script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'\">",
         f"<title>Run {_text(record.get('name', folder.name))}</title><style>{_STYLE}</style></head><body>",
         f"<h1>Run {_text(record.get('name', folder.name))}</h1>",
-        '<p>Every notebook of this run, executed, with its figures. Details are in <a href="run.json">run.json</a>.</p>',
+        '<p>Every notebook of this run, executed, with its figures. What each found, on one page to read, print or '
+        'send: <a href="summary.html">summary.html</a>. Details are in <a href="run.json">run.json</a>.</p>',
         _table(run_rows, ("input", "value")),
         "<details><summary>Library versions</summary>",
         _table(sorted(record.get("versions", {}).items()), ("library", "version")),
@@ -310,7 +317,7 @@ def write_index(run_dir: str | Path, record: Mapping[str, Any], *, thumbnails: M
         if entry.get("stages"):
             parts.append("<details><summary>Timed stages</summary>" + _stage_table(entry["stages"]) + "</details>")
         if entry.get("figures"):
-            parts.append(_figures(entry["figures"], thumbnails))
+            parts.append(_figures(folder, entry["figures"], thumbnails))
     parts.append("</body></html>\n")
     target = folder / "index.html"
     target.write_text("\n".join(parts), encoding="utf-8")

@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run the heavy stages on Dask: 'local' (a cluster on this machine, one worker per core), 'local:N', "
                           "or a scheduler address such as tcp://10.0.0.5:8786 (docs/scaling.md); default: in each kernel")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.add_argument("--no-code", action="store_true",
+                     help="HTML pages without the code cells (narrative and outputs only), to send to a reader of results")
     run.add_argument("--reuse", action="store_true",
                      help="keep the notebooks whose corpus, parameters, code and versions are unchanged since the last run "
                           "into --out (e.g. after changing N_TOPICS only 04 and 05 run again)")
@@ -114,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             reuse=args.reuse,
             progress=not args.no_progress,
             scheduler=args.scheduler,
+            code=not args.no_code,
         )
         if args.jobs is not None and args.jobs < 1:
             raise RunError(f"--jobs must be at least 1, got {args.jobs}.")

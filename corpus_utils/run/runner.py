@@ -29,6 +29,7 @@ from ..core.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR, pa
 from ..input.language import AUTO
 from ..input.snapshot import SNAPSHOT_ENV_VAR
 from ..report.html import export_notebook_html, make_exporter, write_index, write_thumbnail
+from ..report.summary import write_summary
 from ..core.progress import PROGRESS_ENV_VAR, progress_enabled
 from ..core.scheduler import STAGE_LOG_ENV_VAR, DaskScheduler, SchedulerError, check_scheduler, connect, disconnect
 from ..core.workers import available_cores, cores_per_process, environment
@@ -55,7 +56,7 @@ RUNNER_PARAMETERS: tuple[str, ...] = ("CORPUS", "PATTERN", "FIGURES_DIR")
 DEFAULT_RUN_DIR: Path = PROJECT_ROOT / "runs" / "default"
 #: The notebooks of the collection: numbered, in reading order.
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
-_RUN_FILES = ("notebooks", "html", "figures", "thumbnails", "index.html", "run.json")
+_RUN_FILES = ("notebooks", "html", "figures", "thumbnails", "index.html", "summary.html", "run.json")
 _VERSIONED = ("pandas", "numpy", "scikit-learn", "matplotlib", "papermill", "nbconvert", "nbformat", "ipykernel")
 
 
@@ -103,6 +104,7 @@ class RunPlan:
     scheduler: DaskScheduler | None = None  # the Dask scheduler every notebook's heavy stages run on (SCHEDULER, --scheduler)
     ingest_stages: tuple[dict[str, Any], ...] = ()  # the timed stages of loading the corpus for the run
     subcorpus: dict[str, Any] | None = None  # what the subcorpus filters kept and left out (None: every document)
+    code: bool = True  # the HTML pages show the code cells (False: --no-code, narrative and outputs only)
 
     def figures_of(self, notebook: NotebookPlan) -> Path:
         """The folder ``notebook`` writes its figures to."""
@@ -252,6 +254,7 @@ def plan_run(
     reuse: bool = False,
     progress: bool = False,
     scheduler: str | None = None,
+    code: bool = True,
 ) -> RunPlan:
     """Validate a run before anything executes: notebooks, parameters, corpus and output folder.
 
@@ -331,7 +334,7 @@ def plan_run(
         return _plan_with(scheduler, corpus_path=corpus_path, pattern=pattern, figures_dir=figures_dir, out_dir=out_dir,
                           is_default=is_default, available=available, chosen=chosen, declared=declared,
                           per_notebook=per_notebook, warnings=warnings, only=only, kernel=kernel, reuse=reuse,
-                          progress=progress)
+                          progress=progress, code=code)
     except BaseException:
         disconnect()
         raise
@@ -350,7 +353,8 @@ def _connect_scheduler(values: Mapping[str, tuple[Any, str | None, str]]) -> Das
 
 def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: str, figures_dir: Path, out_dir: Path,
                is_default: bool, available: list[Path], chosen: list[Path], declared: dict, per_notebook: dict,
-               warnings: list[str], only: Sequence[str] | None, kernel: str, reuse: bool, progress: bool) -> RunPlan:
+               warnings: list[str], only: Sequence[str] | None, kernel: str, reuse: bool, progress: bool,
+               code: bool = True) -> RunPlan:
     """:func:`plan_run` once the values are resolved and the scheduler, if any, is connected."""
     runner_values = {"CORPUS": _for_notebook(corpus_path), "PATTERN": pattern, "FIGURES_DIR": _for_notebook(figures_dir)}
     plans = []
@@ -372,7 +376,7 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
     input_files = None if snapshot is not None else _input_files(corpus_path, pattern)  # a table, or the seeds
     identity = corpus_identity(snapshot, input_files)
     versions = _versions(kernel)
-    plans = [replace(plan, fingerprint=notebook_fingerprint(plan.path, _results_depend_on(plan.values), identity, versions))
+    plans = [replace(plan, fingerprint=notebook_fingerprint(plan.path, _results_depend_on(plan.values, code), identity, versions))
              for plan in plans]
     reused = reusable_notebooks(out_dir, {plan.name: plan.fingerprint for plan in plans}) if reuse and out_dir.is_dir() else []
     plans = [plan for plan in plans if plan.name.split(".", 1)[0] not in reused]
@@ -396,6 +400,7 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
         scheduler=scheduler,
         ingest_stages=() if loaded is None else loaded.stages,
         subcorpus=None if loaded is None else loaded.subcorpus,
+        code=code,
     )
 
 
@@ -410,10 +415,11 @@ def _filter_values(plans: Sequence[NotebookPlan]) -> dict[str, Any]:
     return {}
 
 
-def _results_depend_on(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameter values a notebook's results depend on: all but ``SCHEDULER`` (where the stages run changes
-    no number; ``tests/test_dask.py``)."""
-    return {name: value for name, value in values.items() if name != "SCHEDULER"}
+def _results_depend_on(values: Mapping[str, Any], code: bool = True) -> dict[str, Any]:
+    """What a notebook's outputs depend on: every parameter value but ``SCHEDULER`` (where the stages run changes
+    no number; ``tests/test_dask.py``), and ``--no-code`` (its HTML page) when given."""
+    depends = {name: value for name, value in values.items() if name != "SCHEDULER"}
+    return depends if code else {**depends, "--no-code": True}
 
 
 def _declared_default(declared: Sequence[Parameter], name: str) -> Any:
@@ -678,6 +684,7 @@ def _start_record(plan: RunPlan, versions: Mapping[str, str]) -> tuple[dict[str,
         "scheduler": _scheduler_record(plan.scheduler),
         "ingest_stages": list(plan.ingest_stages),
         "subcorpus": plan.subcorpus,
+        "html_code": plan.code,
         "notebooks": [entries[name] for name in sorted(entries)],
     }, previous_inputs
 
@@ -965,7 +972,7 @@ def execute_run(
     starts after a failure; with ``jobs=1`` the run is strictly sequential.
     Executed notebooks are exported to HTML with one reused exporter; the corpus is loaded and hashed
     once, in a background thread. The run folder then holds ``notebooks/`` (executed), ``html/``,
-    ``figures/`` (PNG, SVG, CSV), ``thumbnails/``, ``index.html`` and ``run.json``; ``run.json`` is
+    ``figures/`` (PNG, SVG, CSV), ``thumbnails/``, ``index.html``, ``summary.html`` and ``run.json``; ``run.json`` is
     rewritten after every notebook, so an interrupted run still says what ran. With ``--only``, the
     entries of the other notebooks are kept from the earlier run in the folder.
 
@@ -1071,7 +1078,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
     with ThreadPoolExecutor(max_workers=1) as background, tempfile.TemporaryDirectory(prefix="stages-") as stage_log:
         stage_folder = Path(stage_log)
         inventory: Future = background.submit(_inventory, plan)
-        exporter: Future = background.submit(make_exporter)
+        exporter: Future = background.submit(make_exporter, code=plan.code)
         try:
             side_by_side = max(1, min(jobs, len(plan.notebooks)))
             # kernels running side by side share the cores: each starts at most its share of workers
@@ -1135,11 +1142,13 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
             record["finished_at"] = _utc_now()
             record["complete"] = all(entry["status"] == "succeeded" for entry in entries.values())
             thumbnails = _write_thumbnails(plan.out_dir, record)
-            try:
-                write_index(plan.out_dir, record, thumbnails=thumbnails)
-            except OSError as exc:
-                record["warnings"].append(f"index.html not written ({exc.strerror or exc})")
-                log(f"error: index.html could not be written ({exc.strerror or exc})")
+            for page, write in (("index.html", lambda: write_index(plan.out_dir, record, thumbnails=thumbnails)),
+                                ("summary.html", lambda: write_summary(plan.out_dir, record))):
+                try:
+                    write()
+                except OSError as exc:
+                    record["warnings"].append(f"{page} not written ({exc.strerror or exc})")
+                    log(f"error: {page} could not be written ({exc.strerror or exc})")
             _write_record(plan.out_dir, record)
     if record.get("failure"):
         log(record["failure"])
