@@ -14,7 +14,7 @@ from corpus_utils.analysis.boilerplate import _normalise, _normalise_text, near_
 from corpus_utils.analysis.formulations import discover_candidates, find_formulations, formulations_by_language
 from corpus_utils.analysis.kwic import kwic
 from corpus_utils.analysis.prepare import prepare_corpus
-from corpus_utils.core.paths import PROJECT_ROOT, SEEDS_DIR
+from corpus_utils.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR
 from corpus_utils.input.language import language_counts, language_group, select_language
 from corpus_utils.run.runner import ingest_corpus, plan_run
 from corpus_utils.text.chinese import simplified
@@ -186,7 +186,8 @@ def test_runner_plans_each_language_of_a_mixed_corpus_on_its_own(mixed_folder, t
     plan = plan_run(corpus=mixed_folder, out=tmp_path / "run")
     names = [notebook.name for notebook in plan.notebooks]
     assert names[:3] == ["01_corpus_overview", "02_term_frequency.en", "02_term_frequency.zh"]
-    assert names[-1] == "06_formulations" and len(names) == 10 and plan.languages == ("en", "zh")
+    assert "06_formulations" in names and names[-2:] == ["07_explore.en", "07_explore.zh"]
+    assert len(names) == 12 and plan.languages == ("en", "zh")
     chinese = next(notebook for notebook in plan.notebooks if notebook.name == "04_topic_clustering.zh")
     assert chinese.inject["LANGUAGE"] == "zh" and chinese.inject["FIGURES_DIR"].endswith("figures/zh")
     assert plan.figures_of(chinese) == tmp_path / "run" / "figures" / "zh"
@@ -194,9 +195,9 @@ def test_runner_plans_each_language_of_a_mixed_corpus_on_its_own(mixed_folder, t
 
 def test_runner_keeps_one_notebook_each_when_the_language_is_chosen_or_single(mixed_folder, tmp_path):
     together = plan_run(corpus=mixed_folder, out=tmp_path / "a", parameters=[("LANGUAGE", "all")])
-    assert len(together.notebooks) == 6 and together.languages == ()
+    assert len(together.notebooks) == len(list(NOTEBOOKS_DIR.glob("0*.ipynb"))) == 7 and together.languages == ()
     seeds = plan_run(corpus=SEEDS_DIR, out=tmp_path / "b")
-    assert len(seeds.notebooks) == 6 and seeds.languages == ()
+    assert len(seeds.notebooks) == 7 and seeds.languages == ()
 
 
 def test_formulations_by_language_of_a_corpus_without_formulations_is_an_empty_table():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from corpus_utils.core.paths import NOTEBOOKS_DIR
 from corpus_utils.run.params import ParameterError, check_parameters, notebook_parameters
 from corpus_utils.run.rules import RULES, check_cross_rules, check_rule
 
@@ -42,9 +43,8 @@ def test_rules_between_parameters():
 
 def test_every_ruled_name_is_a_notebook_parameter_and_every_default_follows_its_rule():
     declared = {}
-    for number in ("01_corpus_overview", "02_term_frequency", "03_tfidf_similarity", "04_topic_clustering", "05_timeline",
-                   "06_formulations"):
-        for parameter in notebook_parameters(number):
+    for path in sorted(NOTEBOOKS_DIR.glob("0*.ipynb")):
+        for parameter in notebook_parameters(path):
             declared.setdefault(parameter.name, parameter.default)
             check_rule(parameter.name, parameter.default)
     assert set(RULES) <= set(declared), sorted(set(RULES) - set(declared))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..input.language import language_counts
+from .explore import TermProfile
 
 __all__ = [
     "THIN_GROUP",
@@ -24,6 +25,7 @@ __all__ = [
     "cluster_findings",
     "timeline_findings",
     "formulation_findings",
+    "term_profile_findings",
 ]
 
 #: Groups (periods, sections) with fewer documents than this describe those documents, not a trend.
@@ -303,4 +305,37 @@ def formulation_findings(
                           f"(G2 {first['g2']:.2f}, in {int(first['df_target']):,} of {int(first['n_target']):,} target documents).")
     for caution in cautions:
         found.add(f"Keyness caution: {caution}.")
+    return found
+
+
+def term_profile_findings(profile: TermProfile) -> Findings:
+    """One term across the corpus: how often and how widely, its peak period, its renderings and first collocate.
+
+    ``profile`` from :func:`corpus_utils.analysis.explore.term_profile`.
+    """
+    found = Findings()
+    term = _quoted(_readable(profile.term))
+    if profile.n_occurrences == 0:
+        found.add(f"{term} does not occur in the {profile.n_documents:,} documents analysed.")
+        return found
+    using = profile.n_using
+    found.add(f"{term} occurs {profile.n_occurrences:,} time(s), in {using:,} of {profile.n_documents:,} documents "
+              f"({using / profile.n_documents:.0%})" + (": one document carries it, so it describes that text, not the corpus."
+                                                         if using == 1 else "."))
+    dated = profile.trend[profile.trend["n_documents"] > 0]
+    if len(dated) > 1:
+        peak = dated.loc[dated["per_1000_words"].idxmax()]
+        thin = int(peak["n_documents"]) < THIN_GROUP
+        found.add(f"Its rate peaks in {peak['period']} at {peak['per_1000_words']:.2f} per 1,000 words"
+                  + (f", on {int(peak['n_documents'])} document(s): too few to call it a trend." if thin else
+                     f" ({int(peak['n_documents'])} documents that period)."))
+    renderings = profile.lines["rendering"].value_counts()
+    if len(renderings) > 1:
+        tied = [_quoted(name) for name, count in renderings.iloc[1:].items() if count == renderings.iloc[0]]
+        found.add(f"It is written {len(renderings)} ways; the most common, {_quoted(renderings.index[0])}, in "
+                  f"{renderings.iloc[0] / renderings.sum():.0%} of the lines" + (f", tied with {', '.join(tied)}." if tied else "."))
+    if not profile.collocates.empty:
+        first = profile.collocates.iloc[0]
+        found.add(f"Its first collocate is {_quoted(first['collocate'])} ({first['observed']}× nearby, in {first['documents']} "
+                  f"document(s))" + (", below the G2 of 10.83 that chance would reach 1 time in 1,000." if first["g2"] < 10.83 else "."))
     return found

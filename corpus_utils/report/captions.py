@@ -167,6 +167,15 @@ def _peak(data: pd.DataFrame, label: str, value: str, what: str, scale: str, doc
             f"{top['period']} ({amount}, {_count(top[documents], 'document')} that period).")
 
 
+def _term_trend(data: pd.DataFrame) -> str:
+    dated = data[data["n_documents"] > 0]
+    if dated.empty or dated["count"].sum() == 0:
+        return f"{_quoted(data['term'].iat[0])} never occurs in a dated document."
+    top = dated.loc[dated["per_1000_words"].idxmax()]
+    return (f"{_quoted(data['term'].iat[0])}: {_count(dated['count'].sum(), 'occurrence')} over {len(data)} periods; the peak "
+            f"is {top['period']} ({top['per_1000_words']:.2f} per 1,000 words, {_count(top['n_documents'], 'document')} that period).")
+
+
 def _formulation_documents(data: pd.DataFrame) -> str:
     top = data.loc[data["documents"].idxmax()]
     return (f"{len(data)} formulations found; {_quoted(top['label'])} is in the most documents ({top['documents']:,}, "
@@ -213,6 +222,7 @@ CAPTIONS: dict[str, Callable[[pd.DataFrame], str]] = {
     "06_formulations_by_document": _formulations_by_document,
     "06_formulations_by_year": lambda data: _peak(data, "canonical", "share", "formulations", "%", "documents_in_period"),
     "06_keyness": _keyness,
+    "07_term_trend": _term_trend,
 }
 
 

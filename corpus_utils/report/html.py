@@ -25,6 +25,7 @@ from .captions import read_caption
 
 __all__ = [
     "THUMBNAIL_SIZE",
+    "WIDGET_NOTE",
     "active_markup",
     "neutralise_active_outputs",
     "make_exporter",
@@ -40,7 +41,11 @@ _ACTIVE_TAGS = frozenset({"script", "iframe", "frame", "frameset", "object", "em
 _URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "data", "srcdoc"})
 _ACTIVE_URL = re.compile(r"^\s*(?:javascript|vbscript|data\s*:\s*text/html)", re.IGNORECASE)
 _PAPERMILL_TAGS = frozenset({"injected-parameters", "papermill-error-cell-tag"})
-_ACTIVE_MIME_TYPES = ("application/javascript", "text/javascript", "application/vnd.jupyter.widget-view+json")
+_WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+_ACTIVE_MIME_TYPES = ("application/javascript", "text/javascript", _WIDGET_MIME)
+#: What an exported page shows in place of an interactive widget.
+WIDGET_NOTE = ("(An interactive view: open this notebook in JupyterLab and run it to use it; the outputs above show its "
+               "default selection.)")
 
 
 class _ActiveMarkupFinder(HTMLParser):
@@ -101,6 +106,9 @@ def neutralise_active_outputs(notebook: nbformat.NotebookNode) -> list[str]:
             data = output.get("data")
             if not data:
                 continue
+            if _WIDGET_MIME in data:  # a live widget has no meaning in a page: say where to use it, no warning
+                data.pop(_WIDGET_MIME)
+                data["text/plain"] = WIDGET_NOTE
             reasons = [mime for mime in _ACTIVE_MIME_TYPES if mime in data]
             for mime in ("text/html", "text/markdown"):
                 if mime in data:

@@ -78,6 +78,7 @@ RULES: dict[str, Rule] = {
     "REGISTRY_MODE": Rule(str, choices=("merge", "replace")),
     "TREND_TERMS": Rule(list, non_empty=True),
     "COLLOCATION_NODES": Rule(list, non_empty=True),
+    "TERM": Rule(str, non_empty=True),
     "COLLOCATION_MEASURE": Rule(str, choices=COLLOCATION_MEASURES),
     "CONCORDANCE_SORT": Rule(list, non_empty=True),
     **dict.fromkeys(["SECTIONS", "SOURCES"], Rule(list, allow_none=True, non_empty=True)),
