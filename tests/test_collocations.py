@@ -149,3 +149,20 @@ def test_collocates_work_on_chinese_tokens():
     table = collocates(stream, node, tokenizer=prepared.tokenizer, min_count=1, min_documents=1)
     assert table.attrs["node_count"] > 0 and not table.empty
     assert all(isinstance(word, str) and word for word in table["collocate"])
+
+
+def test_numbered_units_that_hold_together_feed_the_formulation_candidates():
+    from corpus_utils.analysis.formulations import collocation_candidates
+
+    prepared = prepare_corpus("seeds", merge_formulations=False)  # renderings left as words: the units find them
+    stream = token_streams(prepared.documents, [prepared.tokenizer], memo=prepared.memo)[0]
+    units = pd.concat([multiword_units(stream, size=size, min_count=2) for size in (2, 3)])
+    found = collocation_candidates(units).set_index("candidate")
+    assert {"three meetings", "one lesson", "two maintenance"} <= set(found.index)
+    assert found.at["two maintenance", "matched_canonical"] == "two_safeguards"
+    assert pd.isna(found.at["three meetings", "matched_canonical"])
+    assert (found["z"] > 3.29).all() and found["z"].is_monotonic_decreasing
+    assert "80 000" not in found.index  # a number split by the tokenizer is not a slogan
+    counts = pd.DataFrame({"collocation": ["three years", "five guarantees", "两个 月", "四个 意识"], "count": [9, 3, 4, 3],
+                           "documents": [3, 2, 2, 2], "z": [9.0, 5.0, 6.0, 4.0]})
+    assert collocation_candidates(counts)["candidate"].tolist() == ["five guarantees", "四个 意识"]

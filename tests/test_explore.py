@@ -114,5 +114,7 @@ def test_an_exported_page_shows_a_note_where_the_widget_was():
         "application/vnd.jupyter.widget-view+json": {"model_id": "x", "version_major": 2, "version_minor": 0},
         "text/plain": "VBox(...)"})]
     notebook = nbformat.v4.new_notebook(cells=[cell])
+    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {"x": {"options": ["<script>"]}}}}
     assert neutralise_active_outputs(notebook) == []  # expected, not a warning
+    assert "widgets" not in notebook.metadata
     assert cell.outputs[0]["data"] == {"text/plain": WIDGET_NOTE}

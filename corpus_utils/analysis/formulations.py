@@ -23,6 +23,7 @@ __all__ = [
     "formulation_document_counts",
     "discover_candidates",
     "COUNTING_NOUNS",
+    "collocation_candidates",
     "COUNTING_CHARACTERS",
     "COUNTING_WORDS_ZH",
     "CANDIDATE_KINDS",
@@ -493,3 +494,48 @@ def discover_candidates(
     result["matched_canonical"] = replaced.where(replaced.isin(canonical)).astype("string")
     result = result.sort_values(["documents", "count", "candidate"], ascending=[False, False, True])
     return result[columns].reset_index(drop=True).astype({"candidate": "string", "kind": "string", "count": "int64", "documents": "int64", "example": "string"})
+
+
+_NUMBER_TOKEN = re.compile(rf"{_NUMBER}|[{_ZH_DIGIT}].*", re.I)
+
+
+def collocation_candidates(units: pd.DataFrame, *, registry: pd.DataFrame | None = None, min_z: float = 3.29) -> pd.DataFrame:
+    """Numbered multi-word units that hold together beyond chance: candidate formulations found by association.
+
+    Feeds the candidate list from :func:`~corpus_utils.analysis.collocations.multiword_units` (counted on the tokens,
+    stop words removed, so "three meetings one lesson" is found however the translation joins its parts): a unit
+    is kept when its first token is a number (a number word or digits, or a Chinese word starting with a numeral),
+    no later token is a unit of counting (:data:`COUNTING_NOUNS`, :data:`COUNTING_WORDS_ZH`, :data:`COUNTING_CHARACTERS`) or a
+    number, and its z exceeds
+    ``min_z`` (3.29: p < 0.001).
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        Columns ``collocation``, ``count``, ``documents``, ``z`` (units of any lengths together).
+    registry : pandas.DataFrame, optional
+        Marks units that are a registered rendering (default the shipped registry).
+    min_z : float
+        The least z kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``candidate``, ``count``, ``documents``, ``z``, ``matched_canonical`` (the registered formulation the
+        unit renders, else missing); by z (descending), count (descending), candidate.
+    """
+    words = units["collocation"].astype(str).str.split()
+    numbered = words.str[0].map(lambda first: _NUMBER_TOKEN.fullmatch(first) is not None)
+    counting = words.map(lambda tokens: any(token.lower() in COUNTING_NOUNS or token in COUNTING_WORDS_ZH or token.isdigit()
+                                            or token in COUNTING_CHARACTERS
+                                            for token in tokens[1:]))  # "three years", "80 000": counts, not slogans
+    kept = units[numbered & ~counting & (units["z"] > min_z)]
+    table = load_registry() if registry is None else registry
+    replacer = formulation_matcher(table)
+    forms = chinese_forms(zip(table["canonical"].astype(str), table["chinese"].fillna("").astype(str)))
+    matched = kept["collocation"].map(lambda unit: forms.get(unit.replace(" ", "")) or replacer(unit))
+    result = pd.DataFrame({"candidate": kept["collocation"].astype("string"), "count": kept["count"].astype("int64"),
+                           "documents": kept["documents"].astype("int64"), "z": kept["z"].astype("float64"),
+                           "matched_canonical": matched.where(matched.isin(set(table["canonical"]))).astype("string")})
+    result = result.sort_values(["z", "count", "candidate"], ascending=[False, False, True], kind="stable")
+    return result.reset_index(drop=True)

@@ -46,6 +46,18 @@ def trend_figure(profile: TermProfile, *, period: str = "year"):
     return fig
 
 
+def _png(fig) -> bytes:
+    """The figure as PNG bytes (closed afterwards)."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
 def _years(documents: pd.DataFrame) -> tuple[int, int] | None:
     years = pd.to_datetime(documents["date"]).dt.year.dropna()
     return None if years.empty else (int(years.min()), int(years.max()))
@@ -99,7 +111,7 @@ class TermExplorer:
                             if span is not None and span[0] < span[1] else None)
         self.status = widgets.HTML()  # the summary, escaped: scraped terms stay text
         self.status.add_class("corpus-explorer-status")
-        self.trend = widgets.Output()
+        self.trend = widgets.Image(format="png")  # an image, not an Output widget: notebook runners mishandle those
         self.titles = {name: widgets.Label() for name in ("collocates", "documents", "lines")}
         for name, title in self.titles.items():
             title.add_class(f"corpus-explorer-{name}")
@@ -144,8 +156,6 @@ class TermExplorer:
         return profile
 
     def _show(self, profile: TermProfile) -> None:
-        from IPython.display import display
-
         self.status.value = f"<p>{html.escape(profile.summary(), quote=False)}</p>"
         self.titles["collocates"].value = f"Collocates: {len(profile.collocates)}"
         self.near.update(profile.collocates[COLLOCATE_COLUMNS].round(3))
@@ -153,10 +163,4 @@ class TermExplorer:
         self.top_documents.update(profile.documents[DOCUMENT_COLUMNS].astype({"date": "string"}).fillna("").round(3))
         self.titles["lines"].value = f"Concordance: {len(profile.lines):,} line(s)"
         self.lines.update(profile.lines[LINE_COLUMNS].astype({"date": "string"}).fillna(""))
-        import matplotlib.pyplot as plt
-
-        with self.trend:
-            self.trend.clear_output(wait=True)
-            fig = trend_figure(profile, period=self.period)
-            display(fig)
-            plt.close(fig)
+        self.trend.value = _png(trend_figure(profile, period=self.period))

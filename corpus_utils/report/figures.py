@@ -12,6 +12,7 @@ import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..core.files import write_whole
 from ..core.paths import FIGURES_DIR, PACKAGE_DATA_DIR, resolve_path
 from .captions import figure_caption
 
@@ -270,5 +271,4 @@ def save_html_table(
     for row in table.itertuples(index=False, name=None):
         lines.append("<tr>" + "".join(f"<td{style}>{_cell(value)}</td>" for style, value in zip(cell_styles, row)) + "</tr>")
     lines.append("</tbody></table></body></html>")
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return target
+    return write_whole(target, "\n".join(lines) + "\n")

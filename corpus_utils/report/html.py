@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import nbformat
 
+from ..core.files import write_whole
 from .captions import read_caption
 
 __all__ = [
@@ -87,8 +88,9 @@ def neutralise_active_outputs(notebook: nbformat.NotebookNode) -> list[str]:
     Notebooks should only display DataFrames (pandas escapes cell values) and ``print()`` text
     (nbconvert escapes it), but a scraped title rendered through ``IPython.display.HTML`` or
     ``Markdown`` would reach the export as markup. Such ``text/html`` and ``text/markdown``
-    outputs, and any JavaScript or widget output, are dropped in favour of their ``text/plain``
-    representation (which nbconvert escapes).
+    outputs, and any JavaScript output, are dropped in favour of their ``text/plain``
+    representation (which nbconvert escapes). A live widget's output becomes :data:`WIDGET_NOTE` (not reported:
+    it is expected), and the notebook's saved widget state is dropped.
 
     Returns
     -------
@@ -98,6 +100,9 @@ def neutralise_active_outputs(notebook: nbformat.NotebookNode) -> list[str]:
     """
     messages = []
     number = 0
+    # the widgets' saved state (their data, scraped text included, and their code) would be embedded in the page
+    # as a script block; the widgets themselves are replaced by a note below, so it has no use there
+    notebook.metadata.pop("widgets", None)
     for cell in notebook.cells:
         if _PAPERMILL_TAGS & set(cell.get("metadata", {}).get("tags", [])):
             continue
@@ -165,13 +170,7 @@ def export_notebook_html(notebook: str | Path, target: str | Path, *, exporter=N
     body, _ = exporter.from_notebook_node(node, resources={"metadata": {"name": source.stem}})
     destination = Path(target)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(destination.name + ".tmp")
-    try:
-        temporary.write_text(body, encoding="utf-8")  # whole or not at all: a full disk never leaves half a page
-        temporary.replace(destination)
-    except OSError:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_whole(destination, body)
     return messages
 
 
@@ -327,6 +326,4 @@ def write_index(run_dir: str | Path, record: Mapping[str, Any], *, thumbnails: M
         if entry.get("figures"):
             parts.append(_figures(folder, entry["figures"], thumbnails))
     parts.append("</body></html>\n")
-    target = folder / "index.html"
-    target.write_text("\n".join(parts), encoding="utf-8")
-    return target
+    return write_whole(folder / "index.html", "\n".join(parts))

@@ -14,6 +14,7 @@ from typing import Any
 
 import nbformat
 
+from ..core.files import write_whole
 from .captions import read_caption
 
 __all__ = ["FINDINGS_HEADING", "notebook_findings", "notebook_title", "write_summary"]
@@ -48,9 +49,20 @@ def _printed(cell: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
+def _read(notebook: str | Path) -> nbformat.NotebookNode | None:
+    """An executed notebook, or None when it is missing or unreadable (cut short by a full disk or a crash)."""
+    try:
+        return nbformat.read(Path(notebook), as_version=4)
+    except (OSError, ValueError):  # nbformat's NotJSONError is a ValueError
+        return None
+
+
 def notebook_findings(notebook: str | Path) -> str:
-    """The text the cells under ``## What this run found`` printed in an executed notebook ("" when there is none)."""
-    node = nbformat.read(Path(notebook), as_version=4)
+    """The text the cells under ``## What this run found`` printed in an executed notebook ("" when there is none, or
+    when the notebook cannot be read)."""
+    node = _read(notebook)
+    if node is None:
+        return ""
     found, inside = [], False
     for cell in node.cells:
         if cell.cell_type == "markdown":
@@ -63,9 +75,9 @@ def notebook_findings(notebook: str | Path) -> str:
 
 
 def notebook_title(notebook: str | Path) -> str:
-    """The first heading of a notebook (its title), without the ``#``."""
-    node = nbformat.read(Path(notebook), as_version=4)
-    for cell in node.cells:
+    """The first heading of a notebook (its title), without the ``#``; its file name when it has none or cannot be read."""
+    node = _read(notebook)
+    for cell in [] if node is None else node.cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
                 if line.startswith("# "):
@@ -134,6 +146,4 @@ def write_summary(run_dir: str | Path, record: Mapping[str, Any]) -> Path:
             parts.append(_findings_html(notebook_findings(executed)))
         parts.extend(_figure_html(folder, figure) for figure in entry.get("figures", []) if figure.endswith(".png"))
     parts.append("</body></html>\n")
-    target = folder / "summary.html"
-    target.write_text("\n".join(parts), encoding="utf-8")
-    return target
+    return write_whole(folder / "summary.html", "\n".join(parts))

@@ -25,6 +25,7 @@ from .params import (
 )
 from .reuse import corpus_identity, file_sha256, notebook_fingerprint, reusable_notebooks
 from .rules import check_cross_rules
+from ..core.files import write_whole
 from ..core.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR, package_version
 from ..input.language import AUTO
 from ..input.snapshot import SNAPSHOT_ENV_VAR
@@ -749,15 +750,9 @@ def _remove_written(out_dir: Path, written: Sequence[str]) -> None:
 def _write_record(out_dir: Path, record: dict[str, Any]) -> None:
     """Write run.json atomically (a temporary file renamed over it), with ``written``: every file the run folder
     holds, so that a later run into the same folder deletes only those."""
-    target = out_dir / "run.json"
     record["written"] = sorted({*_manifest(out_dir), "run.json"})
-    temporary = target.with_suffix(".json.tmp")
-    try:
-        temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-        temporary.replace(target)
-    except OSError:
-        temporary.unlink(missing_ok=True)  # the record stays as last written whole
-        raise
+    write_whole(out_dir / "run.json", json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")  # the record
+    # stays as last written whole when this write fails
 
 
 def _collect_figures(plan: RunPlan, notebook: NotebookPlan, before: Mapping[str, int], warn: Callable[[str], None]) -> list[str]:
