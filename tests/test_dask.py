@@ -66,7 +66,7 @@ def test_parsing_pages_on_dask_gives_the_same_documents_and_report(cluster, page
     on_dask = read_corpus(page_folder, cache=False)
     pd.testing.assert_frame_equal(on_dask.documents, here.documents)
     pd.testing.assert_frame_equal(on_dask.report.files, here.report.files)
-    assert any(time.stage == "parsing pages" and time.where == "dask (2 workers)" for time in stage_times())
+    assert any(time.stage == "parsing pages" and time.where.startswith("dask") for time in stage_times())
 
 
 @pytest.mark.parametrize("partition", [7, 40])
@@ -123,7 +123,7 @@ def test_neighbours_on_dask_equal_this_process(cluster, documents, monkeypatch, 
         here = top_k_neighbours(matrix, k=7, chunk_size=16, rows=rows)
     on_dask = top_k_neighbours(matrix, k=7, chunk_size=16, rows=rows)
     pd.testing.assert_frame_equal(on_dask, here)
-    assert stage_times()[-1].stage == "top-k neighbours" and stage_times()[-1].where == "dask (2 workers)"
+    assert stage_times()[-1].stage == "top-k neighbours" and stage_times()[-1].where.startswith("dask")
 
 
 def test_parts_are_contiguous_and_capped_so_worker_memory_does_not_grow_with_the_corpus(cluster, monkeypatch):
@@ -190,8 +190,9 @@ def test_formulations_candidates_and_variants_on_dask_equal_this_process(cluster
     assert len(expected[0]) > 0 and len(expected[1]) > 0 and expected[2]["occurrences"].sum() > 0  # something to compare
     for on_dask, here in zip(found, expected):
         pd.testing.assert_frame_equal(on_dask, here)
-    assert {time.stage for time in stage_times()[-3:] if time.where == "dask (2 workers)"} == {
-        "formulations", "candidate formulations", "MT variants"}
+    # "dask (N workers)" names the workers connected when the stage started; a loaded machine can lose one a moment
+    assert [(time.stage, time.where.startswith("dask")) for time in stage_times()[-3:]] == [
+        ("formulations", True), ("candidate formulations", True), ("MT variants", True)]
 
 
 def test_boilerplate_joins_on_dask_equal_this_process(cluster, documents):
@@ -205,7 +206,7 @@ def test_boilerplate_joins_on_dask_equal_this_process(cluster, documents):
     assert len(expected[0]) > 0 and len(expected[1]) > 0  # the generated pages repeat paragraphs
     for on_dask, here in zip(found, expected):
         pd.testing.assert_frame_equal(on_dask, here)
-    assert {"shingling", "normalising paragraphs"} <= {time.stage for time in stage_times() if time.where == "dask (2 workers)"}
+    assert {"shingling", "normalising paragraphs"} <= {time.stage for time in stage_times() if time.where.startswith("dask")}
 
 
 def test_the_runner_starts_one_cluster_for_the_run_and_records_each_stage(tmp_path, page_folder):
@@ -220,10 +221,10 @@ def test_the_runner_starts_one_cluster_for_the_run_and_records_each_stage(tmp_pa
                  "--no-progress"]) == 0
     record = json.loads((out / "run.json").read_text())
     assert record["scheduler"]["workers"] == 2 and record["scheduler"]["requested"] == "local:2"
-    assert all(stage["where"] == "dask (2 workers)" for stage in record["ingest_stages"])  # none when the page cache had them
+    assert all(stage["where"].startswith("dask") for stage in record["ingest_stages"])  # none when the page cache had them
     entry = next(entry for entry in record["notebooks"] if entry["name"].startswith("03_tfidf_similarity"))
     assert entry["parameters"]["SCHEDULER"] == record["scheduler"]["address"]
     assert {"top-k neighbours"} <= {stage["stage"] for stage in entry["stages"]}
-    assert all(stage["where"] == "dask (2 workers)" for stage in entry["stages"])
+    assert all(stage["where"].startswith("dask") for stage in entry["stages"])
     assert "on Dask at tcp://" in (out / "index.html").read_text()
     assert scheduler_module.active() is None  # the run's cluster ended with the run
