@@ -35,7 +35,7 @@ def _biggest(data: pd.DataFrame, label: str, value: str, what: str, unit: str) -
     """"N <unit> in K <what>; the largest, “x”, holds n (p%)." for a table of counts by category."""
     total = data[value].sum()
     top = data.loc[data[value].idxmax()]
-    return (f"{total:,} {unit} in {len(data)} {what}; the largest, {_quoted(top[label])}, holds {top[value]:,} "
+    return (f"{total:,} {unit} in {_count(len(data), what)}; the largest, {_quoted(top[label])}, holds {top[value]:,} "
             f"({_share(top[value], total)}).")
 
 
@@ -149,7 +149,7 @@ def _topic_terms(data: pd.DataFrame) -> str:
 
 def _periods(data: pd.DataFrame) -> str:
     top = data.loc[data["n_documents"].idxmax()]
-    return f"{data['n_documents'].sum():,} documents over {len(data)} periods; the most in {top['period']} ({top['n_documents']:,})."
+    return f"{data['n_documents'].sum():,} documents over {_count(len(data), 'period')}; the most in {top['period']} ({top['n_documents']:,})."
 
 
 def _timeline(data: pd.DataFrame) -> str:
@@ -163,7 +163,7 @@ def _peak(data: pd.DataFrame, label: str, value: str, what: str, scale: str, doc
     """The highest value of ``value`` over labels and periods, with the documents of that period behind it."""
     top = data.loc[data[value].idxmax()]
     amount = f"{100 * top[value]:.0f}%" if scale == "%" else f"{top[value]:.2f} {scale}"
-    return (f"{data[label].nunique()} {what} over {data['period'].nunique()} periods; the peak is {_quoted(top[label])} in "
+    return (f"{data[label].nunique()} {what} over {_count(data['period'].nunique(), 'period')}; the peak is {_quoted(top[label])} in "
             f"{top['period']} ({amount}, {_count(top[documents], 'document')} that period).")
 
 
@@ -172,7 +172,7 @@ def _term_trend(data: pd.DataFrame) -> str:
     if dated.empty or dated["count"].sum() == 0:
         return f"{_quoted(data['term'].iat[0])} never occurs in a dated document."
     top = dated.loc[dated["per_1000_words"].idxmax()]
-    return (f"{_quoted(data['term'].iat[0])}: {_count(dated['count'].sum(), 'occurrence')} over {len(data)} periods; the peak "
+    return (f"{_quoted(data['term'].iat[0])}: {_count(dated['count'].sum(), 'occurrence')} over {_count(len(data), 'period')}; the peak "
             f"is {top['period']} ({top['per_1000_words']:.2f} per 1,000 words, {_count(top['n_documents'], 'document')} that period).")
 
 
@@ -195,8 +195,8 @@ def _keyness(data: pd.DataFrame) -> str:
 #: Caption rule per figure name: a function of the figure's data table.
 CAPTIONS: dict[str, Callable[[pd.DataFrame], str]] = {
     "01_document_length": _lengths,
-    "01_documents_per_layout": lambda data: _biggest(data, "layout", "documents", "page layouts", "documents"),
-    "01_documents_per_section": lambda data: _biggest(data, "section", "documents", "sections", "documents"),
+    "01_documents_per_layout": lambda data: _biggest(data, "layout", "documents", "page layout", "documents"),
+    "01_documents_per_section": lambda data: _biggest(data, "section", "documents", "section", "documents"),
     "01_documents_per_year": _years,
     "02_top_unigrams": _ranking,
     "02_top_bigrams": _ranking,
