@@ -71,21 +71,24 @@ def _node_starts(stream: TokenStream, words: list[str]) -> np.ndarray:
     return np.flatnonzero(match).astype(np.int64)
 
 
-def _window_tokens(stream: TokenStream, starts: np.ndarray, size: int, left: int, right: int) -> tuple[np.ndarray, np.ndarray]:
-    """The (token id, document row) of every slot in the windows around the node occurrences ``starts``."""
+def _window_tokens(stream: TokenStream, starts: np.ndarray, size: int, left: int, right: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The token id, document row and side (True: before the node) of every slot in the windows around the node
+    occurrences ``starts``; windows stop at the ends of their document."""
     rows = stream.rows()
-    offsets = [*range(-left, 0), *range(size, size + right)]
-    ids_out, rows_out = [], []
-    for offset in offsets:
+    ids_out, rows_out, before_out = [], [], []
+    for offset in [*range(-left, 0), *range(size, size + right)]:
         where = starts + offset
         inside = (where >= 0) & (where < len(stream.ids))
         where, origin = where[inside], starts[inside]
-        same = rows[where] == rows[origin]
-        ids_out.append(stream.ids[where[same]])
-        rows_out.append(rows[where[same]])
+        where = where[rows[where] == rows[origin]]
+        ids_out.append(stream.ids[where])
+        rows_out.append(rows[where])
+        before_out.append(np.full(len(where), offset < 0))
     if not ids_out:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(ids_out).astype(np.int64), np.concatenate(rows_out).astype(np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    return (np.concatenate(ids_out).astype(np.int64), np.concatenate(rows_out).astype(np.int64),
+            np.concatenate(before_out))
 
 
 def _signed_g2(o11: np.ndarray, r1: float, c1: np.ndarray, n: float) -> np.ndarray:
@@ -148,7 +151,7 @@ def collocates(
     Notes
     -----
     Cost: one comparison pass over the token ids to find the node, then ``left + right`` gathers per
-    occurrence; memory bounded by blocks of a million occurrences.
+    occurrence and one sort of the (document, collocate) pairs; memory bounded by blocks of a million occurrences.
     """
     check_whole_number(left, "left (tokens before the node)", min_val=0)
     check_whole_number(right, "right (tokens after the node)", min_val=0)
@@ -166,10 +169,9 @@ def collocates(
     pairs = []
     for block in range(0, len(starts), _BLOCK_POSITIONS):
         chunk = starts[block : block + _BLOCK_POSITIONS]
-        ids, rows = _window_tokens(stream, chunk, len(words), left, right)
+        ids, rows, on_left = _window_tokens(stream, chunk, len(words), left, right)
         observed += np.bincount(ids, minlength=size)
-        left_ids, _ = _window_tokens(stream, chunk, len(words), left, 0)
-        before += np.bincount(left_ids, minlength=size)
+        before += np.bincount(ids[on_left], minlength=size)
         pairs.append(_distinct(rows * size + ids))
     window_tokens = float(observed.sum())
     documents = np.bincount(_distinct(np.concatenate(pairs)) % size, minlength=size) if pairs else np.zeros(size, np.int64)
