@@ -142,6 +142,31 @@ def test_multiword_units_never_cross_documents_and_refuse_bad_sizes():
     assert isinstance(empty, pd.DataFrame)
 
 
+
+def test_units_scored_once_are_read_back_and_filtered_to_the_same_table_as_computing_them(tmp_path, monkeypatch):
+    import corpus_utils.analysis.collocations as collocations_module
+    from corpus_utils.core.memo import Memo
+
+    prepared = prepare_corpus("seeds")
+    stream = token_streams(prepared.documents, [prepared.tokenizer], memo=prepared.memo)[0]
+    memo = Memo(tmp_path)
+    scored = []
+    original = collocations_module._unit_scores
+    monkeypatch.setattr(collocations_module, "_unit_scores", lambda *args: scored.append(args[1:4]) or original(*args))
+    settings = ((3, 3, 1), (3, 2, 1), (3, 2, 2), (2, 4, 1), (2, 1, 1), (2, 1, 1))
+    kept = [multiword_units(stream, size=size, min_count=count, min_documents=documents, memo=memo)
+            for size, count, documents in settings]
+    # one scoring per size at a floor of 2 units seen (and one for the lower min_count), each read back after
+    assert scored == [(3, 2, 1), (2, 2, 1), (2, 1, 1)]
+    for (size, count, documents), table in zip(settings, kept):
+        pd.testing.assert_frame_equal(table, multiword_units(stream, size=size, min_count=count, min_documents=documents))
+    for table in kept:  # the numeric sort keeps pandas' order of (z, count, collocation), ties and all
+        expected = table.sort_values(["z", "count", "collocation"], ascending=[False, False, True]).reset_index(drop=True)
+        assert table["count"].duplicated().any()
+        pd.testing.assert_frame_equal(table, expected)
+    other = token_streams(prepared.documents.iloc[:3], [prepared.tokenizer])[0]  # another stream: scored afresh
+    pd.testing.assert_frame_equal(multiword_units(other, size=2, min_count=2, memo=memo), multiword_units(other, size=2, min_count=2))
+
 def test_collocates_work_on_chinese_tokens():
     prepared = prepare_corpus("seeds_zh", language="zh")
     stream = token_streams(prepared.documents, [prepared.tokenizer], memo=prepared.memo)[0]

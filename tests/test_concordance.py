@@ -6,6 +6,8 @@ import re
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_utils.analysis.kwic import CONCORDANCE_COLUMNS, concordance, kwic, sort_concordance
 from corpus_utils.analysis.prepare import prepare_corpus
@@ -49,6 +51,35 @@ def test_the_stream_only_chooses_documents_it_never_changes_the_lines(seeds):
     terms = ["two_safeguards", "warning education", "procuratorate"]
     assert concordance(documents, terms, tokenizer=tokenizer, stream=stream).equals(concordance(documents, terms, tokenizer=tokenizer))
 
+
+
+def test_only_paragraphs_that_may_hold_the_term_are_tokenised_and_a_bigram_across_a_break_is_still_found():
+    # The documents' tokens run on from one paragraph into the next, so "warning education" is counted twice in d0
+    # (once across the break); the concordance must list both, and the paragraph without it costs no tokenising.
+    bodies = ["Strengthen warning\n\neducation now. Warning education matters.\n\nNothing here.",
+              "Two Safeguards first.\n\nThe two maintenance again, with warning education."]
+    documents = _documents(bodies)
+    tokenizer = Tokenizer()
+    stream = token_streams(documents, [tokenizer])[0]
+    for term, expected in (("warning education", 3), ("two_safeguards", 2)):
+        fast = concordance(documents, [term], tokenizer=tokenizer, stream=stream)
+        assert len(fast) == expected
+        assert fast.equals(concordance(documents, [term], tokenizer=tokenizer))
+    across = concordance(documents, ["warning education"], tokenizer=tokenizer, stream=stream).iloc[0]
+    assert across["match"] == "warning education" and across["left"] == "Strengthen" and across["right"].startswith("now.")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from(["a", "bb", " ", "  ", "\n", "\t", "c" * 70, "\u3000", "é"]), max_size=120).map("".join),
+       data=st.data(), window=st.integers(0, 9))
+def test_context_words_come_from_a_slice_but_equal_splitting_the_whole_text(text, data, window):
+    from corpus_utils.analysis.kwic import _words_around
+
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    whole_left = " ".join(text[:start].split()[-window:]) if window else ""
+    whole_right = " ".join(text[end:].split()[:window]) if window else ""
+    assert _words_around(text, start, end, window) == (whole_left, whole_right)
 
 def test_sorting_by_the_first_and_second_word_right_of_the_match():
     documents = _documents(["Cadres study, then Cadres obey rules. Cadres build trust; Cadres build bridges."])

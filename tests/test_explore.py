@@ -92,6 +92,21 @@ def test_changing_a_control_updates_every_panel(seeds):
     assert "<img" not in explorer.status.value and "&lt;img" in explorer.status.value
 
 
+
+def test_the_explorer_shows_the_profile_already_computed_and_computes_one_for_another_part(seeds, monkeypatch):
+    import corpus_utils.report.explorer as explorer_module
+
+    documents, stream, tokenizer = seeds
+    static = term_profile(documents, stream, "two_safeguards", tokenizer=tokenizer, min_count=1)
+    calls = []
+    monkeypatch.setattr(explorer_module, "term_profile", lambda *args, **kwargs: calls.append(args[2]) or term_profile(*args, **kwargs))
+    explorer = explorer_module.TermExplorer(documents, stream, tokenizer, terms=["party"], term="two_safeguards",
+                                            profile=static, min_count=1)
+    assert explorer.profile is static and calls == [] and len(_table_rows(explorer.lines)) == len(static.lines)
+    other = explorer_module.TermExplorer(documents, stream, tokenizer, terms=["party"], term="party", profile=static,
+                                         min_count=1)  # a profile of another term is not shown as this one
+    assert calls == ["party"] and other.profile.term == "party"
+
 def test_scraped_markup_stays_text_in_the_tables():
     from corpus_utils.report.explorer import TermExplorer
 

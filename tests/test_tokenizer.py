@@ -51,6 +51,21 @@ def test_token_spans_point_at_the_words_as_written():
     assert [token for token, _, _ in spans] == Tokenizer().tokens(TEXT)
 
 
+
+@pytest.mark.parametrize("corpus", ["seeds", "seeds_zh"])
+def test_token_spans_give_the_counted_tokens_of_every_seed_page_each_at_its_words(corpus):
+    from corpus_utils import read_corpus
+    from corpus_utils.text.chinese import has_han
+
+    bodies = read_corpus(corpus).documents["body"]
+    for tokenizer in (Tokenizer(), Tokenizer.from_parameters(mt_normalisation=True, simplify_chinese=True)):
+        for body in bodies:
+            spans = tokenizer.token_spans(body)
+            assert [token for token, _, _ in spans] == tokenizer.tokens(body)
+            if tokenizer == Tokenizer():  # no MT variant ("hospital" read as "procuratorate"): words are as written
+                plain = [(token, body[start:end]) for token, start, end in spans if "_" not in token and not has_han(token)]
+                assert all(written.lower() == token for token, written in plain if token.isascii())
+
 def test_term_words_refuse_stop_words_and_empty_terms():
     assert Tokenizer().term_words("Warning Education") == ["warning", "education"]
     with pytest.raises(ValueError, match="stop word"):

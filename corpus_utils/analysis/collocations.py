@@ -22,16 +22,23 @@ number of tokens.
 
 from __future__ import annotations
 
+import functools
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
 from ..core.checks import check_choice, check_whole_number
+from ..core.memo import Memo, digest_arrays, digest_texts, memo_key
 from ..text.tokenizer import Tokenizer
 from .terms import TokenStream
 
 __all__ = ["MEASURES", "MEASURE_LABELS", "collocates", "describe_collocates", "multiword_units"]
+
+#: Kind of the stored multi-word unit scores in the memo folder (``units-<key>.npz``).
+UNITS_KIND = "units"
+#: The scores of units seen at least this often are stored (a lower ``min_count`` stores its own).
+MEMO_MIN_COUNT = 2
 
 #: Association measures :func:`collocates` computes, the first the default ranking.
 MEASURES: tuple[str, ...] = ("g2", "mi", "logdice", "t_score")
@@ -311,6 +318,7 @@ def multiword_units(
     min_documents: int = 1,
     smoothing: float = 0.5,
     top: int | None = None,
+    memo: Memo | None = None,
 ) -> pd.DataFrame:
     """Runs of ``size`` tokens that hold together more than their words' frequencies predict.
 
@@ -333,6 +341,11 @@ def multiword_units(
         Added to every cell before the logarithms (quanteda's default 0.5).
     top : int, optional
         Keep the first ``top`` rows.
+    memo : Memo, optional
+        Where the scores are kept (``prepared.memo``), under a hash of the stream: the scores of every unit seen at
+        least :data:`MEMO_MIN_COUNT` times (or ``min_count``, if lower) are stored once, and any later call on the
+        same stream with that ``size`` and ``smoothing`` filters them (a unit's scores do not depend on the
+        thresholds), so notebooks 02 and 06 score the units once.
 
     Returns
     -------
@@ -354,9 +367,45 @@ def multiword_units(
     check_whole_number(top, "top", allow_none=True)
     if not smoothing >= 0:
         raise ValueError(f"smoothing must be 0 or more, got {smoothing!r}")
+    if memo is None:
+        scores = _unit_scores(stream, size, min_count, min_documents, float(smoothing))
+    else:
+        floor = min(int(min_count), MEMO_MIN_COUNT)
+        key = memo_key(stream=digest_arrays(stream.ids, stream.offsets), vocabulary=digest_texts(map(str, stream.vocabulary)),
+                       size=int(size), min_count=floor, smoothing=float(smoothing))
+        scores = memo.get_or_compute(UNITS_KIND, key, lambda: _unit_scores(stream, size, floor, 1, float(smoothing)))
+    keep = np.flatnonzero((scores["count"] >= min_count) & (scores["documents"] >= min_documents))
+    units = scores["units"][keep].reshape(-1, size)
+    vocabulary = np.array([str(word) for word in stream.vocabulary], dtype=object)
+    order = _unit_order(units, scores["count"][keep], scores["z"][keep], vocabulary)[:top]
+    rows = keep[order]
+    words = vocabulary[units[order]]
+    return pd.DataFrame({
+        "collocation": functools.reduce(lambda joined, word: joined + " " + word, words.T[1:], words[:, 0]) if len(words) else
+                       np.zeros(0, dtype=object),
+        "count": scores["count"][rows].astype(np.int64),
+        "documents": scores["documents"][rows].astype(np.int64),
+        "lambda": scores["lambda"][rows].astype(np.float64),
+        "z": scores["z"][rows].astype(np.float64),
+    })
+
+
+def _unit_order(units: np.ndarray, count: np.ndarray, z: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
+    """Positions of ``units`` by ``z`` (descending, NaN last), ``count`` (descending), then the units' text: a sort
+    of numbers only, since joining words that hold no space or control character keeps the order of their tuples
+    word by word (``vocabulary``: str, object dtype)."""
+    rank = np.empty(len(vocabulary), dtype=np.int64)
+    rank[np.argsort(vocabulary, kind="stable")] = np.arange(len(vocabulary))  # Python's order of the strings
+    by_words = [rank[units[:, column]] for column in reversed(range(units.shape[1]))]
+    missing = np.isnan(z)
+    return np.lexsort((*by_words, -count.astype(np.int64), np.where(missing, 0.0, -z), missing))
+
+
+def _unit_scores(stream: TokenStream, size: int, min_count: int, min_documents: int, smoothing: float) -> dict[str, np.ndarray]:
+    """The token ids (``units``, one row per unit), ``count``, ``documents``, ``lambda`` and ``z`` of every run of
+    ``size`` tokens seen at least ``min_count`` times in at least ``min_documents`` documents, in no set order."""
     windows, rows = _windows(stream, size)
     base = max(len(stream.vocabulary), 1)
-    columns = ["collocation", "count", "documents", "lambda", "z"]
     codes, distinct = pd.factorize(_packed(windows, base), sort=False)  # a hash pass: the windows are never sorted
     counts = np.bincount(codes, minlength=len(distinct))
     frequent = counts >= min_count
@@ -364,26 +413,16 @@ def multiword_units(
     seen = frequent[codes]  # documents are counted for the frequent units only
     documents = np.bincount(_distinct(codes[seen].astype(np.int64) * n_rows + rows[seen]) // n_rows, minlength=len(distinct))
     keep = frequent & (documents >= min_documents)
-    if not keep.any():
-        return pd.DataFrame({name: pd.Series(dtype=object if name == "collocation" else ("int64" if name in ("count", "documents") else "float64"))
-                             for name in columns})
-    wanted = _unpacked(np.asarray(distinct, dtype=np.int64)[keep], base, size)
-    cells = _cell_counts(windows, wanted, base, counts[keep].astype(np.int64))
+    wanted = _unpacked(np.asarray(distinct, dtype=np.int64)[keep], base, size).reshape(-1, size)
     lam = np.zeros(len(wanted))
     variance = np.zeros(len(wanted))
-    for pattern, counts_of in cells.items():
-        smoothed = counts_of + float(smoothing)
-        with np.errstate(divide="ignore"):
-            lam += (-1) ** (size - sum(pattern)) * np.log(smoothed)
-        variance += 1.0 / smoothed
-    words = stream.vocabulary[wanted]
-    table = pd.DataFrame({
-        "collocation": [" ".join(map(str, row)) for row in words],
-        "count": counts[keep].astype(np.int64),
-        "documents": documents[keep].astype(np.int64),
-        "lambda": lam,
-        "z": lam / np.sqrt(variance),
-    })
-    table = table.sort_values(["z", "count", "collocation"], ascending=[False, False, True], kind="stable")
-    table = table.head(top) if top is not None else table
-    return table.reset_index(drop=True)
+    if len(wanted):
+        for pattern, counts_of in _cell_counts(windows, wanted, base, counts[keep].astype(np.int64)).items():
+            smoothed = counts_of + smoothing
+            with np.errstate(divide="ignore"):
+                lam += (-1) ** (size - sum(pattern)) * np.log(smoothed)
+            variance += 1.0 / smoothed
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = lam / np.sqrt(variance)
+    return {"units": wanted.astype(np.int32), "count": counts[keep].astype(np.int64), "documents": documents[keep].astype(np.int64),
+            "lambda": lam, "z": z}

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.checks import check_whole_number
-from ..core.words import HAN, SHINGLE_WORD
+from ..core.words import HAN, SHINGLE_WORD, paragraph_spans
 from ..text.tokenizer import Tokenizer
 from .terms import TokenStream, check_documents, ngram_document_counts
 
@@ -25,8 +25,24 @@ def _occurrences(tokens: list[tuple[str, int, int]], words: list[str]) -> list[i
 
 
 def _words_around(text: str, start: int, end: int, window: int) -> tuple[str, str]:
-    left = " ".join(text[:start].split()[-window:]) if window else ""
-    return left, " ".join(text[end:].split()[:window]) if window else ""
+    """The ``window`` whitespace-separated words before ``start`` and after ``end``, read from a slice that grows
+    until it holds one word more than needed (so its cut first or last word is never shown): the result of
+    splitting the whole text, at a cost that does not grow with the document."""
+    if not window:
+        return "", ""
+    reach = 16 * (window + 1)
+    while True:
+        before = text[max(0, start - reach) : start].split()
+        if len(before) > window or reach >= start:
+            break
+        reach *= 4
+    reach = 16 * (window + 1)
+    while True:
+        after = text[end : end + reach].split()
+        if len(after) > window or end + reach >= len(text):
+            break
+        reach *= 4
+    return " ".join(before[-window:]), " ".join(after[:window])
 
 
 def _characters_around(text: str, start: int, end: int, chars: int) -> tuple[str, str]:
@@ -100,24 +116,46 @@ def kwic(
 
 
 def _hits(documents: pd.DataFrame, term: str, *, window: int, chars: int, tokenizer: Tokenizer | None,
-          rows: np.ndarray | None = None):
+          rows: np.ndarray | None = None, expected: np.ndarray | None = None):
     """Yield ``(row position, start, left, match, right)`` for each place the tokenizer sees ``term``, in document
-    order; only the documents at ``rows`` when given (else those a regex pre-filter lets through)."""
+    order; only the documents at ``rows`` when given (else those a regex pre-filter lets through). With ``expected``
+    (the term's count in each of ``rows``), only the paragraphs the pre-filter lets through are tokenised."""
     check_whole_number(window, "window (words each side)", min_val=0)
     check_whole_number(chars, "chars (characters each side)", min_val=0)
     tokenizer = tokenizer or Tokenizer()
     words = tokenizer.term_words(term)
     may_contain = tokenizer.may_contain(words).search
     bodies = documents["body"]
-    for position in range(len(documents)) if rows is None else rows:
+    for index, position in enumerate(range(len(documents)) if rows is None else rows):
         text = bodies.iat[int(position)]
         text = "" if pd.isna(text) else str(text)
         if rows is None and not may_contain(text):
             continue
-        tokens = tokenizer.token_spans(text)
-        for index in _occurrences(tokens, words):
-            start, end = tokens[index][1], tokens[index + len(words) - 1][2]
+        spans = _paragraph_matches(text, words, may_contain, tokenizer) if expected is not None else None
+        if spans is None or len(spans) != expected[index]:
+            spans = _matches(text, words, tokenizer)
+        for start, end in spans:
             yield int(position), start, *_context(text, start, end, int(window), int(chars))
+
+
+def _matches(text: str, words: list[str], tokenizer: Tokenizer) -> list[tuple[int, int]]:
+    """``(start, end)`` of each occurrence of ``words`` among the tokens of ``text``."""
+    tokens = tokenizer.token_spans(text)
+    return [(tokens[index][1], tokens[index + len(words) - 1][2]) for index in _occurrences(tokens, words)]
+
+
+def _paragraph_matches(text: str, words: list[str], may_contain, tokenizer: Tokenizer) -> list[tuple[int, int]]:
+    """:func:`_matches` within each paragraph that ``may_contain`` lets through, the others not tokenised.
+
+    A document's tokens are its paragraphs' tokens one after the other (no token or phrase spans
+    :data:`~corpus_utils.core.words.PARAGRAPH_SEPARATOR`), so this finds every occurrence but those of an n-gram
+    running from one paragraph into the next; the caller compares the number found with the count.
+    """
+    found: list[tuple[int, int]] = []
+    for first, last in paragraph_spans(text):
+        if may_contain(text, first, last) is not None:
+            found += [(first + start, first + end) for start, end in _matches(text[first:last], words, tokenizer)]
+    return found
 
 
 #: The columns of :func:`concordance`, in order.
@@ -152,8 +190,8 @@ def concordance(
         The tokenizer of the counts.
     stream : TokenStream, optional
         The documents' token stream with ``tokenizer`` (:func:`~corpus_utils.analysis.terms.token_streams`): only the
-        documents it shows holding a term are tokenised again for the context. Without it a regex pre-filter
-        chooses them.
+        documents it shows holding a term are tokenised again for the context, and in them only the paragraphs a
+        regex pre-filter lets through. Without it the pre-filter chooses whole documents.
     window : int
         Words shown on each side (``chars`` characters where the match is Chinese).
     chars : int
@@ -169,14 +207,16 @@ def concordance(
 
     Notes
     -----
-    Cost: tokenising each document that holds a term once per term (a few milliseconds per page), so a term in
-    every document of a large corpus costs a pass over the corpus.
+    Cost: with ``stream``, tokenising the paragraphs that may hold a term, in the documents that do (the whole
+    document where an n-gram runs across a paragraph break), so a term in every document of a large corpus costs
+    a pass over its paragraphs that mention it; without it, each document the pre-filter lets through.
     """
     check_documents(documents)
     found = []
     for term in terms:
-        rows = _documents_holding(stream, term, tokenizer) if stream is not None else None
-        hits = list(_hits(documents, str(term), window=window, chars=chars, tokenizer=tokenizer, rows=rows))
+        rows, expected = _documents_holding(stream, term, tokenizer) if stream is not None else (None, None)
+        hits = list(_hits(documents, str(term), window=window, chars=chars, tokenizer=tokenizer, rows=rows,
+                          expected=expected))
         found.append(pd.DataFrame(hits, columns=["_row", "start", "left", "match", "right"]).assign(term=str(term)))
     table = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["_row", "start", "left", "match", "right", "term"])
     positions = table["_row"].to_numpy(dtype=np.int64)
@@ -192,10 +232,11 @@ def concordance(
     return table[list(CONCORDANCE_COLUMNS)].reset_index(drop=True)
 
 
-def _documents_holding(stream: TokenStream, term: str, tokenizer: Tokenizer) -> np.ndarray:
-    """Row positions of the documents whose tokens contain ``term`` (as counted)."""
-    counts = ngram_document_counts(stream, [tokenizer.term_words(term)])
-    return np.flatnonzero(counts.toarray().ravel())
+def _documents_holding(stream: TokenStream, term: str, tokenizer: Tokenizer) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of the documents whose tokens contain ``term`` (as counted), and its count in each."""
+    counts = ngram_document_counts(stream, [tokenizer.term_words(term)]).toarray().ravel()
+    rows = np.flatnonzero(counts)
+    return rows, counts[rows]
 
 
 def _context_word(text: str, n: int, *, from_end: bool) -> str:

@@ -81,6 +81,10 @@ class TermExplorer:
         The trend's periods.
     table_rows : int
         Rows per page of each table.
+    profile : TermProfile, optional
+        ``term``'s profile over the documents the controls first choose, already computed with the same options (the
+        notebook's static view): shown as it is instead of computed again. Ignored when it is of another term or
+        another number of documents.
     **profile_options
         Passed to :func:`~corpus_utils.analysis.explore.term_profile` (``left``, ``right``, ``measure``, ``min_count``,
         ``min_documents``, ``sort_by``, ``top``).
@@ -94,7 +98,7 @@ class TermExplorer:
     """
 
     def __init__(self, documents: pd.DataFrame, stream: TokenStream, tokenizer: Tokenizer, *, terms: Sequence[str], term: str,
-                 period: str = "year", table_rows: int = 10, **profile_options) -> None:
+                 period: str = "year", table_rows: int = 10, profile: TermProfile | None = None, **profile_options) -> None:
         import ipywidgets as widgets
         from itables.widget import ITable
 
@@ -125,7 +129,11 @@ class TermExplorer:
         for control in controls:
             control.observe(self._changed, names="value")
         self.profile: TermProfile | None = None
-        self.select()
+        if profile is not None and profile.term == term and profile.n_documents == len(self.rows()):
+            self.profile = profile
+            self._show(profile)
+        else:
+            self.select()
 
     def _changed(self, change) -> None:
         self.select()

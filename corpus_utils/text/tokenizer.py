@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import accumulate
 from typing import Any
 
 import pandas as pd
@@ -54,6 +55,7 @@ _QUOTE_CHARS = "“”\""  # the characters of _QUOTES
 _TOKEN_RULES = "paragraph-local phrases"
 _POSSESSIVE_FAST = re.compile(r"'(?<=\w')s\b")  # _POSSESSIVE with the apostrophe first, so the engine skips ahead to it
 _TOKEN = re.compile(TOKEN_PATTERN)
+_TOKEN_SPLIT = re.compile(f"({TOKEN_PATTERN.removeprefix('(?u)')})")  # _TOKEN as one group: re.split keeps the words
 
 
 @lru_cache(maxsize=1)
@@ -320,19 +322,38 @@ class Tokenizer:
         """
         straight = _APOSTROPHES.sub("'", text)  # one character for one: offsets are unchanged
         replaced = self.replacer.spans(straight)
-        blanked = _POSSESSIVE.sub("  ", straight)  # drop possessive 's, keeping offsets
+        blanked = _POSSESSIVE_FAST.sub("  ", straight)  # drop possessive 's, keeping offsets
+        words = self._word_spans if HAN.search(blanked) is None else self._mixed_spans
         spans: list[tuple[str, int, int]] = []
         cursor = 0
         for start, end, replacement in [*replaced, (len(text), len(text), "")]:
-            for match in _TOKEN.finditer(blanked, cursor, start):
-                if has_han(match.group()):
-                    spans += self._segmented_spans(match.group(), match.start())
-                else:
-                    spans.append((match.group().lower(), match.start(), match.end()))
-            for match in _TOKEN.finditer(replacement.lower()):
-                spans.append((match.group(), start, end))
+            spans += words(blanked, cursor, start)
+            spans += [(match.group(), start, end) for match in _TOKEN.finditer(replacement.lower())]
             cursor = end
-        return [span for span in spans if span[0] not in self.stop_words]
+        stops = self.stop_words
+        return [span for span in spans if span[0] not in stops]
+
+    @staticmethod
+    def _word_spans(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+        """The words of ``text[start:end]`` (which holds no Chinese) with their offsets, lower-cased.
+
+        The same words as ``_TOKEN.finditer(text, start, end)`` (the pattern looks neither behind nor ahead of a
+        word), from one ``re.split`` and a running sum of the pieces' lengths: no match object per word, so about
+        twice as fast.
+        """
+        pieces = _TOKEN_SPLIT.split(text[start:end])  # gap, word, gap, word, …, gap
+        offsets = list(accumulate(map(len, pieces), initial=start))
+        return list(zip(map(str.lower, pieces[1::2]), offsets[1::2], offsets[2::2]))
+
+    def _mixed_spans(self, text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+        """The words of ``text[start:end]`` with their offsets, Chinese runs segmented."""
+        spans: list[tuple[str, int, int]] = []
+        for match in _TOKEN.finditer(text, start, end):
+            if has_han(match.group()):
+                spans += self._segmented_spans(match.group(), match.start())
+            else:
+                spans.append((match.group().lower(), match.start(), match.end()))
+        return spans
 
     def term_words(self, term: str, *, name: str = "term") -> list[str]:
         """The tokens a search term stands for (``"warning education"`` → two words).
