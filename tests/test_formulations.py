@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_utils.analysis.formulations import (
     discover_candidates,
@@ -333,3 +335,30 @@ def test_discovery_min_documents():
     assert discover_candidates(documents, min_documents=2)["candidate"].tolist() == ["seven musts"]
     with pytest.raises(ValueError, match="min_documents"):
         discover_candidates(documents, min_documents=0)
+
+
+_CANDIDATE_PIECES = ["Two", "two", "THREE", "Eleven", " ", "  ", "meetings", "and", "one", "Lesson", ",", "-", "years",
+                     "ſix", "sıx", "SİX", "K", "É", '"', "12", "cases", "involving", "’s", "Five", "Ones", "\n", "with"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_CANDIDATE_PIECES), max_size=40))
+def test_candidates_found_in_the_lower_cased_text_are_those_a_case_insensitive_search_finds(pieces):
+    import corpus_utils.analysis.formulations as formulations
+
+    text = "".join(pieces)
+    fast = formulations._spans(text, 8)
+    original = formulations._case_folded
+    formulations._case_folded = lambda text: (text, formulations._PAIRED, formulations._NUMBERED)
+    try:
+        assert fast == formulations._spans(text, 8)
+    finally:
+        formulations._case_folded = original
+
+
+def test_only_dotless_i_and_long_s_read_as_ascii_letters_without_changing_length_when_lower_cased():
+    from corpus_utils.analysis.formulations import _FOLDS_TO_ASCII
+
+    folding = [chr(code) for code in range(128, 0x10000) if re.fullmatch("[a-z]", chr(code), re.I)]
+    kept = [character.lower() for character in folding if len(character.lower()) == 1 and not character.lower().isascii()]
+    assert kept and all(_FOLDS_TO_ASCII.fullmatch(character) for character in kept)
