@@ -107,6 +107,21 @@ def test_the_explorer_shows_the_profile_already_computed_and_computes_one_for_an
                                          min_count=1)  # a profile of another term is not shown as this one
     assert calls == ["party"] and other.profile.term == "party"
 
+
+def test_the_full_year_range_keeps_undated_documents_and_a_narrower_one_leaves_them_out():
+    from corpus_utils.report.explorer import TermExplorer
+
+    documents = pd.DataFrame({"doc_id": ["a", "b", "c"], "title": "t", "section": "s", "n_words": 3,
+                              "date": pd.to_datetime(["2020-01-01", "2022-01-01", None]),
+                              "body": ["party line", "party work", "party rules"]})
+    tokenizer = Tokenizer()
+    stream = token_stream(documents, tokenizer=tokenizer)
+    static = term_profile(documents, stream, "party", tokenizer=tokenizer, min_count=1)
+    explorer = TermExplorer(documents, stream, tokenizer, terms=["party"], term="party", profile=static, min_count=1)
+    assert explorer.year_slider.value == (2020, 2022) and explorer.profile is static and static.n_using == 3
+    assert explorer.select(years=(2021, 2022)).n_documents == 1
+    assert explorer.select(years=(2020, 2022)).n_documents == 3
+
 def test_scraped_markup_stays_text_in_the_tables():
     from corpus_utils.report.explorer import TermExplorer
 

@@ -124,6 +124,23 @@ def test_count_variants_on_the_seeds_equals_separate_scans(seed_bodies):
     assert counted.loc[counted["variant"] == "hospital", "occurrences"].item() > 0
 
 
+def test_variant_counts_are_kept_in_the_memo_and_a_changed_body_counts_afresh(seed_bodies, tmp_path, monkeypatch):
+    import corpus_utils.text.variants as variants_module
+    from corpus_utils.core.memo import Memo
+
+    table, memo = load_variant_table(), Memo(tmp_path)
+    documents = pd.DataFrame({"body": seed_bodies})
+    expected = count_variants(documents, table)
+    scans = []
+    original = variants_module._variant_counts
+    monkeypatch.setattr(variants_module, "_variant_counts", lambda bodies, **options: scans.append(len(bodies)) or original(bodies, **options))
+    assert count_variants(documents, table, memo=memo).equals(expected) and scans
+    scans.clear()
+    assert count_variants(documents, table, memo=memo).equals(expected) and not scans  # read back
+    edited = documents.assign(body=documents["body"].str.replace("hospital", "procuratorate", regex=False))
+    assert count_variants(edited, table, memo=memo).equals(count_variants(edited, table)) and scans
+
+
 @pytest.mark.parametrize("method", ["fork", "forkserver"])
 @pytest.mark.parametrize(("kind", "options"), [("tfidf", {"min_df": 2, "max_df": 0.9, "sublinear_tf": True}),
                                                ("count", {"ngram_range": (1, 2), "max_features": 300})])

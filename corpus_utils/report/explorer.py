@@ -139,8 +139,10 @@ class TermExplorer:
         self.select()
 
     def rows(self) -> np.ndarray:
-        """Row positions of the documents the section and year controls choose."""
-        years = self.year_slider.value if self.year_slider is not None else None
+        """Row positions of the documents the section and year controls choose; the year range at its full span
+        chooses undated documents too (as the notebook's static view counts them)."""
+        slider = self.year_slider
+        years = slider.value if slider is not None and tuple(slider.value) != (slider.min, slider.max) else None
         return document_rows(self.documents, sections=list(self.section_box.value), years=years)
 
     def select(self, term: str | None = None, *, sections: Sequence[str] | None = None,

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..core.memo import Memo, digest_texts, memo_key
 from ..core.paths import PACKAGE_DATA_DIR
 from ..core.scheduler import map_in_parts
 from ..core.words import paragraph_spans
@@ -15,6 +16,9 @@ from .phrasescan import PhraseCounter
 from .phrases import literal_phrase_pattern
 
 __all__ = ["load_variant_table", "variant_replacements", "count_variants"]
+
+#: Kind of the stored variant counts in the memo folder (``variants-<key>.npz``).
+VARIANTS_KIND = "variants"
 
 
 def load_variant_table(path: str | Path | None = None) -> pd.DataFrame:
@@ -63,7 +67,7 @@ def variant_replacements(table: pd.DataFrame, *, variants: Iterable[str] | None 
     return [(literal_phrase_pattern(row.variant), row.canonical) for row in chosen.itertuples()]
 
 
-def count_variants(documents: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+def count_variants(documents: pd.DataFrame, table: pd.DataFrame, *, memo: Memo | None = None) -> pd.DataFrame:
     """How often each variant of the table occurs in the corpus (before any normalisation).
 
     Parameters
@@ -72,6 +76,9 @@ def count_variants(documents: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame
         Takes column ``body``.
     table : pandas.DataFrame
         From :func:`load_variant_table`.
+    memo : Memo, optional
+        Where the counts are kept (``prepared.memo``), under a hash of the bodies and the variants: notebooks 02
+        and 06 of one corpus scan it once.
 
     Returns
     -------
@@ -81,9 +88,19 @@ def count_variants(documents: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame
         phrase, a variant never spans a paragraph break.
     """
     bodies = documents["body"].fillna("").astype(str).tolist()
-    parts = map_in_parts(_variant_counts, bodies, stage_name="MT variants", variants=table["variant"].tolist())
-    counts = np.concatenate(parts) if parts else np.zeros((0, len(table)), dtype=np.int64)
-    return table.assign(occurrences=counts.sum(axis=0), documents=(counts > 0).sum(axis=0))
+    variants = table["variant"].astype(str).tolist()
+
+    def compute() -> dict[str, np.ndarray]:
+        parts = map_in_parts(_variant_counts, bodies, stage_name="MT variants", variants=variants)
+        counts = np.concatenate(parts) if parts else np.zeros((0, len(variants)), dtype=np.int64)
+        return {"occurrences": counts.sum(axis=0).astype(np.int64), "documents": (counts > 0).sum(axis=0).astype(np.int64)}
+
+    if memo is None:
+        found = compute()
+    else:
+        key = memo_key(texts=digest_texts(bodies), variants=variants)
+        found = memo.get_or_compute(VARIANTS_KIND, key, compute)
+    return table.assign(occurrences=found["occurrences"], documents=found["documents"])
 
 
 def _variant_counts(bodies: list[str], *, variants: list[str]) -> np.ndarray:
