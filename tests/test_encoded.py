@@ -16,7 +16,7 @@ from corpus_utils.core.memo import Memo
 from corpus_utils.core.paths import PROJECT_ROOT
 from corpus_utils.text import tokenizer as tokenizer_module
 from corpus_utils.text import encoded as encoded_module
-from corpus_utils.text.encoded import encode_texts
+from corpus_utils.text.encoded import _joined, encode_texts
 from corpus_utils.text.tokenizer import Tokenizer
 from corpus_utils.text.variants import count_variants, load_variant_table
 from corpus_utils.text.vectorizers import make_vectorizer
@@ -155,6 +155,25 @@ def test_keyness_and_term_trends_from_stored_ids_equal_the_tokenising_path(docum
 PIECES = ["a", "Z", "9", "_", "-", "--", " ", "\n\n", "'s", "’", "“", "”", "\"", ".", ",", "grass-roots", "two safeguards",
           "Two Safeguards", "the", "of", "é", "İ", "两个维护", "检察院", "²", "-x-", "co--op", "e-mail-"]
 
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_texts_tokenised_by_a_process_per_core_give_the_ids_of_one_pass(documents, monkeypatch, method):
+    import corpus_utils.core.workers as workers_module
+
+    texts = documents["body"].tolist() * 3
+    monkeypatch.setattr(encoded_module, "_CHUNK_TEXTS", 2)  # chunks of one pass in this process, as in the pool
+    whole = encode_texts(texts, TOKENIZERS)
+    monkeypatch.setattr(workers_module, "start_method", lambda: method)
+    monkeypatch.setattr(encoded_module, "POOL_MIN_TEXTS", 1)
+    monkeypatch.setattr(encoded_module, "available_cores", lambda: 2)
+    calls = []
+    monkeypatch.setattr(encoded_module, "_joined", lambda parts: calls.append(len(parts)) or _joined(parts))
+    pooled = encode_texts(texts, TOKENIZERS)
+    assert calls == [2]
+    for one, other in zip(whole, pooled):
+        assert np.array_equal(one.ids, other.ids) and np.array_equal(one.offsets, other.offsets)
+        assert one.vocabulary.tolist() == other.vocabulary.tolist()
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(PIECES) | st.text(max_size=2), max_size=25).map("".join), max_size=12))

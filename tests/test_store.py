@@ -98,6 +98,38 @@ def test_the_runner_loads_once_and_every_notebook_reads_its_snapshot(pages, tmp_
         read_corpus(pages, pattern="0*.txt")  # another pattern is another corpus: the pinned snapshot is not used
 
 
+
+def test_the_ingest_tokenises_a_large_corpus_ahead_and_notebook_02_reads_every_token_back(pages, tmp_path, monkeypatch):
+    from corpus_utils.analysis.prepare import prepare_corpus
+    from corpus_utils.analysis.terms import token_streams
+    from corpus_utils.core import scheduler as scheduler_module
+    from corpus_utils.run import ingest as ingest_module
+    from corpus_utils.run.runner import _tokenising_values
+    from corpus_utils.text import tokenizer as tokenizer_module
+    from corpus_utils.text.tokenizer import Tokenizer
+
+    def stages(**options) -> list[str]:
+        monkeypatch.setattr(scheduler_module, "_times", [])  # the stages of this ingest only, as in its own process
+        found = ingest_module.ingest(str(pages), "*.txt", **options)
+        assert "pretokenise_error" not in found
+        return [stage["stage"] for stage in found["stages"]]
+
+    monkeypatch.setenv("CORPUS_UTILS_CACHE_DIR", str(tmp_path / "cache"))
+    plan = plan_run(corpus=pages, out=tmp_path / "run", parameters=[("MT_NORMALISATION", "True"), ("KEEP_WORDS", '["people"]')])
+    values = _tokenising_values(list(plan.notebooks))
+    assert values["MT_NORMALISATION"] is True and values["KEEP_WORDS"] == ["people"] and values["LANGUAGE"] == "auto"
+    assert "tokenising" not in stages(tokenising=values)  # five documents: below PRETOKENISE_MIN_DOCUMENTS
+    monkeypatch.setattr(ingest_module, "PRETOKENISE_MIN_DOCUMENTS", 5)  # the seeds stand for a large corpus
+    assert "tokenising" in stages(tokenising=values)
+    fresh = prepare_corpus(pages, mt_normalisation=True, keep_words=["people"])  # what notebook 02 prepares
+    other = Tokenizer.from_parameters(keep_words=["people"])
+    expected = token_streams(fresh.documents, [fresh.tokenizer, other])  # no memo: tokenised here
+    monkeypatch.setattr(tokenizer_module.Tokenizer, "split", lambda *args: pytest.fail("tokenised again"))
+    for read, computed in zip(token_streams(fresh.documents, [fresh.tokenizer, other], memo=fresh.memo), expected):
+        assert np.array_equal(read.ids, computed.ids) and read.vocabulary.tolist() == computed.vocabulary.tolist()
+    failed = ingest_module.ingest(str(pages), "*.txt", tokenising={**values, "LANGUAGE": "xx"})
+    assert "xx" in failed["pretokenise_error"] and failed["n_documents"] == 5  # the run goes on; the notebooks tokenise
+
 # ---------------------------------------------------------------- derived data
 
 

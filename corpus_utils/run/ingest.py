@@ -1,10 +1,14 @@
 """Load a corpus for a run in a process of its own: the snapshot stays, the memory goes back when it ends.
 
-``python -m corpus_utils.run.ingest CORPUS PATTERN [--scheduler ADDRESS] [--filters JSON]`` loads ``CORPUS`` once
-(storing its snapshot, see :mod:`corpus_utils.input.snapshot`) and prints one JSON object: the snapshot folder, the
-number of documents loaded, the load summary, the subcorpus the filters (``{"DATE_FROM": …}``) keep and the language
-groups of that subcorpus; ``{"error": …}`` when the loader rejects the corpus, ``{"subcorpus_error": …}`` when the
-filters leave no document. With a Dask scheduler's address the pages are parsed on its workers.
+``python -m corpus_utils.run.ingest CORPUS PATTERN [--scheduler ADDRESS] [--filters JSON] [--tokenise JSON]`` loads
+``CORPUS`` once (storing its snapshot, see :mod:`corpus_utils.input.snapshot`) and prints one JSON object: the
+snapshot folder, the number of documents loaded, the load summary, the subcorpus the filters (``{"DATE_FROM": …}``)
+keep and the language groups of that subcorpus; ``{"error": …}`` when the loader rejects the corpus,
+``{"subcorpus_error": …}`` when the filters leave no document. With a Dask scheduler's address the pages are parsed on
+its workers. With ``--tokenise`` (notebook 02's parameters: ``LANGUAGE``, ``MT_NORMALISATION``, …) and at least
+:data:`PRETOKENISE_MIN_DOCUMENTS` documents, it also runs notebook 02's tokenising pass, on every core, into the derived
+store (:mod:`corpus_utils.text.encoded`): the notebooks then read the token ids instead of waiting for the one
+notebook that computes them with one core.
 """
 
 from __future__ import annotations
@@ -14,12 +18,21 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["ingest", "main"]
+__all__ = ["PRETOKENISE_MIN_DOCUMENTS", "TOKENISING_PARAMETERS", "ingest", "main", "pretokenise"]
+
+#: The parameters of notebook 02's first tokenising pass (its ``prepare_corpus`` and its two tokenizers).
+TOKENISING_PARAMETERS: tuple[str, ...] = ("LANGUAGE", "EXCLUDE_BOILERPLATE", "BOILERPLATE_THRESHOLD", "EXTRA_STOP_WORDS",
+                                          "KEEP_WORDS", "MERGE_FORMULATIONS", "MT_NORMALISATION", "SIMPLIFY_CHINESE")
+#: From this many documents in the subcorpus the ingest tokenises them ahead of the notebooks.
+PRETOKENISE_MIN_DOCUMENTS = 20_000
 
 
-def ingest(corpus: str, pattern: str, scheduler: str | None = None, filters: Mapping[str, Any] | None = None) -> dict:
+def ingest(corpus: str, pattern: str, scheduler: str | None = None, filters: Mapping[str, Any] | None = None,
+           tokenising: Mapping[str, Any] | None = None) -> dict:
     """What the runner needs to know of a corpus, loaded once through the corpus store (parsed on ``scheduler``'s
-    workers when given), and of the subcorpus ``filters`` (notebook parameters by name) choose in it."""
+    workers when given), and of the subcorpus ``filters`` (notebook parameters by name) choose in it; with
+    ``tokenising`` (:data:`TOKENISING_PARAMETERS` by name) and no scheduler, the token ids of a large one are stored
+    too (:func:`pretokenise`)."""
     from dataclasses import asdict
 
     from ..core.scheduler import connect, disconnect, stage_times
@@ -38,9 +51,52 @@ def ingest(corpus: str, pattern: str, scheduler: str | None = None, filters: Map
         return {"subcorpus_error": str(exc)}
     documents = subcorpus.documents
     groups = [] if documents.empty else [group for group in language_counts(documents["language"]).index if group != "und"]
-    return {"snapshot": None if loaded.snapshot is None else str(loaded.snapshot), "n_documents": loaded.report.n_loaded,
-            "summary": loaded.report.summary(), "languages": groups, "stages": [asdict(time) for time in stage_times()],
-            "subcorpus": subcorpus.record() if subcorpus.filters.active else None}
+    result = {"snapshot": None if loaded.snapshot is None else str(loaded.snapshot), "n_documents": loaded.report.n_loaded,
+              "summary": loaded.report.summary(), "languages": groups,
+              "subcorpus": subcorpus.record() if subcorpus.filters.active else None}
+    if tokenising is not None and scheduler is None and len(documents) >= PRETOKENISE_MIN_DOCUMENTS:
+        del loaded, subcorpus, documents  # the pass reads the snapshot again: one copy of the corpus at a time
+        try:
+            pretokenise(corpus, pattern, filters or {}, tokenising, groups)
+        except Exception as exc:  # the notebooks then tokenise as they would have: slower, same numbers
+            result["pretokenise_error"] = f"{type(exc).__name__}: {exc}"
+    return {**result, "stages": [asdict(time) for time in stage_times()]}
+
+
+def pretokenise(corpus: str, pattern: str, filters: Mapping[str, Any], parameters: Mapping[str, Any],
+                languages: Sequence[str]) -> None:
+    """Notebook 02's first tokenising pass — the documents ``prepare_corpus`` gives it, under its ``MT_NORMALISATION``
+    setting and the other — stored in the derived store, for each language the runner will run (each of
+    ``languages`` when ``LANGUAGE`` is ``"auto"`` and the corpus holds several). Every notebook then reads the ids
+    (:func:`~corpus_utils.analysis.terms.token_streams` with ``prepared.memo``); the pass uses every core.
+
+    Parameters
+    ----------
+    corpus, pattern
+        As the runner's ``--corpus`` and ``PATTERN``.
+    filters : mapping
+        The subcorpus parameters (``DATE_FROM``, …).
+    parameters : mapping
+        :data:`TOKENISING_PARAMETERS` by name, as notebook 02 runs with them (missing ones take their defaults).
+    languages : sequence of str
+        The language groups of the subcorpus.
+    """
+    from ..analysis.prepare import prepare_corpus
+    from ..analysis.terms import token_streams
+    from ..input.language import AUTO
+    from ..text.tokenizer import Tokenizer
+
+    language = parameters.get("LANGUAGE", AUTO)
+    words = {"extra_stop_words": parameters.get("EXTRA_STOP_WORDS") or (), "keep_words": parameters.get("KEEP_WORDS") or (),
+             "merge_formulations": bool(parameters.get("MERGE_FORMULATIONS", True))}
+    normalised = bool(parameters.get("MT_NORMALISATION", False))
+    for one in (languages if language == AUTO and len(languages) > 1 else [language]):
+        prepared = prepare_corpus(corpus, pattern=pattern, filters=filters, language=one, mt_normalisation=normalised,
+                                  simplify_chinese=bool(parameters.get("SIMPLIFY_CHINESE", False)),
+                                  exclude_boilerplate=bool(parameters.get("EXCLUDE_BOILERPLATE", False)),
+                                  boilerplate_threshold=float(parameters.get("BOILERPLATE_THRESHOLD", 0.8)), **words)
+        other = Tokenizer.from_parameters(mt_normalisation=not normalised, **words)
+        token_streams(prepared.documents, [prepared.tokenizer, other], memo=prepared.memo)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,9 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("pattern")
     parser.add_argument("--scheduler", default=None)
     parser.add_argument("--filters", default="{}", help="the subcorpus parameters as a JSON object")
+    parser.add_argument("--tokenise", default=None, help="notebook 02's tokenising parameters as a JSON object")
     arguments = parser.parse_args(argv)
     try:
-        result = ingest(arguments.corpus, arguments.pattern, arguments.scheduler, json.loads(arguments.filters))
+        result = ingest(arguments.corpus, arguments.pattern, arguments.scheduler, json.loads(arguments.filters),
+                        None if arguments.tokenise is None else json.loads(arguments.tokenise))
     except Exception as exc:  # the loader's message, for the runner to fall back on the notebooks' own report
         result = {"error": f"{type(exc).__name__}: {exc}"}
     print(json.dumps(result))

@@ -61,6 +61,10 @@ _RUN_FILES = ("notebooks", "html", "figures", "thumbnails", "index.html", "summa
 _VERSIONED = ("pandas", "numpy", "scikit-learn", "matplotlib", "papermill", "nbconvert", "nbformat", "ipykernel")
 
 
+#: The notebook whose first tokenising pass the ingest runs ahead of it, on large corpora (:mod:`corpus_utils.run.ingest`).
+TOKENISING_NOTEBOOK = "02_term_frequency"
+
+
 class RunError(RuntimeError):
     """The run cannot start (bad corpus, output folder or selection) or a notebook failed."""
 
@@ -369,8 +373,11 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
 
     loaded = None if is_default else ingest_corpus(corpus_path, pattern, progress=progress,  # the seeds are read by each notebook
                                                    scheduler=None if scheduler is None else scheduler.address,
-                                                   filters=_filter_values(plans))
+                                                   filters=_filter_values(plans), tokenising=_tokenising_values(plans))
     languages = () if loaded is None else loaded.languages
+    if loaded is not None and loaded.pretokenise_error:
+        warnings.append(f"the token ids could not be computed before the notebooks ({loaded.pretokenise_error}); "
+                        "each notebook tokenises what it needs instead (same numbers, slower)")
     split = _per_language(plans, languages, figures_dir)
     languages, plans = (languages if len(split) > len(plans) else ()), split
     snapshot = None if loaded is None else loaded.snapshot
@@ -416,6 +423,16 @@ def _filter_values(plans: Sequence[NotebookPlan]) -> dict[str, Any]:
     return {}
 
 
+def _tokenising_values(plans: Sequence[NotebookPlan]) -> dict[str, Any] | None:
+    """Notebook 02's tokenising parameters when it runs (the ingest then runs its first pass ahead of it), else None."""
+    from .ingest import TOKENISING_PARAMETERS
+
+    for plan in plans:
+        if plan.name == TOKENISING_NOTEBOOK:
+            return {name: plan.values[name] for name in TOKENISING_PARAMETERS if name in plan.values}
+    return None
+
+
 def _results_depend_on(values: Mapping[str, Any], code: bool = True) -> dict[str, Any]:
     """What a notebook's outputs depend on: every parameter value but ``SCHEDULER`` (where the stages run changes
     no number; ``tests/test_dask.py``), and ``--no-code`` (its HTML page) when given."""
@@ -437,20 +454,24 @@ class Ingested:
     languages: tuple[str, ...]
     stages: tuple[dict[str, Any], ...] = ()  # the loader's timed stages (parsing pages), as run.json lists them
     subcorpus: dict[str, Any] | None = None  # the subcorpus filters' record, when any filter is set
+    pretokenise_error: str | None = None  # why the token ids could not be computed ahead of the notebooks
 
 
 def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, scheduler: str | None = None,
-                  filters: Mapping[str, Any] | None = None) -> Ingested | None:
+                  filters: Mapping[str, Any] | None = None, tokenising: Mapping[str, Any] | None = None) -> Ingested | None:
     """Load the corpus once for the whole run, in a process of its own (:mod:`corpus_utils.run.ingest`), storing its
     snapshot for every notebook to read; the runner itself never holds the corpus. None when the loader rejects
     it (notebook 01 then says why, with the loader's message). With ``progress``, its bar of pages parsed goes to
     standard error (only on corpora large enough to need one: :data:`~corpus_utils.core.progress.PROGRESS_MIN_ITEMS`).
     The languages are those of the subcorpus ``filters`` (``{"DATE_FROM": …}``) choose; a :class:`RunError` says what
-    each filter left out when they leave no document, before any notebook starts."""
+    each filter left out when they leave no document, before any notebook starts. With ``tokenising`` (notebook 02's
+    parameters) a large corpus's token ids are computed there too, on every core
+    (:func:`~corpus_utils.run.ingest.pretokenise`)."""
     import subprocess
 
     command = [sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern,
                "--filters", json.dumps(dict(filters or {}))] + (["--scheduler", scheduler] if scheduler else [])
+    command += ["--tokenise", json.dumps(dict(tokenising))] if tokenising is not None else []
     done = subprocess.run(command, stdout=subprocess.PIPE,
                           stderr=None if progress else subprocess.DEVNULL, text=True, cwd=str(PROJECT_ROOT), check=False,
                           env={**os.environ, PROGRESS_ENV_VAR: "1" if progress and progress_enabled() else "0"})
@@ -463,7 +484,8 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, sc
     if "error" in result:
         return None
     return Ingested(None if result["snapshot"] is None else Path(result["snapshot"]), int(result["n_documents"]),
-                    str(result["summary"]), tuple(result["languages"]), tuple(result.get("stages", ())), result.get("subcorpus"))
+                    str(result["summary"]), tuple(result["languages"]), tuple(result.get("stages", ())), result.get("subcorpus"),
+                    result.get("pretokenise_error"))
 
 
 def _per_language(plans: list[NotebookPlan], languages: Sequence[str], figures_dir: Path) -> list[NotebookPlan]:

@@ -12,9 +12,12 @@ from it rather than tokenised.
 
 from __future__ import annotations
 
+import os
+import warnings
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,9 +26,10 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from ..core.memo import Memo, digest_hashes, memo_key, text_hashes
-from ..core.progress import progress_bar
+from ..core.progress import PROGRESS_ENV_VAR, progress_bar
 from ..core.scheduler import DaskScheduler, active, in_this_process, stage
 from ..core.words import PARAGRAPH_SEPARATOR, ascii_words_only
+from ..core.workers import available_cores, process_pool
 from .tokenizer import Tokenizer
 
 __all__ = ["EncodedTexts", "encode_texts"]
@@ -35,6 +39,8 @@ MEMO_KIND = "tokens"
 #: Where an ASCII text is cut into words: anything but letters, digits, ``_`` and ``-``, or two hyphens or more.
 ASCII_SPLIT = r"[^A-Za-z0-9_-]+|-{2,}"
 _CHUNK_TEXTS = 5_000  # texts tokenised at a time
+#: From this many texts, with more than one core free and no Dask scheduler, each core tokenises a contiguous part.
+POOL_MIN_TEXTS = 20_000
 #: On Dask, each task tokenises at most this many texts (a whole number of chunks, so the ids equal one pass here).
 DASK_PARTITION_TEXTS = 50_000
 
@@ -236,13 +242,43 @@ def _numbered_by_first_occurrence(encoded: list[EncodedTexts]) -> list[EncodedTe
 
 
 def _encode_all(texts: Sequence[str], tokenizers: Sequence[Tokenizer]) -> list[EncodedTexts]:
-    """Each tokenizer's encoding of ``texts``: on the active Dask scheduler's workers when there is one, else here."""
+    """Each tokenizer's encoding of ``texts``: on the active Dask scheduler's workers when there is one, else here
+    (in a process per core from :data:`POOL_MIN_TEXTS` texts)."""
     scheduler = active()
     if scheduler is None or not len(texts):
+        jobs = min(available_cores(), -(-len(texts) // _CHUNK_TEXTS)) if len(texts) >= POOL_MIN_TEXTS else 1
         with in_this_process(), stage("tokenising", items=len(texts)):
+            if jobs > 1:
+                try:
+                    return _encode_in_pool(texts, tokenizers, jobs)
+                except (OSError, BrokenProcessPool) as exc:
+                    warnings.warn(f"could not tokenise in {jobs} processes ({exc}); tokenising in this process instead "
+                                  "(same tokens, slower)", RuntimeWarning, stacklevel=3)
             return _encode_here(texts, tokenizers=tokenizers)
     with stage("tokenising", items=len(texts)):
         return _encode_on(scheduler, texts, tokenizers)
+
+
+def _partitions(texts: Sequence[str], n_parts: int) -> list[list[str]]:
+    """``texts`` cut into at most ``n_parts`` contiguous parts, each but the last a whole number of
+    :data:`_CHUNK_TEXTS` chunks (so that joined in order their encodings are those of one pass)."""
+    chunks = -(-len(texts) // _CHUNK_TEXTS)
+    size = _CHUNK_TEXTS * max(1, -(-chunks // max(1, n_parts)))
+    return [list(texts[start : start + size]) for start in range(0, len(texts), size)]
+
+
+def _encode_in_pool(texts: Sequence[str], tokenizers: Sequence[Tokenizer], jobs: int) -> list[EncodedTexts]:
+    """:func:`_encode_here` of contiguous partitions in ``jobs`` processes, joined here: the ids of one pass."""
+    parts = _partitions(texts, jobs)
+    with process_pool(len(parts), preload=__name__) as pool:
+        encoded = list(pool.map(_encode_quietly, parts, [list(tokenizers)] * len(parts), [_CHUNK_TEXTS] * len(parts)))
+    return _joined(encoded)
+
+
+def _encode_quietly(texts: list[str], tokenizers: list[Tokenizer], chunk: int) -> list[EncodedTexts]:
+    """:func:`_encode_here` in a pool's process, without a progress bar of its own (the caller's stage is timed)."""
+    os.environ[PROGRESS_ENV_VAR] = "0"
+    return _encode_here(texts, tokenizers=tokenizers, chunk=chunk)
 
 
 def _encode_on(scheduler: DaskScheduler, texts: Sequence[str], tokenizers: Sequence[Tokenizer]) -> list[EncodedTexts]:
