@@ -84,7 +84,7 @@ def test_a_second_ctrl_c_stops_at_once(notebooks, tmp_path):
 
 def test_two_runners_into_one_folder_the_second_is_refused(notebooks, tmp_path):
     out = tmp_path / "run"
-    first = _start(notebooks(SLEEPY.format(seconds=20)), out)
+    first = _start(notebooks(SLEEPY.format(seconds=120)), out)  # busy until interrupted below, however slow the machine
     try:
         _wait_running(out)
         second = _start(tmp_path / "nbs", out)

@@ -1029,8 +1029,22 @@ def execute_run(
             disconnect()
 
 
+def _import_before_threads() -> None:
+    """Import the notebook machinery here, before the threads that run notebooks and export pages start.
+
+    jupyter_client's modules import one another; when two threads import them for the first time at once, Python's
+    import locks can hand one of them a half-initialised module ("cannot import name 'AsyncKernelManager' from
+    partially initialized module"), which failed a run's first notebooks.
+    """
+    import importlib
+
+    for module in ("jupyter_client.manager", "nbclient", "nbconvert", "papermill"):
+        importlib.import_module(module)
+
+
 def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None], jobs: int, fail_fast: bool) -> dict[str, Any]:
     """:func:`execute_run` once the run folder is locked."""
+    _import_before_threads()
     record, previous_inputs = _start_record(plan, _versions(plan.kernel))
     (plan.out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
     entries = {entry["name"]: entry for entry in record["notebooks"]}
