@@ -361,9 +361,8 @@ _PAIRED_LOWER, _NUMBERED_LOWER = re.compile(_PAIRED.pattern), re.compile(_NUMBER
 def _case_folded(text: str) -> tuple[str, re.Pattern, re.Pattern]:
     """The text and the patterns to find paired and numbered candidates in it: ``text.lower()`` and the
     case-sensitive patterns (about twice as fast, measured: case-insensitive matching costs Python's engine more per
-    character), where the lower
-    case keeps every offset and no letter that only a case-insensitive match would read as ASCII; else ``text`` and
-    :data:`_PAIRED`, :data:`_NUMBERED`. Both find the same spans."""
+    character), where the lower case keeps every offset and no letter that only a case-insensitive match would read
+    as ASCII; else ``text`` and :data:`_PAIRED`, :data:`_NUMBERED`. Both find the same spans."""
     lowered = text.lower()
     if len(lowered) == len(text) and not _FOLDS_TO_ASCII.search(lowered):
         return lowered, _PAIRED_LOWER, _NUMBERED_LOWER
