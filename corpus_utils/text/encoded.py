@@ -259,17 +259,20 @@ def _encode_all(texts: Sequence[str], tokenizers: Sequence[Tokenizer]) -> list[E
         return _encode_on(scheduler, texts, tokenizers)
 
 
-def _partitions(texts: Sequence[str], n_parts: int) -> list[list[str]]:
-    """``texts`` cut into at most ``n_parts`` contiguous parts, each but the last a whole number of
-    :data:`_CHUNK_TEXTS` chunks (so that joined in order their encodings are those of one pass)."""
-    chunks = -(-len(texts) // _CHUNK_TEXTS)
-    size = _CHUNK_TEXTS * max(1, -(-chunks // max(1, n_parts)))
-    return [list(texts[start : start + size]) for start in range(0, len(texts), size)]
+def _partition_size(n_texts: int, n_parts: int, *, most: int | None = None) -> int:
+    """Texts per contiguous partition, for about ``n_parts`` of them (at most ``most`` texts each): a whole number of
+    :data:`_CHUNK_TEXTS` chunks, so that the partitions' encodings joined in order are those of one pass."""
+    per_part = -(-n_texts // max(1, n_parts))
+    chunks = -(-per_part // _CHUNK_TEXTS)
+    if most is not None:
+        chunks = min(chunks, most // _CHUNK_TEXTS)
+    return _CHUNK_TEXTS * max(1, chunks)
 
 
 def _encode_in_pool(texts: Sequence[str], tokenizers: Sequence[Tokenizer], jobs: int) -> list[EncodedTexts]:
     """:func:`_encode_here` of contiguous partitions in ``jobs`` processes, joined here: the ids of one pass."""
-    parts = _partitions(texts, jobs)
+    size = _partition_size(len(texts), jobs)
+    parts = [list(texts[start : start + size]) for start in range(0, len(texts), size)]
     with process_pool(len(parts), preload=__name__) as pool:
         encoded = list(pool.map(_encode_quietly, parts, [list(tokenizers)] * len(parts), [_CHUNK_TEXTS] * len(parts)))
     return _joined(encoded)
@@ -287,11 +290,9 @@ def _encode_on(scheduler: DaskScheduler, texts: Sequence[str], tokenizers: Seque
     Every partition but the last holds a whole number of :data:`_CHUNK_TEXTS` chunks, so the tokens meet the
     vocabulary in the order of one pass here: joined partition after partition, the ids are that pass's ids.
     """
-    per_worker = -(-len(texts) // max(1, 2 * scheduler.n_workers))  # about two partitions per worker
-    chunk = _CHUNK_TEXTS
-    size = chunk * max(1, min(DASK_PARTITION_TEXTS // chunk, -(-per_worker // chunk)))
+    size = _partition_size(len(texts), 2 * scheduler.n_workers, most=DASK_PARTITION_TEXTS)  # two per worker
     parts = (list(texts[start : start + size]) for start in range(0, len(texts), size))
-    return _joined(scheduler.map(_encode_here, parts, tokenizers=list(tokenizers), chunk=chunk))
+    return _joined(scheduler.map(_encode_here, parts, tokenizers=list(tokenizers), chunk=_CHUNK_TEXTS))
 
 
 def _joined(parts: list[list[EncodedTexts]]) -> list[EncodedTexts]:
