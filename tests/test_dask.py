@@ -112,9 +112,12 @@ def test_counts_and_tfidf_on_dask_equal_this_process(cluster, documents, setting
 @pytest.mark.parametrize("topn", [False, True])
 @pytest.mark.parametrize("sampled", [False, True])
 def test_neighbours_on_dask_equal_this_process(cluster, documents, monkeypatch, topn, sampled):
+    """With sparse_dot_topn the targets go to the workers in blocks (made small here: several blocks), each block's
+    top k merged here."""
     from corpus_utils.analysis import similarity
 
     monkeypatch.setattr(similarity, "TOPN_MIN_PRODUCT", 0 if topn else 10**18)
+    monkeypatch.setattr(similarity, "TARGET_BLOCK_NNZ", 20_000)
     with in_this_process():
         matrix = make_vectorizer("tfidf", tokenizer=Tokenizer(), sublinear_tf=True).fit_transform(
             documents["body"].fillna("").astype(str))
@@ -122,6 +125,7 @@ def test_neighbours_on_dask_equal_this_process(cluster, documents, monkeypatch, 
     with in_this_process():
         here = top_k_neighbours(matrix, k=7, chunk_size=16, rows=rows)
     on_dask = top_k_neighbours(matrix, k=7, chunk_size=16, rows=rows)
+    assert not topn or len(similarity._target_bounds(matrix.tocsr())) >= 3
     pd.testing.assert_frame_equal(on_dask, here)
     assert stage_times()[-1].stage == "top-k neighbours" and stage_times()[-1].where.startswith("dask")
 

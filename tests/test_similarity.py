@@ -225,8 +225,8 @@ def test_sparse_dot_topn_path_equals_the_blocks_with_ties_and_empty_rows(monkeyp
     monkeypatch.setattr(similarity_module, "TOPN_MIN_PRODUCT", 10**18)
     expected = top_k_neighbours(matrix, k=4)
     exact_rows = []
-    blocks = similarity_module._top_k_by_blocks
-    monkeypatch.setattr(similarity_module, "_top_k_by_blocks", lambda csr, size, queries, k: (exact_rows.append(queries), blocks(csr, size, queries, k))[1])
+    exact = similarity_module._top_k_exact
+    monkeypatch.setattr(similarity_module, "_top_k_exact", lambda queries, rows, *rest: (exact_rows.append(rows), exact(queries, rows, *rest))[1])
     monkeypatch.setattr(similarity_module, "TOPN_MIN_PRODUCT", 0)
     monkeypatch.setattr(similarity_module, "TOPN_MARGIN", 0)
     got = top_k_neighbours(matrix, k=4)
@@ -234,3 +234,39 @@ def test_sparse_dot_topn_path_equals_the_blocks_with_ties_and_empty_rows(monkeyp
     pd.testing.assert_frame_equal(got.drop(columns="similarity"), expected.drop(columns="similarity"))
     np.testing.assert_allclose(got["similarity"], expected["similarity"], atol=1e-6)
     assert got[got["source"].between(28, 30)]["similarity"].eq(0).all()  # empty rows: the lowest other rows, at 0
+
+
+class _InProcessScheduler:
+    """What ``_top_k_on`` asks of a Dask scheduler, run here: tasks in order, shared values passed as they are."""
+
+    n_workers = 2
+
+    def __init__(self) -> None:
+        self.shared_rows: list[int] = []
+
+    def map(self, function, parts, **shared):
+        if "targets_t" in shared:
+            self.shared_rows.append(shared["targets_t"].shape[1])
+        return [function(part, **shared) for part in parts]
+
+
+@pytest.mark.parametrize("block_nnz", [1, 7, 40, 10**9])
+@pytest.mark.parametrize("sampled", [False, True])
+def test_blocks_of_targets_merged_give_the_neighbours_of_the_whole_matrix(monkeypatch, block_nnz, sampled):
+    """On Dask the targets come in blocks of at most TARGET_BLOCK_NNZ weights, each block's top k merged: the same
+    table as the whole matrix, with ties past the candidates kept, all-zero rows and blocks of one row."""
+    rng = np.random.default_rng(5)
+    base = (rng.random((10, 25)) < 0.25) * rng.integers(1, 4, (10, 25))
+    copies = np.repeat(base[:1], 9, axis=0)  # equal rows: ties at the k-th neighbour
+    matrix = sp.csr_matrix(np.vstack([base, copies[:4], np.zeros((3, 25)), base[::-1], copies[4:]]).astype(np.float64))
+    rows = np.arange(0, matrix.shape[0], 3) if sampled else np.arange(matrix.shape[0])
+    monkeypatch.setattr(similarity_module, "TOPN_MIN_PRODUCT", 0)
+    monkeypatch.setattr(similarity_module, "TOPN_MARGIN", 0)
+    expected = top_k_neighbours(matrix, k=5, rows=rows)
+    monkeypatch.setattr(similarity_module, "TARGET_BLOCK_NNZ", block_nnz)
+    scheduler = _InProcessScheduler()
+    columns, values = similarity_module._top_k_on(scheduler, matrix.tocsr(), rows, 5, None, True)
+    assert len(scheduler.shared_rows) == len(similarity_module._target_bounds(matrix.tocsr()))
+    assert sum(scheduler.shared_rows) == matrix.shape[0] and (block_nnz > matrix.nnz or len(scheduler.shared_rows) > 1)
+    np.testing.assert_array_equal(columns.ravel(), expected["target"].to_numpy())
+    np.testing.assert_array_equal(values.ravel().astype(np.float64), expected["similarity"].to_numpy())

@@ -41,6 +41,9 @@ SAMPLE_COLUMNS: int = 1024
 TOPN_MIN_PRODUCT: int = 10**7
 #: Candidates kept per row beyond ``k + 1`` (at least ``k``), so that ties at the k-th neighbour are seen.
 TOPN_MARGIN: int = 8
+#: On Dask, weights per block of target rows sent to the workers (2**25 ≈ 34 million: about 270 MB of float32
+#: weights and int32 indices), so that a worker's memory does not grow with the corpus.
+TARGET_BLOCK_NNZ: int = 2**25
 
 
 def _as_csr(matrix, name: str = "matrix") -> sp.csr_matrix:
@@ -164,46 +167,112 @@ def _use_topn(csr: sp.csr_matrix, n_queries: int) -> bool:
             and (csr.nnz == 0 or csr.data.min() >= 0))
 
 
-def _top_k_by_topn(csr: sp.csr_matrix, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Neighbours of ``queries`` (rows of the L2-normalised ``csr``) from sparse_dot_topn's multi-threaded top-n product.
+def _top_k_by_topn(queries: sp.csr_matrix, query_rows: np.ndarray, targets_t: sp.csr_matrix, first: int,
+                   k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Neighbours of the query rows among the target rows ``first … first + m − 1``, from sparse_dot_topn's
+    multi-threaded top-n product.
 
-    Each query row keeps its ``k + 1 + margin`` largest products; a row is settled when it kept fewer (every
-    non-zero similarity is there: the other rows have 0, and the lowest-numbered of them fill up to ``k``) or when
-    its smallest kept product is below its ``k``-th neighbour (nothing tied with that neighbour was cut off).
-    Returns ``(columns, values, unsettled)``: ``n_queries × k`` arrays, ranked by value then lower column, and the
-    positions of the query rows left to the exact blocks.
+    ``queries`` holds the L2-normalised rows ``query_rows``; ``targets_t`` the L2-normalised target rows, transposed
+    (terms × m). Each query row keeps its ``k + 1 + margin`` largest products; a row is settled when it kept fewer
+    (every non-zero similarity is there: the other targets have 0, and the lowest-numbered of them fill up to ``k``)
+    or when its smallest kept product is below its ``k``-th neighbour (nothing tied with that neighbour was cut off).
+    Returns ``(columns, values, unsettled)``: ``n_queries × k`` arrays, ranked by value then lower column (padded
+    with column −1 and value −inf where the targets hold fewer than ``k`` other rows), and the positions of the
+    query rows left to :func:`_top_k_exact`.
     """
-    n_rows, n_queries = csr.shape[0], queries.size
+    n_targets, n_queries = targets_t.shape[1], queries.shape[0]
     kept = k + 1 + max(k, TOPN_MARGIN)
     # at least two threads: sparse_dot_topn's threaded product is 1.8 times as fast as its one-thread product even
     # on one core (and 3.3 times on two), measured on 2,000 × 100,000 generated pages
-    product = sp_matmul_topn(csr[queries], csr.T.tocsr(), top_n=min(kept, n_rows), n_threads=max(2, available_cores()))
+    product = sp_matmul_topn(queries, targets_t, top_n=max(1, min(kept, n_targets)), n_threads=max(2, available_cores()))
     product = sp.csr_matrix(product)
     row = np.repeat(np.arange(n_queries), np.diff(product.indptr))
-    col, value = product.indices.astype(np.int64), product.data.astype(np.float32)
+    col, value = product.indices.astype(np.int64) + first, product.data.astype(np.float32)
     stored = np.diff(product.indptr)
-    keep = (col != queries[row]) & (value > 0)
+    keep = (col != query_rows[row]) & (value > 0)
     row, col, value = row[keep], col[keep], value[keep]
     order = np.lexsort((col, -value, row))
     row, col, value = row[order], col[order], value[order]
-    first = np.searchsorted(row, np.arange(n_queries))
+    first_found = np.searchsorted(row, np.arange(n_queries))
     found = np.bincount(row, minlength=n_queries)
-    columns = np.zeros((n_queries, k), dtype=np.int64)
-    values = np.zeros((n_queries, k), dtype=np.float32)
+    columns, values = _padded(n_queries, k)
     enough = found >= k
-    take = (first[enough, None] + np.arange(k)[None, :]).ravel()
+    take = (first_found[enough, None] + np.arange(k)[None, :]).ravel()
     columns[enough] = col[take].reshape(-1, k)
     values[enough] = value[take].reshape(-1, k)
     smallest = np.full(n_queries, np.inf, dtype=np.float32)
     np.minimum.at(smallest, np.repeat(np.arange(n_queries), stored), product.data.astype(np.float32))
     settled = (stored < kept) | (enough & (smallest < values[:, -1]))
     for position in np.flatnonzero(settled & ~enough):  # fewer than k non-zero similarities: zeros by lower row
-        positive = col[first[position]:first[position] + found[position]]
-        taken = set(positive.tolist()) | {int(queries[position])}
-        zeros = list(islice((index for index in range(n_rows) if index not in taken), k - found[position]))
-        columns[position] = np.r_[positive, zeros]
-        values[position, : found[position]] = value[first[position]:first[position] + found[position]]
+        positive = col[first_found[position]:first_found[position] + found[position]]
+        taken = set(positive.tolist()) | {int(query_rows[position])}
+        zeros = list(islice((index for index in range(first, first + n_targets) if index not in taken), k - found[position]))
+        filled = found[position] + len(zeros)
+        columns[position, :filled] = np.r_[positive, zeros]
+        values[position, : found[position]] = value[first_found[position]:first_found[position] + found[position]]
+        values[position, found[position]:filled] = 0.0
     return columns, values, np.flatnonzero(~settled)
+
+
+def _padded(n_queries: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Empty ``n_queries × k`` columns (−1) and values (−inf): what a block of too few targets leaves unfilled."""
+    return np.full((n_queries, k), -1, dtype=np.int64), np.full((n_queries, k), -np.inf, dtype=np.float32)
+
+
+def _top_k_exact(queries: sp.csr_matrix, query_rows: np.ndarray, targets_t: sp.csr_matrix, first: int, k: int,
+                 chunk_size: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_top_k_by_topn`'s result for every query row, exactly: dense blocks of the sparse product
+    ``queries @ targets_t`` (each similarity summed term by term in the same order whatever the targets, so a
+    block of targets gives the values the whole matrix gives), self excluded, ties to the lower row."""
+    n_targets, n_queries = targets_t.shape[1], queries.shape[0]
+    columns, values = _padded(n_queries, k)
+    size = _check_chunk_size(chunk_size, n_targets)
+    take = min(k, n_targets)
+    for start in range(0, n_queries, size):
+        rows = query_rows[start : start + size]
+        block = (queries[start : start + size] @ targets_t).toarray()
+        inside = np.flatnonzero((rows >= first) & (rows < first + n_targets))
+        block[inside, rows[inside] - first] = -np.inf  # exclude self
+        cols, vals = _top_k_in_block(block, take)
+        columns[start : start + size, :take], values[start : start + size, :take] = cols + first, vals
+    values[columns < 0] = -np.inf
+    return columns, values
+
+
+def _top_k_among(part: tuple[sp.csr_matrix, np.ndarray], *, targets_t: sp.csr_matrix, first: int, k: int,
+                 chunk_size: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest target rows (``first …``) of the query rows in ``part`` = (their L2-normalised rows, their
+    positions): sparse_dot_topn, then the exact product for the rows it leaves unsettled. One task on Dask."""
+    queries, query_rows = part
+    columns, values, unsettled = _top_k_by_topn(queries, query_rows, targets_t, first, k)
+    if unsettled.size:  # a tie at the k-th neighbour may have been cut off: these rows exactly
+        columns[unsettled], values[unsettled] = _top_k_exact(queries[unsettled], query_rows[unsettled], targets_t,
+                                                             first, k, chunk_size)
+    return columns, values
+
+
+def _merge_top_k(partial: list[tuple[np.ndarray, np.ndarray]], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best of each row over several blocks' top k (each ``n_queries × k``, padding at −inf dropped),
+    by value then lower column: the top k of the union, because a row's k best are among the k best of their block."""
+    if len(partial) == 1:
+        return partial[0]
+    columns = np.concatenate([cols for cols, _ in partial], axis=1)
+    values = np.concatenate([vals for _, vals in partial], axis=1)
+    values = np.where(columns < 0, -np.inf, values)
+    row = np.repeat(np.arange(columns.shape[0]), columns.shape[1])
+    order = np.lexsort((columns.ravel(), -values.ravel(), row)).reshape(columns.shape)[:, :k] % columns.shape[1]
+    return np.take_along_axis(columns, order, axis=1), np.take_along_axis(values, order, axis=1)
+
+
+def _target_bounds(csr: sp.csr_matrix) -> list[tuple[int, int]]:
+    """Consecutive row ranges of ``csr`` holding at most :data:`TARGET_BLOCK_NNZ` weights each (at least one row)."""
+    n_rows, bounds, start = csr.shape[0], [], 0
+    while start < n_rows:
+        stop = int(np.searchsorted(csr.indptr, csr.indptr[start] + TARGET_BLOCK_NNZ, side="right")) - 1
+        stop = min(n_rows, max(stop, start + 1))
+        bounds.append((start, stop))
+        start = stop
+    return bounds or [(0, 0)]
 
 
 def top_k_neighbours(
@@ -268,24 +337,41 @@ def _top_k_of(queries: np.ndarray | None, *, csr: sp.csr_matrix, k: int, chunk_s
     """Columns and values (``n_queries × k``) of the ``k`` nearest rows of ``queries`` (None: every row, in order)."""
     if not use_topn:
         return _top_k_by_blocks(csr, chunk_size, queries, k)
+    normalised = _normalised(csr)
+    query_rows = np.arange(csr.shape[0], dtype=np.int64) if queries is None else queries
+    return _top_k_among((normalised[query_rows], query_rows), targets_t=normalised.T.tocsr(), first=0, k=k,
+                        chunk_size=chunk_size)
+
+
+def _normalised(csr: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows L2-normalised in float32 (all-zero rows stay zero), indices sorted."""
     normalised = normalize(csr.astype(np.float32, copy=False), norm="l2", axis=1, copy=True)
     normalised.sort_indices()
-    query_rows = np.arange(csr.shape[0], dtype=np.int64) if queries is None else queries
-    columns, values, unsettled = _top_k_by_topn(normalised, query_rows, k)
-    if unsettled.size:  # a tie at the k-th neighbour may have been cut off: these rows exactly
-        columns[unsettled], values[unsettled] = _top_k_by_blocks(csr, chunk_size, query_rows[unsettled], k)
-    return columns, values
+    return normalised
 
 
 def _top_k_on(scheduler: DaskScheduler, csr: sp.csr_matrix, query_rows: np.ndarray, k: int, chunk_size: int | None,
               use_topn: bool) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_top_k_of` on the Dask workers: each task takes a block of query rows (a whole number of chunks, so
-    every dense block holds the rows it holds here) against the whole matrix, sent once to every worker."""
+    """:func:`_top_k_of` on the Dask workers, each task a block of query rows (a whole number of chunks).
+
+    With sparse_dot_topn, the rows are cut into blocks of targets (:data:`TARGET_BLOCK_NNZ` weights at most): each
+    block goes to every worker in turn, the query blocks' top k among it come back, and the blocks' top k are
+    merged here, so a worker never holds more than one block of the matrix. Without it (small products), the
+    whole matrix goes to every worker once and each task computes the dense blocks this process would.
+    """
     size = _check_chunk_size(chunk_size, csr.shape[0])
     per_task = size * max(1, -(-query_rows.size // (2 * max(1, scheduler.n_workers) * size)))
     blocks = [query_rows[start : start + per_task] for start in range(0, query_rows.size, per_task)]
-    found = scheduler.map(_top_k_of, blocks, csr=csr, k=k, chunk_size=size, use_topn=use_topn)
-    return np.concatenate([columns for columns, _ in found]), np.concatenate([values for _, values in found])
+    if not use_topn:
+        found = scheduler.map(_top_k_of, blocks, csr=csr, k=k, chunk_size=size, use_topn=False)
+        return np.concatenate([columns for columns, _ in found]), np.concatenate([values for _, values in found])
+    normalised = _normalised(csr)
+    partial = []
+    for first, stop in _target_bounds(normalised):
+        found = scheduler.map(_top_k_among, ((normalised[rows], rows) for rows in blocks),
+                              targets_t=normalised[first:stop].T.tocsr(), first=first, k=k, chunk_size=size)
+        partial.append((np.concatenate([columns for columns, _ in found]), np.concatenate([values for _, values in found])))
+    return _merge_top_k(partial, k)
 
 
 def _top_k_by_blocks(csr: sp.csr_matrix, chunk_size: int | None, queries: np.ndarray | None,
