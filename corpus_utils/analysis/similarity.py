@@ -309,7 +309,9 @@ def top_k_neighbours(
     row; a row whose k-th neighbour ties with its last candidate is recomputed exactly, so the result is the
     exact top k either way. Otherwise, or without sparse_dot_topn, dense float32 blocks of ``chunk_size × n``
     (frequent terms through BLAS) and one selection per block. Similarities are computed in float32 (error
-    below 1e-6 for L2-normalised rows).
+    below 1e-6 for L2-normalised rows). With an active Dask scheduler the blocks of rows run on its workers, and
+    sparse_dot_topn's targets come in blocks of :data:`TARGET_BLOCK_NNZ` weights whose top k are merged here:
+    the same table.
     """
     check_whole_number(k, "k")
     csr = _as_csr(matrix)
