@@ -14,7 +14,7 @@ from corpus_utils import read_corpus
 from corpus_utils.analysis import topics as topics_module
 from corpus_utils.analysis.topics import fit_topics
 from corpus_utils.core.memo import KEEP_ENTRIES, Memo, digest_texts, memo_key
-from corpus_utils.core.paths import SEEDS_DIR
+from corpus_utils.core.paths import NOTEBOOKS_DIR, SEEDS_DIR
 from corpus_utils.input import load as load_module
 from corpus_utils.input import snapshot as snapshot_module
 from corpus_utils.input.snapshot import SNAPSHOT_ENV_VAR, SnapshotStore
@@ -106,7 +106,6 @@ def test_the_ingest_tokenises_a_large_corpus_ahead_and_notebook_02_reads_every_t
     from corpus_utils.run import ingest as ingest_module
     from corpus_utils.run.runner import _tokenising_values
     from corpus_utils.text import tokenizer as tokenizer_module
-    from corpus_utils.text.tokenizer import Tokenizer
 
     def stages(**options) -> list[str]:
         monkeypatch.setattr(scheduler_module, "_times", [])  # the stages of this ingest only, as in its own process
@@ -122,7 +121,8 @@ def test_the_ingest_tokenises_a_large_corpus_ahead_and_notebook_02_reads_every_t
     monkeypatch.setattr(ingest_module, "PRETOKENISE_MIN_DOCUMENTS", 5)  # the seeds stand for a large corpus
     assert "tokenising" in stages(tokenising=values)
     fresh = prepare_corpus(pages, mt_normalisation=True, keep_words=["people"])  # what notebook 02 prepares
-    other = Tokenizer.from_parameters(keep_words=["people"])
+    other = fresh.tokenizer_with(mt_normalisation=False)  # notebook 02's other tokenizer
+    assert "prepared.tokenizer_with(mt_normalisation=not MT_NORMALISATION)" in (NOTEBOOKS_DIR / "02_term_frequency.ipynb").read_text()
     expected = token_streams(fresh.documents, [fresh.tokenizer, other])  # no memo: tokenised here
     monkeypatch.setattr(tokenizer_module.Tokenizer, "split", lambda *args: pytest.fail("tokenised again"))
     for read, computed in zip(token_streams(fresh.documents, [fresh.tokenizer, other], memo=fresh.memo), expected):

@@ -89,6 +89,19 @@ def test_prepare_corpus_loads_tokenizes_and_drops_boilerplate():
     assert cleaned.n_words <= plain.n_words
 
 
+def test_a_prepared_corpus_changes_one_tokenizer_setting_and_keeps_the_others():
+    """Notebook 02 compares MT_NORMALISATION on and off with prepared.tokenizer_with: on Chinese pages read as
+    simplified, the other setting must simplify too, or the comparison would mix two differences."""
+    prepared = prepare_corpus("seeds_zh", simplify_chinese=True, keep_words=["people"], mt_normalisation=True)
+    other = prepared.tokenizer_with(mt_normalisation=False)
+    assert other == Tokenizer.from_parameters(simplify_chinese=True, keep_words=["people"])
+    assert other.settings == {**prepared.tokenizer.settings, "mt_normalisation": False}
+    assert prepared.tokenizer_with(mt_normalisation=True) == prepared.tokenizer
+    text = "兩個維護 檢察院"
+    assert other.split(text) == prepared.tokenizer.split(text) == Tokenizer.from_parameters(simplify_chinese=True).split(text)
+    assert other.split(text) != Tokenizer.from_parameters().split(text)
+
+
 def test_samples_are_fixed_and_keep_table_order():
     table = pd.DataFrame({"value": range(100)}, index=range(100, 200))
     sample = sample_rows(table, 10)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -47,6 +47,9 @@ class PreparedCorpus:
         The Dask scheduler the heavy stages run on (``SCHEDULER``), or None: all in this process.
     subcorpus : Subcorpus or None
         What the filters (``DATE_FROM`` … ``EXCLUDE_DUPLICATES``) kept and left out, before the language is chosen.
+    tokenizer_options : dict
+        The :meth:`~corpus_utils.text.tokenizer.Tokenizer.from_parameters` arguments ``tokenizer`` was built from
+        (see :meth:`tokenizer_with`).
     """
 
     documents: pd.DataFrame
@@ -58,6 +61,12 @@ class PreparedCorpus:
     memo: Memo | None = None
     scheduler: DaskScheduler | None = None
     subcorpus: Subcorpus | None = None
+    tokenizer_options: dict = field(default_factory=dict)
+
+    def tokenizer_with(self, **changes) -> Tokenizer:
+        """This corpus's tokenizer with some settings changed (:meth:`Tokenizer.from_parameters` keywords), every
+        other setting as prepared, e.g. ``prepared.tokenizer_with(mt_normalisation=False)`` to compare one setting."""
+        return Tokenizer.from_parameters(**{**self.tokenizer_options, **changes})
 
     @property
     def n_documents(self) -> int:
@@ -138,14 +147,9 @@ def prepare_corpus(
     memo = Memo(default_cache_dir() / "derived")
     if exclude_boilerplate:
         documents = remove_boilerplate(documents, threshold=boilerplate_threshold, memo=memo)
-    tokenizer = Tokenizer.from_parameters(
-        extra_stop_words=extra_stop_words,
-        keep_words=keep_words,
-        merge_formulations=merge_formulations,
-        mt_normalisation=mt_normalisation,
-        registry=registry,
-        simplify_chinese=simplify_chinese,
-    )
-    return PreparedCorpus(documents=documents, report=loaded.report, tokenizer=tokenizer, original=original,
-                          language=selection.language, language_note=selection.note, memo=memo,
-                          scheduler=connected, subcorpus=subcorpus)
+    options = {"extra_stop_words": tuple(extra_stop_words), "keep_words": tuple(keep_words),
+               "merge_formulations": merge_formulations, "mt_normalisation": mt_normalisation, "registry": registry,
+               "simplify_chinese": simplify_chinese}
+    return PreparedCorpus(documents=documents, report=loaded.report, tokenizer=Tokenizer.from_parameters(**options),
+                          original=original, language=selection.language, language_note=selection.note, memo=memo,
+                          scheduler=connected, subcorpus=subcorpus, tokenizer_options=options)

@@ -84,18 +84,19 @@ def pretokenise(corpus: str, pattern: str, filters: Mapping[str, Any], parameter
     from ..analysis.prepare import prepare_corpus
     from ..analysis.terms import token_streams
     from ..input.language import AUTO
-    from ..text.tokenizer import Tokenizer
 
     language = parameters.get("LANGUAGE", AUTO)
-    words = {"extra_stop_words": parameters.get("EXTRA_STOP_WORDS") or (), "keep_words": parameters.get("KEEP_WORDS") or (),
-             "merge_formulations": bool(parameters.get("MERGE_FORMULATIONS", True))}
     normalised = bool(parameters.get("MT_NORMALISATION", False))
     for one in (languages if language == AUTO and len(languages) > 1 else [language]):
         prepared = prepare_corpus(corpus, pattern=pattern, filters=filters, language=one, mt_normalisation=normalised,
                                   simplify_chinese=bool(parameters.get("SIMPLIFY_CHINESE", False)),
                                   exclude_boilerplate=bool(parameters.get("EXCLUDE_BOILERPLATE", False)),
-                                  boilerplate_threshold=float(parameters.get("BOILERPLATE_THRESHOLD", 0.8)), **words)
-        other = Tokenizer.from_parameters(mt_normalisation=not normalised, **words)
+                                  boilerplate_threshold=float(parameters.get("BOILERPLATE_THRESHOLD", 0.8)),
+                                  extra_stop_words=parameters.get("EXTRA_STOP_WORDS") or (),
+                                  keep_words=parameters.get("KEEP_WORDS") or (),
+                                  merge_formulations=bool(parameters.get("MERGE_FORMULATIONS", True)))
+        # the two tokenizers notebook 02 builds: its own, and prepared.tokenizer_with(mt_normalisation=not …)
+        other = prepared.tokenizer_with(mt_normalisation=not normalised)
         token_streams(prepared.documents, [prepared.tokenizer, other], memo=prepared.memo)
 
 
