@@ -180,6 +180,34 @@ def tfidf_sklearn(ctx: Context) -> None:
     _vectorise(ctx, TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(build_stop_words())))
 
 
+def gensim_tfidf(texts):
+    """gensim on scikit-learn's TF-IDF job: the same token pattern and stop list (Python's ``re``, lower-cased), a
+    ``Dictionary``, ``TfidfModel`` with scikit-learn's weighting (raw counts, smooth idf ``ln((1 + n) / (1 + df)) + 1``,
+    L2 norm) and the documents × terms matrix; columns in gensim's order (first seen)."""
+    import math
+
+    from gensim.corpora import Dictionary
+    from gensim.matutils import corpus2csc
+    from gensim.models import TfidfModel
+
+    from corpus_utils.text.tokenizer import TOKEN_PATTERN, build_stop_words
+
+    pattern, stop = re.compile(TOKEN_PATTERN), build_stop_words()
+    tokens = [[word for word in pattern.findall(text.lower()) if word not in stop] for text in texts]
+    dictionary = Dictionary(tokens)
+    bows = [dictionary.doc2bow(words) for words in tokens]
+    model = TfidfModel(bows, id2word=dictionary, wglobal=lambda df, n: math.log((1 + n) / (1 + df)) + 1, normalize=True)
+    return corpus2csc(model[bows], num_terms=len(dictionary), num_docs=len(bows)).T.tocsr()
+
+
+def tfidf_gensim(ctx: Context) -> None:
+    """gensim on the same job as the scikit-learn baseline (:func:`gensim_tfidf`): the library the issue compares with."""
+    bodies = ctx.bodies()
+    with ctx.timed():
+        matrix = gensim_tfidf(bodies)
+    ctx.result.update(n_documents=matrix.shape[0], n_terms=matrix.shape[1], nnz=int(matrix.nnz))
+
+
 def _ours(kind: str, n_jobs: int | None):
     from corpus_utils.text.tokenizer import Tokenizer
     from corpus_utils.text.vectorizers import make_vectorizer
@@ -556,7 +584,7 @@ STAGES: dict[str, dict[str, Callable[..., None]]] = {
     "load": {"floor": load_floor, "sequential": load_sequential, "parallel": load_parallel, "cold": load_cold, "warm": load_warm},
     "load_parquet": {"floor": parquet_floor, "ours": parquet_ours},
     "counts": {"sklearn": counts_sklearn, "ours": counts_ours, "one_process": counts_one_process},
-    "tfidf": {"sklearn": tfidf_sklearn, "ours": tfidf_ours, "one_process": tfidf_one_process},
+    "tfidf": {"sklearn": tfidf_sklearn, "ours": tfidf_ours, "one_process": tfidf_one_process, "gensim": tfidf_gensim},
     "similarity": {"topn": similarity_topn, "ours": similarity_ours, "dense": similarity_dense},
     "topics": {"sklearn": topics_sklearn, "ours": topics_ours},
     "clusters": {"sklearn": clusters_sklearn, "ours": clusters_ours},
