@@ -186,7 +186,7 @@ def test_automatic_mode_uses_pool_and_cache_only_for_large_folders(mixed, tmp_pa
 
     pools: list[int] = []
     real_pool = load_module._parse_in_pool
-    monkeypatch.setattr(load_module, "_parse_in_pool", lambda paths, jobs, key: pools.append(jobs) or real_pool(paths, jobs, key))
+    monkeypatch.setattr(load_module, "_parse_in_pool", lambda paths, jobs, *rest: pools.append(jobs) or real_pool(paths, jobs, *rest))
     monkeypatch.setattr(load_module, "CACHE_MIN_FILES", 10)
     monkeypatch.setattr(load_module, "PARALLEL_MIN_FILES", 10)
     monkeypatch.setattr(load_module, "_available_cores", lambda: 2)

@@ -3,7 +3,10 @@ when a file or the loader changes, pinned for a whole run; topic fits computed o
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import time
 
 import numpy as np
 import pandas as pd
@@ -83,6 +86,69 @@ def test_only_the_most_recently_used_snapshots_are_kept(pages, tmp_path, monkeyp
     assert len([entry for entry in SnapshotStore(cache).folder.iterdir() if not entry.name.startswith(".")]) == 2
 
 
+@pytest.fixture()
+def parted(tmp_path, monkeypatch):
+    """The seeds, a Chinese page, an empty file and, at the end, a copy of the first seed (a duplicate in a later
+    part), loaded two files at a time."""
+    folder = tmp_path / "parted"
+    shutil.copytree(SEEDS_DIR, folder)
+    first = sorted(folder.glob("*.txt"))[0]
+    (folder / "zz_copy.txt").write_bytes(first.read_bytes())
+    (folder / "notes.txt").write_bytes(b"")
+    (folder / "zh.txt").write_bytes(next((SEEDS_DIR.parent / "seeds_zh").glob("*.txt")).read_bytes())
+    monkeypatch.setattr(load_module, "STREAM_FILES", 2)
+    return folder
+
+
+def test_a_cold_load_written_part_by_part_equals_loading_everything_at_once(parted, tmp_path, monkeypatch):
+    appended = []
+    append = snapshot_module.SnapshotWriter.append
+    monkeypatch.setattr(snapshot_module.SnapshotWriter, "append", lambda self, part: (appended.append(len(part)), append(self, part))[1])
+    at_once = read_corpus(parted, cache=False)
+    streamed = read_corpus(parted, cache=tmp_path / "cache")
+    assert len(appended) == 4 and sum(appended) == len(at_once.documents) == 7  # 8 files, one skipped
+    pd.testing.assert_frame_equal(streamed.documents, at_once.documents)
+    pd.testing.assert_frame_equal(streamed.report.files, at_once.report.files)
+    assert streamed.documents.set_index("doc_id")["duplicate_of"].dropna().to_dict() == {"zz_copy": sorted(
+        path.stem for path in SEEDS_DIR.glob("*.txt"))[0]}  # found across parts
+    assert streamed.snapshot is not None and [entry.name for entry in streamed.snapshot.parent.iterdir()] == [streamed.key]
+
+
+def test_a_cold_load_that_dies_midway_leaves_no_half_snapshot_and_old_leftovers_go(parted, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    finish = load_module._finish_documents
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C during the second part
+        return finish(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "_finish_documents", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        read_corpus(parted, cache=cache)
+    store = SnapshotStore(cache)
+    assert list(store.folder.iterdir()) == []  # the staging folder went with the load
+    leftover = store.folder / ".deadbeef-killed"  # what a killed load leaves: removed once it is a day old
+    leftover.mkdir()
+    os.utime(leftover, (time.time() - 2 * snapshot_module.STALE_STAGING_SECONDS,) * 2)
+    monkeypatch.setattr(load_module, "_finish_documents", finish)
+    loaded = read_corpus(parted, cache=cache)
+    assert not leftover.exists() and [entry.name for entry in store.folder.iterdir()] == [loaded.key]
+
+
+def test_a_snapshot_that_cannot_be_written_still_loads_every_document(parted, tmp_path, monkeypatch):
+    def full_disk(self, part):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(snapshot_module.SnapshotWriter, "append", full_disk)
+    loaded = read_corpus(parted, cache=tmp_path / "cache")
+    assert loaded.snapshot is None
+    pd.testing.assert_frame_equal(loaded.documents, read_corpus(parted, cache=False).documents)
+    assert list(SnapshotStore(tmp_path / "cache").folder.iterdir()) == []
+
+
 def test_the_runner_loads_once_and_every_notebook_reads_its_snapshot(pages, tmp_path, monkeypatch):
     monkeypatch.setenv("CORPUS_UTILS_CACHE_DIR", str(tmp_path / "cache"))
     plan = plan_run(corpus=pages, out=tmp_path / "run")
@@ -97,6 +163,31 @@ def test_the_runner_loads_once_and_every_notebook_reads_its_snapshot(pages, tmp_
     with pytest.raises(AssertionError, match="parsed although"):
         read_corpus(pages, pattern="0*.txt")  # another pattern is another corpus: the pinned snapshot is not used
 
+
+
+def test_a_loading_process_that_dies_is_named_and_the_run_goes_on(pages, tmp_path, monkeypatch, capsys):
+    """Killed (out of memory) or failing otherwise, the loading step is a warning with its cause, never silence."""
+    import subprocess
+
+    from corpus_utils.run import ingest as ingest_module
+    from corpus_utils.run.runner import IngestFailure
+
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: subprocess.CompletedProcess(args, -9, stdout="", stderr=None))
+    with pytest.raises(IngestFailure, match="killed by signal 9"):
+        ingest_corpus(pages, "*.txt")
+    plan = plan_run(corpus=pages, out=tmp_path / "run")
+    assert plan.snapshot is None and any("loading the corpus once for the whole run failed" in warning and "signal 9" in warning
+                                         for warning in plan.warnings)
+    monkeypatch.undo()
+
+    for raised, expected in ((MemoryError(), {"crash": "MemoryError: "}),
+                             (ValueError("no body column"), {"error": "ValueError: no body column"})):  # the loader's refusal: notebook 01 reports it
+        def failing(*args, error=raised, **kwargs):
+            raise error
+
+        monkeypatch.setattr(ingest_module, "ingest", failing)
+        ingest_module.main([str(pages), "*.txt"])
+        assert json.loads(capsys.readouterr().out) == expected
 
 
 def test_the_ingest_tokenises_a_large_corpus_ahead_and_notebook_02_reads_every_token_back(pages, tmp_path, monkeypatch):

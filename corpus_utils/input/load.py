@@ -79,6 +79,9 @@ REPORT_COLUMNS: dict[str, str] = {
 TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 #: With ``n_jobs=None``, a folder with at least this many files to parse is parsed by a pool of processes.
 PARALLEL_MIN_FILES = 2_000
+#: A cold load into the corpus store parses, caches and writes this many files at a time (about 170 MB of text for
+#: pages of this kind), so its memory does not grow with the corpus.
+STREAM_FILES = 50_000
 #: With ``cache=None``, a folder with at least this many files uses the page cache (see :mod:`corpus_utils.input.cache`).
 CACHE_MIN_FILES = 500
 _FILES_PER_TASK = 256
@@ -302,13 +305,22 @@ def _parse_file(file: Path, relative: str) -> tuple[dict | None, dict]:
     return _rows(parsed, relative)
 
 
-def _finish_documents(rows: list[dict], extra_columns: Iterable[str] = ()) -> pd.DataFrame:
+def _finish_documents(rows: list[dict], extra_columns: Iterable[str] = (), *,
+                      first_of_body: dict[bytes, str] | None = None) -> pd.DataFrame:
+    """The documents table of ``rows``, with ``duplicate_of``: the first document (in row order) with the same body.
+    ``first_of_body`` (body digest → doc_id) carries that over from earlier parts of a table written part by part."""
     frame = pd.DataFrame(rows, columns=[*DOCUMENT_COLUMNS, *extra_columns])
     frame = frame.astype({name: dtype for name, dtype in DOCUMENT_COLUMNS.items() if name != "layout"})
     frame["layout"] = pd.Categorical(frame["layout"], categories=["procuratorate", "repost", "plain", "table"])
-    digests = frame["body"].map(lambda body: hashlib.sha1(body.encode("utf-8")).hexdigest(), na_action="ignore")
-    first_by_digest = frame.groupby(digests, sort=False)["doc_id"].transform("first")
-    frame["duplicate_of"] = first_by_digest.where(first_by_digest != frame["doc_id"]).astype("string")
+    first_of_body = {} if first_of_body is None else first_of_body
+    duplicate_of = []
+    for doc_id, body in zip(frame["doc_id"].tolist(), frame["body"].tolist()):
+        if body is pd.NA:
+            duplicate_of.append(None)
+            continue
+        first = first_of_body.setdefault(hashlib.sha1(body.encode("utf-8")).digest(), doc_id)
+        duplicate_of.append(None if first == doc_id else first)
+    frame["duplicate_of"] = pd.array(duplicate_of, dtype="string")
     return frame.reset_index(drop=True)
 
 
@@ -342,14 +354,15 @@ def _page_cache(cache: bool | str | Path | None, n_files: int) -> PageCache | No
 _start_method = start_method
 
 
-def _parse_in_pool(paths: list[str], n_jobs: int, with_key: bool) -> list[tuple[str | None, tuple | BaseException]]:
+def _parse_in_pool(paths: list[str], n_jobs: int, with_key: bool,
+                   description: str = "parsing pages") -> list[tuple[str | None, tuple | BaseException]]:
     """Parse files in ``n_jobs`` worker processes; results in the order of ``paths``."""
     per_task = max(1, min(_FILES_PER_TASK, -(-len(paths) // (4 * n_jobs))))
     batches = [paths[start : start + per_task] for start in range(0, len(paths), per_task)]
     results: list[tuple[str | None, tuple | BaseException]] = []
     # with forkserver, workers fork from a server that imported the parser once
     with process_pool(n_jobs, preload=__name__, method=_start_method()) as pool, \
-            progress_bar(len(paths), "parsing pages", unit="page") as bar:
+            progress_bar(len(paths), description, unit="page") as bar:
         for batch in pool.map(_parse_paths, batches, [with_key] * len(batches)):
             results.extend(batch)
             bar.update(len(batch))
@@ -361,20 +374,24 @@ def _parse_paths_task(paths: list[str], *, with_key: bool) -> list[tuple[str | N
     return _parse_paths(paths, with_key)
 
 
-def _parse_all(paths: list[str], n_jobs: int | None, with_key: bool) -> list[tuple[str | None, tuple | BaseException]]:
+def _parse_all(paths: list[str], n_jobs: int | None, with_key: bool,
+               description: str = "parsing pages") -> list[tuple[str | None, tuple | BaseException]]:
+    """Parse results of ``paths``, in order: on the Dask workers, in a pool of processes, or here; ``description``
+    labels the progress bar."""
     if active() is not None and paths:  # on the Dask workers, which must see the files at the same paths
         parts = map_in_parts(_parse_paths_task, paths, stage_name="parsing pages", with_key=with_key)
         return [result for part in parts for result in part]
     with stage("parsing pages", items=len(paths)):
-        return _parse_here(paths, n_jobs, with_key)
+        return _parse_here(paths, n_jobs, with_key, description)
 
 
-def _parse_here(paths: list[str], n_jobs: int | None, with_key: bool) -> list[tuple[str | None, tuple | BaseException]]:
+def _parse_here(paths: list[str], n_jobs: int | None, with_key: bool,
+                description: str = "parsing pages") -> list[tuple[str | None, tuple | BaseException]]:
     jobs = n_jobs if n_jobs is not None else (_available_cores() if len(paths) >= PARALLEL_MIN_FILES else 1)
     jobs = min(jobs, len(paths))
     if jobs > 1:
         try:
-            return _parse_in_pool(paths, jobs, with_key)
+            return _parse_in_pool(paths, jobs, with_key, description)
         except (OSError, BrokenProcessPool) as exc:
             warnings.warn(
                 f"could not parse in {jobs} processes ({exc}); parsing in this process instead (same results, slower)",
@@ -382,7 +399,7 @@ def _parse_here(paths: list[str], n_jobs: int | None, with_key: bool) -> list[tu
                 stacklevel=4,
             )
     results: list[tuple[str | None, tuple | BaseException]] = []
-    with progress_bar(len(paths), "parsing pages", unit="page") as bar:
+    with progress_bar(len(paths), description, unit="page") as bar:
         for start in range(0, len(paths), _FILES_PER_TASK):
             batch = _parse_paths(paths[start : start + _FILES_PER_TASK], with_key)
             results.extend(batch)
@@ -406,45 +423,104 @@ def _read_folder(
     relatives = [relative for relative, _ in readable]
     files = [path for _, path in readable]
     page_cache = _page_cache(cache, len(files))
-    parsed: list[tuple | BaseException | None] = [None] * len(files)
-    snapshots, corpus_key = None, None
-    if page_cache is not None:
-        keys: dict[int, str] = {}
-        for index, file in enumerate(files):
-            try:
-                keys[index] = content_key(file.read_bytes())
-            except OSError:
-                pass  # parsed below, where the read fails again and is reported
+    if page_cache is None:
+        parsed = [result for _, result in _parse_all([str(file) for file in files], n_jobs, False)]
+        return _assemble(folder, dict(zip(relatives, parsed)), refused, strict)
+    try:
+        keys = _content_keys(files)
         if len(keys) == len(files) and not strict:  # every file read: the corpus has a content key
             snapshots = SnapshotStore(page_cache.folder)
             corpus_key = snapshot_key(pattern, [(relatives[index], key) for index, key in keys.items()], refused.items())
             if (stored := snapshots.read(corpus_key)) is not None:
-                page_cache.close()
                 return _from_snapshot(stored)
-        hits = page_cache.get_many(list(keys.values()))
-        for index, key in keys.items():
-            parsed[index] = _from_cache(hits.get(key))
-    todo = [index for index, result in enumerate(parsed) if result is None]
-    if page_cache is None:
-        for index, (_, result) in zip(todo, _parse_all([str(files[index]) for index in todo], n_jobs, False)):
-            parsed[index] = result
-    elif todo:
+            streamed = _stream_to_snapshot(folder, pattern, snapshots, corpus_key, page_cache, relatives, files, keys,
+                                           refused, n_jobs)
+            if streamed is not None:
+                return streamed
+        parsed = _through_cache(page_cache, files, keys, n_jobs)  # every page is cached now if it was streamed
+    finally:
+        page_cache.close()
+    return _assemble(folder, dict(zip(relatives, parsed)), refused, strict)
+
+
+def _content_keys(files: list[Path]) -> dict[int, str]:
+    """The SHA-256 of each file that can be read, by position."""
+    keys: dict[int, str] = {}
+    for index, file in enumerate(files):
+        try:
+            keys[index] = content_key(file.read_bytes())
+        except OSError:
+            pass  # parsed later, where the read fails again and is reported
+    return keys
+
+
+def _through_cache(page_cache: PageCache, files: list[Path], keys: dict[int, str], n_jobs: int | None,
+                   positions: range | None = None, description: str = "parsing pages") -> list[tuple | BaseException]:
+    """Parse results of ``files`` (those at ``positions``, default all), from the page cache where it holds them,
+    else parsed (and stored in it). Call it holding :meth:`PageCache.parsing` or not: a process that waited for the
+    lock finds what the other one parsed."""
+    positions = range(len(files)) if positions is None else positions
+    hits = page_cache.get_many([keys[index] for index in positions if index in keys])
+    parsed = {index: _from_cache(hits.get(keys.get(index))) for index in positions}
+    del hits
+    todo = [index for index in positions if parsed[index] is None]
+    if todo:
         with page_cache.parsing():  # another process loading the same pages may have cached them meanwhile
             hits = page_cache.get_many([keys[index] for index in todo if index in keys])
             for index in todo:
                 parsed[index] = _from_cache(hits.get(keys.get(index)))
+            del hits
             todo = [index for index in todo if parsed[index] is None]
-            fresh = _parse_all([str(files[index]) for index in todo], n_jobs, True)
+            fresh = _parse_all([str(files[index]) for index in todo], n_jobs, True, description)
             new_entries = []
             for index, (key, result) in zip(todo, fresh):
                 parsed[index] = result
                 if key is not None and not isinstance(result, BaseException):
                     new_entries.append((key, _to_cache(result)))
             page_cache.put_many(new_entries)
-    if page_cache is not None:
-        page_cache.close()
-    results = dict(zip(relatives, parsed))
-    results.update({relative: ("skipped", reason) for relative, reason in refused.items()})
+    return [parsed[index] for index in positions]
+
+
+def _stream_to_snapshot(folder: Path, pattern: str, snapshots: SnapshotStore, corpus_key: str, page_cache: PageCache,
+                        relatives: list[str], files: list[Path], keys: dict[int, str], refused: dict[str, str],
+                        n_jobs: int | None) -> LoadedCorpus | None:
+    """Load the folder :data:`STREAM_FILES` files at a time into its snapshot, and read the snapshot back.
+
+    Each part is parsed (or read from the page cache), cached, turned into rows of the documents table and written
+    as one Parquet row group, then dropped: memory holds one part, not the whole corpus, until the read-back
+    (whose strings are the snapshot's). ``duplicate_of`` is kept across parts by body digest, so the table is the one
+    loading everything at once gives (a test checks it). None when the snapshot cannot be written or read back
+    (then the caller assembles the table in memory, from the page cache this filled).
+    """
+    report_rows = [_report_row(relative, "skipped", reason=reason) for relative, reason in refused.items()]
+    first_of_body: dict[bytes, str] = {}
+    try:
+        with snapshots.writer(corpus_key, corpus=folder, pattern=pattern) as writer:
+            n_parts = max(1, -(-len(files) // STREAM_FILES))
+            for part in range(n_parts):
+                positions = range(part * STREAM_FILES, min((part + 1) * STREAM_FILES, len(files)))
+                description = "parsing pages" + (f" (part {part + 1} of {n_parts}, {STREAM_FILES:,} pages each)" if n_parts > 1 else "")
+                documents = []
+                for index, result in zip(positions, _through_cache(page_cache, files, keys, n_jobs, positions, description)):
+                    if isinstance(result, BaseException):
+                        raise result
+                    document, report_row = _rows(result, relatives[index])
+                    report_rows.append(report_row)
+                    if document is not None:
+                        documents.append(document)
+                writer.append(_finish_documents(documents, first_of_body=first_of_body))
+                del documents
+            writer.finish(_finish_report(sorted(report_rows, key=lambda row: row["path"])).files)
+    except (OSError, ValueError):  # a full disk, a table Parquet cannot hold: load without a snapshot
+        return None
+    stored = snapshots.read(corpus_key)
+    return None if stored is None else _from_snapshot(stored)
+
+
+def _assemble(folder: Path, results: dict[str, tuple | BaseException], refused: dict[str, str], strict: bool) -> LoadedCorpus:
+    """The documents table and load report of every file's parse result (``results`` by relative path) and of the
+    ``refused`` ones, in path order; a parser error is raised there, as a sequential load would raise it."""
+    results = {**results, **{relative: ("skipped", reason) for relative, reason in refused.items()}}
     documents, report_rows = [], []
     for relative in sorted(results):
         result = results[relative]
@@ -455,11 +531,7 @@ def _read_folder(
         report_rows.append(report_row)
         if document is not None:
             documents.append(document)
-    loaded = LoadedCorpus(_finish_documents(documents), _finish_report(report_rows))
-    if snapshots is None or corpus_key is None:
-        return loaded
-    stored_at = snapshots.write(corpus_key, loaded.documents, loaded.report.files, corpus=folder, pattern=pattern)
-    return LoadedCorpus(loaded.documents, loaded.report, key=corpus_key, snapshot=stored_at)
+    return LoadedCorpus(_finish_documents(documents), _finish_report(report_rows))
 
 
 def _from_snapshot(stored: Snapshot) -> LoadedCorpus:

@@ -30,13 +30,15 @@ import pandas as pd
 
 from .cache import parser_version
 
-__all__ = ["SNAPSHOT_ENV_VAR", "KEEP_SNAPSHOTS", "SNAPSHOT_FORMAT", "Snapshot", "snapshot_key", "SnapshotStore", "read_snapshot",
-           "pinned_snapshot"]
+__all__ = ["SNAPSHOT_ENV_VAR", "KEEP_SNAPSHOTS", "SNAPSHOT_FORMAT", "Snapshot", "snapshot_key", "SnapshotStore", "SnapshotWriter",
+           "read_snapshot", "pinned_snapshot"]
 
 #: Environment variable naming the snapshot folder every notebook of a run reads (set by the runner).
 SNAPSHOT_ENV_VAR = "CORPUS_UTILS_SNAPSHOT"
 #: Snapshots kept per loader version; the least recently used beyond this are deleted.
 KEEP_SNAPSHOTS = 8
+#: An unfinished snapshot (its load died) is deleted once its folder has not changed for this long.
+STALE_STAGING_SECONDS = 24 * 3600
 #: Version of the snapshot layout (part of every key).
 SNAPSHOT_FORMAT = "1"
 _META = "snapshot.json"
@@ -105,39 +107,99 @@ class SnapshotStore:
     def write(self, key: str, documents: pd.DataFrame, files: pd.DataFrame, *, corpus: Path, pattern: str) -> Path | None:
         """Store the documents table and the load report (``files``) under ``key``, whole or not at all; returns its
         folder (None when it cannot be written: loading never fails because of the store)."""
-        target = self.path(key)
-        if (target / _META).is_file():
-            return target
-        staging: Path | None = None
+        if (self.path(key) / _META).is_file():
+            return self.path(key)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=self.folder))
-            documents.to_parquet(staging / "documents.parquet", index=False)
-            files.to_parquet(staging / "report.parquet", index=False)
-            meta = {"key": key, "format": SNAPSHOT_FORMAT, "parser_version": parser_version(), "corpus": str(corpus),
-                    "pattern": pattern, "n_documents": len(documents), "created": time.time(),
-                    "documents_types": _frame_types(documents), "report_types": _frame_types(files)}
-            (staging / _META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
-            try:
-                staging.rename(target)
-            except OSError:  # another process stored the same snapshot first
-                shutil.rmtree(staging, ignore_errors=True)
+            with self.writer(key, corpus=corpus, pattern=pattern) as writer:
+                writer.append(documents)
+                return writer.finish(files)
         except (OSError, ValueError):  # a full disk, a table Parquet cannot hold: load without a snapshot
-            if staging is not None:
-                shutil.rmtree(staging, ignore_errors=True)
             return None
-        self._forget_old()
-        return target
+
+    def writer(self, key: str, *, corpus: Path, pattern: str) -> SnapshotWriter:
+        """A :class:`SnapshotWriter` for the snapshot ``key``: the documents table part by part, then the report."""
+        return SnapshotWriter(self, key, corpus=corpus, pattern=pattern)
 
     def _forget_old(self) -> None:
-        """Delete snapshots of other loader versions, and all but the :data:`KEEP_SNAPSHOTS` most recently used."""
+        """Delete snapshots of other loader versions, all but the :data:`KEEP_SNAPSHOTS` most recently used, and the
+        unfinished snapshots of loads that died (a staging folder untouched for :data:`STALE_STAGING_SECONDS`)."""
         for other in self.root.iterdir() if self.root.is_dir() else ():
             if other.is_dir() and other != self.folder:
                 shutil.rmtree(other, ignore_errors=True)
+        for entry in self.folder.iterdir():
+            try:
+                if entry.name.startswith(".") and entry.is_dir() and time.time() - entry.stat().st_mtime > STALE_STAGING_SECONDS:
+                    shutil.rmtree(entry, ignore_errors=True)
+            except OSError:
+                continue
         stored = sorted((entry for entry in self.folder.iterdir() if (entry / _META).is_file()),
                         key=lambda entry: (entry / _META).stat().st_mtime, reverse=True)
         for entry in stored[KEEP_SNAPSHOTS:]:
             shutil.rmtree(entry, ignore_errors=True)
+
+
+class SnapshotWriter:
+    """A snapshot written part by part, so that a cold load of a large folder never holds all its documents at once.
+
+    Use as a context manager: :meth:`append` each part of the documents table (same columns and dtypes, in order;
+    each becomes a Parquet row group), then :meth:`finish` with the load report. The snapshot appears whole when
+    :meth:`finish` returns; leaving the block before (an error, Ctrl-C) deletes what was written.
+    """
+
+    def __init__(self, store: SnapshotStore, key: str, *, corpus: Path, pattern: str) -> None:
+        self.store, self.key, self.corpus, self.pattern = store, key, corpus, pattern
+        self.staging: Path | None = None
+        self._parquet = None
+        self._types: dict[str, str] | None = None
+        self.n_documents = 0
+
+    def __enter__(self) -> SnapshotWriter:
+        self.store.folder.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.key}-", dir=self.store.folder))
+        return self
+
+    def append(self, documents: pd.DataFrame) -> None:
+        """Write the next rows of the documents table."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(documents, preserve_index=False)
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self.staging / "documents.parquet", table.schema)
+            self._types = _frame_types(documents)
+        elif _frame_types(documents) != self._types:
+            raise ValueError(f"a part of the documents table has other dtypes than the first: {_frame_types(documents)}")
+        self._parquet.write_table(table.cast(self._parquet.schema))
+        self.n_documents += len(documents)
+
+    def finish(self, files: pd.DataFrame) -> Path:
+        """Write the load report and put the snapshot in place; returns its folder."""
+        if self._parquet is None:
+            raise ValueError("a snapshot needs the documents table: append at least one part (it may be empty)")
+        self._parquet.close()
+        self._parquet = None
+        files.to_parquet(self.staging / "report.parquet", index=False)
+        meta = {"key": self.key, "format": SNAPSHOT_FORMAT, "parser_version": parser_version(), "corpus": str(self.corpus),
+                "pattern": self.pattern, "n_documents": self.n_documents, "created": time.time(),
+                "documents_types": self._types, "report_types": _frame_types(files)}
+        (self.staging / _META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        target = self.store.path(self.key)
+        try:
+            self.staging.rename(target)
+        except OSError:  # another process stored the same snapshot first
+            shutil.rmtree(self.staging, ignore_errors=True)
+        self.staging = None
+        self.store._forget_old()
+        return target
+
+    def __exit__(self, *exc_info) -> None:
+        if self._parquet is not None:
+            try:
+                self._parquet.close()
+            except (OSError, ValueError):
+                pass
+        if self.staging is not None:  # not finished: nothing half-written stays behind
+            shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def read_snapshot(folder: str | Path) -> Snapshot | None:

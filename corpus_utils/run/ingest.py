@@ -3,7 +3,7 @@
 ``python -m corpus_utils.run.ingest CORPUS PATTERN [--scheduler ADDRESS] [--filters JSON] [--tokenise JSON]`` loads
 ``CORPUS`` once (storing its snapshot, see :mod:`corpus_utils.input.snapshot`) and prints one JSON object: the
 snapshot folder, the number of documents loaded, the load summary, the subcorpus the filters (``{"DATE_FROM": …}``)
-keep and the language groups of that subcorpus; ``{"error": …}`` when the loader rejects the corpus,
+keep and the language groups of that subcorpus; ``{"error": …}`` when the loader rejects the corpus, ``{"crash": …}`` when loading fails otherwise (memory…),
 ``{"subcorpus_error": …}`` when the filters leave no document. With a Dask scheduler's address the pages are parsed on
 its workers. With ``--tokenise`` (notebook 02's parameters: ``LANGUAGE``, ``MT_NORMALISATION``, …) and at least
 :data:`PRETOKENISE_MIN_DOCUMENTS` documents, it also runs notebook 02's tokenising pass, on every core, into the derived
@@ -111,8 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = ingest(arguments.corpus, arguments.pattern, arguments.scheduler, json.loads(arguments.filters),
                         None if arguments.tokenise is None else json.loads(arguments.tokenise))
-    except Exception as exc:  # the loader's message, for the runner to fall back on the notebooks' own report
+    except (ValueError, OSError) as exc:  # the loader refuses the corpus: notebook 01 gives its report and message
         result = {"error": f"{type(exc).__name__}: {exc}"}
+    except Exception as exc:  # anything else (a lack of memory…): the runner says so
+        result = {"crash": f"{type(exc).__name__}: {exc}"}
     print(json.dumps(result))
     return 0
 

@@ -47,6 +47,7 @@ __all__ = [
     "plan_run",
     "execute_run",
     "default_jobs",
+    "IngestFailure",
     "ingest_corpus",
     "Ingested",
 ]
@@ -371,9 +372,15 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
             inject["SCHEDULER"] = scheduler.address
         plans.append(NotebookPlan(path.stem, path, declared[path.stem], inject, tuple(sorted(per_notebook[path.stem]))))
 
-    loaded = None if is_default else ingest_corpus(corpus_path, pattern, progress=progress,  # the seeds are read by each notebook
-                                                   scheduler=None if scheduler is None else scheduler.address,
-                                                   filters=_filter_values(plans), tokenising=_tokenising_values(plans))
+    try:
+        loaded = None if is_default else ingest_corpus(corpus_path, pattern, progress=progress,  # the seeds: each notebook reads them
+                                                       scheduler=None if scheduler is None else scheduler.address,
+                                                       filters=_filter_values(plans), tokenising=_tokenising_values(plans))
+    except IngestFailure as exc:
+        loaded = None
+        warnings.append(f"loading the corpus once for the whole run failed ({exc}); each notebook loads it itself instead "
+                        "(slower, and with no snapshot shared by the notebooks). If memory ran out, the notebooks will "
+                        "likely fail the same way: run on a machine with more memory, or on a subcorpus (-p DATE_FROM …)")
     languages = () if loaded is None else loaded.languages
     if loaded is not None and loaded.pretokenise_error:
         warnings.append(f"the token ids could not be computed before the notebooks ({loaded.pretokenise_error}); "
@@ -444,6 +451,10 @@ def _declared_default(declared: Sequence[Parameter], name: str) -> Any:
     return next((parameter.default for parameter in declared if parameter.name == name), None)
 
 
+class IngestFailure(RuntimeError):
+    """Loading the corpus in its own process failed for a reason other than the loader refusing it (memory…)."""
+
+
 @dataclass(frozen=True)
 class Ingested:
     """The corpus as the runner loaded it once for the whole run."""
@@ -466,7 +477,8 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, sc
     The languages are those of the subcorpus ``filters`` (``{"DATE_FROM": …}``) choose; a :class:`RunError` says what
     each filter left out when they leave no document, before any notebook starts. With ``tokenising`` (notebook 02's
     parameters) a large corpus's token ids are computed there too, on every core
-    (:func:`~corpus_utils.run.ingest.pretokenise`)."""
+    (:func:`~corpus_utils.run.ingest.pretokenise`). :class:`IngestFailure` says why that process failed otherwise
+    (it ran out of memory, was killed…)."""
     import subprocess
 
     command = [sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern,
@@ -478,9 +490,13 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, sc
     try:
         result = json.loads(done.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
-        return None
+        result = {"crash": f"it ended with exit status {done.returncode}" + (
+            f" (killed by signal {-done.returncode}; signal 9 is often the system running out of memory)"
+            if done.returncode < 0 else "")}
     if "subcorpus_error" in result:
         raise RunError(str(result["subcorpus_error"]))
+    if "crash" in result:
+        raise IngestFailure(str(result["crash"]))
     if "error" in result:
         return None
     return Ingested(None if result["snapshot"] is None else Path(result["snapshot"]), int(result["n_documents"]),
