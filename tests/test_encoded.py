@@ -157,8 +157,9 @@ PIECES = ["a", "Z", "9", "_", "-", "--", " ", "\n\n", "'s", "’", "“", "”",
 
 
 
-@pytest.mark.parametrize("method", ["fork", "forkserver"])
-def test_texts_tokenised_by_a_process_per_core_give_the_ids_of_one_pass(documents, monkeypatch, method):
+@pytest.mark.parametrize(("method", "most"), [("fork", 50_000), ("forkserver", 50_000), ("fork", 4)])
+def test_texts_tokenised_by_a_process_per_core_give_the_ids_of_one_pass(documents, monkeypatch, method, most):
+    """Two processes, one part each, or (parts capped at PARTITION_TEXTS texts) more parts than processes."""
     import corpus_utils.core.workers as workers_module
 
     texts = documents["body"].tolist() * 3
@@ -166,11 +167,12 @@ def test_texts_tokenised_by_a_process_per_core_give_the_ids_of_one_pass(document
     whole = encode_texts(texts, TOKENIZERS)
     monkeypatch.setattr(workers_module, "start_method", lambda: method)
     monkeypatch.setattr(encoded_module, "POOL_MIN_TEXTS", 1)
+    monkeypatch.setattr(encoded_module, "PARTITION_TEXTS", most)
     monkeypatch.setattr(encoded_module, "available_cores", lambda: 2)
     calls = []
     monkeypatch.setattr(encoded_module, "_joined", lambda parts: calls.append(len(parts)) or _joined(parts))
     pooled = encode_texts(texts, TOKENIZERS)
-    assert calls == [2]
+    assert calls == ([2] if most > len(texts) else [-(-len(texts) // most)]) and calls[0] >= 2
     for one, other in zip(whole, pooled):
         assert np.array_equal(one.ids, other.ids) and np.array_equal(one.offsets, other.offsets)
         assert one.vocabulary.tolist() == other.vocabulary.tolist()

@@ -41,8 +41,9 @@ ASCII_SPLIT = r"[^A-Za-z0-9_-]+|-{2,}"
 _CHUNK_TEXTS = 5_000  # texts tokenised at a time
 #: From this many texts, with more than one core free and no Dask scheduler, each core tokenises a contiguous part.
 POOL_MIN_TEXTS = 20_000
-#: On Dask, each task tokenises at most this many texts (a whole number of chunks, so the ids equal one pass here).
-DASK_PARTITION_TEXTS = 50_000
+#: Each task of a pool's process or a Dask worker tokenises at most this many texts (a whole number of chunks, so the
+#: ids equal one pass here): what is pickled at a time, and the work a dead caller's workers finish, stay small.
+PARTITION_TEXTS = 50_000
 
 
 @dataclass(frozen=True)
@@ -270,11 +271,13 @@ def _partition_size(n_texts: int, n_parts: int, *, most: int | None = None) -> i
 
 
 def _encode_in_pool(texts: Sequence[str], tokenizers: Sequence[Tokenizer], jobs: int) -> list[EncodedTexts]:
-    """:func:`_encode_here` of contiguous partitions in ``jobs`` processes, joined here: the ids of one pass."""
-    size = _partition_size(len(texts), jobs)
+    """:func:`_encode_here` of contiguous partitions (at most :data:`PARTITION_TEXTS` texts each) in ``jobs``
+    processes, joined here: the ids of one pass."""
+    size = _partition_size(len(texts), jobs, most=PARTITION_TEXTS)
     parts = [list(texts[start : start + size]) for start in range(0, len(texts), size)]
-    with process_pool(len(parts), preload=__name__) as pool:
+    with process_pool(min(jobs, len(parts)), preload=__name__) as pool:
         encoded = list(pool.map(_encode_quietly, parts, [list(tokenizers)] * len(parts), [_CHUNK_TEXTS] * len(parts)))
+    del parts
     return _joined(encoded)
 
 
@@ -290,25 +293,34 @@ def _encode_on(scheduler: DaskScheduler, texts: Sequence[str], tokenizers: Seque
     Every partition but the last holds a whole number of :data:`_CHUNK_TEXTS` chunks, so the tokens meet the
     vocabulary in the order of one pass here: joined partition after partition, the ids are that pass's ids.
     """
-    size = _partition_size(len(texts), 2 * scheduler.n_workers, most=DASK_PARTITION_TEXTS)  # two per worker
+    size = _partition_size(len(texts), 2 * scheduler.n_workers, most=PARTITION_TEXTS)  # two per worker
     parts = (list(texts[start : start + size]) for start in range(0, len(texts), size))
     return _joined(scheduler.map(_encode_here, parts, tokenizers=list(tokenizers), chunk=_CHUNK_TEXTS))
 
 
 def _joined(parts: list[list[EncodedTexts]]) -> list[EncodedTexts]:
     """Encodings of consecutive partitions (each with its own vocabulary, in first-occurrence order) as one encoding
-    of all their texts: one vocabulary in first-occurrence order over the partitions, ids and offsets concatenated."""
+    of all their texts: one vocabulary in first-occurrence order over the partitions, ids and offsets concatenated.
+
+    Each partition's ids are copied into the joined arrays and then dropped from ``parts`` (which this empties), so
+    the join holds the ids once, not twice.
+    """
     index: dict[str, int] = {}
     mappings = [np.fromiter((index.setdefault(token, len(index)) for token in part[0].vocabulary), dtype=np.int32,
                             count=len(part[0].vocabulary)) for part in parts]
     vocabulary = np.asarray(list(index), dtype=object)
     joined = []
-    for number in range(len(parts[0])):
-        pieces = [part[number] for part in parts]
-        ids = np.concatenate([mapping[piece.ids] for mapping, piece in zip(mappings, pieces)]).astype(np.int32, copy=False)
-        starts = np.cumsum([0] + [piece.offsets[-1] for piece in pieces[:-1]])
-        offsets = np.concatenate([[0]] + [piece.offsets[1:] + start for piece, start in zip(pieces, starts)]).astype(np.int64)
+    for number in range(len(parts[0]) if parts else 0):
+        ids = np.empty(sum(part[number].ids.size for part in parts), dtype=np.int32)
+        offsets = np.empty(sum(part[number].n_texts for part in parts) + 1, dtype=np.int64)
+        offsets[0] = token = text = 0
+        for mapping, part in zip(mappings, parts):
+            piece, part[number] = part[number], None
+            ids[token : token + piece.ids.size] = mapping[piece.ids]
+            offsets[text + 1 : text + 1 + piece.n_texts] = piece.offsets[1:] + token
+            token, text = token + piece.ids.size, text + piece.n_texts
         joined.append(EncodedTexts(ids=ids, offsets=offsets, vocabulary=vocabulary))
+    parts.clear()
     return joined
 
 
