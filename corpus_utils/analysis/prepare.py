@@ -12,7 +12,7 @@ from ..core.memo import Memo
 from ..core.scheduler import DaskScheduler, connect, where_stages_run
 from ..input.cache import default_cache_dir
 from ..input.language import AUTO, select_language
-from ..input.load import LoadReport, read_corpus
+from ..input.load import LoadedCorpus, LoadReport, read_corpus
 from ..input.subcorpus import Subcorpus, SubcorpusFilters, select_subcorpus, subcorpus_filters
 from ..text.tokenizer import Tokenizer
 from .boilerplate import remove_boilerplate
@@ -109,6 +109,7 @@ def prepare_corpus(
     simplify_chinese: bool = False,
     scheduler: str | None = None,
     filters: SubcorpusFilters | Mapping | None = None,
+    loaded: LoadedCorpus | None = None,
 ) -> PreparedCorpus:
     """Load ``corpus`` and build what every notebook needs from its shared parameters.
 
@@ -134,13 +135,16 @@ def prepare_corpus(
         ``SECTIONS``, ``SOURCES``, ``TITLE_PATTERN``, ``BODY_PATTERN`` and ``EXCLUDE_DUPLICATES`` are read; applied right after loading, before the
         language is chosen (:func:`~corpus_utils.input.subcorpus.select_subcorpus`; an
         :class:`~corpus_utils.input.subcorpus.EmptySubcorpusError` says what each filter left out when none is left).
+    loaded : LoadedCorpus, optional
+        ``corpus`` as :func:`corpus_utils.read_corpus` already loaded it in this process, used instead of loading it
+        again (the runner's loading step: one copy of a million pages in memory, not two).
 
     Returns
     -------
     PreparedCorpus
     """
     connected = connect(scheduler)
-    loaded = read_corpus(corpus, pattern=pattern)
+    loaded = read_corpus(corpus, pattern=pattern) if loaded is None else loaded
     subcorpus = select_subcorpus(loaded.documents, subcorpus_filters(filters) if isinstance(filters, Mapping) else filters)
     selection = select_language(subcorpus.documents, language)
     documents = original = selection.documents

@@ -16,7 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..input.load import LoadedCorpus
 
 __all__ = ["PRETOKENISE_MIN_DOCUMENTS", "TOKENISING_PARAMETERS", "ingest", "main", "pretokenise"]
 
@@ -55,16 +58,16 @@ def ingest(corpus: str, pattern: str, scheduler: str | None = None, filters: Map
               "summary": loaded.report.summary(), "languages": groups,
               "subcorpus": subcorpus.record() if subcorpus.filters.active else None}
     if tokenising is not None and scheduler is None and len(documents) >= PRETOKENISE_MIN_DOCUMENTS:
-        del loaded, subcorpus, documents  # the pass reads the snapshot again: one copy of the corpus at a time
+        del subcorpus, documents
         try:
-            pretokenise(corpus, pattern, filters or {}, tokenising, groups)
+            pretokenise(corpus, pattern, filters or {}, tokenising, groups, loaded=loaded)
         except Exception as exc:  # the notebooks then tokenise as they would have: slower, same numbers
             result["pretokenise_error"] = f"{type(exc).__name__}: {exc}"
     return {**result, "stages": [asdict(time) for time in stage_times()]}
 
 
 def pretokenise(corpus: str, pattern: str, filters: Mapping[str, Any], parameters: Mapping[str, Any],
-                languages: Sequence[str]) -> None:
+                languages: Sequence[str], loaded: LoadedCorpus | None = None) -> None:
     """Notebook 02's first tokenising pass — the documents ``prepare_corpus`` gives it, under its ``MT_NORMALISATION``
     setting and the other — stored in the derived store, for each language the runner will run (each of
     ``languages`` when ``LANGUAGE`` is ``"auto"`` and the corpus holds several). Every notebook then reads the ids
@@ -80,6 +83,8 @@ def pretokenise(corpus: str, pattern: str, filters: Mapping[str, Any], parameter
         :data:`TOKENISING_PARAMETERS` by name, as notebook 02 runs with them (missing ones take their defaults).
     languages : sequence of str
         The language groups of the subcorpus.
+    loaded : LoadedCorpus, optional
+        The corpus as this process loaded it (else it is read from its snapshot).
     """
     from ..analysis.prepare import prepare_corpus
     from ..analysis.terms import token_streams
@@ -94,7 +99,7 @@ def pretokenise(corpus: str, pattern: str, filters: Mapping[str, Any], parameter
                                   boilerplate_threshold=float(parameters.get("BOILERPLATE_THRESHOLD", 0.8)),
                                   extra_stop_words=parameters.get("EXTRA_STOP_WORDS") or (),
                                   keep_words=parameters.get("KEEP_WORDS") or (),
-                                  merge_formulations=bool(parameters.get("MERGE_FORMULATIONS", True)))
+                                  merge_formulations=bool(parameters.get("MERGE_FORMULATIONS", True)), loaded=loaded)
         # the two tokenizers notebook 02 builds: its own, and prepared.tokenizer_with(mt_normalisation=not …)
         other = prepared.tokenizer_with(mt_normalisation=not normalised)
         token_streams(prepared.documents, [prepared.tokenizer, other], memo=prepared.memo)
