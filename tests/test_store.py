@@ -138,6 +138,23 @@ def test_a_cold_load_that_dies_midway_leaves_no_half_snapshot_and_old_leftovers_
     assert not leftover.exists() and [entry.name for entry in store.folder.iterdir()] == [loaded.key]
 
 
+@pytest.mark.parametrize("error", [RuntimeError, ValueError])
+def test_a_parser_error_in_a_later_part_is_raised_and_no_snapshot_is_left(parted, tmp_path, monkeypatch, error):
+    """A bug in the parser is raised as a load of everything at once raises it (a ValueError too, although a
+    snapshot that cannot be written is a ValueError the load goes on without)."""
+    parse = load_module._parse_bytes
+
+    def failing(data: bytes):
+        if data == (parted / "zh.txt").read_bytes():  # the seventh of eight files: the fourth part
+            raise error("parser bug")
+        return parse(data)
+
+    monkeypatch.setattr(load_module, "_parse_bytes", failing)
+    with pytest.raises(error, match="parser bug"):
+        read_corpus(parted, cache=tmp_path / "cache", n_jobs=1)
+    assert list(SnapshotStore(tmp_path / "cache").folder.iterdir()) == []
+
+
 def test_a_snapshot_that_cannot_be_written_still_loads_every_document(parted, tmp_path, monkeypatch):
     def full_disk(self, part):
         raise OSError(28, "No space left on device")

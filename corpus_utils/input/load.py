@@ -494,30 +494,42 @@ def _stream_to_snapshot(folder: Path, pattern: str, snapshots: SnapshotStore, co
     """
     report_rows = [_report_row(relative, "skipped", reason=reason) for relative, reason in refused.items()]
     first_of_body: dict[bytes, str] = {}
+    n_parts = max(1, -(-len(files) // STREAM_FILES))
     try:
         with snapshots.writer(corpus_key, corpus=folder, pattern=pattern) as writer:
-            n_parts = max(1, -(-len(files) // STREAM_FILES))
             for part in range(n_parts):
                 positions = range(part * STREAM_FILES, min((part + 1) * STREAM_FILES, len(files)))
-                description = "parsing pages" + (f" (part {part + 1} of {n_parts}, {STREAM_FILES:,} pages each)" if n_parts > 1 else "")
-                documents = []
-                for index, result in zip(positions, _through_cache(page_cache, files, keys, n_jobs, positions, description)):
-                    if isinstance(result, BaseException):
-                        raise result
-                    document, report_row = _rows(result, relatives[index])
-                    report_rows.append(report_row)
-                    if document is not None:
-                        documents.append(document)
-                writer.append(_finish_documents(documents, first_of_body=first_of_body))
-                del documents
+                description = "parsing pages" + (f" (part {part + 1} of {n_parts}, {STREAM_FILES:,} pages each)"
+                                                 if n_parts > 1 else "")
+                parsed = _through_cache(page_cache, files, keys, n_jobs, positions, description)
+                failure = next((result for result in parsed if isinstance(result, BaseException)), None)
+                if failure is not None:
+                    raise _ParserFailure(failure)
+                rows = [_rows(result, relatives[index]) for index, result in zip(positions, parsed)]
+                del parsed
+                report_rows += [report_row for _, report_row in rows]
+                writer.append(_finish_documents([document for document, _ in rows if document is not None],
+                                                first_of_body=first_of_body))
+                del rows
             writer.finish(_finish_report(sorted(report_rows, key=lambda row: row["path"])).files)
+    except _ParserFailure as failure:  # raised as a load of everything at once raises it (the snapshot is gone)
+        raise failure.error from None
     except (OSError, ValueError):  # a full disk, a table Parquet cannot hold: load without a snapshot
         return None
     stored = snapshots.read(corpus_key)
     return None if stored is None else _from_snapshot(stored)
 
 
-def _assemble(folder: Path, results: dict[str, tuple | BaseException], refused: dict[str, str], strict: bool) -> LoadedCorpus:
+class _ParserFailure(Exception):
+    """Internal: the parser failed on a file (``error``), as distinct from the snapshot failing to be written."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _assemble(folder: Path, results: dict[str, tuple | BaseException], refused: dict[str, str],
+              strict: bool) -> LoadedCorpus:
     """The documents table and load report of every file's parse result (``results`` by relative path) and of the
     ``refused`` ones, in path order; a parser error is raised there, as a sequential load would raise it."""
     results = {**results, **{relative: ("skipped", reason) for relative, reason in refused.items()}}

@@ -3,9 +3,9 @@
 ``python -m corpus_utils.run.ingest CORPUS PATTERN [--scheduler ADDRESS] [--filters JSON] [--tokenise JSON]`` loads
 ``CORPUS`` once (storing its snapshot, see :mod:`corpus_utils.input.snapshot`) and prints one JSON object: the
 snapshot folder, the number of documents loaded, the load summary, the subcorpus the filters (``{"DATE_FROM": …}``)
-keep and the language groups of that subcorpus; ``{"error": …}`` when the loader rejects the corpus, ``{"crash": …}`` when loading fails otherwise (memory…),
-``{"subcorpus_error": …}`` when the filters leave no document. With a Dask scheduler's address the pages are parsed on
-its workers. With ``--tokenise`` (notebook 02's parameters: ``LANGUAGE``, ``MT_NORMALISATION``, …) and at least
+keep and the language groups of that subcorpus; ``{"error": …}`` when the loader rejects the corpus,
+``{"crash": …}`` when loading fails otherwise (memory…), ``{"subcorpus_error": …}`` when the filters leave no
+document. With a Dask scheduler's address the pages are parsed on its workers. With ``--tokenise`` (notebook 02's parameters: ``LANGUAGE``, ``MT_NORMALISATION``, …) and at least
 :data:`PRETOKENISE_MIN_DOCUMENTS` documents, it also runs notebook 02's tokenising pass, on every core, into the derived
 store (:mod:`corpus_utils.text.encoded`): the notebooks then read the token ids instead of waiting for the one
 notebook that computes them with one core.
