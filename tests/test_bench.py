@@ -185,7 +185,8 @@ def test_the_gensim_baseline_does_scikit_learns_tfidf_job(synthetic):
     expected = bare.fit_transform(texts).tocsc()
     found = gensim_tfidf(texts)
     tokens = [[word for word in re.findall(TOKEN_PATTERN, text.lower()) if word not in build_stop_words()] for text in texts]
-    terms = [Dictionary(tokens)[index] for index in range(found.shape[1])]
+    dictionary = Dictionary(tokens)
+    terms = [dictionary[index] for index in range(found.shape[1])]
     assert found.shape == expected.shape and sorted(terms) == bare.get_feature_names_out().tolist()
     reordered = expected[:, [bare.vocabulary_[term] for term in terms]]
     assert abs(found - reordered).max() < 1e-6 and found.nnz == expected.nnz
