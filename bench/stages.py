@@ -183,7 +183,7 @@ def tfidf_sklearn(ctx: Context) -> None:
 def gensim_tfidf(texts):
     """gensim on scikit-learn's TF-IDF job: the same token pattern and stop list (Python's ``re``, lower-cased), a
     ``Dictionary``, ``TfidfModel`` with scikit-learn's weighting (raw counts, smooth idf ``ln((1 + n) / (1 + df)) + 1``,
-    L2 norm) and the documents × terms matrix; columns in gensim's order (first seen)."""
+    L2 norm). Returns the documents × terms matrix and the term of each column (gensim's order)."""
     import math
 
     from gensim.corpora import Dictionary
@@ -197,14 +197,15 @@ def gensim_tfidf(texts):
     dictionary = Dictionary(tokens)
     bows = [dictionary.doc2bow(words) for words in tokens]
     model = TfidfModel(bows, id2word=dictionary, wglobal=lambda df, n: math.log((1 + n) / (1 + df)) + 1, normalize=True)
-    return corpus2csc(model[bows], num_terms=len(dictionary), num_docs=len(bows)).T.tocsr()
+    matrix = corpus2csc(model[bows], num_terms=len(dictionary), num_docs=len(bows)).T.tocsr()
+    return matrix, [dictionary[index] for index in range(len(dictionary))]
 
 
 def tfidf_gensim(ctx: Context) -> None:
     """gensim on the same job as the scikit-learn baseline (:func:`gensim_tfidf`): the library the issue compares with."""
     bodies = ctx.bodies()
     with ctx.timed():
-        matrix = gensim_tfidf(bodies)
+        matrix, _ = gensim_tfidf(bodies)
     ctx.result.update(n_documents=matrix.shape[0], n_terms=matrix.shape[1], nnz=int(matrix.nnz))
 
 

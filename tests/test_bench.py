@@ -175,18 +175,13 @@ def test_tfidf_equals_bare_sklearn_given_the_same_preprocessing(synthetic):
 def test_the_gensim_baseline_does_scikit_learns_tfidf_job(synthetic):
     """The tfidf stage's gensim variant computes the matrix the scikit-learn baseline computes (same tokens,
     weights to 1e-6 in gensim's float32), so its time is that of the same job."""
-    from gensim.corpora import Dictionary  # gensim numbers terms as it meets them: the columns are put in its order
-
     from bench.stages import gensim_tfidf
 
     _, parquet = synthetic
     texts = pd.read_parquet(parquet)["body"].tolist()
     bare = TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words=sorted(build_stop_words()))
     expected = bare.fit_transform(texts).tocsc()
-    found = gensim_tfidf(texts)
-    tokens = [[word for word in re.findall(TOKEN_PATTERN, text.lower()) if word not in build_stop_words()] for text in texts]
-    dictionary = Dictionary(tokens)
-    terms = [dictionary[index] for index in range(found.shape[1])]
+    found, terms = gensim_tfidf(texts)  # gensim numbers terms as it meets them: the baseline's columns put in its order
     assert found.shape == expected.shape and sorted(terms) == bare.get_feature_names_out().tolist()
     reordered = expected[:, [bare.vocabulary_[term] for term in terms]]
     assert abs(found - reordered).max() < 1e-6 and found.nnz == expected.nnz

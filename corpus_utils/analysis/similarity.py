@@ -101,8 +101,7 @@ def _similarity_blocks(
     ``sgemm``, the others as a sparse product, added into one reused buffer. The buffer is
     overwritten by the next block.
     """
-    csr = normalize(_as_csr(matrix).astype(np.float32, copy=False), norm="l2", axis=1, copy=True)
-    csr.sort_indices()
+    csr = _normalised(_as_csr(matrix))
     n_rows = csr.shape[0]
     query_rows = np.arange(n_rows) if queries is None else queries
     size = _check_chunk_size(chunk_size, n_rows)
@@ -272,7 +271,7 @@ def _target_bounds(csr: sp.csr_matrix) -> list[tuple[int, int]]:
         stop = min(n_rows, max(stop, start + 1))
         bounds.append((start, stop))
         start = stop
-    return bounds or [(0, 0)]
+    return bounds
 
 
 def top_k_neighbours(
@@ -365,15 +364,17 @@ def _top_k_on(scheduler: DaskScheduler, csr: sp.csr_matrix, query_rows: np.ndarr
     per_task = size * max(1, -(-query_rows.size // (2 * max(1, scheduler.n_workers) * size)))
     blocks = [query_rows[start : start + per_task] for start in range(0, query_rows.size, per_task)]
     if not use_topn:
-        found = scheduler.map(_top_k_of, blocks, csr=csr, k=k, chunk_size=size, use_topn=False)
-        return np.concatenate([columns for columns, _ in found]), np.concatenate([values for _, values in found])
+        return _stacked(scheduler.map(_top_k_of, blocks, csr=csr, k=k, chunk_size=size, use_topn=False))
     normalised = _normalised(csr)
-    partial = []
-    for first, stop in _target_bounds(normalised):
-        found = scheduler.map(_top_k_among, ((normalised[rows], rows) for rows in blocks),
-                              targets_t=normalised[first:stop].T.tocsr(), first=first, k=k, chunk_size=size)
-        partial.append((np.concatenate([columns for columns, _ in found]), np.concatenate([values for _, values in found])))
+    partial = [_stacked(scheduler.map(_top_k_among, ((normalised[rows], rows) for rows in blocks),
+                                      targets_t=normalised[first:stop].T.tocsr(), first=first, k=k, chunk_size=size))
+               for first, stop in _target_bounds(normalised)]
     return _merge_top_k(partial, k)
+
+
+def _stacked(found: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The columns and values of consecutive blocks of query rows, one under the other."""
+    return np.concatenate([columns for columns, _ in found]), np.concatenate([values for _, values in found])
 
 
 def _top_k_by_blocks(csr: sp.csr_matrix, chunk_size: int | None, queries: np.ndarray | None,

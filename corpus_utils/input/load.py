@@ -457,8 +457,8 @@ def _content_keys(files: list[Path]) -> dict[int, str]:
 def _through_cache(page_cache: PageCache, files: list[Path], keys: dict[int, str], n_jobs: int | None,
                    positions: range | None = None, description: str = "parsing pages") -> list[tuple | BaseException]:
     """Parse results of ``files`` (those at ``positions``, default all), from the page cache where it holds them,
-    else parsed (and stored in it). Call it holding :meth:`PageCache.parsing` or not: a process that waited for the
-    lock finds what the other one parsed."""
+    else parsed (and stored in it) under the cache's parse lock: a process that waited for the lock finds what the
+    other one parsed."""
     positions = range(len(files)) if positions is None else positions
     hits = page_cache.get_many([keys[index] for index in positions if index in keys])
     parsed = {index: _from_cache(hits.get(keys.get(index))) for index in positions}
