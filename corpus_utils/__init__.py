@@ -7,6 +7,7 @@ Nothing runs at import time.
 
 from .input.load import (
     DOCUMENT_COLUMNS,
+    TEXT_DTYPE,
     CorpusLoadError,
     CorpusLoadWarning,
     LoadedCorpus,
@@ -20,6 +21,7 @@ from .text.tokenizer import Tokenizer
 
 __all__ = [
     "DOCUMENT_COLUMNS",
+    "TEXT_DTYPE",
     "CorpusLoadError",
     "CorpusLoadWarning",
     "LoadedCorpus",

@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 from corpus_utils.input.load import (
     DOCUMENT_COLUMNS,
+    TEXT_DTYPE,
     CorpusLoadError,
     CorpusLoadWarning,
+    count_words,
     load_corpus,
     load_paragraphs,
     read_corpus,
@@ -158,6 +160,38 @@ def test_paragraph_table(seeds):
     first = paragraphs.iloc[0]
     assert (first["doc_id"], first["paragraph"]) == ("000_1f366f896ced1d85", 1)
     assert paragraphs["n_words"].sum() == seeds.documents["n_words"].sum()
+    assert paragraphs["text"].dtype == DOCUMENT_COLUMNS["body"] and paragraphs["text"].dtype.storage == "pyarrow"
+
+
+def test_text_columns_are_arrow_backed(seeds):
+    for column, dtype in DOCUMENT_COLUMNS.items():
+        if dtype == TEXT_DTYPE:
+            assert seeds.documents[column].dtype.storage == "pyarrow", column
+
+
+def _reference_paragraphs(bodies: list[str | None], doc_ids: list[str]) -> list[tuple[str, int, str, int]]:
+    rows = []
+    for doc_id, body in zip(doc_ids, bodies):
+        kept = [text for text in (body or "").split("\n\n") if text]
+        rows += [(doc_id, number, text, count_words(text)) for number, text in enumerate(kept, start=1)]
+    return rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(bodies=st.lists(st.one_of(st.none(), st.text(alphabet="ab \n廉政", max_size=30)), max_size=12),
+       part=st.integers(min_value=1, max_value=5))
+def test_paragraph_split_matches_a_plain_python_split(bodies, part):
+    doc_ids = [f"d{number}" for number in range(len(bodies))]
+    documents = pd.DataFrame({"doc_id": pd.array(doc_ids, dtype="string"), "body": pd.array(bodies, dtype="string")})
+    import corpus_utils.input.load as load
+
+    saved, load.PARAGRAPH_PART = load.PARAGRAPH_PART, part
+    try:
+        paragraphs = load_paragraphs(documents)
+    finally:
+        load.PARAGRAPH_PART = saved
+    assert list(paragraphs.itertuples(index=False, name=None)) == _reference_paragraphs(bodies, doc_ids)
+    assert [str(dtype) for dtype in paragraphs.dtypes] == ["string", "int64", "string", "int64"]
 
 
 # ------------------------------------------------------------------------------------ layout variants

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from ..core.columns import TEXT_DTYPE
 from ..core.scheduler import map_in_parts
 from ..core.memo import Memo, digest_texts, memo_key
 from ..core.words import PARAGRAPH_SEPARATOR, SHINGLE_WORD, count_words_many
@@ -863,8 +864,8 @@ def remove_boilerplate(
     ids = result["doc_id"].astype(str)
     original_body = result["body"]
     had_body = original_body.notna()
-    new_body = ids.map(bodies.rename(index=str)).astype("string").fillna("")
-    result["body"] = new_body.where(had_body, original_body.astype("string"))
+    new_body = ids.map(bodies.rename(index=str)).astype(TEXT_DTYPE).fillna("")
+    result["body"] = new_body.where(had_body, original_body.astype(TEXT_DTYPE))
     result["n_words"] = count_words_many(result["body"].fillna("").astype(str).tolist())
     result["n_paragraphs"] = ids.map(kept.groupby("doc_id").size().rename(index=str)).fillna(0).astype("int64")
     result["n_boilerplate_paragraphs"] = ids.map(removed.rename(index=str)).fillna(0).astype("int64")

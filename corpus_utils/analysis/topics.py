@@ -14,6 +14,7 @@ from sklearn.decomposition import NMF, LatentDirichletAllocation
 
 from .labels import document_labels
 from ..core.checks import check_choice
+from ..core.columns import TEXT_DTYPE
 from ..core.memo import Memo, digest_texts, memo_key
 from ..input.load import load_paragraphs
 from ..text.tokenizer import Tokenizer
@@ -77,31 +78,32 @@ def text_units(documents: pd.DataFrame, *, unit: str = "paragraph", min_words: i
         labels = document_labels(documents)
         units = pd.DataFrame(
             {
-                "unit_id": documents["doc_id"].astype(str).to_numpy(),
-                "doc_id": documents["doc_id"].astype(str).to_numpy(),
+                "unit_id": documents["doc_id"].astype(TEXT_DTYPE).array,
+                "doc_id": documents["doc_id"].astype(TEXT_DTYPE).array,
                 "paragraph": 0,
                 "label": labels.to_numpy(),
-                "text": documents["body"].fillna("").astype(str).to_numpy(),
+                "text": documents["body"].astype(TEXT_DTYPE).fillna("").array,
                 "n_words": documents["n_words"].astype("int64").to_numpy(),
             }
         )
     else:
         paragraphs = load_paragraphs(documents)
-        doc_ids = paragraphs["doc_id"].astype(str)
-        number = doc_ids.map(numbers).astype("int64").astype(str)
+        doc_ids = paragraphs["doc_id"].astype(TEXT_DTYPE)
+        number = doc_ids.astype(str).map(numbers).astype("int64").astype(str)
         paragraph = paragraphs["paragraph"].astype(str)
         units = pd.DataFrame(
             {
-                "unit_id": (doc_ids + "#" + paragraph).to_numpy(),
-                "doc_id": doc_ids.to_numpy(),
+                "unit_id": (doc_ids + "#" + paragraph).array,
+                "doc_id": doc_ids.array,
                 "paragraph": paragraphs["paragraph"].to_numpy(),
                 "label": ("D" + number + " ¶" + paragraph).to_numpy(),
-                "text": paragraphs["text"].astype(str).to_numpy(),
+                "text": paragraphs["text"].astype(TEXT_DTYPE).array,
                 "n_words": paragraphs["n_words"].to_numpy(),
             }
         )
     units = units[units["n_words"] >= min_words].reset_index(drop=True)
-    return units.astype({"unit_id": "string", "doc_id": "string", "paragraph": "int64", "label": "string", "text": "string", "n_words": "int64"})
+    return units.astype({"unit_id": TEXT_DTYPE, "doc_id": TEXT_DTYPE, "paragraph": "int64", "label": TEXT_DTYPE, "text": TEXT_DTYPE,
+                         "n_words": "int64"})
 
 
 def topic_label(terms: Sequence[str], *, number: int, n_terms: int = 3) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core.columns import TEXT_DTYPE
 from .cache import parser_version
 
 __all__ = ["SNAPSHOT_ENV_VAR", "KEEP_SNAPSHOTS", "SNAPSHOT_FORMAT", "Snapshot", "snapshot_key", "SnapshotStore", "SnapshotWriter",
@@ -67,6 +68,16 @@ def snapshot_key(pattern: str, contents: Iterable[tuple[str, str]], refused: Ite
 
 def _frame_types(frame: pd.DataFrame) -> dict[str, str]:
     return {str(column): str(dtype) for column, dtype in frame.dtypes.items()}
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A Parquet file as a DataFrame whose strings stay in Arrow buffers (:data:`~corpus_utils.core.columns.TEXT_DTYPE`):
+    no Python object per cell, no copy of the text."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    text = pd.api.types.pandas_dtype(TEXT_DTYPE)
+    return pq.read_table(path).to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get)
 
 
 def _restore(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
@@ -220,8 +231,8 @@ def read_snapshot(folder: str | Path) -> Snapshot | None:
         meta = json.loads((folder / _META).read_text(encoding="utf-8"))
         if meta.get("parser_version") != parser_version() or meta.get("format") != SNAPSHOT_FORMAT:
             return None
-        documents = _restore(pd.read_parquet(folder / "documents.parquet"), meta["documents_types"])
-        files = _restore(pd.read_parquet(folder / "report.parquet"), meta["report_types"])
+        documents = _restore(_read_table(folder / "documents.parquet"), meta["documents_types"])
+        files = _restore(_read_table(folder / "report.parquet"), meta["report_types"])
         _release_arrow_memory()
         os.utime(folder / _META)
     except (OSError, ValueError, KeyError, TypeError):
