@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ..core.columns import TEXT_DTYPE
+from ..core.columns import TEXT_DTYPE, as_str
 from ..core.scheduler import map_in_parts
 from ..core.memo import Memo, digest_texts, memo_key
 from ..core.words import PARAGRAPH_SEPARATOR, SHINGLE_WORD, count_words_many
@@ -145,7 +145,7 @@ def _normalise(texts: pd.Series) -> list[str]:
     on code points in chunks of about ``_CHUNK_CHARS`` characters; on the active Dask scheduler's workers when
     there is one.
     """
-    values = texts.fillna("").astype(str).tolist()
+    values = texts.fillna("").pipe(as_str).tolist()
     return [text for part in map_in_parts(_normalise_here, values, stage_name="normalising paragraphs") for text in part]
 
 
@@ -623,7 +623,7 @@ def _merge_components(labels: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nd
 def _eligible(paragraphs: pd.DataFrame, min_words: int) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     """Paragraphs with ≥ ``min_words`` words, their unique-text ids and the unique normalised texts."""
     table = paragraphs.reset_index(drop=True)
-    n_words = table["n_words"].to_numpy() if "n_words" in table.columns else count_words_many(table["text"].fillna("").astype(str).tolist())
+    n_words = table["n_words"].to_numpy() if "n_words" in table.columns else count_words_many(table["text"].fillna("").pipe(as_str).tolist())
     table = table[n_words >= min_words].reset_index(drop=True)
     normalised = _normalise(table["text"])
     codes, uniques = pd.factorize(np.asarray(normalised, dtype=object))  # numbered in order of first appearance
@@ -710,13 +710,13 @@ def near_duplicate_paragraphs(
     first = np.concatenate([same_a, near_a]).astype(np.int64)
     second = np.concatenate([same_b, near_b]).astype(np.int64)
     similarity = np.concatenate([np.ones(same_a.size), pairs["similarity"].to_numpy()[pair_index]])
-    doc_ids = table["doc_id"].astype(str).to_numpy()
+    doc_ids = table["doc_id"].pipe(as_str).to_numpy()
     numbers = table["paragraph"].to_numpy().astype(np.int64)
     different = doc_ids[first] != doc_ids[second]
     first, second, similarity = first[different], second[different], similarity[different]
     swap = (doc_ids[first] > doc_ids[second]) | ((doc_ids[first] == doc_ids[second]) & (numbers[first] > numbers[second]))
     a, b = np.where(swap, second, first), np.where(swap, first, second)
-    texts = table["text"].astype(str).to_numpy()
+    texts = table["text"].pipe(as_str).to_numpy()
     result = pd.DataFrame(
         {
             "doc_id_a": doc_ids[a],
@@ -784,17 +784,17 @@ def template_families(
     if table.empty:
         return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in zip(_FAMILY_COLUMNS, ["int64", "string", "int64", "string", "int64"])})
     component = _stored_similar_components(uniques, threshold, int(shingle_size), memo)
-    doc_ids = table["doc_id"].astype(str)
+    doc_ids = table["doc_id"].pipe(as_str)
     owner = doc_ids
     if "duplicate_of" in table.columns:
-        owner = table["duplicate_of"].astype("string").fillna(doc_ids.astype("string")).astype(str)
+        owner = table["duplicate_of"].astype("string").fillna(doc_ids.astype("string")).pipe(as_str)
     members = pd.DataFrame(
         {
             "component": component[codes],
             "owner": owner.to_numpy(),
             "doc_id": doc_ids.to_numpy(),
             "paragraph": table["paragraph"].to_numpy().astype(np.int64),
-            "text": table["text"].astype(str).to_numpy(),
+            "text": table["text"].pipe(as_str).to_numpy(),
         }
     )
     spans = members.groupby("component")["owner"].nunique().rename("n_documents")
@@ -845,7 +845,7 @@ def remove_boilerplate(
     if missing:
         raise ValueError(f"documents needs columns doc_id and body (from read_corpus); missing {', '.join(missing)}")
     if documents["doc_id"].duplicated().any():
-        repeated = sorted(documents.loc[documents["doc_id"].duplicated(), "doc_id"].astype(str).unique())[:5]
+        repeated = sorted(documents.loc[documents["doc_id"].duplicated(), "doc_id"].pipe(as_str).unique())[:5]
         raise ValueError(f"documents has repeated doc_id values {repeated}; give every document a unique doc_id")
     paragraphs = load_paragraphs(documents)
     if "duplicate_of" in documents.columns:
@@ -854,19 +854,19 @@ def remove_boilerplate(
         paragraphs, threshold=threshold, shingle_size=shingle_size, min_words=min_words, min_documents=min_documents,
         memo=memo,
     )
-    flagged = pd.MultiIndex.from_frame(families[["doc_id", "paragraph"]].astype({"doc_id": str}))
-    key = pd.MultiIndex.from_frame(paragraphs[["doc_id", "paragraph"]].astype({"doc_id": str}))
+    flagged = pd.MultiIndex.from_frame(families[["doc_id", "paragraph"]].astype({"doc_id": object}))
+    key = pd.MultiIndex.from_frame(paragraphs[["doc_id", "paragraph"]].astype({"doc_id": object}))
     boiler = key.isin(flagged)
     kept = paragraphs.loc[~boiler]
     bodies = kept.groupby("doc_id", sort=False)["text"].agg(lambda texts: PARAGRAPH_SEPARATOR.join(texts))
     removed = pd.Series(boiler, index=paragraphs.index).groupby(paragraphs["doc_id"].to_numpy()).sum()
     result = documents.copy()
-    ids = result["doc_id"].astype(str)
+    ids = result["doc_id"].pipe(as_str)
     original_body = result["body"]
     had_body = original_body.notna()
     new_body = ids.map(bodies.rename(index=str)).astype(TEXT_DTYPE).fillna("")
     result["body"] = new_body.where(had_body, original_body.astype(TEXT_DTYPE))
-    result["n_words"] = count_words_many(result["body"].fillna("").astype(str).tolist())
+    result["n_words"] = count_words_many(result["body"].fillna("").pipe(as_str).tolist())
     result["n_paragraphs"] = ids.map(kept.groupby("doc_id").size().rename(index=str)).fillna(0).astype("int64")
     result["n_boilerplate_paragraphs"] = ids.map(removed.rename(index=str)).fillna(0).astype("int64")
     return result

@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 
+from ..core.columns import as_str
 from ..core.scheduler import map_in_parts
 from ..input.language import language_group
 from .periods import UNDATED, assign_period, period_code
@@ -62,7 +63,7 @@ class _ChineseForms:
 def _texts_of(documents: pd.DataFrame) -> pd.DataFrame:
     """Columns ``doc_id``, ``title`` (None where there is none) and ``body`` of ``documents``: what a scan reads."""
     titles = documents["title"] if "title" in documents.columns else pd.Series([None] * len(documents), index=documents.index)
-    return pd.DataFrame({"doc_id": documents["doc_id"].astype(str), "title": titles, "body": documents["body"]})
+    return pd.DataFrame({"doc_id": documents["doc_id"].pipe(as_str), "title": titles, "body": documents["body"]})
 
 
 def _occurrence_rows(texts: pd.DataFrame, *, registry: pd.DataFrame) -> list[tuple]:
@@ -175,11 +176,11 @@ def formulation_summary(
         here = occurrences[occurrences["location"] == location].groupby("canonical", observed=True)["doc_id"].nunique()
         base[f"in_{location}"] = base["canonical"].map(here).fillna(0).astype("int64")
     dates = (
-        documents.set_index(documents["doc_id"].astype(str))["date"]
+        documents.set_index(documents["doc_id"].pipe(as_str))["date"]
         if "date" in documents.columns
-        else pd.Series(pd.NaT, index=documents["doc_id"].astype(str), dtype="datetime64[ns]")
+        else pd.Series(pd.NaT, index=documents["doc_id"].pipe(as_str), dtype="datetime64[ns]")
     )
-    dated = occurrences[["canonical", "doc_id"]].drop_duplicates().assign(date=lambda frame: frame["doc_id"].astype(str).map(dates))
+    dated = occurrences[["canonical", "doc_id"]].drop_duplicates().assign(date=lambda frame: frame["doc_id"].pipe(as_str).map(dates))
     dated = dated.dropna(subset=["date"]).sort_values(["date", "doc_id"])
     first = dated.drop_duplicates("canonical", keep="first").set_index("canonical")
     last = dated.drop_duplicates("canonical", keep="last").set_index("canonical")
@@ -237,9 +238,9 @@ def formulations_by_period(occurrences: pd.DataFrame, documents: pd.DataFrame, *
     period_code(freq, name="freq")
     dates = documents["date"] if "date" in documents.columns else pd.Series(pd.NaT, index=documents.index, dtype="datetime64[ns]")
     periods = assign_period(dates, freq).fillna(UNDATED)
-    period_of = pd.Series(periods.to_numpy(), index=documents["doc_id"].astype(str).to_numpy())
+    period_of = pd.Series(periods.to_numpy(), index=documents["doc_id"].pipe(as_str).to_numpy())
     sizes = period_of.value_counts()
-    frame = occurrences.assign(period=occurrences["doc_id"].astype(str).map(period_of))
+    frame = occurrences.assign(period=occurrences["doc_id"].pipe(as_str).map(period_of))
     grouped = frame.groupby(["period", "canonical"], observed=True)
     result = pd.DataFrame({"occurrences": grouped.size(), "documents": grouped["doc_id"].nunique()}).reset_index()
     result["documents_in_period"] = result["period"].map(sizes).astype("int64")
@@ -285,9 +286,9 @@ def formulations_by_language(
     table = load_registry() if registry is None else registry
     codes = documents["language"] if "language" in documents.columns else pd.Series("und", index=documents.index)
     group_of = pd.Series(codes.astype("string").fillna("und").map(language_group).to_numpy(),
-                         index=documents["doc_id"].astype(str).to_numpy())
+                         index=documents["doc_id"].pipe(as_str).to_numpy())
     sizes = group_of.value_counts()
-    frame = occurrences.assign(language=occurrences["doc_id"].astype(str).map(group_of).fillna("und"))
+    frame = occurrences.assign(language=occurrences["doc_id"].pipe(as_str).map(group_of).fillna("und"))
     columns = ["canonical", "label", "chinese", "language", "documents_in_language", "occurrences", "documents",
                "share_documents", "main_rendering", "main_rendering_share", "renderings"]
     if frame.empty:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..core.columns import as_str
+
 __all__ = ["short_title", "document_labels"]
 
 
@@ -26,4 +28,4 @@ def document_labels(documents: pd.DataFrame, *, max_chars: int = 36) -> pd.Serie
         f"D{number} {short_title(title, max_chars=max_chars)}"
         for number, title in enumerate(documents["title"].astype(object).tolist(), start=1)
     ]
-    return pd.Series(labels, index=documents["doc_id"].astype(str).tolist(), dtype="string", name="label")
+    return pd.Series(labels, index=documents["doc_id"].pipe(as_str).tolist(), dtype="string", name="label")

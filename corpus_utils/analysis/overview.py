@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.columns import as_str
 from ..core.checks import check_whole_number
 
 __all__ = [
@@ -169,7 +170,7 @@ def report_counts(files: pd.DataFrame) -> pd.DataFrame:
         {
             "status": files["status"].astype(str),
             "layout": files["layout"].astype(object).where(files["layout"].notna(), MISSING_LABEL).astype(str),
-            "warned": files["warnings"].fillna("").astype(str).ne(""),
+            "warned": files["warnings"].fillna("").pipe(as_str).ne(""),
         }
     )
     table = frame.groupby(["status", "layout"], sort=True).agg(files=("warned", "size"), with_warnings=("warned", "sum"))

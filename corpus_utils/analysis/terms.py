@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..core.columns import as_str
 from ..core.checks import check_whole_number
 from ..core.memo import Memo
 from ..core.words import count_words_many
@@ -71,7 +72,7 @@ def check_documents(documents: pd.DataFrame) -> None:
 def _words(documents: pd.DataFrame) -> np.ndarray:
     if "n_words" in documents.columns:
         return documents["n_words"].fillna(0).to_numpy(dtype=np.int64)
-    return count_words_many(documents["body"].fillna("").astype(str).tolist())
+    return count_words_many(documents["body"].fillna("").pipe(as_str).tolist())
 
 
 def frequency_table(dtm: DocumentTermMatrix, *, top: int | None = None) -> pd.DataFrame:
@@ -181,7 +182,7 @@ def rate_grid(dtm: DocumentTermMatrix, terms: Sequence[str], documents: pd.DataF
         grid = rates.pivot(index="doc_id", columns="term", values="per_1000_words").reindex(index=labels.index, columns=terms)
         grid.index = labels.to_numpy()
         return grid, False
-    sections = documents.set_index(documents["doc_id"].astype(str))["section"].fillna("(none)")
+    sections = documents.set_index(documents["doc_id"].pipe(as_str))["section"].fillna("(none)")
     rates["section"] = rates["doc_id"].map(sections)
     largest = sections.value_counts().head(max_rows).index
     grid = rates[rates["section"].isin(largest)].pivot_table(
@@ -311,7 +312,7 @@ def _stream(encoded: EncodedTexts, documents: pd.DataFrame) -> TokenStream:
         ids=encoded.ids,
         offsets=encoded.offsets,
         vocabulary=encoded.vocabulary,
-        doc_ids=documents["doc_id"].astype(str).to_numpy(dtype=object),
+        doc_ids=documents["doc_id"].pipe(as_str).to_numpy(dtype=object),
         n_words=_words(documents),
     )
 
@@ -345,7 +346,7 @@ def token_streams(documents: pd.DataFrame, tokenizers: Sequence[Tokenizer], *, m
     and set, and a dictionary of the distinct tokens.
     """
     check_documents(documents)
-    bodies = documents["body"].fillna("").astype(str).tolist()
+    bodies = documents["body"].fillna("").pipe(as_str).tolist()
     return [_stream(encoded, documents) for encoded in encode_texts(bodies, tokenizers, memo=memo)]
 
 

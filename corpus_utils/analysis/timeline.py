@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ..core.columns import as_str
 from ..core.memo import Memo
 from ..core.paths import PACKAGE_DATA_DIR, resolve_path
 from ..text.tokenizer import Tokenizer
@@ -239,8 +240,8 @@ def topic_prevalence(
     Cost: one sparse periods × units product, O(units × topics).
     """
     check_topic_inputs(units, doc_topic, labels)
-    dates = documents.set_index(documents["doc_id"].astype(str))["date"]
-    unit_dates = units["doc_id"].astype(str).map(dates)
+    dates = documents.set_index(documents["doc_id"].pipe(as_str))["date"]
+    unit_dates = units["doc_id"].pipe(as_str).map(dates)
     grid = period_range(unit_dates, period)
     n_topics = doc_topic.shape[1]
     codes = pd.Categorical(assign_period(unit_dates, period), categories=grid["period"].tolist()).codes
@@ -252,7 +253,7 @@ def topic_prevalence(
     with np.errstate(divide="ignore", invalid="ignore"):
         shares = np.where(totals > 0, weighted / np.where(totals > 0, totals, 1), np.nan)
     n_documents = (
-        pd.DataFrame({"code": codes[keep], "doc_id": units["doc_id"].astype(str).to_numpy()[keep]})
+        pd.DataFrame({"code": codes[keep], "doc_id": units["doc_id"].pipe(as_str).to_numpy()[keep]})
         .groupby("code")["doc_id"].nunique().reindex(range(len(grid)), fill_value=0).to_numpy()
     )
     n_words = np.bincount(codes[keep], weights=words, minlength=len(grid)).astype(np.int64)

@@ -14,7 +14,7 @@ from sklearn.decomposition import NMF, LatentDirichletAllocation
 
 from .labels import document_labels
 from ..core.checks import check_choice
-from ..core.columns import TEXT_DTYPE
+from ..core.columns import TEXT_DTYPE, as_str
 from ..core.memo import Memo, digest_texts, memo_key
 from ..input.load import load_paragraphs
 from ..text.tokenizer import Tokenizer
@@ -73,7 +73,7 @@ def text_units(documents: pd.DataFrame, *, unit: str = "paragraph", min_words: i
     check_choice(unit, UNITS, "unit")
     if min_words < 0:
         raise ValueError(f"min_words must be 0 or more, got {min_words}")
-    numbers = pd.Series(np.arange(1, len(documents) + 1), index=documents["doc_id"].astype(str).tolist())
+    numbers = pd.Series(np.arange(1, len(documents) + 1), index=documents["doc_id"].pipe(as_str).tolist())
     if unit == "document":
         labels = document_labels(documents)
         units = pd.DataFrame(
@@ -89,7 +89,7 @@ def text_units(documents: pd.DataFrame, *, unit: str = "paragraph", min_words: i
     else:
         paragraphs = load_paragraphs(documents)
         doc_ids = paragraphs["doc_id"].astype(TEXT_DTYPE)
-        number = doc_ids.astype(str).map(numbers).astype("int64").astype(str)
+        number = doc_ids.pipe(as_str).map(numbers).astype("int64").pipe(as_str)
         paragraph = paragraphs["paragraph"].astype(str)
         units = pd.DataFrame(
             {
@@ -366,16 +366,16 @@ def topic_share_table(
         :func:`topic_shares` with a column ``name`` (document label, or section cut to 40 characters) after the
         first, and whether the rows are sections.
     """
-    sections = documents.set_index(documents["doc_id"].astype(str))["section"].astype(object).fillna("(no section)")
-    units_by = units.assign(section=units["doc_id"].astype(str).map(sections))
+    sections = documents.set_index(documents["doc_id"].pipe(as_str))["section"].astype(object).fillna("(no section)")
+    units_by = units.assign(section=units["doc_id"].pipe(as_str).map(sections))
     if units["doc_id"].nunique() <= max_rows:
         shares = topic_shares(units_by, model.doc_topic, labels=model.labels, by="doc_id")
-        shares.insert(1, "name", shares["doc_id"].astype(str).map(document_labels(documents)))
+        shares.insert(1, "name", shares["doc_id"].pipe(as_str).map(document_labels(documents)))
         return shares, False
     shares = topic_shares(units_by, model.doc_topic, labels=model.labels, by="section")
     largest = shares.drop_duplicates("section").nlargest(max_rows, "n_words")["section"]
     shares = shares[shares["section"].isin(largest)]
-    shares.insert(1, "name", shares["section"].astype(str).str.slice(0, 40))
+    shares.insert(1, "name", shares["section"].pipe(as_str).str.slice(0, 40))
     return shares, True
 
 

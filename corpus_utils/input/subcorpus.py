@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.columns import as_str
+
 __all__ = ["SubcorpusFilters", "Subcorpus", "EmptySubcorpusError", "select_subcorpus", "save_subcorpus", "subcorpus_filters",
            "FILTER_PARAMETERS"]
 
@@ -196,7 +198,7 @@ def _in_names(column: pd.Series, names: tuple[str, ...]) -> pd.Series:
 
 
 def _absent(column: pd.Series | None, names: tuple[str, ...]) -> list[str]:
-    present = set() if column is None else set(column.dropna().astype(str).map(lambda text: " ".join(text.split()).casefold()))
+    present = set() if column is None else set(column.dropna().pipe(as_str).map(lambda text: " ".join(text.split()).casefold()))
     return [name for name in names if name.casefold() not in present]
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..core.columns import as_str
 from ..analysis.explore import TermProfile, document_rows, term_profile
 from ..analysis.terms import TokenStream
 from ..text.tokenizer import Tokenizer
@@ -104,7 +105,7 @@ class TermExplorer:
 
         self.documents, self.stream, self.tokenizer, self.period = documents, stream, tokenizer, period
         self.options = profile_options
-        sections = sorted(documents["section"].dropna().astype(str).unique())
+        sections = sorted(documents["section"].dropna().pipe(as_str).unique())
         span = _years(documents)
         self.term_box = widgets.Combobox(value=term, options=list(dict.fromkeys(terms)), description="Term",
                                          ensure_option=False, continuous_update=False)

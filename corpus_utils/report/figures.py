@@ -12,6 +12,7 @@ import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..core.columns import as_str
 from ..core.files import write_whole
 from ..core.paths import FIGURES_DIR, PACKAGE_DATA_DIR, resolve_path
 from .captions import figure_caption
@@ -195,7 +196,7 @@ def neutralise_formulas(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         risky = pd.Series([isinstance(value, str) and value.startswith(FORMULA_STARTS) for value in values], index=values.index)
         if risky.any():
             changed += int(risky.sum())
-            result[column] = values.astype(object).where(~risky, "'" + values.astype(str))
+            result[column] = values.astype(object).where(~risky, "'" + values.pipe(as_str))
     return result, changed
 
 

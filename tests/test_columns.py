@@ -1,0 +1,78 @@
+"""Text columns stay in Arrow buffers, and no step widens them into fixed-width NumPy strings.
+
+pandas 2 turns an Arrow-backed column's ``astype(str)`` into a NumPy array as wide as its longest text (four bytes
+per character, every row): the bodies of 100,000 generated pages asked for 19 GB. The steps below take a corpus with
+one long page, where such an array would be about 160 MB, and must stay far below that.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import pandas as pd
+import pytest
+
+from corpus_utils.analysis.boilerplate import remove_boilerplate
+from corpus_utils.analysis.keyness import keyness
+from corpus_utils.analysis.terms import token_streams
+from corpus_utils.analysis.topics import text_units
+from corpus_utils.core.columns import TEXT_DTYPE, as_str
+from corpus_utils.input.load import load_paragraphs
+from corpus_utils.text.tokenizer import Tokenizer
+from corpus_utils.text.variants import count_variants, load_variant_table
+
+N_DOCUMENTS = 200
+LONG_WORDS = 40_000  # 200,000 characters: a fixed-width array of 200 such rows takes 160 MB
+WIDE_ARRAY_BYTES = N_DOCUMENTS * LONG_WORDS * 5 * 4
+
+
+@pytest.fixture(scope="module")
+def documents() -> pd.DataFrame:
+    short = "Grass-roots procuratorates strengthened party building this year.\n\nThe clean government campaign went on."
+    bodies = [short] * (N_DOCUMENTS - 1) + ["supervision " * (LONG_WORDS // 2) + "\n\nThe end."]
+    return pd.DataFrame({
+        "doc_id": [f"d{number:03d}" for number in range(N_DOCUMENTS)],
+        "title": [f"Page {number}" for number in range(N_DOCUMENTS)],
+        "section": ["Party building", "Clean government"] * (N_DOCUMENTS // 2),
+        "date": pd.to_datetime(["2019-05-01", "2021-05-01"] * (N_DOCUMENTS // 2)),
+        "body": bodies,
+        "n_words": [len(body.split()) for body in bodies],
+        "duplicate_of": [None] * N_DOCUMENTS,
+    }).astype({"doc_id": TEXT_DTYPE, "title": TEXT_DTYPE, "section": TEXT_DTYPE, "body": TEXT_DTYPE,
+               "duplicate_of": TEXT_DTYPE})
+
+
+def _peak_bytes(step) -> int:
+    tracemalloc.start()
+    try:
+        step()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_the_measure_sees_a_widened_column(documents):
+    assert _peak_bytes(lambda: documents["body"].astype(str)) > WIDE_ARRAY_BYTES * 0.9
+    assert _peak_bytes(lambda: documents["body"].pipe(as_str)) < WIDE_ARRAY_BYTES / 8
+
+
+STEPS = {
+    "paragraphs": lambda documents: load_paragraphs(documents),
+    "paragraph units": lambda documents: text_units(documents, unit="paragraph"),
+    "document units": lambda documents: text_units(documents, unit="document"),
+    "token streams": lambda documents: token_streams(documents, [Tokenizer()]),
+    "variants": lambda documents: count_variants(documents, load_variant_table()),
+    "boilerplate removal": lambda documents: remove_boilerplate(documents),
+    "keyness": lambda documents: keyness(documents, "section", "Party building"),
+}
+
+
+@pytest.mark.parametrize("name", list(STEPS))
+def test_no_step_widens_the_text(documents, name):
+    assert _peak_bytes(lambda: STEPS[name](documents)) < WIDE_ARRAY_BYTES / 4
+
+
+def test_as_str_is_astype_str_without_the_wide_array():
+    values = pd.Series(["a", None, "廉政"], dtype=TEXT_DTYPE, index=[4, 5, 6])
+    assert as_str(values).tolist() == values.astype(str).tolist() == ["a", "<NA>", "廉政"]
+    assert as_str(values).index.tolist() == [4, 5, 6] and as_str(values).dtype == object
