@@ -123,6 +123,7 @@ def test_run_writes_every_artefact_and_a_correct_run_json(theme_corpus, two_note
 
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["status"] == "succeeded" and record["complete"] is True and record["default_run"] is False
+    assert record["notebooks_at_once"] == runner.default_jobs()  # a small corpus: as many as the cores allow
     files_now = sorted(path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file() and path.name != ".runner.lock")
     assert record["written"] == files_now  # the list a later run into this folder may delete, and nothing else
     assert record["corpus_path"] == str(corpus.resolve()) and record["pattern"] == "*.txt"

@@ -283,3 +283,20 @@ def test_a_corpus_the_loader_rejects_leaves_the_report_to_the_notebooks(tmp_path
     table.write_text("title,text\nA,no body column here\n", encoding="utf-8")
     assert ingest_corpus(table, "*.txt") is None
     assert plan_run(corpus=table, out=tmp_path / "run").snapshot is None
+
+
+def test_the_runner_runs_fewer_notebooks_at_once_when_the_corpus_is_large_for_the_memory(pages, tmp_path):
+    from corpus_utils.input.snapshot import snapshot_table_bytes
+    from corpus_utils.run.runner import KERNEL_BASE_BYTES, KERNEL_BYTES_PER_TABLE_BYTE, notebooks_that_fit
+
+    loaded = read_corpus(pages, cache=tmp_path / "cache")
+    table = snapshot_table_bytes(loaded.snapshot)
+    assert table > sum(loaded.documents["body"].str.len())  # at least the bodies' characters (ASCII here)
+    need = KERNEL_BASE_BYTES + KERNEL_BYTES_PER_TABLE_BYTE * table
+    assert notebooks_that_fit(2, loaded.snapshot, available=10 * need) == (2, [])
+    assert notebooks_that_fit(4, None, available=1) == (4, [])  # no snapshot: nothing to measure, the default stands
+    jobs, notes = notebooks_that_fit(4, loaded.snapshot, available=2 * need + 1)
+    assert jobs == 2 and "2 notebook(s) run at a time instead of 4" in notes[0] and "--jobs" in notes[0]
+    jobs, notes = notebooks_that_fit(2, loaded.snapshot, available=need - 1)
+    assert jobs == 1 and "may still run out of memory" in notes[0] and "subcorpus" in notes[0]
+    assert snapshot_table_bytes(tmp_path / "nowhere") is None

@@ -31,7 +31,7 @@ import pandas as pd
 from ..core.columns import TEXT_DTYPE
 from .cache import parser_version
 
-__all__ = ["SNAPSHOT_ENV_VAR", "KEEP_SNAPSHOTS", "SNAPSHOT_FORMAT", "Snapshot", "snapshot_key", "SnapshotStore", "SnapshotWriter",
+__all__ = ["SNAPSHOT_ENV_VAR", "KEEP_SNAPSHOTS", "SNAPSHOT_FORMAT", "Snapshot", "snapshot_key", "SnapshotStore", "SnapshotWriter", "snapshot_table_bytes",
            "read_snapshot", "pinned_snapshot"]
 
 #: Environment variable naming the snapshot folder every notebook of a run reads (set by the runner).
@@ -238,6 +238,18 @@ def read_snapshot(folder: str | Path) -> Snapshot | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return Snapshot(documents, files, meta["key"], folder)
+
+
+def snapshot_table_bytes(folder: str | Path) -> int | None:
+    """The uncompressed size of a snapshot's documents table, as Parquet records it (about what a process reading it
+    holds, its text being Arrow-backed); None when it cannot be read."""
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.ParquetFile(Path(folder) / "documents.parquet").metadata
+    except (OSError, ValueError):
+        return None
+    return sum(metadata.row_group(group).total_byte_size for group in range(metadata.num_row_groups))
 
 
 def pinned_snapshot(corpus: Path, pattern: str) -> Snapshot | None:

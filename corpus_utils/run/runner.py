@@ -47,6 +47,7 @@ __all__ = [
     "plan_run",
     "execute_run",
     "default_jobs",
+    "notebooks_that_fit",
     "IngestFailure",
     "ingest_corpus",
     "Ingested",
@@ -814,8 +815,45 @@ def _collect_figures(plan: RunPlan, notebook: NotebookPlan, before: Mapping[str,
 
 
 def default_jobs() -> int:
-    """How many notebooks run at once by default: one per core, at most four (each holds the corpus in memory)."""
+    """How many notebooks run at once by default: one per core, at most four (each holds the corpus in memory).
+    :func:`notebooks_that_fit` lowers it when the corpus is large for this machine's memory."""
     return max(1, min(os.cpu_count() or 1, 4))
+
+
+#: A notebook's kernel peaks at about this many times the documents table it reads (the snapshot's uncompressed
+#: size, :func:`~corpus_utils.input.snapshot.snapshot_table_bytes`), plus :data:`KERNEL_BASE_BYTES`. Measured on
+#: 100,000 generated pages (a 0.30 GB table): the largest kernel peaked at 2.2 GB (docs/benchmarks.md).
+KERNEL_BYTES_PER_TABLE_BYTE = 7
+#: What a kernel holds before it reads the corpus (Python, pandas, scikit-learn, matplotlib).
+KERNEL_BASE_BYTES = 350 * 2**20
+
+
+def notebooks_that_fit(jobs: int, snapshot: Path | None, *, available: int | None = None) -> tuple[int, list[str]]:
+    """How many of ``jobs`` notebooks can run at once in this machine's available memory, and what to tell the user.
+
+    Each kernel is expected to need :data:`KERNEL_BASE_BYTES` plus :data:`KERNEL_BYTES_PER_TABLE_BYTE` times the
+    snapshot's documents table. Without a snapshot (the seeds, a table the runner did not store) ``jobs`` stands.
+    ``available`` defaults to what the system reports as available now (``psutil.virtual_memory().available``).
+    The messages say when fewer notebooks run at once than cores would allow, or when even one may not fit.
+    """
+    from ..input.snapshot import snapshot_table_bytes
+
+    table = None if snapshot is None else snapshot_table_bytes(snapshot)
+    if table is None:
+        return jobs, []
+    if available is None:
+        import psutil
+
+        available = psutil.virtual_memory().available
+    need = KERNEL_BASE_BYTES + KERNEL_BYTES_PER_TABLE_BYTE * table
+    fit = max(1, min(jobs, available // need))
+    sizes = f"each notebook is expected to need about {need / 2**30:.1f} GB for this corpus and {available / 2**30:.1f} GB is available"
+    if need > available:
+        return 1, [f"notebooks run one at a time, and may still run out of memory: {sizes}. Run on a subcorpus "
+                   "(-p DATE_FROM … -p DATE_TO …, or SECTIONS) or on a machine with more memory."]
+    if fit < jobs:
+        return fit, [f"{fit} notebook(s) run at a time instead of {jobs}: {sizes} (--jobs chooses)."]
+    return jobs, []
 
 
 class _Kernels:
@@ -1018,7 +1056,8 @@ def execute_run(
     log : callable, optional
         Receives warnings and the failure message; defaults to writing them to standard error.
     jobs : int, optional
-        Notebooks executed at once; default :func:`default_jobs`. Memory grows with it: each kernel
+        Notebooks executed at once; default :func:`default_jobs`, lowered by :func:`notebooks_that_fit` when the
+        corpus is large for the memory available (run.json records ``notebooks_at_once``). Memory grows with it: each kernel
         holds its own copy of the corpus.
     fail_fast : bool
         Start no further notebook after the first failure (``--fail-fast``).
@@ -1032,13 +1071,15 @@ def execute_run(
         folder has succeeded.
     """
     log = log or (lambda message: print(message, file=sys.stderr))
-    jobs = default_jobs() if jobs is None else jobs
+    notes: list[str] = []
+    if jobs is None:
+        jobs, notes = notebooks_that_fit(default_jobs(), plan.snapshot)
     if jobs < 1:
         raise RunError(f"jobs must be at least 1, got {jobs}.")
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     out_lock = _lock_out_dir(plan.out_dir)
     try:
-        return _execute_locked(plan, progress=progress, log=log, jobs=jobs, fail_fast=fail_fast)
+        return _execute_locked(plan, progress=progress, log=log, jobs=jobs, fail_fast=fail_fast, notes=notes)
     finally:
         out_lock.close()
         if plan.scheduler is not None:  # the run's cluster (a LocalCluster started by plan_run) ends with the run
@@ -1058,13 +1099,16 @@ def _import_before_threads() -> None:
         importlib.import_module(module)
 
 
-def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None], jobs: int, fail_fast: bool) -> dict[str, Any]:
-    """:func:`execute_run` once the run folder is locked."""
+def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None], jobs: int, fail_fast: bool,
+                    notes: Sequence[str] = ()) -> dict[str, Any]:
+    """:func:`execute_run` once the run folder is locked; ``notes`` are warnings about how many notebooks run at once."""
     _import_before_threads()
     record, previous_inputs = _start_record(plan, _versions(plan.kernel))
+    record["notebooks_at_once"] = jobs
+    record["warnings"].extend(notes)
     (plan.out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
     entries = {entry["name"]: entry for entry in record["notebooks"]}
-    for message in plan.warnings:
+    for message in [*plan.warnings, *notes]:
         log(f"warning: {message}")
     if plan.scheduler is not None:
         log(f"Heavy stages run on Dask at {plan.scheduler.address} ({plan.scheduler.n_workers} workers); run.json lists each stage's time.")
