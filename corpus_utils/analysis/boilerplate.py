@@ -145,20 +145,24 @@ def _normalise(texts: pd.Series) -> list[str]:
     on code points in chunks of about ``_CHUNK_CHARS`` characters; on the active Dask scheduler's workers when
     there is one.
     """
-    values = texts.fillna("").pipe(as_str).tolist()
+    filled = texts.fillna("")
+    values = filled if getattr(filled.dtype, "storage", None) == "pyarrow" else filled.pipe(as_str).tolist()
     return [text for part in map_in_parts(_normalise_here, values, stage_name="normalising paragraphs") for text in part]
 
 
-def _normalise_here(values: list[str]) -> list[str]:
-    """:func:`_normalise` of a list, in this process."""
-    ends = np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=len(values)))
-    total = int(ends[-1]) if values else 0
+def _normalise_here(values: list[str] | pd.Series) -> list[str]:
+    """:func:`_normalise` of a list, or of an Arrow-backed Series turned into Python strings a chunk at a time (so the
+    paragraphs of a corpus are never all held twice), in this process."""
+    arrow = isinstance(values, pd.Series)
+    lengths = values.str.len().to_numpy(dtype=np.int64) if arrow else np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if len(values) else 0
     stops = np.searchsorted(ends, np.arange(_CHUNK_CHARS, total, _CHUNK_CHARS), side="right").tolist()
     result: list[str] = []
     start = 0
     for stop in [*stops, len(values)]:
         if stop > start:
-            result.extend(_normalise_chunk(values[start:stop]))
+            result.extend(_normalise_chunk(values.iloc[start:stop].tolist() if arrow else values[start:stop]))
             start = stop
     return result
 
@@ -794,7 +798,7 @@ def template_families(
             "owner": owner.to_numpy(),
             "doc_id": doc_ids.to_numpy(),
             "paragraph": table["paragraph"].to_numpy().astype(np.int64),
-            "text": table["text"].pipe(as_str).to_numpy(),
+            "row": np.arange(len(table)),  # the text is taken for the family members only, at the end
         }
     )
     spans = members.groupby("component")["owner"].nunique().rename("n_documents")
@@ -808,8 +812,10 @@ def template_families(
     ranking = ranking.sort_values(["n_documents", "first_doc", "first_paragraph"], ascending=[False, True, True])
     number = pd.Series(np.arange(1, len(ranking) + 1), index=ranking.index)
     members["family"] = members["component"].map(number).astype("int64")
-    result = members.sort_values(["family", "doc_id", "paragraph"])[_FAMILY_COLUMNS].reset_index(drop=True)
-    return result.astype({"family": "int64", "doc_id": "string", "paragraph": "int64", "text": "string", "n_documents": "int64"})
+    result = members.sort_values(["family", "doc_id", "paragraph"]).reset_index(drop=True)
+    result["text"] = table["text"].iloc[result["row"].to_numpy()].pipe(as_str).to_numpy()
+    return result[_FAMILY_COLUMNS].astype({"family": "int64", "doc_id": "string", "paragraph": "int64", "text": "string",
+                                           "n_documents": "int64"})
 
 
 def remove_boilerplate(

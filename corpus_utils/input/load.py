@@ -86,7 +86,7 @@ PARALLEL_MIN_FILES = 2_000
 STREAM_FILES = 50_000
 #: :func:`load_paragraphs` splits this many documents at a time (it holds one part's paragraphs as Python strings,
 #: to count their words).
-PARAGRAPH_PART = 50_000
+PARAGRAPH_PART = 10_000
 #: With ``cache=None``, a folder with at least this many files uses the page cache (see :mod:`corpus_utils.input.cache`).
 CACHE_MIN_FILES = 500
 _FILES_PER_TASK = 256
