@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 
 from corpus_utils.analysis.boilerplate import remove_boilerplate
+from corpus_utils.analysis.formulations import find_formulations
 from corpus_utils.analysis.keyness import keyness
 from corpus_utils.analysis.terms import token_streams
 from corpus_utils.analysis.topics import text_units
-from corpus_utils.core.columns import TEXT_DTYPE, as_str
+from corpus_utils.core.columns import TEXT_DTYPE, as_str, text_rows
 from corpus_utils.input.load import load_paragraphs
 from corpus_utils.text.tokenizer import Tokenizer
 from corpus_utils.text.variants import count_variants, load_variant_table
@@ -64,6 +65,7 @@ STEPS = {
     "variants": lambda documents: count_variants(documents, load_variant_table()),
     "boilerplate removal": lambda documents: remove_boilerplate(documents),
     "keyness": lambda documents: keyness(documents, "section", "Party building"),
+    "formulations": lambda documents: find_formulations(documents),
 }
 
 
@@ -76,3 +78,12 @@ def test_as_str_is_astype_str_without_the_wide_array():
     values = pd.Series(["a", None, "廉政"], dtype=TEXT_DTYPE, index=[4, 5, 6])
     assert as_str(values).tolist() == values.astype(str).tolist() == ["a", "<NA>", "廉政"]
     assert as_str(values).index.tolist() == [4, 5, 6] and as_str(values).dtype == object
+
+
+def test_text_rows_gives_every_row_in_order_a_chunk_at_a_time():
+    frame = pd.DataFrame({"doc_id": pd.array([f"d{n}" for n in range(7)], dtype=TEXT_DTYPE),
+                          "body": pd.array(["x", None, "廉政", "", "b", "c", "d"], dtype=TEXT_DTYPE)})
+    expected = list(zip(frame["doc_id"].tolist(), frame["body"].tolist()))
+    for chunk in (1, 3, 7, 100):
+        assert list(text_rows(frame, ["doc_id", "body"], chunk=chunk)) == expected
+    assert list(text_rows(frame.iloc[:0], ["doc_id", "body"])) == []

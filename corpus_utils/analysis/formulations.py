@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from ..core.columns import as_str
+from ..core.columns import as_str, text_rows
 from ..core.scheduler import map_in_parts
 from ..input.language import language_group
 from .periods import UNDATED, assign_period, period_code
@@ -71,7 +71,7 @@ def _occurrence_rows(texts: pd.DataFrame, *, registry: pd.DataFrame) -> list[tup
     matcher = formulation_matcher(registry)
     chinese = _ChineseForms(registry)
     rows: list[tuple] = []
-    for doc_id, title, body in zip(texts["doc_id"], texts["title"].tolist(), texts["body"].tolist()):
+    for doc_id, title, body in text_rows(texts, ["doc_id", "title", "body"]):
         title_text = _clean(title)
         for canonical, matched, start in [*_english(matcher, title_text), *chinese.find(title_text)]:
             rows.append((doc_id, canonical, matched, "title", 0, start))
@@ -414,7 +414,7 @@ def _chinese_spans(text: str) -> list[tuple[int, int, str]]:
 def _candidate_rows(texts: pd.DataFrame, *, max_words: int, context: int) -> list[tuple[str, str, str, str]]:
     """``(candidate, kind, doc_id, example)`` of every candidate span in ``texts`` (from :func:`_texts_of`)."""
     rows = []
-    for doc_id, title, body in zip(texts["doc_id"], texts["title"].tolist(), texts["body"].tolist()):
+    for doc_id, title, body in text_rows(texts, ["doc_id", "title", "body"]):
         for field in (title, body):
             text = _QUOTE_CHARS.sub('"', _clean(field))
             for start, end, kind in _spans(text, max_words):

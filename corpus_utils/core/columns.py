@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 import pandas as pd
 
-__all__ = ["TEXT_DTYPE", "as_str"]
+__all__ = ["TEXT_DTYPE", "as_str", "text_rows"]
 
 #: Text columns of the documents, paragraphs and report tables (and the units topic models are fitted on): pandas
 #: strings stored in Arrow buffers, not one Python object per cell. 100,000 pages' documents table takes 0.30 GB
@@ -21,3 +23,11 @@ def as_str(values: pd.Series) -> pd.Series:
     bodies of 100,000 pages asks for 19 GB.
     """
     return values.astype(object).map(str)
+
+
+def text_rows(frame: pd.DataFrame, columns: Sequence[str], *, chunk: int = 10_000) -> Iterator[tuple]:
+    """The rows of ``frame[columns]`` as tuples of Python values, converted ``chunk`` rows at a time, so that the text
+    of an Arrow-backed column is never all held as Python strings at once (a copy of the corpus each time)."""
+    for start in range(0, len(frame), chunk):
+        part = frame.iloc[start : start + chunk]
+        yield from zip(*(part[column].tolist() for column in columns))

@@ -822,8 +822,8 @@ def default_jobs() -> int:
 
 #: A notebook's kernel peaks at about this many times the documents table it reads (the snapshot's uncompressed
 #: size, :func:`~corpus_utils.input.snapshot.snapshot_table_bytes`), plus :data:`KERNEL_BASE_BYTES`. Measured on
-#: 100,000 generated pages (a 0.30 GB table): the largest kernel peaked at 2.2 GB (docs/benchmarks.md).
-KERNEL_BYTES_PER_TABLE_BYTE = 7
+#: 100,000 generated pages (a 0.30 GB table): notebook 06's kernel, the largest, peaked at 4.3 GB (docs/benchmarks.md).
+KERNEL_BYTES_PER_TABLE_BYTE = 14
 #: What a kernel holds before it reads the corpus (Python, pandas, scikit-learn, matplotlib).
 KERNEL_BASE_BYTES = 350 * 2**20
 
