@@ -1,4 +1,4 @@
-"""Text columns stay in Arrow buffers, and no step widens them into fixed-width NumPy strings.
+"""No step widens an Arrow-backed text column into fixed-width NumPy strings.
 
 pandas 2 turns an Arrow-backed column's ``astype(str)`` into a NumPy array as wide as its longest text (four bytes
 per character, every row): the bodies of 100,000 generated pages asked for 19 GB. The steps below take a corpus with
@@ -17,7 +17,7 @@ from corpus_utils.analysis.formulations import find_formulations
 from corpus_utils.analysis.keyness import keyness
 from corpus_utils.analysis.terms import token_streams
 from corpus_utils.analysis.topics import text_units
-from corpus_utils.core.columns import TEXT_DTYPE, as_str, text_rows
+from corpus_utils.core.columns import as_str, text_rows
 from corpus_utils.input.load import load_paragraphs
 from corpus_utils.text.tokenizer import Tokenizer
 from corpus_utils.text.variants import count_variants, load_variant_table
@@ -25,6 +25,7 @@ from corpus_utils.text.variants import count_variants, load_variant_table
 N_DOCUMENTS = 200
 LONG_WORDS = 40_000  # 200,000 characters: a fixed-width array of 200 such rows takes 160 MB
 WIDE_ARRAY_BYTES = N_DOCUMENTS * LONG_WORDS * 5 * 4
+ARROW = "string[pyarrow]"  # the columns a user may build, and TEXT_DTYPE's other choice (see core/columns.py)
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +40,7 @@ def documents() -> pd.DataFrame:
         "body": bodies,
         "n_words": [len(body.split()) for body in bodies],
         "duplicate_of": [None] * N_DOCUMENTS,
-    }).astype({"doc_id": TEXT_DTYPE, "title": TEXT_DTYPE, "section": TEXT_DTYPE, "body": TEXT_DTYPE,
-               "duplicate_of": TEXT_DTYPE})
+    }).astype({"doc_id": ARROW, "title": ARROW, "section": ARROW, "body": ARROW, "duplicate_of": ARROW})
 
 
 def _peak_bytes(step) -> int:
@@ -75,14 +75,14 @@ def test_no_step_widens_the_text(documents, name):
 
 
 def test_as_str_is_astype_str_without_the_wide_array():
-    values = pd.Series(["a", None, "廉政"], dtype=TEXT_DTYPE, index=[4, 5, 6])
+    values = pd.Series(["a", None, "廉政"], dtype=ARROW, index=[4, 5, 6])
     assert as_str(values).tolist() == values.astype(str).tolist() == ["a", "<NA>", "廉政"]
     assert as_str(values).index.tolist() == [4, 5, 6] and as_str(values).dtype == object
 
 
 def test_text_rows_gives_every_row_in_order_a_chunk_at_a_time():
-    frame = pd.DataFrame({"doc_id": pd.array([f"d{n}" for n in range(7)], dtype=TEXT_DTYPE),
-                          "body": pd.array(["x", None, "廉政", "", "b", "c", "d"], dtype=TEXT_DTYPE)})
+    frame = pd.DataFrame({"doc_id": pd.array([f"d{n}" for n in range(7)], dtype=ARROW),
+                          "body": pd.array(["x", None, "廉政", "", "b", "c", "d"], dtype=ARROW)})
     expected = list(zip(frame["doc_id"].tolist(), frame["body"].tolist()))
     for chunk in (1, 3, 7, 100):
         assert list(text_rows(frame, ["doc_id", "body"], chunk=chunk)) == expected

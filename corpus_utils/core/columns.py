@@ -8,11 +8,12 @@ import pandas as pd
 
 __all__ = ["TEXT_DTYPE", "as_str", "text_rows"]
 
-#: Text columns of the documents, paragraphs and report tables (and the units topic models are fitted on): pandas
-#: strings stored in Arrow buffers, not one Python object per cell. 100,000 pages' documents table takes 0.30 GB
-#: instead of 0.56 GB, and it goes to and from the Parquet snapshot without a copy per string. Missing values are
-#: ``pd.NA``, as with pandas' other ``string`` dtype; ``.tolist()`` still gives Python strings.
-TEXT_DTYPE = "string[pyarrow]"
+#: Text columns of the documents, paragraphs and report tables (and the units topic models are fitted on): pandas'
+#: ``string`` dtype, one Python object per cell, missing values ``pd.NA``. ``"string[pyarrow]"`` (Arrow buffers)
+#: halves the documents table (0.30 GB instead of 0.56 GB at 100,000 pages) and the package runs with it (the tests
+#: pass, ``as_str`` and ``text_rows`` avoid its traps), but the whole collection then peaked 0.8 GB higher: every
+#: ``.tolist()`` of a column makes new Python strings instead of handing out the table's own (docs/benchmarks.md).
+TEXT_DTYPE = "string[python]"
 
 
 def as_str(values: pd.Series) -> pd.Series:
