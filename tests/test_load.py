@@ -179,17 +179,12 @@ def _reference_paragraphs(bodies: list[str | None], doc_ids: list[str]) -> list[
 
 @settings(max_examples=60, deadline=None)
 @given(bodies=st.lists(st.one_of(st.none(), st.text(alphabet="ab \n廉政", max_size=30)), max_size=12),
-       part=st.integers(min_value=1, max_value=5))
-def test_paragraph_split_matches_a_plain_python_split(bodies, part):
+       storage=st.sampled_from(["python", "pyarrow"]))
+def test_paragraph_split_matches_a_plain_python_split(bodies, storage):
     doc_ids = [f"d{number}" for number in range(len(bodies))]
-    documents = pd.DataFrame({"doc_id": pd.array(doc_ids, dtype="string"), "body": pd.array(bodies, dtype="string")})
-    import corpus_utils.input.load as load
-
-    saved, load.PARAGRAPH_PART = load.PARAGRAPH_PART, part
-    try:
-        paragraphs = load_paragraphs(documents)
-    finally:
-        load.PARAGRAPH_PART = saved
+    text = f"string[{storage}]"
+    documents = pd.DataFrame({"doc_id": pd.array(doc_ids, dtype=text), "body": pd.array(bodies, dtype=text)})
+    paragraphs = load_paragraphs(documents)
     assert list(paragraphs.itertuples(index=False, name=None)) == _reference_paragraphs(bodies, doc_ids)
     assert [str(dtype) for dtype in paragraphs.dtypes] == ["string", "int64", "string", "int64"]
 
