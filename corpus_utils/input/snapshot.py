@@ -71,8 +71,7 @@ def _frame_types(frame: pd.DataFrame) -> dict[str, str]:
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    """A Parquet file as a DataFrame whose strings stay in Arrow buffers (:data:`~corpus_utils.core.columns.TEXT_DTYPE`):
-    no Python object per cell, no copy of the text."""
+    """A Parquet file as a DataFrame, its strings read straight into :data:`~corpus_utils.core.columns.TEXT_DTYPE`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -241,8 +240,8 @@ def read_snapshot(folder: str | Path) -> Snapshot | None:
 
 
 def snapshot_table_bytes(folder: str | Path) -> int | None:
-    """The uncompressed size of a snapshot's documents table, as Parquet records it (about what a process reading it
-    holds, its text being Arrow-backed); None when it cannot be read."""
+    """The uncompressed size of a snapshot's documents table, as Parquet records it (what its text takes in Arrow
+    buffers; as Python strings, about twice that); None when it cannot be read."""
     import pyarrow.parquet as pq
 
     try:
