@@ -14,12 +14,13 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .order import next_to_start
 from .params import (
     NOTEBOOKS_ENV_VAR, PATH_PARAMETERS, Parameter, ParameterError, check_value_type, notebook_parameters, parse_value, read_params_file,
 )
@@ -1038,9 +1039,10 @@ def execute_run(
     """Execute every notebook of ``plan`` and write the run folder; report every failure.
 
     Each notebook is executed by papermill in a fresh kernel (the dominant cost); the notebooks are
-    independent (each loads the corpus itself), so up to ``jobs`` run at once, started in order, and a
-    failing notebook does not keep the others from running. With ``fail_fast`` no further notebook
-    starts after a failure; with ``jobs=1`` the run is strictly sequential.
+    independent (each loads the corpus itself), so up to ``jobs`` run at once, and a failing notebook does
+    not keep the others from running. Each free place goes to the first notebook whose stored inputs are
+    ready (:mod:`corpus_utils.run.order`: 05 after 04's topic fit); with ``jobs=1`` the run is strictly
+    sequential, in reading order. With ``fail_fast`` no further notebook starts after a failure.
     Executed notebooks are exported to HTML with one reused exporter; the corpus is loaded and hashed
     once, in a background thread. The run folder then holds ``notebooks/`` (executed), ``html/``,
     ``figures/`` (PNG, SVG, CSV), ``thumbnails/``, ``index.html``, ``summary.html`` and ``run.json``; ``run.json`` is
@@ -1097,6 +1099,29 @@ def _import_before_threads() -> None:
 
     for module in ("jupyter_client.manager", "nbclient", "nbconvert", "papermill"):
         importlib.import_module(module)
+
+
+def _run_in_start_order(notebooks: Sequence[NotebookPlan], jobs: int, pool: ThreadPoolExecutor,
+                        run_one: Callable[[int, NotebookPlan], None]) -> None:
+    """``run_one(position, notebook)`` for every notebook, at most ``jobs`` at once, each place given to
+    :func:`~corpus_utils.run.order.next_to_start` (a notebook whose producers have finished); positions are those of
+    the reading order. An exception of ``run_one`` is raised once the notebooks running with it have ended."""
+    position_of = {notebook.name: position for position, notebook in enumerate(notebooks, start=1)}
+    by_name = {notebook.name: notebook for notebook in notebooks}
+    pending = [notebook.name for notebook in notebooks]
+    running: dict[Future, str] = {}
+    while pending or running:
+        while pending and len(running) < jobs:
+            name = next_to_start(pending, running.values())
+            pending.remove(name)
+            running[pool.submit(run_one, position_of[name], by_name[name])] = name
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            del running[future]
+            if future.exception() is not None:
+                pending.clear()
+                wait(running)
+                future.result()
 
 
 def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None], jobs: int, fail_fast: bool,
@@ -1180,9 +1205,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                     environment(PROGRESS_ENV_VAR, "1" if progress and progress_enabled() else "0"), \
                     environment(STAGE_LOG_ENV_VAR, stage_log), \
                     ThreadPoolExecutor(max_workers=jobs) as pool:
-                running = [pool.submit(run_one, position, notebook) for position, notebook in enumerate(plan.notebooks, start=1)]
-                for future in running:
-                    future.result()
+                _run_in_start_order(plan.notebooks, jobs, pool, run_one)
             if failures:
                 _finish_exports(exports, entries, log)
                 not_run = [later.name for later in plan.notebooks if entries[later.name]["status"] == "not run"]
