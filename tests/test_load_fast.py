@@ -8,6 +8,7 @@ import multiprocessing
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import build_theme_corpus
@@ -195,3 +196,22 @@ def test_automatic_mode_uses_pool_and_cache_only_for_large_folders(mixed, tmp_pa
     assert (cache_dir / f"pages-{parser_version()}.sqlite").exists()
     _assert_same(simple, read_corpus(folder, pattern="**/*.txt"))
     assert pools == [2]  # second load: every page from the cache, no pool started
+
+
+@pytest.mark.parametrize("size", [0, 1, 4_096, (1 << 20) - 1, 1 << 20, (1 << 20) + 7, 3 << 20])
+def test_read_bytes_gives_what_pathlib_gives(tmp_path, size):
+    """The loader's reader (one ``os.read`` per MiB) returns every byte, at and around its chunk size."""
+    from corpus_utils.core.files import read_bytes
+
+    target = tmp_path / "page.txt"
+    target.write_bytes(np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes())
+    assert read_bytes(target) == target.read_bytes()
+
+
+def test_read_bytes_raises_what_pathlib_raises(tmp_path):
+    from corpus_utils.core.files import read_bytes
+
+    with pytest.raises(FileNotFoundError):
+        read_bytes(tmp_path / "missing.txt")
+    with pytest.raises(IsADirectoryError):
+        read_bytes(tmp_path)

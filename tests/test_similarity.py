@@ -231,8 +231,15 @@ def test_sparse_dot_topn_path_equals_the_blocks_with_ties_and_empty_rows(monkeyp
     monkeypatch.setattr(similarity_module, "TOPN_MARGIN", 0)
     got = top_k_neighbours(matrix, k=4)
     assert exact_rows and 0 < len(exact_rows[0]) < matrix.shape[0]  # the tied rows, and only they, were recomputed
-    pd.testing.assert_frame_equal(got.drop(columns="similarity"), expected.drop(columns="similarity"))
+    pd.testing.assert_frame_equal(got[["source", "rank"]], expected[["source", "rank"]])
     np.testing.assert_allclose(got["similarity"], expected["similarity"], atol=1e-6)
+    # a target may differ only inside a tie: the dense path sums through BLAS, whose float32 rounding of two equal
+    # rows can differ by position, so equal rows (12, 24-27, 32-39 here) may come in another order
+    exact = cosine_similarity(matrix)
+    differ = got["target"].to_numpy() != expected["target"].to_numpy()
+    sources = got["source"].to_numpy()[differ]
+    np.testing.assert_allclose(exact[sources, got["target"].to_numpy()[differ]],
+                               exact[sources, expected["target"].to_numpy()[differ]], atol=1e-12)
     assert got[got["source"].between(28, 30)]["similarity"].eq(0).all()  # empty rows: the lowest other rows, at 0
 
 

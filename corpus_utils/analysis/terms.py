@@ -418,7 +418,9 @@ def _grams(stream: TokenStream, n: int) -> _Grams:
         if n_codes * size >= 2**63:  # pragma: no cover - needs billions of tokens
             raise OverflowError("too many distinct n-grams to code in 64 bits")
         same = rows[: 1 - length] == rows[length - 1 :]  # rows never decrease: first and last token in one document
-        keys = codes[:-1][same].astype(np.int64) * size + ids[length - 1 :][same]
+        keys = codes[:-1][same].astype(np.int64, copy=False)  # a new array: scaled and added in place
+        keys *= size
+        keys += ids[length - 1 :][same]
         kept_codes, uniques = pd.factorize(keys, sort=False)
         del keys
         codes = np.full(len(same), -1, dtype=np.int64)
@@ -426,12 +428,21 @@ def _grams(stream: TokenStream, n: int) -> _Grams:
         n_codes = len(uniques)
         levels.append(np.asarray(uniques, dtype=np.int64))
     keep = codes >= 0
-    return _Grams(rows[: len(codes)][keep], codes[keep].astype(np.int64), n_codes, size, tuple(levels))
+    return _Grams(rows[: len(codes)][keep], codes[keep].astype(np.int64, copy=False), n_codes, size, tuple(levels))
+
+
+def _row_code_keys(grams: _Grams, size: int) -> np.ndarray:
+    """``row * size + code`` of every n-gram occurrence, sorted; built and sorted in one int64 array."""
+    keys = grams.rows.astype(np.int64)
+    keys *= size
+    keys += grams.codes
+    keys.sort()
+    return keys
 
 
 def _document_frequency(grams: _Grams) -> np.ndarray:
     """In how many documents each n-gram code occurs (one sort of the (row, code) keys)."""
-    keys = np.sort(grams.rows.astype(np.int64) * max(grams.n_codes, 1) + grams.codes)
+    keys = _row_code_keys(grams, max(grams.n_codes, 1))
     distinct = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
     return np.bincount(distinct % max(grams.n_codes, 1), minlength=grams.n_codes).astype(np.int64)
 
@@ -439,7 +450,7 @@ def _document_frequency(grams: _Grams) -> np.ndarray:
 def _pairs(grams: _Grams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(row, n-gram code, count)`` of every distinct (document, n-gram) pair, by row then code."""
     size = max(grams.n_codes, 1)
-    keys = np.sort(grams.rows.astype(np.int64) * size + grams.codes)
+    keys = _row_code_keys(grams, size)
     starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])) if len(keys) else np.zeros(0, np.int64)
     counts = np.diff(np.append(starts, len(keys))).astype(np.int64)
     unique = keys[starts]

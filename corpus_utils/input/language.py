@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import islice
 from functools import lru_cache
 
 import pandas as pd
@@ -67,8 +66,8 @@ def detect_language(text: str | None) -> str:
     sample = (text or "")[:_SAMPLE]
     if HAN.search(sample) is not None and han_share(sample) >= 0.2:
         return _chinese_script(sample)
-    words = [match.group().lower() for match in islice(_LATIN_WORD.finditer(sample), 300)]  # stops at the 300th
-    if len(words) >= 3 and sum(word in _ENGLISH_FUNCTION_WORDS for word in words) >= 0.15 * len(words):
+    words = " ".join(_LATIN_WORD.findall(sample)[:300]).lower().split(" ")  # the first 300, each lower-cased
+    if len(words) >= 3 and sum(map(_ENGLISH_FUNCTION_WORDS.__contains__, words)) >= 0.15 * len(words):
         return "en"
     if len(_LETTER.findall(sample)) < 20:
         return "und"

@@ -31,6 +31,7 @@ from ..core.paths import SEEDS_DIR, resolve_path
 from ..core.progress import progress_bar
 from ..core.scheduler import active, map_in_parts, stage
 from ..core.columns import TEXT_DTYPE
+from ..core.files import read_bytes
 from ..core.workers import available_cores, check_n_jobs, process_pool, start_method
 
 __all__ = [
@@ -284,7 +285,7 @@ def _from_cache(value: object) -> tuple | None:
 def _read_and_parse(path: str, with_key: bool) -> tuple[str | None, tuple | BaseException]:
     """(content key or None, parse result) of one file; an unexpected parser error is returned, not raised."""
     try:
-        data = Path(path).read_bytes()
+        data = read_bytes(path)
     except OSError as exc:
         return None, ("skipped", f"unreadable: {exc.strerror or exc}; check permissions")
     try:
@@ -450,7 +451,7 @@ def _content_keys(files: list[Path]) -> dict[int, str]:
     keys: dict[int, str] = {}
     for index, file in enumerate(files):
         try:
-            keys[index] = content_key(file.read_bytes())
+            keys[index] = content_key(read_bytes(file))
         except OSError:
             pass  # parsed later, where the read fails again and is reported
     return keys

@@ -349,7 +349,7 @@ def parse_page(text: str) -> ParsedPage:
     EmptyPageError
         Nothing visible is left after cleaning (e.g. only zero-width spaces).
     """
-    lines = [clean_line(line) for line in text.splitlines()]
+    lines = [line.strip() for line in _SPACES.sub(" ", text).splitlines()]  # clean_line of each line, in one pass
     if not any(lines):
         raise EmptyPageError("the page holds no text")
     nonempty = [i for i, line in enumerate(lines) if line][:_HEADER_SCAN_LINES]
