@@ -542,12 +542,15 @@ def collocation_candidates(units: pd.DataFrame, *, registry: pd.DataFrame | None
         Columns ``candidate``, ``count``, ``documents``, ``z``, ``matched_canonical`` (the registered formulation the
         unit renders, else missing); by z (descending), count (descending), candidate.
     """
-    words = units["collocation"].astype(str).str.split()
-    numbered = words.str[0].map(lambda first: _NUMBER_TOKEN.fullmatch(first) is not None)
+    # the cheap tests first, each on what the one before kept: z, then the first token, then the later tokens
+    kept = units[units["z"] > min_z]
+    words = kept["collocation"].astype(str).str.split()
+    numbered = words.str[0].map(lambda first: _NUMBER_TOKEN.fullmatch(first) is not None).astype(bool)
+    kept, words = kept[numbered], words[numbered]
     counting = words.map(lambda tokens: any(token.lower() in COUNTING_NOUNS or token in COUNTING_WORDS_ZH or token.isdigit()
                                             or token in COUNTING_CHARACTERS
-                                            for token in tokens[1:]))  # "three years", "80 000": counts, not slogans
-    kept = units[numbered & ~counting & (units["z"] > min_z)]
+                                            for token in tokens[1:])).astype(bool)  # "three years", "80 000": counts
+    kept = kept[~counting]
     table = load_registry() if registry is None else registry
     replacer = formulation_matcher(table)
     forms = chinese_forms(zip(table["canonical"].astype(str), table["chinese"].fillna("").astype(str)))
