@@ -32,3 +32,22 @@ def test_han_share_counts_letters_only():
 
 def test_every_document_gets_a_language():
     assert read_corpus(SEEDS_DIR).documents["language"].tolist() == ["en"] * 5
+
+
+def test_the_english_check_reads_the_first_300_words_each_lower_cased():
+    """The check takes the first 300 Latin words at once; its decision is that of matching them one by one."""
+    import random
+    from itertools import islice
+
+    from corpus_utils.input.language import _ENGLISH_FUNCTION_WORDS, _LATIN_WORD, _reads_as_english
+
+    def one_by_one(sample: str) -> bool:
+        words = [match.group().lower() for match in islice(_LATIN_WORD.finditer(sample), 300)]
+        return len(words) >= 3 and sum(word in _ENGLISH_FUNCTION_WORDS for word in words) >= 0.15 * len(words)
+
+    rng = random.Random(1)
+    pieces = list("the of and to in a is ÀİßŉĲ ,.-\n 1 THE Of xyz") + ["the ", "of ", "İs ", "THE ", "Ärger "]
+    samples = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 1_500))) for _ in range(3_000)]
+    decisions = [_reads_as_english(sample) for sample in samples]
+    assert decisions == [one_by_one(sample) for sample in samples]
+    assert 0 < sum(decisions) < len(samples)  # both answers occur

@@ -60,14 +60,19 @@ def _chinese_script(text: str) -> str:
     return "zh-Hant" if to_simplified > to_traditional else "zh-Hans"
 
 
+def _reads_as_english(sample: str) -> bool:
+    """At least 15 % of the first 300 Latin-script words of ``sample`` (at least 3) are English function words."""
+    words = " ".join(_LATIN_WORD.findall(sample)[:300]).lower().split(" ")  # the first 300, each lower-cased
+    return len(words) >= 3 and sum(map(_ENGLISH_FUNCTION_WORDS.__contains__, words)) >= 0.15 * len(words)
+
+
 def detect_language(text: str | None) -> str:
     """The language of ``text`` (the title and body of a page): ``zh-Hans``, ``zh-Hant``, ``en``, another
     ISO 639-1 code, or ``und`` when there is too little text to tell. Reads at most the first 4,000 characters."""
     sample = (text or "")[:_SAMPLE]
     if HAN.search(sample) is not None and han_share(sample) >= 0.2:
         return _chinese_script(sample)
-    words = " ".join(_LATIN_WORD.findall(sample)[:300]).lower().split(" ")  # the first 300, each lower-cased
-    if len(words) >= 3 and sum(map(_ENGLISH_FUNCTION_WORDS.__contains__, words)) >= 0.15 * len(words):
+    if _reads_as_english(sample):
         return "en"
     if len(_LETTER.findall(sample)) < 20:
         return "und"
