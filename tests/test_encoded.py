@@ -226,3 +226,20 @@ def test_paragraphs_are_cut_out_a_slice_at_a_time_as_a_list_would_give_them():
         for stop in range(start, len(expected) + 2):
             assert paragraphs[start:stop] == expected[start:stop]
     assert paragraphs[3] == expected[3] and paragraphs[-1] == expected[-1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.lists(st.integers(0, 7), max_size=12), max_size=8), dtype=st.sampled_from([np.int64, np.float32]))
+def test_counts_are_each_texts_token_counts_in_canonical_csr(texts, dtype):
+    vocabulary = np.array([f"w{number}" for number in range(8)], dtype=object)
+    encoded = encoded_module.EncodedTexts(ids=np.array([i for text in texts for i in text], dtype=np.int32),
+                                          offsets=np.cumsum([0] + [len(text) for text in texts]).astype(np.int64),
+                                          vocabulary=vocabulary)
+    columns, matrix = encoded.counts(dtype=dtype)
+    used = sorted({i for text in texts for i in text})
+    assert columns == {f"w{i}": column for column, i in enumerate(used)}  # the used ids, in id order
+    assert matrix.shape == (len(texts), len(columns)) and matrix.dtype == dtype
+    assert matrix.has_canonical_format and matrix.has_sorted_indices
+    for row, text in enumerate(texts):
+        got = {word: matrix[row, column] for word, column in columns.items() if matrix[row, column]}
+        assert got == {f"w{i}": text.count(i) for i in set(text)}

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
+from ..core.columns import texts_of
 from ..core.memo import Memo, digest_hashes, memo_key, text_hashes
 from ..core.progress import PROGRESS_ENV_VAR, progress_bar
 from ..core.scheduler import DaskScheduler, active, in_this_process, stage
@@ -80,11 +81,13 @@ class EncodedTexts:
         counts before it sorts and prunes its vocabulary.
         """
         used = np.flatnonzero(np.bincount(self.ids, minlength=len(self.vocabulary)))
-        column_of = np.full(len(self.vocabulary), -1, dtype=np.int64)
-        column_of[used] = np.arange(len(used))
-        columns = column_of[self.ids]
-        matrix = sp.csr_matrix((np.ones(len(columns), dtype=dtype), (self.rows(), columns)),
-                               shape=(self.n_texts, len(used)), dtype=dtype)
+        index_dtype = np.int32 if max(len(used), len(self.ids)) < 2**31 else np.int64
+        column_of = np.full(len(self.vocabulary), -1, dtype=index_dtype)
+        column_of[used] = np.arange(len(used), dtype=index_dtype)
+        # each text's tokens are already one row of a CSR matrix (duplicates unsorted): summing them in place holds
+        # a column index and a count per token, not the row, column and count triples of a COO matrix
+        matrix = sp.csr_matrix((np.ones(len(self.ids), dtype=dtype), column_of[self.ids], self.offsets.astype(index_dtype)),
+                               shape=(self.n_texts, len(used)))
         matrix.sum_duplicates()
         vocabulary = {str(token): column for column, token in enumerate(self.vocabulary[used])}
         return vocabulary, matrix
@@ -138,7 +141,7 @@ def encode_texts(texts: Sequence[str], tokenizers: Sequence[Tokenizer], *, memo:
         return []
     if len({tokenizer.stop_words for tokenizer in tokenizers}) > 1:
         raise ValueError("encode_texts: the tokenizers must share one stop list")
-    texts = [str(text) for text in texts]
+    texts = texts_of(texts)
     if memo is None:
         return _encode_all(texts, tokenizers)
     if any(PARAGRAPH_SEPARATOR in text for text in texts):  # stored paragraph by paragraph: see _Paragraphs
