@@ -107,9 +107,10 @@ def _reference_components(texts, threshold, shingle_size, *, hashes=_reference_s
 def _reference_eligible(paragraphs, min_words):
     table = paragraphs.reset_index(drop=True)
     n_words = table["n_words"] if "n_words" in table.columns else table["text"].fillna("").astype(str).map(count_words)
-    table = table[n_words.to_numpy() >= min_words].reset_index(drop=True)
+    rows = np.flatnonzero(n_words.to_numpy() >= min_words)
+    table = table.iloc[rows].reset_index(drop=True)
     codes, uniques = pd.factorize(_reference_normalise(table["text"]), sort=True)
-    return table, codes.astype(np.int64), [str(text) for text in uniques]
+    return table, rows, codes.astype(np.int64), [str(text) for text in uniques]
 
 
 def _reference_results(documents: pd.DataFrame, **options) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -17,7 +17,9 @@ from corpus_utils.analysis.formulations import find_formulations
 from corpus_utils.analysis.keyness import keyness
 from corpus_utils.analysis.terms import token_streams
 from corpus_utils.analysis.topics import text_units
-from corpus_utils.core.columns import as_str, text_rows
+from corpus_utils.core.memo import Memo
+from corpus_utils.core import columns
+from corpus_utils.core.columns import TextSequence, as_str, text_rows, texts_of
 from corpus_utils.input.load import load_paragraphs
 from corpus_utils.text.tokenizer import Tokenizer
 from corpus_utils.text.variants import count_variants, load_variant_table
@@ -87,3 +89,44 @@ def test_text_rows_gives_every_row_in_order_a_chunk_at_a_time():
     for chunk in (1, 3, 7, 100):
         assert list(text_rows(frame, ["doc_id", "body"], chunk=chunk)) == expected
     assert list(text_rows(frame.iloc[:0], ["doc_id", "body"])) == []
+
+
+def test_text_sequence_is_the_column_as_python_strings_however_it_is_read():
+    values = pd.Series(["x", None, "廉政", "", "b", "c", "d"], dtype=ARROW, index=[9, 8, 7, 6, 5, 4, 3])
+    expected = ["x", "", "廉政", "", "b", "c", "d"]
+    for chunk in (1, 3, 7, 100):
+        texts = TextSequence(values, chunk=chunk)
+        assert len(texts) == 7 and list(texts) == expected
+        assert texts[2:5] == expected[2:5] and texts[::3] == expected[::3] and texts[-2:] == expected[-2:]
+        assert [texts[i] for i in range(-7, 7)] == expected + expected
+        assert all(type(text) is str for text in texts)
+
+
+def test_texts_of_converts_only_arrow_columns_lazily():
+    arrow = pd.Series(["a", None], dtype=ARROW)
+    lazy = texts_of(arrow)
+    assert isinstance(lazy, TextSequence) and texts_of(lazy) is lazy
+    assert list(texts_of(arrow)) == ["a", ""]
+    python = pd.Series(["party building", None], dtype="string[python]")
+    listed = texts_of(python)
+    assert listed == ["party building", ""] and listed[0] is python.iloc[0]  # the table's own string, not a copy
+    assert texts_of(pd.Series([1, None, "b"], dtype=object)) == ["1", "", "b"]
+    assert texts_of(iter([3, "x"])) == ["3", "x"]
+
+
+def _many_documents(n: int = 2_000) -> pd.DataFrame:
+    bodies = [f"Document {number} on party building. " + "It is the one that was in it and of all of them. " * 60
+              + "\n\nThe second paragraph." for number in range(n)]  # mostly stop words: few token ids to read back
+    return pd.DataFrame({"doc_id": [f"d{number}" for number in range(n)], "body": bodies,
+                         "n_words": [len(body.split()) for body in bodies]}).astype({"doc_id": ARROW, "body": ARROW})
+
+
+@pytest.mark.parametrize("name", ["token streams", "variants"])
+def test_reading_back_a_stored_result_never_holds_the_corpus_as_python_strings(tmp_path, monkeypatch, name):
+    monkeypatch.setattr(columns, "CHUNK_ROWS", 100)  # a twentieth of the corpus at a time
+    documents = _many_documents()
+    text_bytes = int(documents["body"].str.len().sum())  # about 7 MB: one byte per character
+    step = {"token streams": lambda: token_streams(documents, [Tokenizer()], memo=Memo(tmp_path)),
+            "variants": lambda: count_variants(documents, load_variant_table(), memo=Memo(tmp_path))}[name]
+    step()  # computed and stored
+    assert _peak_bytes(step) < text_bytes / 3  # read back: the texts are hashed a slice at a time

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from corpus_utils.input import load as load_module
 from corpus_utils.input.load import (
     DOCUMENT_COLUMNS,
     TEXT_DTYPE,
@@ -187,6 +188,15 @@ def test_paragraph_split_matches_a_plain_python_split(bodies, storage):
     paragraphs = load_paragraphs(documents)
     assert list(paragraphs.itertuples(index=False, name=None)) == _reference_paragraphs(bodies, doc_ids)
     assert [str(dtype) for dtype in paragraphs.dtypes] == ["string", "int64", "string", "int64"]
+
+
+def test_paragraph_split_in_parts_numbers_across_the_parts_as_one_split(monkeypatch):
+    monkeypatch.setattr(load_module, "PARAGRAPH_PART", 2)
+    bodies = ["a\n\nb", None, "\n\n廉政\n\n\n\nc d", "", "e", "f\n\ng\n\nh", "i"]
+    doc_ids = [f"d{number}" for number in range(len(bodies))]
+    documents = pd.DataFrame({"doc_id": doc_ids, "body": bodies})
+    assert list(load_paragraphs(documents).itertuples(index=False, name=None)) == _reference_paragraphs(bodies, doc_ids)
+    assert load_paragraphs(documents.iloc[:0]).empty
 
 
 # ------------------------------------------------------------------------------------ layout variants

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus_utils.core import words as words_module
+from corpus_utils.core.columns import texts_of
 from corpus_utils.core.words import count_words, count_words_many
 
 #: Characters that decide word boundaries: letters of several scripts, digits, the joiners, Han, punctuation,
@@ -25,6 +27,13 @@ def test_count_words_many_counts_long_lists_in_chunks(monkeypatch):
     texts = ["grass-roots people's work", "", "a--b -c- d'", "两个维护 and 2035", "x" * 25] * 3
     got = count_words_many(texts)
     assert got.dtype == np.int64 and got.tolist() == [count_words(text) for text in texts]
+
+
+def test_count_words_many_reads_an_arrow_column_a_slice_at_a_time(monkeypatch):
+    monkeypatch.setattr(words_module, "_CHUNK_CHARACTERS", 10)
+    texts = ["grass-roots people's work", "", "两个维护 and 2035", "x" * 25, "a b"] * 3
+    column = texts_of(pd.Series(texts, dtype="string[pyarrow]"))
+    assert count_words_many(column).tolist() == [count_words(text) for text in texts]
 
 
 def test_count_words_many_of_nothing_is_empty():

@@ -11,7 +11,7 @@ from scipy.stats import chi2
 
 from scipy import sparse
 
-from ..core.columns import as_str
+from ..core.columns import as_str, texts_of
 from ..core.memo import Memo
 from ..text.encoded import encode_texts
 from ..text.tokenizer import Tokenizer
@@ -113,7 +113,7 @@ def _document_terms(texts: pd.Series, chosen: np.ndarray, tokenizer: Tokenizer, 
     """Counts (CSR) of the ``chosen`` texts' terms and the terms; from all texts' stored ids with a memo and single
     words, else from a vectoriser over the chosen texts."""
     if memo is not None and tuple(ngram_range) == (1, 1):
-        encoded = encode_texts(texts.fillna("").pipe(as_str).tolist(), [tokenizer], memo=memo)[0]
+        encoded = encode_texts(texts_of(texts), [tokenizer], memo=memo)[0]
         vocabulary, matrix = encoded.take(np.flatnonzero(chosen)).counts()
         if not vocabulary:
             raise ValueError("empty vocabulary")

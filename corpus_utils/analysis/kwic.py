@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..core.columns import as_str
+from ..core.columns import as_str, texts_of
 from ..core.checks import check_whole_number
 from ..core.words import HAN, SHINGLE_WORD, paragraph_spans
 from ..text.tokenizer import Tokenizer
@@ -312,7 +312,7 @@ def term_positions(
     tokenizer = tokenizer or Tokenizer()
     searched = [(term, tokenizer.term_words(term)) for term in terms]
     rows = []
-    for doc_id, text in zip(documents["doc_id"].pipe(as_str), documents["body"].fillna("").pipe(as_str)):
+    for doc_id, text in zip(documents["doc_id"].pipe(as_str), texts_of(documents["body"])):
         tokens = tokenizer.token_spans(text)
         for term, words in searched:
             rows.extend((doc_id, term, index, len(tokens)) for index in _occurrences(tokens, words))

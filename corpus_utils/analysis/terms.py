@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..core.columns import as_str
+from ..core.columns import as_str, texts_of
 from ..core.checks import check_whole_number
 from ..core.memo import Memo
 from ..core.words import count_words_many
@@ -72,7 +72,7 @@ def check_documents(documents: pd.DataFrame) -> None:
 def _words(documents: pd.DataFrame) -> np.ndarray:
     if "n_words" in documents.columns:
         return documents["n_words"].fillna(0).to_numpy(dtype=np.int64)
-    return count_words_many(documents["body"].fillna("").pipe(as_str).tolist())
+    return count_words_many(texts_of(documents["body"]))
 
 
 def frequency_table(dtm: DocumentTermMatrix, *, top: int | None = None) -> pd.DataFrame:
@@ -346,8 +346,7 @@ def token_streams(documents: pd.DataFrame, tokenizers: Sequence[Tokenizer], *, m
     and set, and a dictionary of the distinct tokens.
     """
     check_documents(documents)
-    bodies = documents["body"].fillna("").pipe(as_str).tolist()
-    return [_stream(encoded, documents) for encoded in encode_texts(bodies, tokenizers, memo=memo)]
+    return [_stream(encoded, documents) for encoded in encode_texts(texts_of(documents["body"]), tokenizers, memo=memo)]
 
 
 def token_stream(documents: pd.DataFrame, *, tokenizer: Tokenizer | None = None, memo: Memo | None = None) -> TokenStream:

@@ -14,7 +14,7 @@ from sklearn.decomposition import NMF, LatentDirichletAllocation
 
 from .labels import document_labels
 from ..core.checks import check_choice
-from ..core.columns import TEXT_DTYPE, as_str
+from ..core.columns import TEXT_DTYPE, as_str, texts_of
 from ..core.memo import Memo, digest_texts, memo_key
 from ..input.load import load_paragraphs
 from ..text.tokenizer import Tokenizer
@@ -273,7 +273,7 @@ def fit_topics(
     check_choice(method, TOPIC_METHODS, "method")
     if not isinstance(n_topics, (int, np.integer)) or n_topics < 1:
         raise ValueError(f"n_topics must be a whole number of at least 1, got {n_topics!r}")
-    texts = [str(text) for text in texts]
+    texts = texts_of(texts)
     if n_topics > len(texts):
         raise ValueError(f"n_topics={n_topics} is more than the {len(texts)} unit(s) to model; lower n_topics")
     settings = dict(n_topics=int(n_topics), method=method, random_state=random_state, min_df=min_df, max_df=max_df,

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import pandas as pd
 
-__all__ = ["TEXT_DTYPE", "as_str", "text_rows"]
+__all__ = ["TEXT_DTYPE", "TextSequence", "as_str", "text_rows", "texts_of"]
 
 #: Text columns of the documents, paragraphs and report tables (and the units topic models are fitted on): pandas'
 #: ``string`` dtype, one Python object per cell, missing values ``pd.NA``. ``"string[pyarrow]"`` (Arrow buffers)
 #: halves the documents table (0.30 GB instead of 0.56 GB at 100,000 pages) and the package runs with it (the tests
-#: pass, ``as_str`` and ``text_rows`` avoid its traps), but the whole collection then peaked 0.8 GB higher: every
-#: ``.tolist()`` of a column makes new Python strings instead of handing out the table's own (docs/benchmarks.md).
+#: pass; ``texts_of``, ``as_str`` and ``text_rows`` avoid its traps). With the whole-corpus lists of Python strings
+#: gone, the whole collection at 100,000 pages peaked the same with either (5.17 GB against 5.13 GB): notebooks 01-04
+#: lighter with Arrow, 05 and 07 heavier, where a row selection (``documents[mask]``) copies every text of an
+#: Arrow-backed table instead of pointers to it (docs/benchmarks.md).
 TEXT_DTYPE = "string[python]"
 
 
@@ -32,3 +34,48 @@ def text_rows(frame: pd.DataFrame, columns: Sequence[str], *, chunk: int = 10_00
     for start in range(0, len(frame), chunk):
         part = frame.iloc[start : start + chunk]
         yield from zip(*(part[column].tolist() for column in columns))
+
+
+#: Rows of a text column turned into Python strings at a time by :class:`TextSequence` (about 25 MB of
+#: text for news pages).
+CHUNK_ROWS = 10_000
+
+
+class TextSequence(Sequence):
+    """The texts of an Arrow-backed text column as Python strings (missing ones as ""), made a slice at a time.
+
+    Iterating converts ``chunk`` rows at a time (default :data:`CHUNK_ROWS`), a slice converts its rows, an
+    index one row: the corpus is never held as Python strings all at once, as ``column.tolist()`` would hold it
+    (a copy of the text, which Python's allocator then keeps).
+    """
+
+    def __init__(self, values: pd.Series, *, chunk: int | None = None) -> None:
+        self.values = values.fillna("").reset_index(drop=True)
+        self.chunk = chunk or CHUNK_ROWS
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __iter__(self) -> Iterator[str]:
+        for start in range(0, len(self.values), self.chunk):
+            yield from self.values.iloc[start : start + self.chunk].tolist()
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return self.values.iloc[item].tolist()
+        return self.values.iloc[item]
+
+
+def texts_of(values: pd.Series | Iterable) -> Sequence[str]:
+    """``values`` as a sequence of Python strings, missing values as "".
+
+    An Arrow-backed column becomes a :class:`TextSequence` (converted a slice at a time); a column of Python
+    objects a list of its own strings (no copy of the text); any other iterable a list of ``str`` of each value.
+    """
+    if isinstance(values, TextSequence):
+        return values
+    if isinstance(values, pd.Series):
+        if getattr(values.dtype, "storage", None) in ("pyarrow", "pyarrow_numpy"):
+            return TextSequence(values)
+        return values.fillna("").pipe(as_str).tolist()
+    return [str(value) for value in values]

@@ -90,13 +90,14 @@ def count_words_many(texts: Sequence[str]) -> np.ndarray:
     :func:`count_words`. ``tests/test_words.py`` checks both agree on random text.
     """
     counts = np.zeros(len(texts), dtype=np.int64)
+    ends = np.cumsum(np.fromiter((len(text) + 1 for text in texts), dtype=np.int64, count=len(texts)))
+    total = int(ends[-1]) if len(texts) else 0
+    stops = np.searchsorted(ends, np.arange(_CHUNK_CHARACTERS, total, _CHUNK_CHARACTERS), side="right")
     start = 0
-    while start < len(texts):
-        stop, size = start, 0
-        while stop < len(texts) and (size == 0 or size + len(texts[stop]) <= _CHUNK_CHARACTERS):
-            size += len(texts[stop]) + 1
-            stop += 1
-        counts[start:stop] = _count_chunk([str(text) for text in texts[start:stop]])
+    for stop in [*np.unique(stops).tolist(), len(texts)]:  # chunks of about _CHUNK_CHARACTERS, at least one text each
+        stop = max(stop, start + 1)
+        if start < len(texts):
+            counts[start:stop] = _count_chunk([str(text) for text in texts[start:stop]])
         start = stop
     return counts
 

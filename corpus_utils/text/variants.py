@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core.columns import as_str
+from ..core.columns import texts_of
 from ..core.memo import Memo, digest_texts, memo_key
 from ..core.paths import PACKAGE_DATA_DIR
 from ..core.scheduler import map_in_parts
@@ -88,7 +88,7 @@ def count_variants(documents: pd.DataFrame, table: pd.DataFrame, *, memo: Memo |
         Overlapping variants are counted separately ("whole hospital" also counts as "hospital"); like every
         phrase, a variant never spans a paragraph break.
     """
-    bodies = documents["body"].fillna("").pipe(as_str).tolist()
+    bodies = texts_of(documents["body"])
     variants = table["variant"].astype(str).tolist()
 
     def compute() -> dict[str, np.ndarray]:

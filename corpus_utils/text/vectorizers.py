@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover
     def _align_api_if_sparse(matrix):
         return matrix
 
+from ..core.columns import TextSequence
 from ..core.memo import Memo
 from ..core.scheduler import active, map_in_parts
 from ..core.workers import available_cores, check_n_jobs, process_pool
@@ -53,7 +54,7 @@ class _CountingMixin:
     source_tokenizer: Tokenizer | None = None
 
     def _count_vocab(self, raw_documents, fixed_vocab):
-        texts = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
+        texts = raw_documents if isinstance(raw_documents, (list, TextSequence)) else list(raw_documents)
         if not fixed_vocab and self._counts_from_memo():
             vocabulary, matrix = encode_texts(texts, [self.source_tokenizer], memo=self.memo)[0].counts()
             if not vocabulary:
