@@ -194,7 +194,7 @@ def test_paragraph_split_in_parts_numbers_across_the_parts_as_one_split(monkeypa
     monkeypatch.setattr(load_module, "PARAGRAPH_PART", 2)
     bodies = ["a\n\nb", None, "\n\n廉政\n\n\n\nc d", "", "e", "f\n\ng\n\nh", "i"]
     doc_ids = [f"d{number}" for number in range(len(bodies))]
-    documents = pd.DataFrame({"doc_id": doc_ids, "body": bodies})
+    documents = pd.DataFrame({"doc_id": doc_ids, "body": pd.array(bodies, dtype="string[pyarrow]")})  # split in Arrow
     assert list(load_paragraphs(documents).itertuples(index=False, name=None)) == _reference_paragraphs(bodies, doc_ids)
     assert load_paragraphs(documents.iloc[:0]).empty
 

@@ -901,12 +901,12 @@ def load_paragraphs(documents: pd.DataFrame) -> pd.DataFrame:
 
     Notes
     -----
-    With Arrow-backed text (:data:`TEXT_DTYPE`) the split runs in Arrow (``pyarrow.compute.split_pattern``),
-    :data:`PARAGRAPH_PART` documents at a time, and the words are counted a slice at a time, so the text is never
-    held as Python strings: 100,000 pages' paragraphs add 0.37 GB, where pandas' split left 1.4 GB behind. With
-    Python strings pandas' split is the lighter one (0.36 GB against 0.57 GB once Arrow's result is turned back).
+    Arrow-backed bodies are split in Arrow (``pyarrow.compute.split_pattern``), :data:`PARAGRAPH_PART` documents
+    at a time, and their words counted a slice at a time, so the text is never held as Python strings: 100,000
+    pages' paragraphs add 0.37 GB, where pandas' split left 1.4 GB behind. Bodies of Python strings go through
+    pandas' split, the lighter one for them (0.36 GB against 0.57 GB once Arrow's result is turned back).
     """
-    if pd.api.types.pandas_dtype(TEXT_DTYPE).storage != "pyarrow":
+    if getattr(documents["body"].dtype, "storage", None) != "pyarrow":
         parts = documents[["doc_id", "body"]].copy()
         parts["text"] = parts["body"].fillna("").str.split(PARAGRAPH_SEPARATOR, regex=False)
         exploded = parts.drop(columns="body").explode("text", ignore_index=True)
