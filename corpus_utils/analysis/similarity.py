@@ -479,7 +479,9 @@ def project_2d(matrix, *, random_state: int = 42) -> np.ndarray:
         Coordinates on the first two singular directions. Signs are fixed so that, in each column,
         the coordinate of largest magnitude is positive. With fewer than 3 rows or 3 columns the
         exact SVD of the small matrix is used, and missing components are zeros (one row → the
-        point ``(‖row‖, 0)``; no rows → shape ``(0, 2)``).
+        point ``(‖row‖, 0)``; no rows → shape ``(0, 2)``). Rounded to 10 significant digits of the
+        largest coordinate, so last-bit differences of multi-threaded BLAS between runs never move a
+        figure's layout.
 
     Notes
     -----
@@ -499,5 +501,20 @@ def project_2d(matrix, *, random_state: int = 42) -> np.ndarray:
     else:
         svd = TruncatedSVD(n_components=2, algorithm="randomized", n_iter=7, random_state=random_state)
         coordinates[:] = svd.fit_transform(csr)
-    coordinates[np.abs(coordinates) < 1e-12] = 0.0
-    return _flip_signs(coordinates)
+    return _flip_signs(_round_away_last_bits(coordinates))
+
+
+def _round_away_last_bits(coordinates: np.ndarray, digits: int = 10) -> np.ndarray:
+    """Round to ``digits`` significant digits of the largest magnitude, and -0.0 to 0.0.
+
+    Multi-threaded BLAS may sum in a different order from one run (or thread count) to the next, and
+    move the last bits of an SVD; a figure laid out around such points (text labels, tight layout)
+    would then differ by a byte. Rounding far below what any plot can show keeps figures identical.
+    """
+    largest = float(np.abs(coordinates).max(initial=0.0))
+    if largest == 0.0 or not np.isfinite(largest):
+        return coordinates
+    scale = 10.0 ** np.floor(np.log10(largest))
+    rounded = np.round(coordinates / scale, digits - 1) * scale
+    rounded[rounded == 0.0] = 0.0  # no -0.0
+    return rounded
