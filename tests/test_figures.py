@@ -96,3 +96,29 @@ def test_chinese_renders_with_the_packaged_font_and_no_missing_glyph(tmp_path):
         written = save_figure(fig, "14_chinese", figures_dir=tmp_path, show=False)
         plt.close(fig)
     assert "两个维护" in (tmp_path / "14_chinese.svg").read_text(encoding="utf-8") and written[0].stat().st_size > 0
+
+
+def test_figure_files_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    # A reader (another notebook, a spreadsheet) never sees half a PNG, SVG or CSV, and a write that fails half
+    # way (a full disk) keeps the earlier complete file and leaves no temporary file.
+    import pathlib
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.set(title="t", xlabel="x", ylabel="y")
+    first = {path.name: path.read_bytes() for path in save_figure(fig, "09_whole", data=pd.DataFrame({"x": [0, 1]}),
+                                                                  figures_dir=tmp_path, show=False)}
+    assert set(first) == {"09_whole.png", "09_whole.svg", "09_whole.csv"}
+    ax.set_title("changed")
+    write_bytes = pathlib.Path.write_bytes
+
+    def disk_full_half_way(self, data):
+        write_bytes(self, data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", disk_full_half_way)
+    with pytest.raises(OSError, match="No space"):
+        save_figure(fig, "09_whole", data=pd.DataFrame({"x": [5, 6]}), figures_dir=tmp_path, show=False)
+    monkeypatch.undo()
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == first
+    plt.close(fig)

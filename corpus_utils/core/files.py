@@ -29,17 +29,19 @@ def read_bytes(path: str | os.PathLike) -> bytes:
     return b"".join(chunks)
 
 
-def write_whole(target: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``target`` whole or not at all.
+def write_whole(target: str | Path, content: str | bytes) -> Path:
+    """Write ``content`` (text as UTF-8, or bytes) to ``target`` whole or not at all.
 
-    The text goes to ``<target>.tmp``, which is then renamed over ``target``: a full disk or a crash never leaves
-    half a file, and an earlier complete file stays until the new one is complete. On an ``OSError`` the temporary
-    file is removed and the error raised. Returns the target's path.
+    The content goes to a temporary file beside the target (named after it and this process, so two processes
+    writing the same file never share one), which is then renamed over ``target``: a full disk or a crash never
+    leaves half a file, a reader never sees one, and an earlier complete file stays until the new one is
+    complete. On an ``OSError`` the temporary file is removed and the error raised. Returns the target's path.
     """
     destination = Path(target)
-    temporary = destination.with_name(destination.name + ".tmp")
+    temporary = destination.with_name(f"{destination.name}.{os.getpid()}.tmp")
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        temporary.write_text(text, encoding="utf-8")
+        temporary.write_bytes(data)
         temporary.replace(destination)
     except OSError:
         temporary.unlink(missing_ok=True)

@@ -169,7 +169,7 @@ def save_figure(
             target = folder / f"{stem}.{fmt}"
             buffer = io.BytesIO()
             fig.savefig(buffer, format=fmt, metadata=metadata.get(fmt), bbox_inches=bbox)
-            target.write_bytes(buffer.getvalue())
+            write_whole(target, buffer.getvalue())
             if fmt == "png" and png_bytes is None:
                 png_bytes = buffer.getvalue()
             written.append(target)
@@ -212,7 +212,7 @@ def save_table(table: pd.DataFrame, name: str, *, figures_dir: str | Path | None
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{figure_stem(name)}.csv"
     safe, changed = neutralise_formulas(table)
-    safe.to_csv(target, index=False, lineterminator="\n", float_format="%.6g")
+    write_whole(target, safe.to_csv(index=False, lineterminator="\n", float_format="%.6g"))
     raw = target.with_suffix(".parquet")
     if changed:
         table.to_parquet(raw, index=False)
