@@ -138,3 +138,20 @@ def pytest_collection_modifyitems(config, items):
         path = Path(str(item.fspath))
         if path.suffix == ".ipynb" or path.stem.startswith(_NOTEBOOK_MODULES):
             item.add_marker(pytest.mark.notebooks)
+    items.sort(key=_start_rank)
+
+
+#: The modules that take longest (each runs the whole collection several times or starts Dask clusters), longest
+#: first. pytest-xdist hands whole modules to its workers in collection order, so these start first and the
+#: short unit tests fill in at the end: the workers finish together. Only the order changes; any test may run
+#: anywhere, at any time.
+_LONGEST_FIRST = ("test_notebook_any_corpus", "test_docs", "test_dask", "test_runner", "test_html_safety", "test_bench",
+                  "test_runner_faults")
+
+
+def _start_rank(item: pytest.Item) -> tuple[int, int]:
+    """Sort key: the longest modules in their order, then the other notebook-executing ones, then the rest."""
+    stem = Path(str(item.fspath)).stem
+    if stem in _LONGEST_FIRST:
+        return 0, _LONGEST_FIRST.index(stem)
+    return (1, 0) if item.get_closest_marker("notebooks") or item.get_closest_marker("dask") else (2, 0)

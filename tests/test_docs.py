@@ -8,6 +8,7 @@ that cannot be started here (dask-jobqueue on SLURM).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -46,17 +47,35 @@ def test_python_examples_run(where, code, monkeypatch):
     exec(compile(code, where, "exec"), {"__name__": "__docs__"})  # noqa: S102 - our own documentation
 
 
+#: What the README's shell examples write into the project (removed before and after this module's tests).
+_README_OUTPUTS = ("runs/readme-example", "runs/readme-figures", "runs/readme-02.ipynb")
+
+
+@pytest.fixture(scope="module")
+def readme_outputs():
+    """The README's shell examples run in order, as a reader runs them: the ``--reuse`` example reuses the run
+    of the example before it. Their outputs are removed before the first and after the last."""
+
+    def remove():
+        for leftover in _README_OUTPUTS:
+            path = PROJECT_ROOT / leftover
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+
+    remove()
+    yield PROJECT_ROOT / "runs"
+    remove()
+
+
 @pytest.mark.notebooks
 @pytest.mark.parametrize(("where", "code"), _blocks("bash"), ids=[where for where, _ in _blocks("bash")])
-def test_shell_examples_run(where, code, tmp_path):
+def test_shell_examples_run(where, code, readme_outputs):
     bin_dir = Path(os.sys.executable).parent
     environment = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     script = code.replace(".venv/bin/", "")  # the environment running the tests is the project's
-    try:
-        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=PROJECT_ROOT, env=environment,
-                                capture_output=True, text=True, timeout=600)
-        assert result.returncode == 0, f"{where} failed:\n{result.stderr[-3000:]}"
-    finally:
-        for leftover in ("runs/readme-example", "runs/readme-figures", "runs/readme-02.ipynb"):
-            path = PROJECT_ROOT / leftover
-            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=PROJECT_ROOT, env=environment,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"{where} failed:\n{result.stderr[-3000:]}"
+    reuse = re.search(r"--out (\S+).*--reuse", script)
+    if reuse:  # what the README promises: the notebooks a changed parameter does not reach are kept
+        record = json.loads((PROJECT_ROOT / reuse.group(1) / "run.json").read_text(encoding="utf-8"))
+        assert record["reused"], f"{where}: --reuse ran every notebook again"
