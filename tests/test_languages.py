@@ -15,7 +15,7 @@ from corpus_utils.analysis.formulations import discover_candidates, find_formula
 from corpus_utils.analysis.kwic import kwic
 from corpus_utils.analysis.prepare import prepare_corpus
 from corpus_utils.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR
-from corpus_utils.input.language import language_counts, language_group, select_language
+from corpus_utils.input.language import language_counts, language_group, select_language, separate_groups
 from corpus_utils.run.runner import ingest_corpus, plan_run
 from corpus_utils.text.chinese import simplified
 from corpus_utils.text.registry import load_registry
@@ -204,3 +204,38 @@ def test_formulations_by_language_of_a_corpus_without_formulations_is_an_empty_t
     documents = pd.DataFrame({"doc_id": ["a"], "body": ["Nothing registered is said here."], "language": ["en"]})
     table = formulations_by_language(find_formulations(documents), documents)
     assert table.empty and "renderings" in table.columns and table["documents"].dtype == "int64"
+
+
+# ---------------------------------------------------------------- groups too small to be analysed apart
+
+
+def test_groups_under_the_size_and_share_floors_are_not_analysed_apart():
+    counts = language_counts(pd.Series(["en"] * 5_000 + ["zh-Hans"] * 60 + ["bcl"] * 2 + ["und"] * 3))
+    assert separate_groups(counts)[0] == ["en", "zh"]  # 60 documents, 1.2 %: its own analysis
+    counts = language_counts(pd.Series(["en"] * 20_000 + ["zh-Hans"] * 150 + ["bcl"] * 40 + ["und"] * 3))
+    separate, small = separate_groups(counts)  # 150 documents (0.7 %) is enough; 40 (0.2 %) is not
+    assert separate == ["en", "zh"] and small.to_dict() == {"bcl": 40}
+
+
+def test_auto_keeps_a_few_misdetected_pages_with_the_rest_and_names_them():
+    chosen = select_language(_documents(*(["en"] * 150), "bcl", "und"))
+    assert len(chosen.documents) == 152 and chosen.language == "all" and not chosen.mixed
+    assert "Too few to analyse apart" in chosen.note and "bcl 1" in chosen.note and "LANGUAGE = 'en'" in chosen.note
+    mixed = select_language(_documents(*(["en"] * 150), *(["zh-Hans"] * 100), "bcl"))
+    assert mixed.mixed and mixed.language == "en" and len(mixed.documents) == 150
+    assert "left out: zh 100, bcl 1 document(s)" in mixed.note and "LANGUAGE = 'zh'" in mixed.note
+
+
+def test_the_runner_does_not_run_the_collection_again_for_one_misdetected_page(tmp_path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    seeds = sorted(SEEDS_DIR.glob("*.txt"))
+    for copy in range(24):  # 120 English pages (copies under new names) and one Chinese page
+        for page in seeds:
+            text = page.read_text(encoding="utf-8").replace("Procuratorate", f"Procuratorate No. {copy}", 1)
+            (folder / f"{copy:02d}_{page.name}").write_text(text, encoding="utf-8")
+    shutil.copy(sorted((PROJECT_ROOT / "seeds_zh").glob("*.txt"))[0], folder / "zh_page.txt")
+    plan = plan_run(corpus=folder, out=tmp_path / "run")
+    assert len(plan.notebooks) == 7 and plan.languages == ()
+    warning = next(message for message in plan.warnings if "too few to analyse apart" in message)
+    assert "zh 1 document(s)" in warning and "analysed with the rest" in warning

@@ -27,7 +27,7 @@ import pandas as pd
 from ..core.words import HAN
 
 __all__ = ["LANGUAGES", "AUTO", "ALL", "detect_language", "han_share", "language_group", "language_counts",
-           "LanguageSelection", "select_language"]
+           "SEPARATE_MIN_DOCUMENTS", "SEPARATE_MIN_SHARE", "separate_groups", "LanguageSelection", "select_language"]
 
 #: The codes the collection knows by name; others are ISO 639-1 codes from py3langid, or "und".
 LANGUAGES = ("zh-Hans", "zh-Hant", "en")
@@ -102,6 +102,24 @@ def language_counts(languages: pd.Series) -> pd.Series:
     return counts.reindex(order).astype("int64")
 
 
+#: A language group is analysed on its own (``LANGUAGE = "auto"``, the runner's runs per language) when it holds at
+#: least this many documents …
+SEPARATE_MIN_DOCUMENTS = 100
+#: … or at least this share of the documents. Smaller groups are analysed with the rest: a handful of pages in
+#: another language among thousands are more often short pages the detector could not be sure of (a title and a
+#: line of pinyin names) than a second corpus worth its own analysis.
+SEPARATE_MIN_SHARE = 0.01
+
+
+def separate_groups(counts: pd.Series) -> tuple[list[str], pd.Series]:
+    """The language groups of ``counts`` (from :func:`language_counts`) large enough to be analysed on their own
+    (:data:`SEPARATE_MIN_DOCUMENTS` documents or :data:`SEPARATE_MIN_SHARE` of them), largest first, and the documents
+    of the smaller ones (``und`` is in neither)."""
+    known = counts.drop("und", errors="ignore")
+    large = (known >= SEPARATE_MIN_DOCUMENTS) | (known >= SEPARATE_MIN_SHARE * int(counts.sum()))
+    return known.index[large.to_numpy()].tolist(), known[~large.to_numpy()]
+
+
 @dataclass(frozen=True)
 class LanguageSelection:
     """The documents one analysis runs on, and why.
@@ -115,7 +133,8 @@ class LanguageSelection:
     note : str
         One or two sentences for a notebook's output: what was selected and what was left out.
     mixed : bool
-        Whether the corpus holds more than one language group (``und`` aside).
+        Whether the corpus holds more than one language group large enough to be analysed on its own
+        (:func:`separate_groups`).
     """
 
     documents: pd.DataFrame
@@ -144,8 +163,8 @@ def select_language(documents: pd.DataFrame, language: str = AUTO) -> LanguageSe
         Takes column ``language`` (from :func:`~corpus_utils.input.load.read_corpus`); without it every
         document is kept.
     language : str
-        ``"auto"``: every document when the corpus holds one language (undetermined pages included), else the
-        documents of the largest language group — the other groups are named, so that they can be analysed
+        ``"auto"``: every document when the corpus holds one language (undetermined pages, and groups too small
+        to be analysed apart, :func:`separate_groups`, included), else the documents of the largest language group — the other groups are named, so that they can be analysed
         on their own (the runner does so); ``"all"``: every document together; a code: ``"zh"`` (simplified
         and traditional), ``"zh-Hans"``, ``"zh-Hant"``, ``"en"`` or another detected code.
 
@@ -163,9 +182,14 @@ def select_language(documents: pd.DataFrame, language: str = AUTO) -> LanguageSe
         return LanguageSelection(documents, ALL, "", False)
     counts = language_counts(documents["language"])
     known = counts.drop("und", errors="ignore")
-    mixed = len(known) > 1
+    separate, small = separate_groups(counts)
+    mixed = len(separate) > 1
     if language == ALL or (language == AUTO and not mixed):
-        note = f"Languages analysed together: {_listing(counts)} document(s)." if mixed else ""
+        note = f"Languages analysed together: {_listing(counts)} document(s)." if len(known) > 1 else ""
+        if language == AUTO and len(small):
+            note += (f" Too few to analyse apart (under {SEPARATE_MIN_DOCUMENTS} documents and "
+                     f"{SEPARATE_MIN_SHARE:.0%} of the corpus): {_listing(small)}; set LANGUAGE = {known.index[0]!r} "
+                     "to leave them out.")
         return LanguageSelection(documents, ALL, note, mixed)
     chosen = known.index[0] if language == AUTO else language
     keep = _matches(documents["language"], chosen)
@@ -181,7 +205,7 @@ def select_language(documents: pd.DataFrame, language: str = AUTO) -> LanguageSe
     note = (f"Language: {chosen} ({how}), {len(selected)} of {len(documents)} documents; left out: {left_text} "
             "document(s).")
     if language == AUTO:
-        others = [group for group in known.index if group != chosen]
+        others = [group for group in separate if group != chosen]
         note += (f" Languages are analysed one at a time: set LANGUAGE = {others[0]!r} for the next, or \"all\" to "
                  "mix them.")
     return LanguageSelection(selected, chosen, note, mixed)

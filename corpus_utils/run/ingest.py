@@ -39,7 +39,6 @@ def ingest(corpus: str, pattern: str, scheduler: str | None = None, filters: Map
     from dataclasses import asdict
 
     from ..core.scheduler import connect, disconnect, stage_times
-    from ..input.language import language_counts
     from ..input.load import read_corpus
     from ..input.subcorpus import EmptySubcorpusError, select_subcorpus, subcorpus_filters
 
@@ -53,9 +52,9 @@ def ingest(corpus: str, pattern: str, scheduler: str | None = None, filters: Map
     except (EmptySubcorpusError, ValueError) as exc:
         return {"subcorpus_error": str(exc)}
     documents = subcorpus.documents
-    groups = [] if documents.empty else [group for group in language_counts(documents["language"]).index if group != "und"]
+    groups, small = ([], {}) if documents.empty else _groups(documents)
     result = {"snapshot": None if loaded.snapshot is None else str(loaded.snapshot), "n_documents": loaded.report.n_loaded,
-              "summary": loaded.report.summary(), "languages": groups,
+              "summary": loaded.report.summary(), "languages": groups, "small_languages": small,
               "subcorpus": subcorpus.record() if subcorpus.filters.active else None}
     if tokenising is not None and scheduler is None and len(documents) >= PRETOKENISE_MIN_DOCUMENTS:
         del subcorpus, documents
@@ -64,6 +63,14 @@ def ingest(corpus: str, pattern: str, scheduler: str | None = None, filters: Map
         except Exception as exc:  # the notebooks then tokenise as they would have: slower, same numbers
             result["pretokenise_error"] = f"{type(exc).__name__}: {exc}"
     return {**result, "stages": [asdict(time) for time in stage_times()]}
+
+
+def _groups(documents) -> tuple[list[str], dict[str, int]]:
+    """The language groups of ``documents`` analysed on their own, and the documents of those too small to be."""
+    from ..input.language import language_counts, separate_groups
+
+    separate, small = separate_groups(language_counts(documents["language"]))
+    return separate, {group: int(count) for group, count in small.items()}
 
 
 def pretokenise(corpus: str, pattern: str, filters: Mapping[str, Any], parameters: Mapping[str, Any],

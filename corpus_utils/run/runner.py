@@ -387,6 +387,8 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
     if loaded is not None and loaded.pretokenise_error:
         warnings.append(f"the token ids could not be computed before the notebooks ({loaded.pretokenise_error}); "
                         "each notebook tokenises what it needs instead (same numbers, slower)")
+    if loaded is not None and loaded.small_languages:
+        warnings.append(_small_languages_warning(loaded.small_languages, languages))
     split = _per_language(plans, languages, figures_dir)
     languages, plans = (languages if len(split) > len(plans) else ()), split
     snapshot = None if loaded is None else loaded.snapshot
@@ -464,10 +466,11 @@ class Ingested:
     snapshot: Path | None
     n_documents: int
     summary: str
-    languages: tuple[str, ...]
+    languages: tuple[str, ...]  # the language groups large enough to be analysed on their own
     stages: tuple[dict[str, Any], ...] = ()  # the loader's timed stages (parsing pages), as run.json lists them
     subcorpus: dict[str, Any] | None = None  # the subcorpus filters' record, when any filter is set
     pretokenise_error: str | None = None  # why the token ids could not be computed ahead of the notebooks
+    small_languages: dict[str, int] = field(default_factory=dict)  # documents of groups too small to be analysed apart
 
 
 def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, scheduler: str | None = None,
@@ -503,7 +506,20 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, sc
         return None
     return Ingested(None if result["snapshot"] is None else Path(result["snapshot"]), int(result["n_documents"]),
                     str(result["summary"]), tuple(result["languages"]), tuple(result.get("stages", ())), result.get("subcorpus"),
-                    result.get("pretokenise_error"))
+                    result.get("pretokenise_error"), dict(result.get("small_languages", {})))
+
+
+def _small_languages_warning(small: Mapping[str, int], languages: Sequence[str]) -> str:
+    """What happens to the documents of language groups too small to be analysed on their own."""
+    from ..input.language import SEPARATE_MIN_DOCUMENTS, SEPARATE_MIN_SHARE
+
+    listing = ", ".join(f"{group} {count:,}" for group, count in small.items())
+    where = ("analysed with the rest" if len(languages) < 2 else
+             f"left out of the runs per language ({', '.join(languages)})")
+    return (f"pages detected in other languages, too few to analyse apart (under {SEPARATE_MIN_DOCUMENTS} documents and "
+            f"{SEPARATE_MIN_SHARE:.0%} of the corpus): {listing} document(s); they are {where}. Short pages are often "
+            "misdetected (the documents table's language column gives each page's). To analyse them alone, run with "
+            "-p LANGUAGE <code>.")
 
 
 def _per_language(plans: list[NotebookPlan], languages: Sequence[str], figures_dir: Path) -> list[NotebookPlan]:
