@@ -153,3 +153,17 @@ def test_a_full_disk_is_reported_and_leaves_no_half_written_file(tiny_disk):
     html = out / "html" / "01_corpus_overview.html"
     assert not html.exists() or html.read_text(encoding="utf-8").rstrip().endswith("</html>")
     assert not list(out.rglob("*.tmp"))
+
+
+def test_a_kernel_killed_mid_cell_is_reported_with_its_cell_and_the_likely_cause(tmp_path):
+    folder = tmp_path / "nbs"
+    write_notebook(folder, "01_dies", 'CORPUS = "seeds"\nPATTERN = "*.txt"\nFIGURES_DIR = "figures"',
+                   "print('fine')", "import os, signal\nbig = 'as if memory ran out'\nos.kill(os.getpid(), signal.SIGKILL)",
+                   "print('never')")
+    runner = _start(folder, tmp_path / "run")
+    _, stderr = runner.communicate(timeout=120)
+    entry = _record(tmp_path / "run")["notebooks"][0]
+    assert runner.returncode == 1 and entry["status"] == "failed"
+    assert "kernel died" in entry["error"] and "memory" in entry["error"]
+    assert entry["failed_cell"]["first_line"] == "import os, signal" and entry["failed_cell"]["cell"] == 4
+    assert "at cell 4" in stderr and "kernel died" in stderr

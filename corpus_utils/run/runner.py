@@ -651,24 +651,30 @@ def _prefix(name: str) -> str:
 
 
 def _failure(executed: Path, exc: BaseException) -> dict[str, Any]:
-    """Where a notebook failed: cell number in the original notebook, its first line, the error."""
+    """Where a notebook failed: cell number in the original notebook, its first line, the error (for a kernel that
+    died, the last cell it began, and the likely cause)."""
     import nbformat
+    from nbclient.exceptions import DeadKernelError
 
     details: dict[str, Any] = {"cell": None, "execution_count": None, "first_line": "", "error": f"{type(exc).__name__}: {exc}"}
     ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
     if ename:
         details["error"] = f"{ename}: {evalue}" if evalue else ename
+    died = isinstance(exc, DeadKernelError)
+    if died:
+        details["error"] = (f"{type(exc).__name__}: the kernel died while this cell ran, without an error of its own. Most "
+                            "often the system ran out of memory and killed it: run on a subcorpus (-p DATE_FROM …) or on a "
+                            "machine with more memory")
     if not executed.is_file():
         return details
     notebook = nbformat.read(executed, as_version=4)
-    number = 0
-    for cell in notebook.cells:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
-            continue
-        number += 1
+    numbered = [(number, cell) for number, cell in enumerate(
+        (cell for cell in notebook.cells if not {"injected-parameters", "papermill-error-cell-tag"} & set(
+            cell.get("metadata", {}).get("tags", []))), start=1)]
+    for number, cell in reversed(numbered) if died else numbered:
+        record = cell.get("metadata", {}).get("papermill", {})
         errors = [output for output in cell.get("outputs", []) if output.get("output_type") == "error"]
-        if errors or cell.get("metadata", {}).get("papermill", {}).get("exception"):
+        if (died and record.get("start_time")) or errors or record.get("exception"):  # a dead kernel: the last cell begun
             lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
             details.update(cell=number, execution_count=cell.get("execution_count"), first_line=lines[0] if lines else "")
             break
@@ -1193,6 +1199,9 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
         with lock:
             status = "interrupted" if interrupted.is_set() else ("failed" if error else "succeeded")
             entry.update(status=status, finished_at=_utc_now())
+            if status == "failed":  # the record says why at once, not only when the whole run ends
+                details = _failure(executed, error)
+                entry.update(error=details["error"], failed_cell={key: details[key] for key in ("cell", "execution_count", "first_line")})
             entry["stages"] = _read_stage_log(stage_folder, kernels.pid_of(notebook.name))
             entry["figures"] = _collect_figures(plan, notebook, before, log)
             if executed.is_file():
@@ -1228,10 +1237,8 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                 messages = []
                 for number, (_, notebook, error) in enumerate(sorted(failures, key=lambda failure: failure[0])):
                     executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
-                    details = _failure(executed, error)
-                    entry = entries[notebook.name]
-                    entry["error"] = details["error"]
-                    entry["failed_cell"] = {key: details[key] for key in ("cell", "execution_count", "first_line")}
+                    entry = entries[notebook.name]  # its error and cell were recorded when it failed
+                    details = {"error": entry["error"], **entry["failed_cell"]} if "error" in entry else _failure(executed, error)
                     html_path = plan.out_dir / "html" / f"{notebook.name}.html"
                     last = number == len(failures) - 1
                     messages.append(_failure_message(notebook.name, details, executed, html_path, not_run if last else []))
