@@ -410,6 +410,7 @@ def _grams(stream: TokenStream, n: int) -> _Grams:
     rows, ids = stream.rows(), stream.ids
     size = max(len(stream.vocabulary), 1)
     codes, n_codes, levels = ids, size, []
+    code_dtype = np.int32 if len(ids) < 2**31 else np.int64  # codes number occurrences at most: int32 halves them
     for length in range(2, n + 1):
         if len(rows) < length:
             empty = np.zeros(0, dtype=np.int64)
@@ -422,12 +423,13 @@ def _grams(stream: TokenStream, n: int) -> _Grams:
         keys += ids[length - 1 :][same]
         kept_codes, uniques = pd.factorize(keys, sort=False)
         del keys
-        codes = np.full(len(same), -1, dtype=np.int64)
+        codes = np.full(len(same), -1, dtype=code_dtype)
         codes[same] = kept_codes
+        del kept_codes
         n_codes = len(uniques)
         levels.append(np.asarray(uniques, dtype=np.int64))
     keep = codes >= 0
-    return _Grams(rows[: len(codes)][keep], codes[keep].astype(np.int64, copy=False), n_codes, size, tuple(levels))
+    return _Grams(rows[: len(codes)][keep], codes[keep], n_codes, size, tuple(levels))
 
 
 def _pair_counts(grams: _Grams, n_rows: int) -> sp.csr_matrix:
@@ -451,6 +453,18 @@ def _document_frequency(grams: _Grams) -> np.ndarray:
     """In how many documents each n-gram code occurs."""
     n_rows = int(grams.rows[-1]) + 1 if len(grams.rows) else 0
     return np.bincount(_pair_counts(grams, n_rows).indices, minlength=grams.n_codes).astype(np.int64)
+
+
+def _document_frequency_of(grams: _Grams, codes: np.ndarray) -> np.ndarray:
+    """In how many documents each of the n-grams ``codes`` occurs, reading only their occurrences (a few when
+    ``codes`` are the top ones; :func:`_document_frequency` counts every n-gram's)."""
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    wanted = np.zeros(grams.n_codes, dtype=bool)
+    wanted[codes] = True
+    hit = wanted[grams.codes]
+    pairs = np.unique(grams.rows[hit].astype(np.int64) * grams.n_codes + grams.codes[hit])
+    return np.bincount(pairs % grams.n_codes, minlength=grams.n_codes)[codes].astype(np.int64)
 
 
 def _min_documents(min_df: int | float, n_documents: int) -> float:
@@ -500,14 +514,14 @@ def ngram_frequency_table(
     _check_top(top)
     grams = _grams(stream, n)
     counts = np.bincount(grams.codes, minlength=grams.n_codes).astype(np.int64)
-    in_documents = _document_frequency(grams)
-    chosen = np.flatnonzero((in_documents >= _min_documents(min_df, len(stream.offsets) - 1)) & (counts > 0))
+    least = _min_documents(min_df, len(stream.offsets) - 1)
+    in_documents = _document_frequency(grams) if least > 1 else None  # every n-gram found is in a document
+    chosen = np.flatnonzero(counts > 0) if in_documents is None else np.flatnonzero((in_documents >= least) & (counts > 0))
     if top is not None and len(chosen) > top:
         threshold = np.partition(counts[chosen], len(chosen) - top)[len(chosen) - top]
         chosen = chosen[counts[chosen] >= threshold]  # every n-gram that can rank in the top, ties included
-    return _ranked_table(
-        _labels(stream, grams, chosen), counts[chosen], in_documents[chosen], int(stream.n_words.sum()), top
-    )
+    chosen_documents = _document_frequency_of(grams, chosen) if in_documents is None else in_documents[chosen]
+    return _ranked_table(_labels(stream, grams, chosen), counts[chosen], chosen_documents, int(stream.n_words.sum()), top)
 
 
 def ngram_matrix(stream: TokenStream, n: int = 1, *, min_df: int | float = 1) -> DocumentTermMatrix:
