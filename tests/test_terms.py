@@ -20,6 +20,7 @@ from corpus_utils.analysis.terms import (
     token_stream,
     token_streams,
     top_terms_by_row,
+    top_terms_table_rows,
 )
 from corpus_utils.text.tokenizer import Tokenizer
 from corpus_utils.text.vectorizers import make_vectorizer
@@ -335,3 +336,26 @@ def test_choose_terms_falls_back_to_the_corpus_when_no_requested_term_occurs():
     chosen, note = choose_terms(["rain", "party"], stream, tokenizer=tokenizer, name="KWIC_TERMS")
     assert chosen == ["rain", "party"] and note == "KWIC_TERMS: 'party' do(es) not occur in this corpus."
     assert choose_terms(["wind"], stream, tokenizer=tokenizer, name="X") == (["wind"], None)
+
+
+@pytest.mark.parametrize("first", [1, 7, 30, 500])
+def test_the_leading_rows_give_the_first_lines_of_the_whole_top_terms_table(first):
+    rng = np.random.default_rng(first)
+    matrix = sp.random(60, 40, density=0.15, format="csr", random_state=rng)  # rows of 0 to about 14 terms
+    terms, row_ids = [f"t{i:02d}" for i in range(40)], np.asarray([f"d{i}" for i in range(60)], dtype=object)
+    whole = top_terms_by_row(matrix, terms, row_ids, top=5)
+    rows, n_lines = top_terms_table_rows(matrix, top=5, first=first)
+    part = top_terms_by_row(matrix[rows], terms, row_ids[rows], top=5)
+    assert n_lines == len(whole) and len(part) >= min(first, len(whole))
+    pd.testing.assert_frame_equal(part.head(first), whole.head(first))
+    assert rows.size == 60 or len(top_terms_by_row(matrix[rows[:-1]], terms, row_ids[rows[:-1]], top=5)) < first
+
+
+def test_show_table_counts_the_whole_table_when_given_only_its_first_lines(capsys):
+    from corpus_utils.report.tables import show_table
+
+    first = pd.DataFrame({"term": list("abcdef")})
+    assert len(show_table(first, "Distinguishing terms", max_rows=4, total=1_000)) == 4
+    assert len(show_table(first, "Whole", max_rows=10)) == 6
+    assert capsys.readouterr().out.splitlines() == [
+        "Distinguishing terms: showing the first 4 of 1000 rows (MAX_TABLE_ROWS).", "Whole: 6 row(s)."]

@@ -31,6 +31,7 @@ __all__ = [
     "frequency_table",
     "term_rates",
     "top_terms_by_row",
+    "top_terms_table_rows",
     "rate_grid",
     "side_by_side",
     "TokenStream",
@@ -237,6 +238,21 @@ def top_terms_by_row(matrix, terms: Sequence[str], row_ids: Sequence[str], *, to
             "weight": data.astype(np.float64),
         }
     )
+
+
+def top_terms_table_rows(matrix, *, top: int, first: int) -> tuple[np.ndarray, int]:
+    """The rows whose :func:`top_terms_by_row` entries make the first ``first`` lines of its table, and how many
+    lines the whole table has: a notebook showing those lines ranks only these rows, not millions.
+
+    Returns
+    -------
+    (numpy.ndarray, int)
+        Sorted row positions (the table's leading rows) and the number of lines of the table over every row.
+    """
+    check_whole_number(top, "top")
+    lines = np.minimum(np.diff(sp.csr_matrix(matrix).indptr), top)
+    needed = int(np.searchsorted(np.cumsum(lines), first)) + 1  # the row holding line ``first``, and those before
+    return np.arange(min(needed, len(lines))), int(lines.sum())
 
 
 #: Non-zeros sorted at a time by :func:`top_terms_by_row` (memory stays a few tens of MB at any size).

@@ -11,16 +11,18 @@ from .figures import save_html_table, save_table
 __all__ = ["show_table", "save_concordance"]
 
 
-def show_table(table: pd.DataFrame, what: str, *, max_rows: int) -> pd.DataFrame:
+def show_table(table: pd.DataFrame, what: str, *, max_rows: int, total: int | None = None) -> pd.DataFrame:
     """Print how many rows ``table`` has and return it, or its first ``max_rows`` rows with a note.
 
     A notebook helper (it prints): the last expression of a cell, so Jupyter displays the returned
-    table (pandas escapes every cell, so scraped text shows as text).
+    table (pandas escapes every cell, so scraped text shows as text). ``total``: the rows of the whole table
+    when ``table`` holds only its first rows (at least ``max_rows`` of them), computed without building it.
     """
-    if len(table) > max_rows:
-        print(f"{what}: showing the first {max_rows} of {len(table)} rows (MAX_TABLE_ROWS).")
+    total = len(table) if total is None else int(total)
+    if total > max_rows:
+        print(f"{what}: showing the first {max_rows} of {total} rows (MAX_TABLE_ROWS).")
         return table.head(max_rows)
-    print(f"{what}: {len(table)} row(s).")
+    print(f"{what}: {total} row(s).")
     return table
 
 
