@@ -300,3 +300,15 @@ def test_the_runner_runs_fewer_notebooks_at_once_when_the_corpus_is_large_for_th
     jobs, notes = notebooks_that_fit(2, loaded.snapshot, available=need - 1)
     assert jobs == 1 and "may still run out of memory" in notes[0] and "subcorpus" in notes[0]
     assert snapshot_table_bytes(tmp_path / "nowhere") is None
+
+
+def test_a_pinned_snapshot_of_another_loader_version_is_not_read_and_the_notebook_says_so(pages, tmp_path, monkeypatch):
+    monkeypatch.setenv("CORPUS_UTILS_CACHE_DIR", str(tmp_path / "cache"))
+    plan = plan_run(corpus=pages, out=tmp_path / "run")
+    meta_file = plan.snapshot / "snapshot.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    meta_file.write_text(json.dumps({**meta, "parser_version": "the loader of before"}), encoding="utf-8")
+    monkeypatch.setenv(SNAPSHOT_ENV_VAR, str(plan.snapshot))
+    with pytest.warns(UserWarning, match="another version of the loader .* loads the corpus again"):
+        loaded = read_corpus(pages)
+    assert len(loaded.documents) == 5

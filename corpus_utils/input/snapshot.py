@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -263,4 +264,8 @@ def pinned_snapshot(corpus: Path, pattern: str) -> Snapshot | None:
         return None
     if meta.get("corpus") != str(corpus) or meta.get("pattern") != pattern:
         return None
+    if meta.get("parser_version") != parser_version():
+        warnings.warn(f"the run's snapshot of {corpus} was made by another version of the loader (its code changed "
+                      "during the run): this notebook loads the corpus again, so it may not see the same corpus as the "
+                      "notebooks before it. Rerun the whole collection to have them agree.", stacklevel=3)
     return read_snapshot(named)
