@@ -10,6 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from corpus_utils.input.load import count_words
+from corpus_utils.analysis import terms
 from corpus_utils.analysis.kwic import kwic, term_positions
 from corpus_utils.analysis.terms import (
     frequency_table,
@@ -257,6 +258,38 @@ def test_stream_matrices_and_tables_equal_one_vectoriser_per_n(setting, seed):
                 pd.testing.assert_frame_equal(
                     ngram_frequency_table(stream, n, min_df=min_df, top=top), frequency_table(simple, top=top)
                 )
+
+
+@pytest.mark.parametrize("part_occurrences", [1, 7, 40])
+def test_ngram_tables_counted_in_small_parts_equal_one_vectoriser(monkeypatch, part_occurrences):
+    # a part of a few occurrences: many ranges of first tokens, a floor raised part after part, ties across parts
+    monkeypatch.setattr(terms, "PART_OCCURRENCES", part_occurrences)
+    documents = _random_corpus(6, 60)
+    tokenizer = _SETTINGS["formulations+mt"]
+    stream = token_stream(documents, tokenizer=tokenizer)
+    for n in (1, 2, 3, 4):
+        for min_df in (1, 2, 0.1):
+            simple = document_term_matrix(documents, ngram_range=(n, n), tokenizer=tokenizer, min_df=min_df)
+            for top in (None, 1, 3, 10):
+                pd.testing.assert_frame_equal(
+                    ngram_frequency_table(stream, n, min_df=min_df, top=top), frequency_table(simple, top=top)
+                )
+
+
+def test_ngram_table_of_keys_too_long_for_64_bits_equals_one_vectoriser():
+    corpus = _random_corpus(7, 40)
+    repeated = corpus.iloc[:6].assign(doc_id=lambda frame: frame["doc_id"] + "-again")  # long n-grams seen twice
+    documents = pd.concat([corpus, repeated], ignore_index=True)
+    stream = token_stream(documents, tokenizer=PLAIN)
+    n = next(n for n in range(2, 40) if len(stream.vocabulary) ** n >= 2**63)  # numbered, not keyed by token ids
+    assert n <= 16
+    for min_df in (1, 2):
+        simple = document_term_matrix(documents, ngram_range=(n, n), tokenizer=PLAIN, min_df=min_df)
+        assert simple.matrix.sum() > 0 and simple.matrix.max() >= 1
+        for top in (None, 3):
+            pd.testing.assert_frame_equal(
+                ngram_frequency_table(stream, n, min_df=min_df, top=top), frequency_table(simple, top=top)
+            )
 
 
 def test_stream_tokens_are_the_vectoriser_analyzers():

@@ -492,12 +492,111 @@ def _min_documents(min_df: int | float, n_documents: int) -> float:
     raise ValueError(f"min_df must be a whole number of documents (1 or more) or a share in [0, 1], got {min_df!r}")
 
 
-def _labels(stream: TokenStream, grams: _Grams, codes: np.ndarray) -> np.ndarray:
-    """The strings scikit-learn forms for the n-grams ``codes``: their tokens joined by single spaces."""
-    words = stream.vocabulary[grams.tokens(codes)]
+def _labels(stream: TokenStream, tokens: np.ndarray) -> np.ndarray:
+    """The strings scikit-learn forms for n-grams of token ids ``tokens`` (one row each): the words joined by single
+    spaces."""
+    words = stream.vocabulary[tokens]
     if words.shape[1] == 1:
         return words[:, 0]
     return np.asarray([" ".join(row) for row in words], dtype=object)
+
+
+#: N-gram occurrences counted at a time by :func:`ngram_frequency_table` (each holds an int64 key, position and
+#: document row while its part is sorted: about 0.5 GB a part, whatever the corpus size).
+PART_OCCURRENCES = 16_000_000
+
+
+def _gram_starts(stream: TokenStream, n: int) -> np.ndarray:
+    """Whether an n-gram starts at each token of ``stream`` (its n tokens lie in one document): bool per token."""
+    starts = np.ones(len(stream.ids), dtype=bool)
+    lengths, ends = np.diff(stream.offsets), stream.offsets[1:]
+    for back in range(1, n):
+        starts[ends[lengths >= back] - back] = False
+    return starts
+
+
+def _first_token_parts(stream: TokenStream, starts: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Ranges ``[low, high)`` of first-token ids holding about ``budget`` n-gram occurrences each (a single token
+    more frequent than that is a range of its own)."""
+    size = max(len(stream.vocabulary), 1)
+    per_token = np.bincount(stream.ids, minlength=size) - np.bincount(stream.ids[~starts], minlength=size)
+    total = np.cumsum(per_token)
+    if not len(total) or total[-1] == 0:
+        return []
+    cuts = np.searchsorted(total, np.arange(budget, total[-1], budget), side="right")
+    bounds = np.unique(np.r_[0, np.minimum(cuts, size), size])
+    return [(int(low), int(high)) for low, high in zip(bounds[:-1], bounds[1:])]
+
+
+def _part_keys(stream: TokenStream, starts: np.ndarray, n: int, low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
+    """(key, document row) of every n-gram occurrence whose first token id is in ``[low, high)``, in text order. A
+    key is the n-gram's token ids as digits in base ``len(vocabulary)``, so it decodes exactly."""
+    ids, size = stream.ids, max(len(stream.vocabulary), 1)
+    positions = np.flatnonzero(starts & (ids >= low) & (ids < high))
+    keys = ids[positions].astype(np.int64)
+    for offset in range(1, n):
+        keys *= size
+        keys += ids[positions + offset]
+    return keys, np.searchsorted(stream.offsets, positions, side="right") - 1
+
+
+def _documents_of(keys: np.ndarray, rows: np.ndarray, wanted: np.ndarray, n_rows: int) -> np.ndarray:
+    """In how many documents each of the sorted distinct keys ``wanted`` occurs, from occurrences (``keys``,
+    ``rows``)."""
+    if not len(wanted):
+        return np.zeros(0, dtype=np.int64)
+    where = np.minimum(np.searchsorted(wanted, keys), len(wanted) - 1)
+    hit = wanted[where] == keys
+    pairs = np.unique(where[hit] * np.int64(n_rows) + rows[hit])  # distinct (n-gram, document)
+    return np.bincount(pairs // n_rows, minlength=len(wanted)).astype(np.int64)
+
+
+def _top_floor(counts: list[np.ndarray], top: int | None) -> int:
+    """The ``top``-th largest of ``counts`` (0 when there are fewer): an n-gram counted less cannot rank."""
+    held = sum(len(part) for part in counts)
+    if top is None or held <= top:
+        return 0
+    joined = np.concatenate(counts)
+    return int(np.partition(joined, held - top)[held - top])
+
+
+def _key_tokens(keys: np.ndarray, n: int, size: int) -> np.ndarray:
+    """The token ids of n-gram ``keys`` (see :func:`_part_keys`): an array ``(len(keys), n)``."""
+    columns, keys = [], np.asarray(keys, dtype=np.int64)
+    for _ in range(n):
+        columns.append(keys % size)
+        keys = keys // size
+    return np.column_stack(columns[::-1])
+
+
+def _ngram_counts_in_parts(stream: TokenStream, n: int, least: float, top: int | None
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(token ids, occurrences, documents) of the n-grams found in at least ``least`` documents that can rank in the
+    ``top`` (ties included), counted a range of first tokens at a time (:data:`PART_OCCURRENCES`).
+
+    Documents are counted only for n-grams frequent enough to rank: with ``least`` ≤ 1 every n-gram qualifies, so
+    the ``top``-th largest count so far (this part's included) decides; otherwise the count must also reach ``least``.
+    """
+    starts = _gram_starts(stream, n)
+    kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    floor = 0  # the top-th largest count of the n-grams kept so far: one counted less cannot rank
+    for low, high in _first_token_parts(stream, starts, PART_OCCURRENCES):
+        keys, rows = _part_keys(stream, starts, n, low, high)
+        distinct, counts = np.unique(keys, return_counts=True)
+        if least <= 1:
+            floor = max(floor, _top_floor([part[1] for part in kept] + [counts], top))
+        candidate = counts >= max(floor, least)
+        distinct, counts = distinct[candidate], counts[candidate].astype(np.int64)
+        documents = _documents_of(keys, rows, distinct, len(stream.offsets))
+        del keys, rows
+        eligible = documents >= least
+        kept.append((distinct[eligible], counts[eligible], documents[eligible]))
+        floor = max(floor, _top_floor([part[1] for part in kept], top))
+        kept = [(k[c >= floor], c[c >= floor], d[c >= floor]) for k, c, d in kept]
+    if not kept:
+        return np.zeros((0, n), dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    keys, counts, documents = (np.concatenate(column) for column in zip(*kept))
+    return _key_tokens(keys, n, max(len(stream.vocabulary), 1)), counts, documents
 
 
 def ngram_frequency_table(
@@ -524,20 +623,32 @@ def ngram_frequency_table(
 
     Notes
     -----
-    Cost: numpy over the token ids (a hash pass per word of the n-gram and one sort), no tokenising; only the
-    n-grams that can reach the ``top`` are turned into strings.
+    Cost: numpy over the token ids, no tokenising. The n-grams are counted a range of first tokens at a time
+    (:data:`PART_OCCURRENCES` occurrences, one sort each), keeping only those that can still reach the ``top``, so
+    memory stays about the same whatever the corpus size; only the n-grams kept are turned into strings.
     """
     _check_top(top)
+    _check_n(n)
+    least = _min_documents(min_df, len(stream.offsets) - 1)
+    if max(len(stream.vocabulary), 1) ** n < 2**63:
+        tokens, counts, documents = _ngram_counts_in_parts(stream, n, least, top)
+    else:  # keys of n token ids would overflow 64 bits (long n-grams of a large vocabulary): number them instead
+        tokens, counts, documents = _ngram_counts_by_codes(stream, n, least, top)
+    return _ranked_table(_labels(stream, tokens), counts, documents, int(stream.n_words.sum()), top)
+
+
+def _ngram_counts_by_codes(stream: TokenStream, n: int, least: float, top: int | None
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_ngram_counts_in_parts` from every n-gram's code (:func:`_grams`: all n-grams of the corpus at once)."""
     grams = _grams(stream, n)
     counts = np.bincount(grams.codes, minlength=grams.n_codes).astype(np.int64)
-    least = _min_documents(min_df, len(stream.offsets) - 1)
     in_documents = _document_frequency(grams) if least > 1 else None  # every n-gram found is in a document
     chosen = np.flatnonzero(counts > 0) if in_documents is None else np.flatnonzero((in_documents >= least) & (counts > 0))
     if top is not None and len(chosen) > top:
         threshold = np.partition(counts[chosen], len(chosen) - top)[len(chosen) - top]
         chosen = chosen[counts[chosen] >= threshold]  # every n-gram that can rank in the top, ties included
     chosen_documents = _document_frequency_of(grams, chosen) if in_documents is None else in_documents[chosen]
-    return _ranked_table(_labels(stream, grams, chosen), counts[chosen], chosen_documents, int(stream.n_words.sum()), top)
+    return grams.tokens(chosen), counts[chosen], chosen_documents
 
 
 def ngram_matrix(stream: TokenStream, n: int = 1, *, min_df: int | float = 1) -> DocumentTermMatrix:
@@ -566,7 +677,7 @@ def ngram_matrix(stream: TokenStream, n: int = 1, *, min_df: int | float = 1) ->
     pairs = _pair_counts(grams, len(stream.offsets) - 1)
     in_documents = np.bincount(pairs.indices, minlength=grams.n_codes)
     kept = np.flatnonzero((in_documents >= _min_documents(min_df, len(stream.offsets) - 1)) & (in_documents > 0))
-    labels = _labels(stream, grams, kept)
+    labels = _labels(stream, grams.tokens(kept))
     order = np.argsort(labels, kind="stable")  # object array: Python string order, as scikit-learn sorts
     matrix = pairs[:, kept[order]].astype(np.int64)  # the kept columns, in term order
     matrix.sort_indices()
