@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -465,6 +465,38 @@ def _pair_counts(grams: _Grams, n_rows: int) -> sp.csr_matrix:
     return matrix
 
 
+def _unigram_counts(stream: TokenStream) -> sp.csr_matrix:
+    """Occurrences of every token id in every document: :func:`_pair_counts` of the unigrams, straight from the
+    stream (each document's ids are its CSR row as they stand; no per-token row or code arrays)."""
+    size = max(len(stream.vocabulary), 1)
+    index_dtype = np.int32 if max(size, len(stream.ids)) < 2**31 else np.int64
+    matrix = sp.csr_matrix((np.ones(len(stream.ids), dtype=np.int32), stream.ids.astype(index_dtype),
+                            stream.offsets.astype(index_dtype)), shape=(len(stream.offsets) - 1, size))
+    matrix.sum_duplicates()  # in place, on the copy of the ids
+    return matrix
+
+
+def _columns_in_order(counts: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
+    """The ``columns`` of a canonical CSR ``counts`` matrix, in that order, with int64 counts (canonical).
+
+    Each entry's column is renumbered through a look-up table (entries of other columns dropped): one copy of the
+    indices and the counts, where fancy column indexing and ``astype`` made two copies of each.
+    """
+    new_of = np.full(counts.shape[1], -1, dtype=counts.indices.dtype)
+    new_of[columns] = np.arange(len(columns), dtype=counts.indices.dtype)
+    indices = new_of[counts.indices]
+    kept = indices >= 0
+    if kept.all():
+        data, indptr = counts.data.astype(np.int64), counts.indptr
+    else:
+        data, indices = counts.data[kept].astype(np.int64), indices[kept]
+        indptr = np.r_[0, np.cumsum(kept)][counts.indptr].astype(counts.indptr.dtype)
+    del kept
+    matrix = sp.csr_matrix((data, indices, indptr), shape=(counts.shape[0], len(columns)))
+    matrix.sort_indices()
+    return matrix
+
+
 def _document_frequency(grams: _Grams) -> np.ndarray:
     """In how many documents each n-gram code occurs."""
     n_rows = int(grams.rows[-1]) + 1 if len(grams.rows) else 0
@@ -673,14 +705,20 @@ def ngram_matrix(stream: TokenStream, n: int = 1, *, min_df: int | float = 1) ->
     -----
     Cost: as :func:`ngram_frequency_table`, plus turning every kept n-gram into a string and sorting them.
     """
-    grams = _grams(stream, n)
-    pairs = _pair_counts(grams, len(stream.offsets) - 1)
-    in_documents = np.bincount(pairs.indices, minlength=grams.n_codes)
-    kept = np.flatnonzero((in_documents >= _min_documents(min_df, len(stream.offsets) - 1)) & (in_documents > 0))
-    labels = _labels(stream, grams.tokens(kept))
+    _check_n(n)
+    n_rows = len(stream.offsets) - 1
+    if n == 1:
+        pairs, tokens_of = _unigram_counts(stream), lambda codes: codes[:, None]  # a unigram's code is its token id
+    else:
+        grams = _grams(stream, n)
+        pairs = _pair_counts(grams, n_rows)
+        tokens_of = replace(grams, rows=grams.rows[:0], codes=grams.codes[:0]).tokens  # decoding needs the levels only
+        del grams
+    in_documents = np.bincount(pairs.indices, minlength=pairs.shape[1])
+    kept = np.flatnonzero((in_documents >= _min_documents(min_df, n_rows)) & (in_documents > 0))
+    labels = _labels(stream, tokens_of(kept))
     order = np.argsort(labels, kind="stable")  # object array: Python string order, as scikit-learn sorts
-    matrix = pairs[:, kept[order]].astype(np.int64)  # the kept columns, in term order
-    matrix.sort_indices()
+    matrix = _columns_in_order(pairs, kept[order])
     return DocumentTermMatrix(
         matrix=matrix,
         terms=np.asarray(labels[order], dtype=object),
