@@ -561,26 +561,27 @@ def _first_token_parts(stream: TokenStream, starts: np.ndarray, budget: int) -> 
 
 
 def _part_keys(stream: TokenStream, starts: np.ndarray, n: int, low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
-    """(key, document row) of every n-gram occurrence whose first token id is in ``[low, high)``, in text order. A
-    key is the n-gram's token ids as digits in base ``len(vocabulary)``, so it decodes exactly."""
+    """(key, position) of every n-gram occurrence whose first token id is in ``[low, high)``, in text order. A key is
+    the n-gram's token ids as digits in base ``len(vocabulary)``, so it decodes exactly."""
     ids, size = stream.ids, max(len(stream.vocabulary), 1)
     positions = np.flatnonzero(starts & (ids >= low) & (ids < high))
     keys = ids[positions].astype(np.int64)
     for offset in range(1, n):
         keys *= size
         keys += ids[positions + offset]
-    return keys, np.searchsorted(stream.offsets, positions, side="right") - 1
+    return keys, positions
 
 
-def _documents_of(keys: np.ndarray, rows: np.ndarray, wanted: np.ndarray, n_rows: int) -> np.ndarray:
-    """In how many documents each of the sorted distinct keys ``wanted`` occurs, from occurrences (``keys``,
-    ``rows``)."""
+def _documents_of(keys: np.ndarray, positions: np.ndarray, wanted: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """In how many documents each of the sorted distinct keys ``wanted`` occurs, from occurrences (``keys``, token
+    ``positions``) and the stream's document ``offsets``; only the wanted occurrences are placed in their document."""
     if not len(wanted):
         return np.zeros(0, dtype=np.int64)
     where = np.minimum(np.searchsorted(wanted, keys), len(wanted) - 1)
     hit = wanted[where] == keys
-    pairs = np.unique(where[hit] * np.int64(n_rows) + rows[hit])  # distinct (n-gram, document)
-    return np.bincount(pairs // n_rows, minlength=len(wanted)).astype(np.int64)
+    rows = np.searchsorted(offsets, positions[hit], side="right") - 1
+    pairs = np.unique(where[hit] * np.int64(len(offsets)) + rows)  # distinct (n-gram, document)
+    return np.bincount(pairs // len(offsets), minlength=len(wanted)).astype(np.int64)
 
 
 def _top_floor(counts: list[np.ndarray], top: int | None) -> int:
@@ -613,14 +614,14 @@ def _ngram_counts_in_parts(stream: TokenStream, n: int, least: float, top: int |
     kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     floor = 0  # the top-th largest count of the n-grams kept so far: one counted less cannot rank
     for low, high in _first_token_parts(stream, starts, PART_OCCURRENCES):
-        keys, rows = _part_keys(stream, starts, n, low, high)
+        keys, positions = _part_keys(stream, starts, n, low, high)
         distinct, counts = np.unique(keys, return_counts=True)
         if least <= 1:
             floor = max(floor, _top_floor([part[1] for part in kept] + [counts], top))
         candidate = counts >= max(floor, least)
         distinct, counts = distinct[candidate], counts[candidate].astype(np.int64)
-        documents = _documents_of(keys, rows, distinct, len(stream.offsets))
-        del keys, rows
+        documents = _documents_of(keys, positions, distinct, stream.offsets)
+        del keys, positions
         eligible = documents >= least
         kept.append((distinct[eligible], counts[eligible], documents[eligible]))
         floor = max(floor, _top_floor([part[1] for part in kept], top))
