@@ -15,10 +15,13 @@ import scipy.sparse as sp
 
 from corpus_utils import read_corpus
 from corpus_utils.analysis import topics as topics_module
+from corpus_utils.analysis.terms import token_stream
 from corpus_utils.analysis.topics import fit_topics
+from corpus_utils.core import columns as columns_module
 from corpus_utils.core.memo import KEEP_ENTRIES, Memo, digest_texts, memo_key
 from corpus_utils.core.paths import NOTEBOOKS_DIR, SEEDS_DIR
 from corpus_utils.input import load as load_module
+from corpus_utils.input.load import load_paragraphs
 from corpus_utils.input import snapshot as snapshot_module
 from corpus_utils.input.snapshot import SNAPSHOT_ENV_VAR, SnapshotStore
 from corpus_utils.run.runner import ingest_corpus, plan_run
@@ -49,6 +52,24 @@ def test_a_snapshot_reads_back_the_same_documents_and_report_without_parsing(pag
     pd.testing.assert_frame_equal(again.documents, first.documents)
     pd.testing.assert_frame_equal(again.report.files, first.report.files)
     assert again.key == first.key and again.report.summary() == first.report.summary()
+
+
+def test_a_large_snapshot_reads_its_text_into_arrow_buffers_with_the_same_values(pages, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    first = read_corpus(pages, cache=cache)
+    assert first.documents["body"].dtype.storage == "python"  # small: Python strings
+    _no_parsing(monkeypatch)
+    monkeypatch.setattr(columns_module, "ARROW_TEXT_FROM_BYTES", 1)  # every snapshot counts as large
+    again = read_corpus(pages, cache=cache)
+    for frame in (again.documents, again.report.files):
+        assert {frame[column].dtype.storage for column in frame if isinstance(frame[column].dtype, pd.StringDtype)} == {"pyarrow"}
+    pd.testing.assert_frame_equal(again.documents.astype(object), first.documents.astype(object))
+    pd.testing.assert_frame_equal(again.report.files.astype(object), first.report.files.astype(object))
+    paragraphs, expected = load_paragraphs(again.documents), load_paragraphs(first.documents)
+    assert paragraphs["text"].dtype.storage == "pyarrow"
+    pd.testing.assert_frame_equal(paragraphs.astype(object), expected.astype(object))
+    arrow_stream, python_stream = token_stream(again.documents), token_stream(first.documents)
+    assert list(arrow_stream.vocabulary[arrow_stream.ids]) == list(python_stream.vocabulary[python_stream.ids])
 
 
 def test_an_edited_added_or_removed_file_or_a_new_loader_takes_a_new_snapshot(pages, tmp_path, monkeypatch):

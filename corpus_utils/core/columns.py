@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import pandas as pd
 
-__all__ = ["TEXT_DTYPE", "TextSequence", "as_str", "text_rows", "texts_of"]
+__all__ = ["TEXT_DTYPE", "ARROW_TEXT_DTYPE", "ARROW_TEXT_FROM_BYTES", "TextSequence", "as_str", "text_dtype_for", "text_rows", "texts_of"]
 
 #: Text columns of the documents, paragraphs and report tables (and the units topic models are fitted on): pandas'
 #: ``string`` dtype, one Python object per cell, missing values ``pd.NA``. ``"string[pyarrow]"`` (Arrow buffers)
@@ -16,6 +16,20 @@ __all__ = ["TEXT_DTYPE", "TextSequence", "as_str", "text_rows", "texts_of"]
 #: lighter with Arrow, 05 and 07 heavier, where a row selection (``documents[mask]``) copies every text of an
 #: Arrow-backed table instead of pointers to it (docs/benchmarks.md).
 TEXT_DTYPE = "string[python]"
+#: The other choice: Arrow buffers, one copy of the text per table, about half the memory of Python strings.
+ARROW_TEXT_DTYPE = "string[pyarrow]"
+#: Text (bytes of UTF-8) from which a table read from the corpus store keeps its text in Arrow buffers
+#: (:data:`ARROW_TEXT_DTYPE`) instead of :data:`TEXT_DTYPE`: about 300,000 news pages. Below it Python strings are
+#: as light overall and faster to select rows from; above it the tables decide whether a notebook's kernel fits (a
+#: million generated pages: documents 3.3 GB in Arrow buffers against 5.5 GB as Python strings, with their 4.5
+#: million paragraphs 6.8 GB against 9.7 GB; docs/benchmarks.md).
+ARROW_TEXT_FROM_BYTES = 1_000_000_000
+
+
+def text_dtype_for(text_bytes: int) -> str:
+    """The dtype of a table's text columns holding ``text_bytes`` of text: :data:`TEXT_DTYPE`, or
+    :data:`ARROW_TEXT_DTYPE` from :data:`ARROW_TEXT_FROM_BYTES` on."""
+    return ARROW_TEXT_DTYPE if text_bytes >= ARROW_TEXT_FROM_BYTES else TEXT_DTYPE
 
 
 def as_str(values: pd.Series) -> pd.Series:

@@ -903,8 +903,9 @@ def load_paragraphs(documents: pd.DataFrame) -> pd.DataFrame:
     -----
     Arrow-backed bodies are split in Arrow (``pyarrow.compute.split_pattern``), :data:`PARAGRAPH_PART` documents
     at a time, and their words counted a slice at a time, so the text is never held as Python strings: 100,000
-    pages' paragraphs add 0.37 GB, where pandas' split left 1.4 GB behind. Bodies of Python strings go through
-    pandas' split, the lighter one for them (0.36 GB against 0.57 GB once Arrow's result is turned back).
+    pages' paragraphs add 0.37 GB, where pandas' split left 1.4 GB behind. Their paragraphs keep the bodies' dtype
+    (Arrow buffers: a large corpus read from the store). Bodies of Python strings go through pandas' split, the
+    lighter one for them (0.36 GB against 0.57 GB once Arrow's result is turned back).
     """
     if getattr(documents["body"].dtype, "storage", None) != "pyarrow":
         parts = documents[["doc_id", "body"]].copy()
@@ -929,17 +930,18 @@ def _paragraphs_of(documents: pd.DataFrame) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    bodies = pa.array(documents["body"].astype(TEXT_DTYPE).fillna(""), type=pa.large_string())
+    dtype = documents["body"].dtype  # Arrow-backed: the paragraphs' text stays in Arrow buffers
+    bodies = pa.array(documents["body"].fillna(""), type=pa.large_string())
     pieces = pc.split_pattern(bodies, PARAGRAPH_SEPARATOR)
     texts, owner = pc.list_flatten(pieces), pc.list_parent_indices(pieces)
     kept = pc.greater(pc.utf8_length(texts), 0)
     texts, owner = texts.filter(kept), owner.filter(kept).to_numpy(zero_copy_only=False).astype(np.int64)
     first = np.flatnonzero(np.diff(owner, prepend=-1))  # each document's first paragraph
     paragraph = np.arange(len(owner), dtype=np.int64) - np.repeat(first, np.diff(np.append(first, len(owner)))) + 1
-    doc_ids = pa.array(documents["doc_id"].astype(TEXT_DTYPE), type=pa.large_string()).take(pa.array(owner))
-    text = pd.Series(texts, dtype=TEXT_DTYPE)
+    doc_ids = pa.array(documents["doc_id"].astype(dtype), type=pa.large_string()).take(pa.array(owner))
+    text = pd.Series(texts, dtype=dtype)
     return pd.DataFrame({
-        "doc_id": pd.Series(doc_ids, dtype=TEXT_DTYPE),
+        "doc_id": pd.Series(doc_ids, dtype=dtype),
         "paragraph": paragraph,
         "text": text,
         "n_words": count_words_many(texts_of(text)),

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core.columns import TEXT_DTYPE
+from ..core.columns import text_dtype_for
 from .cache import parser_version
 
 __all__ = ["SNAPSHOT_ENV_VAR", "KEEP_SNAPSHOTS", "SNAPSHOT_FORMAT", "Snapshot", "snapshot_key", "SnapshotStore", "SnapshotWriter", "snapshot_table_bytes",
@@ -72,12 +72,15 @@ def _frame_types(frame: pd.DataFrame) -> dict[str, str]:
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    """A Parquet file as a DataFrame, its strings read straight into :data:`~corpus_utils.core.columns.TEXT_DTYPE`."""
+    """A Parquet file as a DataFrame, its strings read straight into the text dtype for their size
+    (:func:`~corpus_utils.core.columns.text_dtype_for`: Python strings, or Arrow buffers for a large corpus)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    text = pd.api.types.pandas_dtype(TEXT_DTYPE)
-    return pq.read_table(path).to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get)
+    table = pq.read_table(path)
+    text_bytes = sum(column.nbytes for column in table.columns if pa.types.is_string(column.type) or pa.types.is_large_string(column.type))
+    text = pd.api.types.pandas_dtype(text_dtype_for(text_bytes))
+    return table.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get)
 
 
 def _restore(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
