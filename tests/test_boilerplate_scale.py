@@ -225,6 +225,29 @@ def test_shingle_hashes_equal_the_reference(shingle_size):
     assert np.array_equal(columns, np.unique(expected_hashes)) and matrix.shape == (len(texts), columns.size)
 
 
+@pytest.mark.parametrize("dtype", ["object", "string[pyarrow]"])
+@pytest.mark.parametrize("chunk_chars", [60, 4_000_000])
+def test_distinct_texts_are_numbered_as_factorising_their_normalised_forms(monkeypatch, dtype, chunk_chars):
+    """The join tells texts apart by the hash of their normalised form, normalising again when it needs a text:
+    the same numbers, texts, shingles and stored-join key as holding every normalised text."""
+    monkeypatch.setattr(bp, "_CHUNK_CHARS", chunk_chars)  # 60: a chunk of a few paragraphs, short ones skipped
+    rng = random.Random(21)
+    base = [_template(rng, rng.randrange(1, 20)) for _ in range(80)]
+    variants = [rng.choice([text, text.upper(), f"«{text}»!", text.replace(" ", "  ,")]) for text in base for _ in range(3)]
+    rng.shuffle(variants)
+    paragraphs = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(variants))], "paragraph": 1,
+                               "text": pd.Series(variants + [None], dtype=dtype)[: len(variants)]})
+    table, rows, codes, uniques = bp._eligible(paragraphs, 4)
+    expected_rows = np.flatnonzero(paragraphs["text"].map(count_words).to_numpy() >= 4)
+    expected_codes, expected_uniques = pd.factorize(_reference_normalise(paragraphs["text"].iloc[expected_rows]))
+    assert np.array_equal(rows, expected_rows) and len(table) == rows.size and 40 < len(uniques) < rows.size
+    assert codes.tolist() == expected_codes.tolist() and list(uniques) == list(expected_uniques)
+    assert uniques.take(np.array([3, 0, 3])) == [expected_uniques[3], expected_uniques[0], expected_uniques[3]]
+    assert bp._join_key(uniques, 0.8, 5) == bp._join_key(list(expected_uniques), 0.8, 5)
+    for got, want in zip(bp._shingle_table(uniques, 3), bp._shingle_table(list(expected_uniques), 3)):
+        assert np.array_equal(got, want)
+
+
 def test_tokens_stay_distinct_when_hash_prefixes_collide():
     rng = np.random.default_rng(0)
     bases = rng.integers(0, 2**62, 40, dtype=np.int64).astype(np.uint64)

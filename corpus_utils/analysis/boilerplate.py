@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..core.columns import TEXT_DTYPE, as_str, texts_of
 from ..core.scheduler import map_in_parts
-from ..core.memo import Memo, digest_texts, memo_key
+from ..core.memo import Memo, digest_hashes, memo_key, text_hashes
 from ..core.words import PARAGRAPH_SEPARATOR, SHINGLE_WORD, count_words_many
 from ..input.load import load_paragraphs
 
@@ -145,26 +145,100 @@ def _normalise(texts: pd.Series) -> list[str]:
     on code points in chunks of about ``_CHUNK_CHARS`` characters; on the active Dask scheduler's workers when
     there is one.
     """
+    return [text for part in map_in_parts(_normalise_here, _text_values(texts), stage_name="normalising paragraphs")
+            for text in part]
+
+
+def _text_values(texts: pd.Series) -> list[str] | pd.Series:
+    """``texts`` with missing values as "", as a list of Python strings, or left Arrow-backed (sliced without a copy)."""
     filled = texts.fillna("")
-    values = filled if getattr(filled.dtype, "storage", None) == "pyarrow" else filled.pipe(as_str).tolist()
-    return [text for part in map_in_parts(_normalise_here, values, stage_name="normalising paragraphs") for text in part]
+    return filled if getattr(filled.dtype, "storage", None) == "pyarrow" else filled.pipe(as_str).tolist()
 
 
 def _normalise_here(values: list[str] | pd.Series) -> list[str]:
-    """:func:`_normalise` of a list, or of an Arrow-backed Series turned into Python strings a chunk at a time (so the
-    paragraphs of a corpus are never all held twice), in this process."""
+    """:func:`_normalise` of a list, or of an Arrow-backed Series, in this process."""
+    return [text for chunk in _normalised_chunks(values) for text in chunk]
+
+
+def _normalised_chunks(values: list[str] | pd.Series, keep: np.ndarray | None = None) -> Iterator[list[str]]:
+    """The normalised texts of ``values`` (those where ``keep`` is true, if given), about ``_CHUNK_CHARS`` characters
+    at a time: an Arrow-backed Series is turned into Python strings a chunk at a time, so the paragraphs of a corpus
+    are never all held twice."""
     arrow = isinstance(values, pd.Series)
     lengths = values.str.len().to_numpy(dtype=np.int64) if arrow else np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    if keep is not None:
+        lengths = np.where(keep, lengths, 0)
     ends = np.cumsum(lengths)
     total = int(ends[-1]) if len(values) else 0
     stops = np.searchsorted(ends, np.arange(_CHUNK_CHARS, total, _CHUNK_CHARS), side="right").tolist()
-    result: list[str] = []
     start = 0
     for stop in [*stops, len(values)]:
         if stop > start:
-            result.extend(_normalise_chunk(values.iloc[start:stop].tolist() if arrow else values[start:stop]))
+            chunk = values.iloc[start:stop] if arrow else values[start:stop]
+            if keep is not None:
+                wanted = np.flatnonzero(keep[start:stop])
+                chunk = chunk.iloc[wanted] if arrow else [chunk[index] for index in wanted.tolist()]
+            yield _normalise_chunk(chunk.tolist() if arrow else chunk)
             start = stop
-    return result
+
+
+def _fingerprints_here(frame: pd.DataFrame) -> np.ndarray:
+    """A 16-byte hash (:func:`~corpus_utils.core.memo.text_hashes`) of the normalised form of each ``frame["text"]``
+    where ``frame["keep"]``, in order: ``(kept, 16)`` uint8."""
+    chunks = [text_hashes(chunk) for chunk in _normalised_chunks(_text_values(frame["text"]), frame["keep"].to_numpy())]
+    return np.concatenate(chunks) if chunks else np.zeros((0, 16), dtype=np.uint8)
+
+
+def _kept_shingles_here(frame: pd.DataFrame, *, shingle_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`_shingle_table` of the normalised ``frame["text"]`` where ``frame["keep"]``, one (counts, hashes) per
+    chunk of texts."""
+    values, keep = _text_values(frame["text"]), frame["keep"].to_numpy()
+    return [_shingle_table_here(chunk, shingle_size=shingle_size) for chunk in _normalised_chunks(values, keep)]
+
+
+class _DistinctTexts(Sequence):
+    """The distinct normalised texts of a join, kept as the positions of their first paragraphs and their 16-byte
+    hashes (``fingerprints``), not as strings: a text is normalised again when it is needed (the join's shingles in
+    one pass, the texts of candidate pairs a few at a time). At a million pages the normalised texts took about
+    3.5 GB; this takes their hashes, 16 bytes each.
+    """
+
+    def __init__(self, text: pd.Series, keep: np.ndarray, fingerprints: np.ndarray) -> None:
+        self._text, self._keep, self.fingerprints = text, keep, fingerprints
+        self._rows = np.flatnonzero(keep)
+
+    def __len__(self) -> int:
+        return int(self._rows.size)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return self.take(np.arange(len(self))[index])
+        return self.take(np.array([index]))[0]
+
+    def take(self, indices: np.ndarray) -> list[str]:
+        """The normalised texts with these numbers, in that order."""
+        return _normalise(self._text.iloc[self._rows[np.asarray(indices, dtype=np.int64)]])
+
+    def shingle_table(self, shingle_size: int) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`_shingle_table` of the texts, computed from the paragraphs a chunk at a time."""
+        frame = pd.DataFrame({"text": self._text, "keep": self._keep})
+        chunks = [chunk for part in map_in_parts(_kept_shingles_here, frame, stage_name="shingling", shingle_size=shingle_size)
+                  for chunk in part]
+        counts = np.concatenate([counts for counts, _ in chunks]) if chunks else np.zeros(0, dtype=np.int64)
+        hashes = np.empty(int(counts.sum()), dtype=np.uint64)
+        filled = 0
+        while chunks:  # each chunk is freed once copied: the hashes are held about once, not twice
+            chunk = chunks.pop(0)[1]
+            hashes[filled : filled + chunk.size] = chunk
+            filled += chunk.size
+        return counts, hashes
+
+
+def _texts_numbered(texts: Sequence[str], indices: np.ndarray) -> list[str]:
+    """``[texts[i] for i in indices]``, for a list or a :class:`_DistinctTexts` (normalised together)."""
+    if isinstance(texts, _DistinctTexts):
+        return texts.take(indices)
+    return [texts[index] for index in np.asarray(indices).tolist()]
 
 
 def _word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -236,6 +310,8 @@ def _shingle_table(texts: list[str], shingle_size: int) -> tuple[np.ndarray, np.
 
     A shingle's hash is ``_mix`` of Σ word_hash[offset] × PRIME^offset over its words.
     """
+    if isinstance(texts, _DistinctTexts):
+        return texts.shingle_table(shingle_size)
     parts = map_in_parts(_shingle_table_here, texts, stage_name="shingling", shingle_size=shingle_size)
     if len(parts) == 1:
         return parts[0]
@@ -509,7 +585,7 @@ class _BandFilter:
         missing = np.unique(np.r_[a, b])
         missing = missing[~self.known[missing]]
         if missing.size:
-            texts = [self.texts[i] for i in missing.tolist()]
+            texts = _texts_numbered(self.texts, missing)
             self.keys[missing] = _band_keys(texts, self.threshold, self.shingle_size)
             self.known[missing] = True
         return (self.keys[a] == self.keys[b]).any(axis=1)
@@ -587,7 +663,8 @@ def _similar_components(texts: list[str], threshold: float, shingle_size: int) -
 
 def _join_key(texts: list[str], threshold: float, shingle_size: int) -> str:
     """The memo key of a join: the distinct normalised texts and the settings that decide which pairs are linked."""
-    return memo_key(texts=digest_texts(texts), threshold=float(threshold), shingle_size=int(shingle_size), method=_NUM_PERM)
+    hashes = texts.fingerprints if isinstance(texts, _DistinctTexts) else text_hashes(texts)
+    return memo_key(texts=digest_hashes(hashes), threshold=float(threshold), shingle_size=int(shingle_size), method=_NUM_PERM)
 
 
 def _stored_similar_pairs(texts: list[str], threshold: float, shingle_size: int, weights: np.ndarray, budget: int,
@@ -624,24 +701,32 @@ def _merge_components(labels: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nd
     return component[labels]
 
 
-def _eligible(paragraphs: pd.DataFrame, min_words: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, list[str]]:
+def _eligible(paragraphs: pd.DataFrame, min_words: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, _DistinctTexts]:
     """Paragraphs with ≥ ``min_words`` words (every column but ``text``), their positions in ``paragraphs``, their
-    unique-text ids and the unique normalised texts.
+    distinct-text numbers (in order of first appearance) and the distinct normalised texts.
 
-    The text is not copied (for 100,000 pages a filtered copy of Arrow-backed text cost 0.85 GB): take a member's
-    text from ``paragraphs["text"]`` at its position.
+    Neither the text nor its normalised form is copied or held (for 100,000 pages a filtered copy of Arrow-backed
+    text cost 0.85 GB, the normalised texts of a million pages about 3.5 GB): texts are told apart by the 16-byte
+    hash of their normalised form, and a member's text is taken from ``paragraphs["text"]`` at its position.
     """
     text = paragraphs["text"].reset_index(drop=True)
     n_words = paragraphs["n_words"].to_numpy() if "n_words" in paragraphs.columns else count_words_many(texts_of(text))
-    rows = np.flatnonzero(n_words >= min_words)
-    normalised = _normalise(text)  # short paragraphs too: fewer characters than a copy of the long ones' text
-    if len(rows) < len(text):
-        normalised = [normalised[row] for row in rows.tolist()]
-    codes, uniques = pd.factorize(np.asarray(normalised, dtype=object))  # numbered in order of first appearance
+    eligible = n_words >= min_words
+    rows = np.flatnonzero(eligible)
+    frame = pd.DataFrame({"text": text, "keep": eligible})
+    fingerprints = np.concatenate(
+        [np.zeros((0, 16), dtype=np.uint8), *map_in_parts(_fingerprints_here, frame, stage_name="normalising paragraphs")]
+    )
+    halves = fingerprints.view(np.uint64).reshape(-1, 2)
+    codes = pd.DataFrame({"high": halves[:, 0], "low": halves[:, 1]}).groupby(["high", "low"], sort=False).ngroup()
+    codes = codes.to_numpy(dtype=np.int64)  # numbered in order of first appearance
+    first = np.unique(codes, return_index=True)[1]
+    keep = np.zeros(len(text), dtype=bool)
+    keep[rows[first]] = True
     table = pd.DataFrame({column: paragraphs[column].iloc[rows].to_numpy() if column in ("paragraph", "n_words")
                           else paragraphs[column].iloc[rows].reset_index(drop=True)
                           for column in paragraphs.columns if column != "text"})
-    return table, rows, codes.astype(np.int64), uniques.tolist()
+    return table, rows, codes, _DistinctTexts(text, keep, fingerprints[first])
 
 
 def _texts_at(paragraphs: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
