@@ -184,6 +184,17 @@ def test_results_equal_the_reference_on_planted_templates(seed, threshold, shing
         pd.testing.assert_frame_equal(got, want)
 
 
+@pytest.mark.parametrize(("chunk_entries", "block_entries"), [(97, 500), (13, 200), (4_000, 3_000)])
+def test_results_equal_the_reference_when_the_index_is_built_in_small_pieces(monkeypatch, chunk_entries, block_entries):
+    documents = _planted_corpus(5, n_documents=120)
+    monkeypatch.setattr(bp, "_CHUNK_ENTRIES", chunk_entries)  # passes over keys, tokens and prefix entries
+    monkeypatch.setattr(bp, "_BLOCK_ENTRIES", block_entries)  # rows of the ranked matrix packed at a time
+    found = _results(documents, threshold=0.7, shingle_size=4)
+    assert len(found[0]) > 100
+    for got, want in zip(found, _reference_results(documents, threshold=0.7, shingle_size=4)):
+        pd.testing.assert_frame_equal(got, want)
+
+
 def test_results_equal_the_reference_with_short_paragraphs_and_odd_characters():
     rng = random.Random(7)
     pieces = ["İstanbul ΑΣ office", "naïve café", "x_y 42", "‘quoted’ — dash", "😀 emoji", "ǅ title"]

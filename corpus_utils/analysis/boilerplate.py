@@ -33,6 +33,7 @@ _CHUNK_ROWS = 50_000  # texts tokenised at a time
 _CHUNK_PAIRS = 250_000  # candidate pairs verified at a time
 _CHUNK_CHARS = 4_000_000  # characters normalised at a time
 _CHUNK_ENTRIES = 4_000_000  # array items per step of the chunked passes over shingles
+_BLOCK_ENTRIES = 50_000_000  # matrix entries packed and sorted at a time when building the prefix index
 _SPECIAL = np.uint32(0xFFFFFFFF)  # code point whose lower-casing needs the regex path
 _LOOK_UP = np.uint32(0xFFFFFFFE)  # code point not in the table (U+FFFF and above)
 _POOL = pa.system_memory_pool()  # Arrow buffers go back to the system when freed
@@ -448,26 +449,38 @@ def _token_keys(counts: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, int
     return hashes[:kept], bits
 
 
-def _token_table(keys: np.ndarray, bits: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(texts per distinct shingle, distinct shingles per text, text of every key whose shingle is in ≥ 2
-    texts) from the sorted keys."""
-    new_token = np.ones(keys.size, dtype=bool)
-    for span in _spans(keys.size - 1):
-        after = slice(span.start + 1, span.stop + 1)
-        new_token[after] = ((keys[after] ^ keys[span]) >> np.uint64(bits)) != 0
-    frequency = np.diff(np.r_[np.flatnonzero(new_token), keys.size])
-    del new_token
-    shared = np.repeat(frequency >= 2, frequency)
+def _token_table(keys: np.ndarray, bits: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """From the sorted keys: texts per shingle found in ≥ 2 texts (in token order), distinct shingles per text,
+    those of them found in this text only, and the text of every key whose shingle is in ≥ 2 texts (key order).
+
+    Passes over the keys ``_CHUNK_ENTRIES`` at a time: a key's shingle is shared when its neighbour's is the
+    same, so no array the size of all distinct shingles is made (a million pages: 400 million keys).
+    """
     sizes = np.zeros(n, dtype=np.int64)
-    shared_row = np.empty(int(np.count_nonzero(shared)), dtype=np.int32)
+    shared_sizes = np.zeros(n, dtype=np.int64)
+    rows, starts = [], []
     filled = 0
+    row_mask = np.uint64((1 << bits) - 1)
     for span in _spans(keys.size):
-        row = (keys[span] & np.uint64((1 << bits) - 1)).astype(np.int32)
+        before, after = max(span.start - 1, 0), min(span.stop + 1, keys.size)
+        token = keys[before:after] >> np.uint64(bits)
+        same = token[1:] == token[:-1]  # same[k]: keys before + k and before + k + 1 share a token
+        offset = span.start - before
+        same_as_previous = np.r_[False, same][offset : offset + span.stop - span.start]
+        same_as_next = np.r_[same, False][offset : offset + span.stop - span.start]
+        shared = same_as_previous | same_as_next
+        row = (keys[span] & row_mask).astype(np.int32)
         sizes += np.bincount(row, minlength=n)
-        row = row[shared[span]]
-        shared_row[filled : filled + row.size] = row
+        row = row[shared]
+        shared_sizes += np.bincount(row, minlength=n)
+        rows.append(row)
+        starts.append(filled + np.flatnonzero(~same_as_previous[shared]))
         filled += row.size
-    return frequency, sizes, shared_row
+    shared_row = np.concatenate([np.zeros(0, dtype=np.int32), *rows])
+    del rows
+    starts = np.concatenate([np.zeros(0, dtype=np.int64), *starts])
+    frequency = np.diff(np.r_[starts, filled]).astype(np.int32)
+    return frequency, sizes, sizes - shared_sizes, shared_row
 
 
 @dataclass
@@ -481,6 +494,82 @@ class _PrefixIndex:
     bounds: np.ndarray
 
 
+def _token_spans(frequency: np.ndarray) -> Iterator[tuple[slice, slice]]:
+    """(tokens, their keys) in consecutive runs of about ``_CHUNK_ENTRIES`` keys, for keys grouped by token with
+    ``frequency`` keys each."""
+    ends = np.cumsum(frequency, dtype=np.int64)
+    token = 0
+    while token < frequency.size:
+        stop = max(int(np.searchsorted(ends, (ends[token - 1] if token else 0) + _CHUNK_ENTRIES, side="right")), token + 1)
+        yield slice(token, stop), slice(int(ends[token - 1]) if token else 0, int(ends[stop - 1]))
+        token = stop
+
+
+def _row_blocks(counts: np.ndarray, entries: int) -> Iterator[slice]:
+    """Consecutive runs of rows holding about ``entries`` of ``counts`` each (at least one row)."""
+    ends = np.cumsum(counts, dtype=np.int64)
+    start = 0
+    while start < counts.size:
+        already = ends[start - 1] if start else 0
+        stop = max(int(np.searchsorted(ends, already + entries, side="right")), start + 1)
+        yield slice(start, stop)
+        start = stop
+
+
+def _ranked_matrix(shared_row: np.ndarray, frequency: np.ndarray, rank: np.ndarray, useful: np.ndarray) -> sp.csr_matrix:
+    """Texts × shared shingles (columns = ``rank``), rows ``useful`` only, indices ascending in each row.
+
+    ``shared_row`` holds the text of each key, grouped by token with ``frequency`` keys per token. Built a block
+    of rows at a time (``_BLOCK_ENTRIES`` entries), so only a block's entries are ever packed and sorted.
+    """
+    n = useful.size
+    counts = np.zeros(n, dtype=np.int64)
+    for span in _spans(shared_row.size):
+        row = shared_row[span]
+        counts += np.bincount(row[useful[row]], minlength=n)
+    indptr = np.r_[0, np.cumsum(counts)]
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    for block in _row_blocks(counts, _BLOCK_ENTRIES):
+        packed = []
+        for tokens, keys in _token_spans(frequency):
+            row = shared_row[keys]
+            inside = (row >= block.start) & (row < block.stop) & useful[row]
+            ranks = np.repeat(rank[tokens], frequency[tokens])[inside]
+            packed.append(((row[inside] - block.start).astype(np.int64) << 32) | ranks)
+        block_entries = np.concatenate([np.zeros(0, dtype=np.int64), *packed])
+        del packed
+        block_entries.sort()
+        indices[indptr[block.start] : indptr[block.stop]] = block_entries & 0xFFFFFFFF
+    matrix = sp.csr_matrix((np.ones(indices.size, dtype=np.int8), indices, indptr), shape=(n, max(rank.size, 1)))
+    matrix.has_sorted_indices = True
+    return matrix
+
+
+def _prefix_groups(matrix: sp.csr_matrix, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(members, bounds): the texts whose first ``taken`` columns include each column, grouped by column (texts
+    ascending), and where each group starts (plus the end)."""
+    n = taken.size
+    by_token = np.empty(int(taken.sum()), dtype=np.int64)
+    filled = 0
+    for block in _row_blocks(taken, _CHUNK_ENTRIES):
+        count = taken[block]
+        run_start = np.cumsum(count) - count
+        position = np.repeat(matrix.indptr[block.start : block.stop] - run_start, count) + np.arange(int(count.sum()))
+        entries = matrix.indices[position].astype(np.int64) << 32
+        entries |= np.repeat(np.arange(block.start, block.stop, dtype=np.int64), count)
+        by_token[filled : filled + entries.size] = entries
+        filled += entries.size
+    by_token.sort()
+    starts = [np.zeros(0, dtype=np.int64)]
+    for span in _spans(by_token.size):
+        before = max(span.start - 1, 0)
+        token = by_token[before : span.stop] >> 32
+        new = token[1:] != token[:-1] if span.start else np.r_[True, token[1:] != token[:-1]]
+        starts.append(span.start + np.flatnonzero(new))
+    by_token &= 0xFFFFFFFF
+    return by_token, np.r_[np.concatenate(starts), by_token.size]
+
+
 def _prefix_index(texts: list[str], threshold: float, shingle_size: int) -> _PrefixIndex:
     """Index for an exact Jaccard join with prefix filtering (shingles ordered by frequency, then token).
 
@@ -490,36 +579,18 @@ def _prefix_index(texts: list[str], threshold: float, shingle_size: int) -> _Pre
     """
     n = len(texts)
     keys, bits = _token_keys(*_shingle_table(texts, shingle_size))
-    frequency, sizes, shared_row = _token_table(keys, bits, n)
+    frequency, sizes, seen_once, shared_row = _token_table(keys, bits, n)
     del keys
     overlap = np.maximum(1, np.ceil((threshold - 1e-6) * sizes)).astype(np.int64)  # conservative ⌈t·|x|⌉
-    seen_once = sizes - np.bincount(shared_row, minlength=n)
     need = sizes - overlap + 1 - seen_once
-    token_frequency = frequency[frequency >= 2]
-    order = np.argsort(np.minimum(token_frequency, np.iinfo(np.uint16).max).astype(np.uint16), kind="stable")
+    order = np.argsort(np.minimum(frequency, np.iinfo(np.uint16).max).astype(np.uint16), kind="stable")
     rank = np.empty(order.size, dtype=np.int32)
     rank[order] = np.arange(order.size, dtype=np.int32)
-    shared_rank = np.repeat(rank, token_frequency)
-    useful = need[shared_row] > 0
-    packed = shared_row[useful].astype(np.int64)
+    del order
+    matrix = _ranked_matrix(shared_row, frequency, rank, need > 0)
     del shared_row
-    packed <<= 32
-    packed |= shared_rank[useful]
-    del shared_rank, useful
-    packed.sort()
-    counts = np.bincount(packed >> 32, minlength=n)
-    indptr = np.r_[0, np.cumsum(counts)]
-    indices = (packed & 0xFFFFFFFF).astype(np.int32)
-    del packed
-    matrix = sp.csr_matrix((np.ones(indices.size, dtype=np.int8), indices, indptr), shape=(n, max(order.size, 1)))
-    matrix.has_sorted_indices = True
-    taken = np.clip(need, 0, counts)
-    run_start = np.cumsum(taken) - taken
-    position = np.repeat(indptr[:-1], taken) + np.arange(int(taken.sum())) - np.repeat(run_start, taken)
-    by_token = np.sort((indices[position].astype(np.int64) << 32) | np.repeat(np.arange(n, dtype=np.int64), taken))
-    token = by_token >> 32
-    bounds = np.flatnonzero(np.r_[True, token[1:] != token[:-1], True]) if by_token.size else np.zeros(1, np.int64)
-    return _PrefixIndex(sizes=sizes, matrix=matrix, members=(by_token & 0xFFFFFFFF).astype(np.int64), bounds=bounds)
+    members, bounds = _prefix_groups(matrix, np.clip(need, 0, np.diff(matrix.indptr)))
+    return _PrefixIndex(sizes=sizes, matrix=matrix, members=members, bounds=bounds)
 
 
 def _candidate_chunks(index: _PrefixIndex) -> Iterator[tuple[np.ndarray, np.ndarray]]:
