@@ -494,17 +494,6 @@ class _PrefixIndex:
     bounds: np.ndarray
 
 
-def _token_spans(frequency: np.ndarray) -> Iterator[tuple[slice, slice]]:
-    """(tokens, their keys) in consecutive runs of about ``_CHUNK_ENTRIES`` keys, for keys grouped by token with
-    ``frequency`` keys each."""
-    ends = np.cumsum(frequency, dtype=np.int64)
-    token = 0
-    while token < frequency.size:
-        stop = max(int(np.searchsorted(ends, (ends[token - 1] if token else 0) + _CHUNK_ENTRIES, side="right")), token + 1)
-        yield slice(token, stop), slice(int(ends[token - 1]) if token else 0, int(ends[stop - 1]))
-        token = stop
-
-
 def _row_blocks(counts: np.ndarray, entries: int) -> Iterator[slice]:
     """Consecutive runs of rows holding about ``entries`` of ``counts`` each (at least one row)."""
     ends = np.cumsum(counts, dtype=np.int64)
@@ -529,10 +518,11 @@ def _ranked_matrix(shared_row: np.ndarray, frequency: np.ndarray, rank: np.ndarr
         counts += np.bincount(row[useful[row]], minlength=n)
     indptr = np.r_[0, np.cumsum(counts)]
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    key_ends = np.r_[0, np.cumsum(frequency, dtype=np.int64)]
     for block in _row_blocks(counts, _BLOCK_ENTRIES):
         packed = []
-        for tokens, keys in _token_spans(frequency):
-            row = shared_row[keys]
+        for tokens in _row_blocks(frequency, _CHUNK_ENTRIES):  # runs of whole tokens
+            row = shared_row[key_ends[tokens.start] : key_ends[tokens.stop]]
             inside = (row >= block.start) & (row < block.stop) & useful[row]
             ranks = np.repeat(rank[tokens], frequency[tokens])[inside]
             packed.append(((row[inside] - block.start).astype(np.int64) << 32) | ranks)
