@@ -538,7 +538,6 @@ def _ranked_matrix(shared_row: np.ndarray, frequency: np.ndarray, rank: np.ndarr
 def _prefix_groups(matrix: sp.csr_matrix, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(members, bounds): the texts whose first ``taken`` columns include each column, grouped by column (texts
     ascending), and where each group starts (plus the end)."""
-    n = taken.size
     by_token = np.empty(int(taken.sum()), dtype=np.int64)
     filled = 0
     for block in _row_blocks(taken, _CHUNK_ENTRIES):
@@ -588,17 +587,13 @@ def _candidate_chunks(index: _PrefixIndex) -> Iterator[tuple[np.ndarray, np.ndar
     several groups comes once per group)."""
     group_size = np.diff(index.bounds)
     partners = np.repeat(index.bounds[1:], group_size) - np.arange(index.members.size) - 1
-    total = np.cumsum(partners)
-    start = 0
-    while start < partners.size:
-        already = total[start - 1] if start else 0
-        stop = max(int(np.searchsorted(total, already + _CHUNK_PAIRS, side="right")), start + 1)
+    for block in _row_blocks(partners, _CHUNK_PAIRS):
+        start, stop = block.start, block.stop
         count = partners[start:stop]
         first = np.repeat(np.arange(start, stop), count)
         second = first + 1 + np.arange(first.size) - np.repeat(np.cumsum(count) - count, count)
         if first.size:
             yield index.members[first], index.members[second]
-        start = stop
 
 
 def _verify(
