@@ -242,6 +242,7 @@ def test_distinct_texts_are_numbered_as_factorising_their_normalised_forms(monke
     """The join tells texts apart by the hash of their normalised form, normalising again when it needs a text:
     the same numbers, texts, shingles and stored-join key as holding every normalised text."""
     monkeypatch.setattr(bp, "_CHUNK_CHARS", chunk_chars)  # 60: a chunk of a few paragraphs, short ones skipped
+    monkeypatch.setattr(bp, "_GATHERED_ENTRIES", 7 if chunk_chars == 60 else bp._GATHERED_ENTRIES)  # chunks joined in runs
     rng = random.Random(21)
     base = [_template(rng, rng.randrange(1, 20)) for _ in range(80)]
     variants = [rng.choice([text, text.upper(), f"«{text}»!", text.replace(" ", "  ,")]) for text in base for _ in range(3)]
@@ -268,6 +269,32 @@ def test_tokens_stay_distinct_when_hash_prefixes_collide():
     tokens = separated >> np.uint64(6)
     pairs = pd.DataFrame({"hash": hashes, "token": tokens}).drop_duplicates()
     assert pairs["hash"].is_unique and pairs["token"].is_unique  # one token per distinct hash, and back
+
+
+@pytest.mark.parametrize("threshold", [0.7, 0.75, 0.8, 0.9])
+def test_pairs_at_the_size_limit_of_the_threshold_are_candidates(threshold):
+    """Candidates are paired only within a size window; a text and a superset exactly at the threshold stay in it."""
+    texts = []
+    for small in range(3, 60):
+        large = max(size for size in range(small, 3 * small) if small >= threshold * size - 1e-9)
+        words = [f"s{small}w{k}" for k in range(large + 1)]
+        texts += [" ".join(words[:small]), " ".join(words[:large]), " ".join(words[: large + 1])]  # J = t, J < t
+    expected = _reference_similar_pairs(texts, threshold, 1).sort_values(["i", "j"]).reset_index(drop=True)
+    assert len(expected) > 50
+    pd.testing.assert_frame_equal(bp._similar_pairs(texts, threshold, 1), expected, check_dtype=False)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_components_grown_a_chunk_of_edges_at_a_time_equal_the_whole_graph(seed):
+    rng = np.random.default_rng(seed)
+    n = 500
+    a, b = rng.integers(0, n, 400), rng.integers(0, n, 400)  # chains, stars and many texts left alone
+    components = bp._GrowingComponents(n)
+    for start in range(0, a.size, 37):
+        components.link(a[start : start + 37], b[start : start + 37])
+        assert np.all(components.first <= np.arange(n)) and np.all(components.first[components.first] == components.first)
+    graph = sp.coo_matrix((np.ones(a.size), (a, b)), shape=(n, n))
+    assert np.array_equal(components.labels(), connected_components(graph, directed=False)[1])
 
 
 def _coarse_hashes(texts: list[str], shingle_size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import tracemalloc
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from corpus_utils.analysis.boilerplate import remove_boilerplate
@@ -19,7 +21,7 @@ from corpus_utils.analysis.terms import token_streams
 from corpus_utils.analysis.topics import text_units
 from corpus_utils.core.memo import Memo
 from corpus_utils.core import columns
-from corpus_utils.core.columns import TextSequence, as_str, text_rows, texts_of
+from corpus_utils.core.columns import TextSequence, as_str, take_rows, text_rows, texts_of
 from corpus_utils.input.load import load_paragraphs
 from corpus_utils.text.tokenizer import Tokenizer
 from corpus_utils.text.variants import count_variants, load_variant_table
@@ -130,3 +132,17 @@ def test_reading_back_a_stored_result_never_holds_the_corpus_as_python_strings(t
             "variants": lambda: count_variants(documents, load_variant_table(), memo=Memo(tmp_path))}[name]
     step()  # computed and stored
     assert _peak_bytes(step) < text_bytes / 3  # read back: the texts are hashed a slice at a time
+
+
+@pytest.mark.parametrize("dtype", ["string[pyarrow]", "string[python]", object])
+def test_take_rows_equals_iloc_across_arrow_chunks(dtype):
+    rng = np.random.default_rng(3)
+    chunks = [pa.array([f"t{chunk}-{row}" if row % 5 else None for row in range(rng.integers(0, 40))], type=pa.large_string())
+              for chunk in range(12)]  # uneven chunks, empty ones, missing values
+    arrow = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string())), index=np.arange(1000, 1000 + sum(map(len, chunks))))
+    values = arrow if dtype == "string[pyarrow]" else arrow.astype(dtype)
+    for positions in (rng.integers(0, len(values), 50), np.arange(len(values))[::-1], np.zeros(0, dtype=np.int64)):
+        taken = take_rows(values, positions)
+        pd.testing.assert_series_equal(taken, values.iloc[positions].reset_index(drop=True))
+    with pytest.raises(IndexError):
+        take_rows(arrow, np.array([len(arrow)]))

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ..core.columns import TEXT_DTYPE, as_str, texts_of
+from ..core.columns import TEXT_DTYPE, as_str, take_rows, texts_of
 from ..core.scheduler import map_in_parts
 from ..core.memo import Memo, digest_hashes, memo_key, text_hashes
 from ..core.words import PARAGRAPH_SEPARATOR, SHINGLE_WORD, count_words_many
@@ -34,6 +34,9 @@ _CHUNK_PAIRS = 250_000  # candidate pairs verified at a time
 _CHUNK_CHARS = 4_000_000  # characters normalised at a time
 _CHUNK_ENTRIES = 4_000_000  # array items per step of the chunked passes over shingles
 _BLOCK_ENTRIES = 50_000_000  # matrix entries packed and sorted at a time when building the prefix index
+_CACHED_ENTRIES = 1 << 15  # shingle hashes MinHashed at a time (256 kB: they stay in the processor's cache)
+_GATHERED_ENTRIES = 1 << 23  # shingle hashes joined into one array (64 MB: its own memory map, given back when freed)
+_HASH_PARTS = 8  # slices of the hash range sorted one at a time to find clashing token prefixes
 _SPECIAL = np.uint32(0xFFFFFFFF)  # code point whose lower-casing needs the regex path
 _LOOK_UP = np.uint32(0xFFFFFFFE)  # code point not in the table (U+FFFF and above)
 _POOL = pa.system_memory_pool()  # Arrow buffers go back to the system when freed
@@ -194,7 +197,19 @@ def _kept_shingles_here(frame: pd.DataFrame, *, shingle_size: int) -> list[tuple
     """:func:`_shingle_table` of the normalised ``frame["text"]`` where ``frame["keep"]``, one (counts, hashes) per
     chunk of texts."""
     values, keep = _text_values(frame["text"]), frame["keep"].to_numpy()
-    return [_shingle_table_here(chunk, shingle_size=shingle_size) for chunk in _normalised_chunks(values, keep)]
+    gathered, pieces, held = [], [], 0
+    for chunk in _normalised_chunks(values, keep):
+        pieces.append(_shingle_table_here(chunk, shingle_size=shingle_size))
+        held += pieces[-1][1].size
+        if held >= _GATHERED_ENTRIES:
+            gathered.append(_joined_tables(pieces))
+            pieces, held = [], 0
+    return gathered + [_joined_tables(pieces)] if pieces else gathered
+
+
+def _joined_tables(pieces: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """One (counts, hashes) of consecutive pieces of a shingle table."""
+    return np.concatenate([counts for counts, _ in pieces]), np.concatenate([hashes for _, hashes in pieces])
 
 
 class _DistinctTexts(Sequence):
@@ -218,7 +233,7 @@ class _DistinctTexts(Sequence):
 
     def take(self, indices: np.ndarray) -> list[str]:
         """The normalised texts with these numbers, in that order."""
-        return _normalise(self._text.iloc[self._rows[np.asarray(indices, dtype=np.int64)]])
+        return _normalise(take_rows(self._text, self._rows[np.asarray(indices, dtype=np.int64)]))
 
     def shingle_table(self, shingle_size: int) -> tuple[np.ndarray, np.ndarray]:
         """:func:`_shingle_table` of the texts, computed from the paragraphs a chunk at a time."""
@@ -314,9 +329,7 @@ def _shingle_table(texts: list[str], shingle_size: int) -> tuple[np.ndarray, np.
     if isinstance(texts, _DistinctTexts):
         return texts.shingle_table(shingle_size)
     parts = map_in_parts(_shingle_table_here, texts, stage_name="shingling", shingle_size=shingle_size)
-    if len(parts) == 1:
-        return parts[0]
-    return np.concatenate([counts for counts, _ in parts]), np.concatenate([hashes for _, hashes in parts])
+    return parts[0] if len(parts) == 1 else _joined_tables(parts)
 
 
 def _shingle_table_here(texts: list[str], *, shingle_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -380,13 +393,14 @@ def _spans(size: int) -> Iterator[slice]:
     return (slice(start, min(start + _CHUNK_ENTRIES, size)) for start in range(0, size, _CHUNK_ENTRIES))
 
 
-def _fresh_values(used: np.ndarray, count: int) -> np.ndarray:
-    """The ``count`` smallest non-negative integers missing from the sorted uint64 array ``used``."""
+def _fresh_values(hashes: np.ndarray, bits: int, count: int) -> np.ndarray:
+    """The ``count`` smallest non-negative integers that are no hash's top ``64 − bits`` bits."""
     limit = 2 * count + 16
     while True:
-        candidates = np.arange(limit, dtype=np.uint64)
-        position = np.minimum(np.searchsorted(used, candidates), max(used.size - 1, 0))
-        free = candidates[used[position] != candidates] if used.size else candidates
+        used = [np.unique(hashes[span][hashes[span] < np.uint64(limit) << np.uint64(bits)] >> np.uint64(bits))
+                for span in _spans(hashes.size)]  # only tops below the limit are ever looked at
+        used = np.unique(np.concatenate([np.zeros(0, dtype=np.uint64), *used]))
+        free = np.setdiff1d(np.arange(limit, dtype=np.uint64), used, assume_unique=True)
         if free.size >= count:
             return free[:count]
         limit *= 2
@@ -396,28 +410,26 @@ def _separate_tokens(hashes: np.ndarray, bits: int) -> None:
     """Make the top ``64 − bits`` bits of ``hashes`` one-to-one with the distinct hashes, in place.
 
     Distinct hashes whose top bits coincide (about one pair in 10 million shingles) get unused top bits;
-    afterwards the top bits alone identify a shingle. Works on quarters of the hash range (less memory).
+    afterwards the top bits alone identify a shingle. Works on ``_HASH_PARTS`` slices of the hash range, and
+    keeps only the clashing hashes between them (a million pages: 400 million hashes, a few clashes).
     """
-    quarter = np.uint64(1) << np.uint64(62)
-    tops, clashing = [], []
-    for part in range(4):
-        low = np.uint64(part) * quarter
-        inside = hashes >= low
-        if part < 3:
-            inside &= hashes < low + quarter
+    width = (1 << 64) // _HASH_PARTS
+    clashing = []
+    for part in range(_HASH_PARTS):
+        low, high = np.uint64(part * width), np.uint64(min((part + 1) * width, 2**64) - 1)
+        inside = (hashes >= low) & (hashes <= high)
         values = hashes[inside]
         del inside
         values.sort()
         distinct = values[np.r_[True, values[1:] != values[:-1]]] if values.size else values
         del values
         top = distinct >> np.uint64(bits)
-        clash = np.r_[False, top[1:] == top[:-1]] if top.size else np.zeros(0, dtype=bool)
-        clashing.append(distinct[clash])
-        tops.append(top[~clash])
+        clashing.append(distinct[np.r_[False, top[1:] == top[:-1]]] if top.size else distinct)
+        del top, distinct
     moved = np.concatenate(clashing)
     if moved.size == 0:
         return
-    fresh = _fresh_values(np.concatenate(tops), moved.size) << np.uint64(bits)
+    fresh = _fresh_values(hashes, bits, moved.size) << np.uint64(bits)
     for span in _spans(hashes.size):
         chunk = hashes[span]
         position = np.minimum(np.searchsorted(moved, chunk), moved.size - 1)
@@ -453,13 +465,34 @@ def _token_table(keys: np.ndarray, bits: int, n: int) -> tuple[np.ndarray, np.nd
     """From the sorted keys: texts per shingle found in ≥ 2 texts (in token order), distinct shingles per text,
     those of them found in this text only, and the text of every key whose shingle is in ≥ 2 texts (key order).
 
-    Passes over the keys ``_CHUNK_ENTRIES`` at a time: a key's shingle is shared when its neighbour's is the
-    same, so no array the size of all distinct shingles is made (a million pages: 400 million keys).
+    Two passes over the keys ``_CHUNK_ENTRIES`` at a time, the first counting what the second fills in: a key's
+    shingle is shared when its neighbour's is the same, so no array the size of all distinct shingles is made,
+    and no list of pieces is held beside the arrays they are joined into (a million pages: 400 million keys).
     """
     sizes = np.zeros(n, dtype=np.int64)
-    shared_sizes = np.zeros(n, dtype=np.int64)
-    rows, starts = [], []
-    filled = 0
+    shared_keys = shared_tokens = 0
+    for row, shared, new_token in _shared_keys(keys, bits):
+        sizes += np.bincount(row, minlength=n)
+        shared_keys += int(shared.sum())
+        shared_tokens += int(new_token.sum())
+    shared_row = np.empty(shared_keys, dtype=np.int32)
+    starts = np.empty(shared_tokens, dtype=np.int64)
+    seen_once = sizes.copy()
+    filled = started = 0
+    for row, shared, new_token in _shared_keys(keys, bits):
+        row = row[shared]
+        seen_once -= np.bincount(row, minlength=n)
+        shared_row[filled : filled + row.size] = row
+        first = filled + np.flatnonzero(new_token)
+        starts[started : started + first.size] = first
+        filled, started = filled + row.size, started + first.size
+    frequency = np.diff(np.r_[starts, filled]).astype(np.int32)
+    return frequency, sizes, seen_once, shared_row
+
+
+def _shared_keys(keys: np.ndarray, bits: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per ``_CHUNK_ENTRIES`` sorted keys: each key's text (int32), whether its shingle is in another key too
+    (shared), and, among the shared keys, which start a shingle."""
     row_mask = np.uint64((1 << bits) - 1)
     for span in _spans(keys.size):
         before, after = max(span.start - 1, 0), min(span.stop + 1, keys.size)
@@ -469,18 +502,7 @@ def _token_table(keys: np.ndarray, bits: int, n: int) -> tuple[np.ndarray, np.nd
         same_as_previous = np.r_[False, same][offset : offset + span.stop - span.start]
         same_as_next = np.r_[same, False][offset : offset + span.stop - span.start]
         shared = same_as_previous | same_as_next
-        row = (keys[span] & row_mask).astype(np.int32)
-        sizes += np.bincount(row, minlength=n)
-        row = row[shared]
-        shared_sizes += np.bincount(row, minlength=n)
-        rows.append(row)
-        starts.append(filled + np.flatnonzero(~same_as_previous[shared]))
-        filled += row.size
-    shared_row = np.concatenate([np.zeros(0, dtype=np.int32), *rows])
-    del rows
-    starts = np.concatenate([np.zeros(0, dtype=np.int64), *starts])
-    frequency = np.diff(np.r_[starts, filled]).astype(np.int32)
-    return frequency, sizes, sizes - shared_sizes, shared_row
+        yield (keys[span] & row_mask).astype(np.int32), shared, ~same_as_previous[shared]
 
 
 @dataclass
@@ -582,18 +604,33 @@ def _prefix_index(texts: list[str], threshold: float, shingle_size: int) -> _Pre
     return _PrefixIndex(sizes=sizes, matrix=matrix, members=members, bounds=bounds)
 
 
-def _candidate_chunks(index: _PrefixIndex) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Every pair (a < b) of texts in one prefix group, about ``_CHUNK_PAIRS`` pairs at a time (a pair in
-    several groups comes once per group)."""
+def _candidate_chunks(index: _PrefixIndex, threshold: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every pair (a < b) of texts in one prefix group whose sizes allow Jaccard ≥ ``threshold`` (the smaller at
+    least ``threshold`` × the larger), about ``_CHUNK_PAIRS`` pairs at a time (a pair in several groups comes once
+    per group). Each group is ordered by size, so a text meets only the texts from its own size up to its size /
+    ``threshold``."""
     group_size = np.diff(index.bounds)
-    partners = np.repeat(index.bounds[1:], group_size) - np.arange(index.members.size) - 1
+    group = np.repeat(np.arange(group_size.size, dtype=np.int64), group_size)
+    size = index.sizes[index.members]
+    key = (group << 32) | size
+    order = np.argsort(key, kind="stable")
+    members, key = index.members[order], key[order]
+    del order, group, size
+    partners = np.empty(members.size, dtype=np.int64)
+    for span in _spans(members.size):
+        size = key[span] & 0xFFFFFFFF
+        largest = np.minimum(np.floor(size / threshold + 1e-6), 2**32 - 1).astype(np.int64)  # generous: _verify checks
+        reach = np.searchsorted(key, (key[span] - size) | largest, side="right")
+        partners[span] = reach - np.arange(span.start, span.stop) - 1
+    del key
     for block in _row_blocks(partners, _CHUNK_PAIRS):
         start, stop = block.start, block.stop
         count = partners[start:stop]
         first = np.repeat(np.arange(start, stop), count)
         second = first + 1 + np.arange(first.size) - np.repeat(np.cumsum(count) - count, count)
         if first.size:
-            yield index.members[first], index.members[second]
+            a, b = members[first], members[second]
+            yield np.minimum(a, b), np.maximum(a, b)
 
 
 def _verify(
@@ -617,15 +654,20 @@ def _verify(
 def _band_keys(texts: list[str], threshold: float, shingle_size: int) -> np.ndarray:
     """MinHash LSH bucket key per text and band (texts × bands, uint64); every text needs a shingle."""
     bands, band_rows = _lsh_shape(threshold)
-    rows, hashes = _shingle_hashes(texts, shingle_size)
-    starts = np.searchsorted(rows, np.arange(len(texts)))
+    counts, hashes = _shingle_table(texts, shingle_size)
+    ends = np.cumsum(counts)
     keys = np.zeros((len(texts), bands), dtype=np.uint64)
-    for band in range(bands):
-        key = np.zeros(len(texts), dtype=np.uint64)
-        for step in range(band_rows):
-            seed = np.uint64(((band * band_rows + step + 1) * int(_GOLDEN)) % 2**64)
-            key = _mix(key ^ np.minimum.reduceat(_mix_in_place(hashes ^ seed), starts))
-        keys[:, band] = key
+    seeds = [np.uint64(((step + 1) * int(_GOLDEN)) % 2**64) for step in range(bands * band_rows)]
+    for block in _row_blocks(counts, _CACHED_ENTRIES):  # a block's hashes stay in the processor's cache
+        section = hashes[ends[block.start] - counts[block.start] : ends[block.stop - 1]]
+        starts = np.r_[0, np.cumsum(counts[block.start : block.stop - 1])]
+        mixed = np.empty_like(section)
+        for band in range(bands):
+            key = np.zeros(block.stop - block.start, dtype=np.uint64)
+            for step in range(band_rows):
+                np.bitwise_xor(section, seeds[band * band_rows + step], out=mixed)
+                key = _mix(key ^ np.minimum.reduceat(_mix_in_place(mixed), starts))
+            keys[block, band] = key
     return keys
 
 
@@ -664,7 +706,7 @@ def _similar_pairs(
     bands = _BandFilter(texts, threshold, shingle_size)
     found: list[tuple[np.ndarray, np.ndarray]] = []
     check_at = _CHUNK_PAIRS
-    for a, b in _candidate_chunks(index):
+    for a, b in _candidate_chunks(index, threshold):
         a, b, similarity = _verify(index, a, b, threshold)
         keep = bands.share_a_band(a, b)
         found.append((a[keep] * len(texts) + b[keep], similarity[keep]))
@@ -703,18 +745,41 @@ class _TooManyPairs(Exception):
 def _similar_components(texts: list[str], threshold: float, shingle_size: int) -> np.ndarray:
     """Connected-component label per text of the graph of :func:`_similar_pairs` (same components; pairs whose
     texts are already connected are not verified)."""
-    labels = np.arange(len(texts))
     if len(texts) < 2:
-        return labels
+        return np.arange(len(texts))
     index = _prefix_index(texts, threshold, shingle_size)
     bands = _BandFilter(texts, threshold, shingle_size)
-    for a, b in _candidate_chunks(index):
-        apart = labels[a] != labels[b]
+    components = _GrowingComponents(len(texts))
+    for a, b in _candidate_chunks(index, threshold):
+        apart = components.first[a] != components.first[b]
         a, b, _ = _verify(index, a[apart], b[apart], threshold)
         keep = bands.share_a_band(a, b)
         if keep.any():
-            labels = _merge_components(labels, a[keep], b[keep])
-    return labels
+            components.link(a[keep], b[keep])
+    return components.labels()
+
+
+class _GrowingComponents:
+    """Connected components of a graph whose edges come a chunk at a time: ``first`` holds each text's
+    component as its smallest text. A chunk's work grows with its edges, not with the number of texts."""
+
+    def __init__(self, n: int) -> None:
+        self.first = np.arange(n)
+        self._renamed = np.arange(n)  # what each component's smallest text became at the last link
+
+    def link(self, a: np.ndarray, b: np.ndarray) -> None:
+        touched, ends = np.unique(np.r_[self.first[a], self.first[b]], return_inverse=True)
+        graph = sp.coo_matrix((np.ones(a.size, dtype=np.int8), (ends[: a.size], ends[a.size :])),
+                              shape=(touched.size, touched.size))
+        _, joined = connected_components(graph, directed=False)
+        smallest = np.full(joined.max() + 1, touched.max())
+        np.minimum.at(smallest, joined, touched)
+        self._renamed[touched] = smallest[joined]
+        self.first = self._renamed[self.first]
+
+    def labels(self) -> np.ndarray:
+        """Components numbered 0, 1, … in order of their smallest text (as ``connected_components``)."""
+        return np.unique(self.first, return_inverse=True)[1]
 
 
 def _join_key(texts: list[str], threshold: float, shingle_size: int) -> str:
@@ -811,7 +876,7 @@ def near_duplicate_paragraphs(
     every pair at or above the threshold (each text indexes only its rarest shingles), and a pair is kept if
     it shares a band — the same result, without the quadratic cost of big buckets of similar-looking texts.
     Cost: O(total words) time and memory for the hashing plus a sort of all shingles, plus the candidates
-    (pairs sharing a rare shingle) and the output. The output has one row per pair, so a paragraph copied
+    (pairs sharing a rare shingle, of sizes that allow the threshold) and the output. The output has one row per pair, so a paragraph copied
     into k documents gives k(k−1)/2 rows — use :func:`template_families` for corpus-wide boilerplate.
 
     Parameters

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-__all__ = ["TEXT_DTYPE", "ARROW_TEXT_DTYPE", "ARROW_TEXT_FROM_BYTES", "TextSequence", "as_str", "text_dtype_for", "text_rows", "texts_of"]
+__all__ = ["TEXT_DTYPE", "ARROW_TEXT_DTYPE", "ARROW_TEXT_FROM_BYTES", "TextSequence", "as_str", "take_rows", "text_dtype_for", "text_rows", "texts_of"]
 
 #: Text columns of the documents, paragraphs and report tables (and the units topic models are fitted on): pandas'
 #: ``string`` dtype, one Python object per cell, missing values ``pd.NA``. ``"string[pyarrow]"`` (Arrow buffers)
@@ -40,6 +42,38 @@ def as_str(values: pd.Series) -> pd.Series:
     bodies of 100,000 pages asks for 19 GB.
     """
     return values.astype(object).map(str)
+
+
+def take_rows(values: pd.Series, positions: np.ndarray) -> pd.Series:
+    """``values.iloc[positions]`` with a fresh index; an Arrow-backed column takes each row from its own Arrow chunk.
+
+    pandas' ``iloc`` on a column of many Arrow chunks joins them all first: about 0.5 s for any selection from the
+    4.5 million paragraphs of a million pages, which a loop asking for a few texts at a time pays on every step.
+    """
+    positions = np.asarray(positions, dtype=np.int64)
+    if getattr(values.dtype, "storage", None) != "pyarrow" or not isinstance(values.dtype, pd.StringDtype):
+        return values.iloc[positions].reset_index(drop=True)
+    chunked = values.array.__arrow_array__()  # the column's own ChunkedArray (pyarrow's conversion protocol)
+    offsets = np.cumsum([0, *(len(chunk) for chunk in chunked.chunks)])
+    if positions.size and (positions.min() < 0 or positions.max() >= offsets[-1]):
+        raise IndexError(f"positions outside a column of {offsets[-1]} rows")
+    chunk_of = np.searchsorted(offsets, positions, side="right") - 1
+    order = np.argsort(chunk_of, kind="stable")
+    pieces = [chunked.chunk(int(chunk)).take(positions[order[start:stop]] - offsets[chunk])
+              for chunk, start, stop in _runs(chunk_of[order])]
+    taken = pa.chunked_array(pieces, type=chunked.type).combine_chunks() if pieces else pa.array([], type=chunked.type)
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(order.size)
+    return pd.Series(pd.arrays.ArrowStringArray(taken.take(inverse)), dtype=values.dtype)
+
+
+def _runs(sorted_values: np.ndarray) -> Iterator[tuple[int, int, int]]:
+    """(value, start, stop) of each run of equal values in ``sorted_values``."""
+    if sorted_values.size == 0:
+        return iter(())
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    stops = np.r_[starts[1:], sorted_values.size]
+    return zip(sorted_values[starts].tolist(), starts.tolist(), stops.tolist())
 
 
 def text_rows(frame: pd.DataFrame, columns: Sequence[str], *, chunk: int = 10_000) -> Iterator[tuple]:
