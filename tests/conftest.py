@@ -80,19 +80,22 @@ def theme_corpus(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 def execute_notebook(name: str, output_dir: Path, **parameters) -> Path:
-    """Run ``notebooks/<name>.ipynb`` through papermill with ``parameters``; return the executed copy."""
+    """Run ``notebooks/<name>.ipynb`` through papermill with ``parameters``; return the executed copy. A kernel that
+    dies while starting (another test's kernel took its port) is started once more, as the runner does."""
     import papermill
+
+    from corpus_utils.run.runner import _died_starting
 
     output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / f"{name}.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS_DIR / f"{name}.ipynb"),
-        str(target),
-        parameters=parameters,
-        cwd=str(PROJECT_ROOT),
-        kernel_name="python3",
-        progress_bar=False,
-    )
+    for attempt in (1, 2):
+        try:
+            papermill.execute_notebook(str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(target), parameters=parameters,
+                                       cwd=str(PROJECT_ROOT), kernel_name="python3", progress_bar=False)
+            return target
+        except RuntimeError as error:
+            if attempt == 2 or not _died_starting(error):
+                raise
     return target
 
 

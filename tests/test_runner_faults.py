@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -167,3 +168,24 @@ def test_a_kernel_killed_mid_cell_is_reported_with_its_cell_and_the_likely_cause
     assert "kernel died" in entry["error"] and "memory" in entry["error"]
     assert entry["failed_cell"]["first_line"] == "import os, signal" and entry["failed_cell"]["cell"] == 4
     assert "at cell 4" in stderr and "kernel died" in stderr
+
+
+def test_a_kernel_that_dies_while_starting_is_started_once_more(tmp_path):
+    """Two kernels starting at once can be handed one free port; the loser exits before any cell runs."""
+    marker, launcher = tmp_path / "died_once", tmp_path / "flaky_kernel.py"
+    launcher.write_text(f"import pathlib, runpy, sys\nmarker = pathlib.Path({str(marker)!r})\n"
+                        "if not marker.exists():\n    marker.write_text('died')\n    sys.exit('Address already in use')\n"
+                        "sys.argv[0] = 'ipykernel_launcher'\nrunpy.run_module('ipykernel_launcher', run_name='__main__')\n")
+    spec = tmp_path / "jupyter" / "kernels" / "flaky"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({"argv": [sys.executable, str(launcher), "-f", "{connection_file}"],
+                                                  "display_name": "flaky", "language": "python"}))
+    folder = tmp_path / "nbs"
+    write_notebook(folder, "01_ok", 'CORPUS = "seeds"\nPATTERN = "*.txt"\nFIGURES_DIR = "figures"', "print('ran')")
+    environment = {**os.environ, "JUPYTER_PATH": str(tmp_path / "jupyter")}
+    command = [sys.executable, "-m", "corpus_utils", "run", "--notebooks", str(folder), "--out", str(tmp_path / "run"),
+               "--jobs", "1", "--no-progress", "--kernel", "flaky"]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert marker.read_text() == "died" and "died while starting" in result.stderr
+    assert _record(tmp_path / "run")["notebooks"][0]["status"] == "succeeded"

@@ -925,7 +925,26 @@ class _Kernels:
 def _execute_notebook(
     plan: RunPlan, notebook: NotebookPlan, position: int, *, progress: bool, kernels: _Kernels | None = None
 ) -> BaseException | None:
-    """Execute one notebook with papermill into the run folder; return the error, if any."""
+    """Execute one notebook with papermill into the run folder; return the error, if any. A kernel that dies while
+    starting, before any cell, is started once more."""
+    error = _execute_once(plan, notebook, position, progress=progress, kernels=kernels)
+    if error is not None and _died_starting(error):  # no cell ran: most often a port another kernel took meanwhile
+        print(f"notebook {notebook.name}: its kernel died while starting ({error}); starting it once more",
+              file=sys.stderr, flush=True)
+        error = _execute_once(plan, notebook, position, progress=progress, kernels=kernels)
+    return error
+
+
+def _died_starting(error: BaseException) -> bool:
+    """Whether a kernel died before it answered its first request: two kernels that start at once can be handed the
+    same free TCP port by Jupyter, and the second then exits ("Address already in use") before any cell runs."""
+    return isinstance(error, RuntimeError) and "Kernel died before replying to kernel_info" in str(error)
+
+
+def _execute_once(
+    plan: RunPlan, notebook: NotebookPlan, position: int, *, progress: bool, kernels: _Kernels | None
+) -> BaseException | None:
+    """One attempt of :func:`_execute_notebook`, on a new kernel."""
     import papermill
 
     executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
