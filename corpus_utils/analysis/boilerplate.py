@@ -36,7 +36,7 @@ _CHUNK_ENTRIES = 4_000_000  # array items per step of the chunked passes over sh
 _BLOCK_ENTRIES = 50_000_000  # matrix entries packed and sorted at a time when building the prefix index
 _CACHED_ENTRIES = 1 << 15  # shingle hashes MinHashed at a time (256 kB: they stay in the processor's cache)
 _GATHERED_ENTRIES = 1 << 23  # shingle hashes joined into one array (64 MB: its own memory map, given back when freed)
-_HASH_PARTS = 8  # slices of the hash range sorted one at a time to find clashing token prefixes
+_HASH_BITS = 3  # the hash range is sorted in 2 ** _HASH_BITS slices, one at a time, to find clashing token prefixes
 _SPECIAL = np.uint32(0xFFFFFFFF)  # code point whose lower-casing needs the regex path
 _LOOK_UP = np.uint32(0xFFFFFFFE)  # code point not in the table (U+FFFF and above)
 _POOL = pa.system_memory_pool()  # Arrow buffers go back to the system when freed
@@ -410,22 +410,20 @@ def _separate_tokens(hashes: np.ndarray, bits: int) -> None:
     """Make the top ``64 − bits`` bits of ``hashes`` one-to-one with the distinct hashes, in place.
 
     Distinct hashes whose top bits coincide (about one pair in 10 million shingles) get unused top bits;
-    afterwards the top bits alone identify a shingle. Works on ``_HASH_PARTS`` slices of the hash range, and
+    afterwards the top bits alone identify a shingle. Works on ``2 ** _HASH_BITS`` slices of the hash range, and
     keeps only the clashing hashes between them (a million pages: 400 million hashes, a few clashes).
     """
-    width = (1 << 64) // _HASH_PARTS
+    part_of = np.empty(hashes.size, dtype=np.uint8)  # which slice of the hash range each hash is in
+    for span in _spans(hashes.size):
+        part_of[span] = hashes[span] >> np.uint64(64 - _HASH_BITS)
     clashing = []
-    for part in range(_HASH_PARTS):
-        low, high = np.uint64(part * width), np.uint64(min((part + 1) * width, 2**64) - 1)
-        inside = (hashes >= low) & (hashes <= high)
-        values = hashes[inside]
-        del inside
+    for part in range(1 << _HASH_BITS):
+        values = hashes[part_of == part]
         values.sort()
-        distinct = values[np.r_[True, values[1:] != values[:-1]]] if values.size else values
-        del values
-        top = distinct >> np.uint64(bits)
-        clashing.append(distinct[np.r_[False, top[1:] == top[:-1]]] if top.size else distinct)
-        del top, distinct
+        step = values[1:] ^ values[:-1]  # neighbours that differ in the low bits only clash
+        clashing.append(values[1:][(step != 0) & (step < np.uint64(1 << bits))])
+        del values, step
+    del part_of
     moved = np.concatenate(clashing)
     if moved.size == 0:
         return
