@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from corpus_utils.analysis.boilerplate import _normalise, _shingle_hashes
+from corpus_utils.analysis.boilerplate import _normalise, _shingle_table
 from corpus_utils.analysis.similarity import _similarity_blocks
 from corpus_utils.analysis.terms import DocumentTermMatrix, _words, check_documents, frequency_table
 from corpus_utils.text.tokenizer import Tokenizer
@@ -181,7 +181,8 @@ def shingle_matrix(texts: pd.Series | list[str], *, shingle_size: int = 5) -> tu
         Cost: O(total words) time and memory.
     """
     normalised = _normalise(pd.Series(list(texts), dtype=object))
-    rows, hashes = _shingle_hashes(normalised, int(shingle_size))
+    counts, hashes = _shingle_table(normalised, int(shingle_size))
+    rows = np.repeat(np.arange(len(normalised)), counts)
     columns, inverse = np.unique(hashes, return_inverse=True)
     matrix = sp.csr_matrix(
         (np.ones(rows.size, dtype=np.uint8), (rows, inverse.ravel())), shape=(len(normalised), columns.size)

@@ -346,12 +346,6 @@ def _shingle_table_here(texts: list[str], *, shingle_size: int) -> tuple[np.ndar
     return counts, hashes
 
 
-def _shingle_hashes(texts: list[str], shingle_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, shingle hash) for every word shingle of normalised ``texts``, rows ascending (int32, uint64)."""
-    counts, hashes = _shingle_table(texts, shingle_size)
-    return np.repeat(np.arange(len(texts), dtype=np.int32), counts), hashes
-
-
 def _lsh_shape(threshold: float) -> tuple[int, int]:
     """(bands, rows per band) for MinHash LSH: the fewest hash functions (≤ 64) that find a pair at
     ``threshold`` with probability ≥ 0.995 while a pair at half the threshold becomes a candidate with
@@ -766,6 +760,9 @@ class _GrowingComponents:
         self._renamed = np.arange(n)  # what each component's smallest text became at the last link
 
     def link(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Join the components of texts ``a[k]`` and ``b[k]``."""
+        if a.size == 0:
+            return
         touched, ends = np.unique(np.r_[self.first[a], self.first[b]], return_inverse=True)
         graph = sp.coo_matrix((np.ones(a.size, dtype=np.int8), (ends[: a.size], ends[a.size :])),
                               shape=(touched.size, touched.size))
@@ -808,16 +805,10 @@ def _stored_similar_components(texts: list[str], threshold: float, shingle_size:
     key = _join_key(texts, threshold, shingle_size)
     pairs = memo.load(PAIRS_KIND, key)
     if pairs is not None:
-        return _merge_components(np.arange(len(texts)), pairs["i"], pairs["j"])
+        components = _GrowingComponents(len(texts))
+        components.link(pairs["i"], pairs["j"])
+        return components.labels()
     return memo.get_or_compute(COMPONENTS_KIND, key, lambda: {"component": _similar_components(texts, threshold, shingle_size)})["component"]
-
-
-def _merge_components(labels: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Component labels after linking texts ``a[k]`` and ``b[k]``."""
-    n = labels.size
-    graph = sp.coo_matrix((np.ones(a.size, dtype=np.int8), (labels[a], labels[b])), shape=(n, n))
-    _, component = connected_components(graph, directed=False)
-    return component[labels]
 
 
 def _eligible(paragraphs: pd.DataFrame, min_words: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, _DistinctTexts]:
