@@ -80,6 +80,18 @@ def test_similarity_findings_name_the_closest_pair_and_ties():
     assert "no pair to compare" in str(similarity_findings(pairs.iloc[0:0], pd.Series(dtype=float), n_documents=1, n_near_duplicates=0))
 
 
+def test_similarity_findings_of_sampled_sources_speak_of_the_sample_and_estimate_the_corpus():
+    pairs = pd.DataFrame({"doc_a": ["D1"], "doc_b": ["D9"], "similarity": [0.95]})
+    nearest = pd.Series([0.95, 0.85, 0.3, 0.2])  # 4 sampled sources of 1,000 documents, 2 with a close neighbour
+    text = str(similarity_findings(pairs, nearest, n_documents=1000, n_near_duplicates=0, n_sources=4))
+    assert "The closest pair among the neighbours of 4 sampled documents (of 1,000) is “D1” and “D9”" in text
+    assert "The median sampled document's nearest neighbour has cosine 0.57" in text
+    assert "2 of the 4 sampled documents (50.0%) have a neighbour at cosine 0.8 or more" in text
+    assert "about 500 of all 1,000 at that rate" in text
+    every = str(similarity_findings(pairs, nearest, n_documents=4, n_near_duplicates=0, n_sources=4))
+    assert "sampled" not in every and "2 document(s) have a neighbour at cosine 0.8 or more" in every
+
+
 def test_keyness_cautions_on_small_groups_and_ties(seeds):
     key_terms = keyness(seeds.documents, "year", "2020", tokenizer=Tokenizer(), min_df=2)
     cautions = keyness_cautions(key_terms)

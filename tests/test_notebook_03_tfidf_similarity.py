@@ -43,3 +43,15 @@ def test_similarity_notebook_on_theme_corpus(theme_corpus, tmp_path):
     assert "sublinear_tf = False" in printed
     reused = near_duplicate_paragraphs(load_paragraphs(read_corpus(folder).documents), threshold=0.9)
     assert f"{len(reused)} pair(s) of near-duplicate paragraphs across documents" in printed
+
+
+def test_similarity_notebook_samples_sources_within_max_similarities(theme_corpus, tmp_path):
+    folder, truth = theme_corpus  # 12 documents: a budget of 60 similarities leaves 5 sources
+    figures = tmp_path / "figures"
+    executed = execute_notebook("03_tfidf_similarity", tmp_path / "out", CORPUS=str(folder), FIGURES_DIR=str(figures),
+                                MAX_SIMILARITIES=60, N_NEIGHBOURS=3, TOP_PAIRS=4)
+    nearest = pd.read_csv(figures / "03_nearest_similarity.csv")
+    assert len(nearest) == 5 and all(truth[row.doc_id] == truth[row.nearest] for row in nearest.itertuples())
+    printed = notebook_text(executed)
+    assert "12 documents: nearest neighbours (searched among all documents) of a random sample of 5 documents" in printed
+    assert "set by MAX_SIMILARITIES = 60" in printed

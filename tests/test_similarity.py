@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from sklearn.metrics.pairwise import cosine_similarity
 
 import corpus_utils.analysis.similarity as similarity_module
-from corpus_utils.analysis.sampling import sample_index
+from corpus_utils.analysis.sampling import neighbour_sources, sample_index
 from corpus_utils.analysis.similarity import (
     default_chunk_size,
     pairs_from_neighbours,
@@ -289,3 +289,28 @@ def test_blocks_of_targets_merged_give_the_neighbours_of_the_whole_matrix(monkey
     assert sum(scheduler.shared_rows) == matrix.shape[0] and (block_nnz > matrix.nnz or len(scheduler.shared_rows) > 1)
     np.testing.assert_array_equal(columns.ravel(), expected["target"].to_numpy())
     np.testing.assert_array_equal(values.ravel().astype(np.float64), expected["similarity"].to_numpy())
+
+
+def test_neighbour_sources_are_every_document_within_both_limits():
+    sources, note = neighbour_sources(50, max_sources=50, max_similarities=2500)
+    assert (sources == np.arange(50)).all() and note == ""
+
+
+def test_neighbour_sources_sample_at_max_sources_and_name_that_limit():
+    sources, note = neighbour_sources(1000, max_sources=40, max_similarities=10**9)
+    assert (sources == sample_index(1000, 40, random_state=42)).all()
+    assert "random sample of 40 documents (seed 42), set by MAX_DOCS_FOR_ALL_NEIGHBOURS = 40." in note
+    assert "MAX_SIMILARITIES" not in note
+
+
+@pytest.mark.parametrize(("max_similarities", "expected"), [(100_000, 100), (100_999, 100), (999, 1), (10, 1)])
+def test_neighbour_sources_shrink_so_sources_times_documents_stay_within_max_similarities(max_similarities, expected):
+    sources, note = neighbour_sources(1000, max_sources=500, max_similarities=max_similarities)
+    assert len(sources) == expected and len(sources) * 1000 <= max(max_similarities, 1000)
+    assert (sources == sample_index(1000, expected, random_state=42)).all()
+    assert f"random sample of {expected:,} documents (seed 42), set by MAX_SIMILARITIES = {max_similarities:,}" in note
+
+
+def test_neighbour_sources_of_an_empty_corpus_are_empty():
+    sources, note = neighbour_sources(0, max_sources=10, max_similarities=100)
+    assert sources.size == 0 and note == ""

@@ -134,26 +134,36 @@ def term_findings(unigrams: pd.DataFrame, bigrams: pd.DataFrame, *, n_documents:
     return found
 
 
-def similarity_findings(pairs: pd.DataFrame, nearest: pd.Series, *, n_documents: int, n_near_duplicates: int) -> Findings:
+def similarity_findings(pairs: pd.DataFrame, nearest: pd.Series, *, n_documents: int, n_near_duplicates: int,
+                        n_sources: int | None = None) -> Findings:
     """How alike the documents are.
 
-    ``pairs`` takes ``doc_a``, ``doc_b``, ``similarity`` (most similar first); ``nearest`` is each document's
-    similarity to its nearest other document.
+    ``pairs`` takes ``doc_a``, ``doc_b``, ``similarity`` (most similar first); ``nearest`` is each source document's
+    similarity to its nearest other document. ``n_sources``: how many documents' neighbours were searched when they
+    are a sample (None: every document); the sentences then speak of the sample and estimate the whole corpus.
     """
     found = Findings()
     if pairs.empty:
         found.add(f"With {n_documents:,} document(s) there is no pair to compare.")
         return found
+    sampled = n_sources is not None and n_sources < n_documents
     best = pairs.iloc[0]
-    found.add(f"The closest pair is {_quoted(best['doc_a'])} and {_quoted(best['doc_b'])} (cosine {best['similarity']:.2f}).")
+    among = f" among the neighbours of {n_sources:,} sampled documents (of {n_documents:,})" if sampled else ""
+    found.add(f"The closest pair{among} is {_quoted(best['doc_a'])} and {_quoted(best['doc_b'])} "
+              f"(cosine {best['similarity']:.2f}).")
     if len(pairs) > 1 and pairs["similarity"].iloc[1] == best["similarity"]:
         found.add("Other pairs tie with it: which one is listed first is arbitrary.")
     median = float(nearest.median())
     kind = ("near-copies" if median >= 0.8 else "closely related" if median >= 0.5 else
             "sharing some vocabulary" if median >= 0.2 else "mostly unrelated in vocabulary")
-    found.add(f"The median document's nearest neighbour has cosine {median:.2f}: documents are typically {kind}.")
+    found.add(f"The median {'sampled ' if sampled else ''}document's nearest neighbour has cosine {median:.2f}: "
+              f"documents are typically {kind}.")
     high = int((nearest >= 0.8).sum())
-    if high:
+    if high and sampled:
+        found.add(f"{high:,} of the {n_sources:,} sampled documents ({high / n_sources:.1%}) have a neighbour at cosine 0.8 "
+                  f"or more: likely reposts or templates; about {round(high / n_sources * n_documents):,} of all "
+                  f"{n_documents:,} at that rate.")
+    elif high:
         found.add(f"{high:,} document(s) have a neighbour at cosine 0.8 or more: likely reposts or templates.")
     found.add(f"{n_near_duplicates:,} pair(s) of near-duplicate paragraphs are shared across documents.")
     return found
