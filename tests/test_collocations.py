@@ -167,6 +167,21 @@ def test_units_scored_once_are_read_back_and_filtered_to_the_same_table_as_compu
     other = token_streams(prepared.documents.iloc[:3], [prepared.tokenizer])[0]  # another stream: scored afresh
     pd.testing.assert_frame_equal(multiword_units(other, size=2, min_count=2, memo=memo), multiword_units(other, size=2, min_count=2))
 
+@pytest.mark.parametrize("part", [1, 3, 37, 1000])
+def test_units_counted_a_few_runs_at_a_time_equal_those_counted_at_once(seeds_stream, monkeypatch, part):
+    import corpus_utils.analysis.collocations as collocations_module
+
+    stream, _ = seeds_stream
+    settings = [(size, count, documents) for size in (2, 3, 4) for count, documents in ((1, 1), (2, 1), (2, 2))]
+    at_once = [multiword_units(stream, size=size, min_count=count, min_documents=documents) for size, count, documents in settings]
+    monkeypatch.setattr(collocations_module, "PART_OCCURRENCES", part)  # many parts of first tokens, many chunks of runs
+    for (size, count, documents), expected in zip(settings, at_once):
+        got = multiword_units(stream, size=size, min_count=count, min_documents=documents)
+        pd.testing.assert_frame_equal(got, expected)
+    small = multiword_units(SMALL, size=2, min_count=1).set_index("collocation")
+    assert small.loc["inspection party", "documents"] == 2 and small.loc["party discipline", "count"] == 2
+
+
 def test_collocates_work_on_chinese_tokens():
     prepared = prepare_corpus("seeds_zh", language="zh")
     stream = token_streams(prepared.documents, [prepared.tokenizer], memo=prepared.memo)[0]

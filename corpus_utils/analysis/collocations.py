@@ -31,7 +31,8 @@ import pandas as pd
 from ..core.checks import check_choice, check_whole_number
 from ..core.memo import Memo, digest_arrays, digest_texts, memo_key
 from ..text.tokenizer import Tokenizer
-from .terms import TokenStream
+from .terms import (PART_OCCURRENCES, TokenStream, _distinct, _first_token_parts, _gram_starts, _key_tokens,
+                    _part_keys)
 
 __all__ = ["MEASURES", "MEASURE_LABELS", "collocates", "describe_collocates", "multiword_units"]
 
@@ -53,17 +54,6 @@ FEW_OCCURRENCES = 20
 
 #: Node positions handled per block, so a frequent node's windows never fill memory.
 _BLOCK_POSITIONS = 1_000_000
-
-
-def _distinct(values: np.ndarray, *, in_place: bool = False) -> np.ndarray:
-    """The sorted distinct values of an int64 array, by one sort (numpy 2's hash-based ``np.unique`` is several times
-    slower on tens of millions of mostly distinct keys: 22.7 s against 3.5 s for 20 million); ``in_place`` sorts
-    ``values`` itself instead of a copy."""
-    if in_place:
-        values.sort()
-    else:
-        values = np.sort(values)
-    return values[np.concatenate([[True], values[1:] != values[:-1]])] if len(values) else values
 
 
 def _node_starts(stream: TokenStream, words: list[str]) -> np.ndarray:
@@ -250,17 +240,6 @@ def _scored(stream, chosen, observed, before, documents, totals, window_tokens, 
 # ------------------------------------------------------------------ multi-word units (lambda and z)
 
 
-def _windows(stream: TokenStream, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every run of ``size`` consecutive counted tokens inside one document: an array (windows, size) of ids,
-    and the document row of each run."""
-    ids, rows = stream.ids, stream.rows()
-    starts = np.flatnonzero(rows[: len(ids) - size + 1] == rows[size - 1 :]) if len(ids) >= size else np.zeros(0, np.int64)
-    windows = np.empty((len(starts), size), dtype=np.int32)  # token ids fit in int32 (half the memory of int64)
-    for offset in range(size):
-        windows[:, offset] = ids[starts + offset]
-    return windows, rows[starts].astype(np.int32)
-
-
 def _packed(columns: np.ndarray, base: int) -> np.ndarray:
     """One int64 key per row of ``columns`` (token ids below ``base``)."""
     keys = np.zeros(len(columns), dtype=np.int64)
@@ -269,46 +248,46 @@ def _packed(columns: np.ndarray, base: int) -> np.ndarray:
     return keys
 
 
-def _unpacked(keys: np.ndarray, base: int, size: int) -> np.ndarray:
-    """The token ids of packed keys (the inverse of :func:`_packed`): an array (keys, size)."""
-    columns = []
-    for _ in range(size):
-        columns.append(keys % base)
-        keys = keys // base
-    return np.column_stack(columns[::-1]) if columns else np.zeros((0, size), dtype=np.int64)
+def _margins(stream: TokenStream, starts: np.ndarray, wanted: np.ndarray, base: int) -> dict[tuple[int, ...], np.ndarray]:
+    """For each row of ``wanted`` and each proper subset of its positions, how many runs of tokens (those starting
+    where ``starts`` is True) agree with it at those positions (anything elsewhere).
 
-
-def _margin_counts(windows: np.ndarray, wanted: np.ndarray, positions: tuple[int, ...], base: int) -> np.ndarray:
-    """For each row of ``wanted``, how many windows agree with it at ``positions`` (anything elsewhere).
-
-    One position: a count of token ids (no sort). Several: each window's key is looked up among the wanted keys
-    only (a hash table of them), so the corpus's windows are never sorted.
+    One pass over the runs, :data:`~corpus_utils.analysis.terms.PART_OCCURRENCES` tokens at a time. One position:
+    a count of token ids. Several: each run's key is looked up among the wanted keys only (a hash table of them),
+    so the corpus's runs are never sorted nor held all at once.
     """
-    if not positions:
-        return np.full(len(wanted), len(windows), dtype=np.int64)
-    if len(positions) == 1:
-        column = positions[0]
-        return np.bincount(windows[:, column], minlength=base)[wanted[:, column]].astype(np.int64)
-    look = _packed(wanted[:, positions], base)
-    targets = pd.Index(pd.unique(look))
-    found = targets.get_indexer(_packed(windows[:, positions], base))  # a hash look-up per window; -1: not wanted
-    counts = np.bincount(found[found >= 0], minlength=len(targets))
-    return counts[targets.get_indexer(look)].astype(np.int64)
+    size, ids = wanted.shape[1], stream.ids
+    subsets = [subset for length in range(1, size) for subset in combinations(range(size), length)]
+    singles = {subset: np.zeros(base, dtype=np.int64) for subset in subsets if len(subset) == 1}
+    looks = {subset: _packed(wanted[:, subset], base) for subset in subsets if len(subset) > 1}
+    targets = {subset: pd.Index(pd.unique(look)) for subset, look in looks.items()}
+    found_counts = {subset: np.zeros(len(index), dtype=np.int64) for subset, index in targets.items()}
+    n_runs = 0
+    for first in range(0, len(ids), PART_OCCURRENCES):
+        positions = first + np.flatnonzero(starts[first:first + PART_OCCURRENCES])
+        n_runs += len(positions)
+        for (column,), counts in singles.items():
+            counts += np.bincount(ids[positions + column], minlength=base)
+        for subset, index in targets.items():
+            found = index.get_indexer(_packed(np.column_stack([ids[positions + column] for column in subset]), base))
+            found_counts[subset] += np.bincount(found[found >= 0], minlength=len(index))
+    margins = {(): np.full(len(wanted), n_runs, dtype=np.int64)}
+    margins.update({subset: counts[wanted[:, subset[0]]] for subset, counts in singles.items()})
+    margins.update({subset: found_counts[subset][targets[subset].get_indexer(look)] for subset, look in looks.items()})
+    return margins
 
 
-def _cell_counts(windows: np.ndarray, wanted: np.ndarray, base: int, whole: np.ndarray) -> dict[tuple[int, ...], np.ndarray]:
-    """The 2^K contingency cells of each K-gram in ``wanted`` (``whole``: how often each occurs).
+def _cell_counts(margins: dict[tuple[int, ...], np.ndarray], whole: np.ndarray, size: int) -> dict[tuple[int, ...], np.ndarray]:
+    """The 2^K contingency cells of each K-gram (``whole``: how often each occurs; ``margins``: :func:`_margins`).
 
-    Cell ``c`` (a tuple of 0/1, one per word) counts the windows whose word j equals the K-gram's word j
+    Cell ``c`` (a tuple of 0/1, one per word) counts the runs whose word j equals the K-gram's word j
     exactly where ``c[j]`` is 1; obtained from the margins by inclusion–exclusion.
     """
-    size = windows.shape[1]
-    margins = {subset: (whole if length == size else _margin_counts(windows, wanted, subset, base))
-               for length in range(size + 1) for subset in combinations(range(size), length)}
+    margins = {**margins, tuple(range(size)): whole}
     cells = {}
     for pattern in np.ndindex(*(2,) * size):
         ones = tuple(j for j in range(size) if pattern[j])
-        total = np.zeros(len(wanted), dtype=np.int64)
+        total = np.zeros(len(whole), dtype=np.int64)
         for subset, counts in margins.items():
             if set(ones) <= set(subset):
                 total += (-1) ** (len(subset) - len(ones)) * counts
@@ -407,33 +386,50 @@ def _unit_order(units: np.ndarray, count: np.ndarray, z: np.ndarray, vocabulary:
     return np.lexsort((*by_words, -count.astype(np.int64), np.where(missing, 0.0, -z), missing))
 
 
+def _counted_runs(keys: np.ndarray, positions: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct keys in order, occurrences, documents) of runs of tokens given as int64 ``keys`` at token
+    ``positions`` (increasing), with the stream's document ``offsets``.
+
+    One stable sort of the keys: each key's positions stay in text order, so its documents are counted where the
+    document row changes along them (no second sort of (key, document) pairs).
+    """
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rows = np.searchsorted(offsets, positions, side="right") - 1
+    order = np.argsort(keys, kind="stable")
+    keys, rows = keys[order], rows[order]
+    new_key = np.r_[True, keys[1:] != keys[:-1]]
+    new_document = new_key | np.r_[True, rows[1:] != rows[:-1]]
+    firsts = np.flatnonzero(new_key)
+    counts = np.diff(np.r_[firsts, len(keys)]).astype(np.int64)
+    return keys[firsts], counts, np.add.reduceat(new_document, firsts, dtype=np.int64)
+
+
 def _unit_scores(stream: TokenStream, size: int, min_count: int, min_documents: int, smoothing: float) -> dict[str, np.ndarray]:
     """The token ids (``units``, one row per unit), ``count``, ``documents``, ``lambda`` and ``z`` of every run of
-    ``size`` tokens seen at least ``min_count`` times in at least ``min_documents`` documents, in no set order."""
-    windows, rows = _windows(stream, size)
+    ``size`` tokens seen at least ``min_count`` times in at least ``min_documents`` documents, in no set order.
+
+    The runs are counted a range of first tokens at a time, as the n-gram tables are (about
+    :data:`~corpus_utils.analysis.terms.PART_OCCURRENCES` runs a part), so beside the kept units memory stays a few
+    hundred MB whatever the corpus size.
+    """
     base = max(len(stream.vocabulary), 1)
-    codes, distinct = pd.factorize(_packed(windows, base), sort=False)  # a hash pass: the windows are never sorted
-    counts = np.bincount(codes, minlength=len(distinct))
-    frequent = counts >= min_count
-    n_rows = max(len(stream.offsets) - 1, 1)
-    seen = frequent[codes]  # documents are counted for the frequent units only
-    pairs = codes[seen].astype(np.int64, copy=False)  # (unit, document) as one key, built in place: one array, not four
-    pairs *= n_rows
-    pairs += rows[seen]
-    del rows, seen, codes
-    documents = np.bincount(_distinct(pairs, in_place=True) // n_rows, minlength=len(distinct))
-    del pairs
-    keep = frequent & (documents >= min_documents)
-    wanted = _unpacked(np.asarray(distinct, dtype=np.int64)[keep], base, size).reshape(-1, size)
+    starts = _gram_starts(stream, size)
+    kept = [(np.zeros(0, dtype=np.int64),) * 3]
+    for low, high in _first_token_parts(stream, starts, PART_OCCURRENCES):
+        distinct, counts, documents = _counted_runs(*_part_keys(stream, starts, size, low, high), stream.offsets)
+        keep = (counts >= min_count) & (documents >= min_documents)
+        kept.append((distinct[keep], counts[keep], documents[keep]))
+    keys, counts, documents = (np.concatenate(column) for column in zip(*kept))
+    wanted = _key_tokens(keys, size, base)
     lam = np.zeros(len(wanted))
     variance = np.zeros(len(wanted))
     if len(wanted):
-        for pattern, counts_of in _cell_counts(windows, wanted, base, counts[keep].astype(np.int64)).items():
+        for pattern, counts_of in _cell_counts(_margins(stream, starts, wanted, base), counts, size).items():
             smoothed = counts_of + smoothing
             with np.errstate(divide="ignore"):
                 lam += (-1) ** (size - sum(pattern)) * np.log(smoothed)
             variance += 1.0 / smoothed
     with np.errstate(divide="ignore", invalid="ignore"):
         z = lam / np.sqrt(variance)
-    return {"units": wanted.astype(np.int32), "count": counts[keep].astype(np.int64), "documents": documents[keep].astype(np.int64),
-            "lambda": lam, "z": z}
+    return {"units": wanted.astype(np.int32), "count": counts, "documents": documents, "lambda": lam, "z": z}

@@ -511,7 +511,7 @@ def _document_frequency_of(grams: _Grams, codes: np.ndarray) -> np.ndarray:
     wanted = np.zeros(grams.n_codes, dtype=bool)
     wanted[codes] = True
     hit = wanted[grams.codes]
-    pairs = np.unique(grams.rows[hit].astype(np.int64) * grams.n_codes + grams.codes[hit])
+    pairs = _distinct(grams.rows[hit].astype(np.int64) * grams.n_codes + grams.codes[hit], in_place=True)
     return np.bincount(pairs % grams.n_codes, minlength=grams.n_codes)[codes].astype(np.int64)
 
 
@@ -572,6 +572,17 @@ def _part_keys(stream: TokenStream, starts: np.ndarray, n: int, low: int, high: 
     return keys, positions
 
 
+def _distinct(values: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+    """The sorted distinct values of an int64 array, by one sort (numpy 2's hash-based ``np.unique`` is several times
+    slower on tens of millions of mostly distinct keys: 22.7 s against 3.5 s for 20 million); ``in_place`` sorts
+    ``values`` itself instead of a copy."""
+    if in_place:
+        values.sort()
+    else:
+        values = np.sort(values)
+    return values[np.concatenate([[True], values[1:] != values[:-1]])] if len(values) else values
+
+
 def _documents_of(keys: np.ndarray, positions: np.ndarray, wanted: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """In how many documents each of the sorted distinct keys ``wanted`` occurs, from occurrences (``keys``, token
     ``positions``) and the stream's document ``offsets``; only the wanted occurrences are placed in their document."""
@@ -580,7 +591,7 @@ def _documents_of(keys: np.ndarray, positions: np.ndarray, wanted: np.ndarray, o
     where = np.minimum(np.searchsorted(wanted, keys), len(wanted) - 1)
     hit = wanted[where] == keys
     rows = np.searchsorted(offsets, positions[hit], side="right") - 1
-    pairs = np.unique(where[hit] * np.int64(len(offsets)) + rows)  # distinct (n-gram, document)
+    pairs = _distinct(where[hit] * np.int64(len(offsets)) + rows, in_place=True)  # distinct (n-gram, document)
     return np.bincount(pairs // len(offsets), minlength=len(wanted)).astype(np.int64)
 
 
