@@ -169,6 +169,22 @@ def test_max_pairs_guards_against_quadratic_output():
     assert len(families) == 30 and families["n_documents"].iloc[0] == 30
 
 
+def test_too_many_pairs_says_how_many_identical_paragraphs_lie_in_different_documents(monkeypatch):
+    import corpus_utils.analysis.boilerplate as bp
+
+    # 30 documents with the footer once, d0 with it twice more: 31·32/2 = 496 pairs, 3 of them inside d0
+    doc_ids = [f"d{i}" for i in range(30)] + ["d0", "d0"]
+    paragraphs = pd.DataFrame({"doc_id": doc_ids, "paragraph": [1] * 30 + [2, 3], "text": FOOTER.format(city="A")})
+    monkeypatch.setattr(bp, "_stored_similar_pairs", lambda *args: pytest.fail("no join when identical texts alone pass max_pairs"))
+    with pytest.raises(bp.TooManyPairsError) as raised:
+        near_duplicate_paragraphs(paragraphs, max_pairs=100)
+    assert (raised.value.at_least, raised.value.identical_across, raised.value.max_pairs) == (496, 493, 100)
+    assert "493 pairs of identical paragraphs in different documents" in str(raised.value)
+    monkeypatch.undo()
+    listed = near_duplicate_paragraphs(paragraphs, max_pairs=1000)
+    assert len(listed) == 493 and (listed["doc_id_a"] != listed["doc_id_b"]).all()
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

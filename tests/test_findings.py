@@ -88,6 +88,8 @@ def test_similarity_findings_of_sampled_sources_speak_of_the_sample_and_estimate
     assert "The median sampled document's nearest neighbour has cosine 0.57" in text
     assert "2 of the 4 sampled documents (50.0%) have a neighbour at cosine 0.8 or more" in text
     assert "about 500 of all 1,000 at that rate" in text
+    unlisted = str(similarity_findings(pairs, nearest, n_documents=1000, n_near_duplicates=123_456, near_duplicates_listed=False))
+    assert "At least 123,456 pairs of identical paragraphs are shared across documents" in unlisted
     every = str(similarity_findings(pairs, nearest, n_documents=4, n_near_duplicates=0, n_sources=4))
     assert "sampled" not in every and "2 document(s) have a neighbour at cosine 0.8 or more" in every
 

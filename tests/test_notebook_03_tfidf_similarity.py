@@ -55,3 +55,17 @@ def test_similarity_notebook_samples_sources_within_max_similarities(theme_corpu
     printed = notebook_text(executed)
     assert "12 documents: nearest neighbours (searched among all documents) of a random sample of 5 documents" in printed
     assert "set by MAX_SIMILARITIES = 60" in printed
+
+
+def test_similarity_notebook_counts_rather_than_lists_too_many_paragraph_pairs(tmp_path):
+    folder = tmp_path / "pages"  # one footer in 12 pages: 66 pairs of identical paragraphs, more than 20
+    folder.mkdir()
+    footer = "Sponsored by the municipal people's procuratorate, all rights reserved, reproduction without permission is prohibited."
+    for number in range(12):
+        body = f"Case {number} concerned discipline inspection in county {number} and its rectification report {number}."
+        (folder / f"page_{number:02d}.txt").write_text(f"Title: Report {number}\n\n{body}\n\n{footer}\n", encoding="utf-8")
+    executed = execute_notebook("03_tfidf_similarity", tmp_path / "out", CORPUS=str(folder),
+                                FIGURES_DIR=str(tmp_path / "figures"), MAX_DUPLICATE_PAIRS=20)
+    printed = notebook_text(executed)
+    assert "More than MAX_DUPLICATE_PAIRS = 20 pairs of near-duplicate paragraphs: 66 pairs of identical paragraphs" in printed
+    assert "At least 66 pairs of identical paragraphs are shared across documents" in printed

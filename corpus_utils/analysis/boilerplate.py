@@ -19,7 +19,7 @@ from ..core.memo import Memo, digest_hashes, memo_key, text_hashes
 from ..core.words import PARAGRAPH_SEPARATOR, SHINGLE_WORD, count_words_many
 from ..input.load import load_paragraphs
 
-__all__ = ["near_duplicate_paragraphs", "template_families", "remove_boilerplate"]
+__all__ = ["TooManyPairsError", "near_duplicate_paragraphs", "template_families", "remove_boilerplate"]
 
 _PARAGRAPH_COLUMNS = ("doc_id", "paragraph", "text")
 _PAIR_COLUMNS = ["doc_id_a", "paragraph_a", "doc_id_b", "paragraph_b", "similarity", "text_a", "text_b"]
@@ -726,6 +726,32 @@ def _check_budget(codes: np.ndarray, n: int, weights: np.ndarray, budget: int) -
         raise _TooManyPairs(expanded)
 
 
+class TooManyPairsError(ValueError):
+    """:func:`near_duplicate_paragraphs` would build more than ``max_pairs`` pairs (``at_least`` of them are known).
+
+    ``identical_across``: the pairs of paragraphs in different documents whose texts are identical (exact). Paragraphs
+    copied into very many documents (templates, footers) give k(k−1)/2 pairs each: list them as families
+    (:func:`template_families`) instead, or raise ``max_pairs``.
+    """
+
+    def __init__(self, at_least: int, max_pairs: int, identical_across: int) -> None:
+        self.at_least, self.max_pairs, self.identical_across = int(at_least), int(max_pairs), int(identical_across)
+        super().__init__(
+            f"at least {self.at_least} paragraph pairs would be built (more than max_pairs={self.max_pairs}; "
+            f"{self.identical_across} pairs of identical paragraphs in different documents alone); some paragraphs are "
+            "repeated in very many documents. Use template_families() for corpus-wide boilerplate, or raise max_pairs.")
+
+
+def _identical_across_documents(codes: np.ndarray, doc_ids: pd.Series) -> int:
+    """How many pairs of paragraphs with the same text code lie in different documents: the pairs of each code
+    minus those inside one document."""
+    counts = np.bincount(codes).astype(np.int64)
+    documents = pd.factorize(doc_ids.pipe(as_str))[0].astype(np.int64)
+    _, inside = np.unique(codes.astype(np.int64) * (documents.max(initial=0) + 1) + documents, return_counts=True)
+    inside = inside.astype(np.int64)
+    return int((counts * (counts - 1) // 2).sum() - (inside * (inside - 1) // 2).sum())
+
+
 class _TooManyPairs(Exception):
     """Internal: the pairs found so far already expand to more rows than allowed."""
 
@@ -880,7 +906,8 @@ def near_duplicate_paragraphs(
     min_words : int
         Shorter paragraphs (headings, captions) are ignored.
     max_pairs : int
-        Raise ``ValueError`` rather than build more pairs than this (checked as pairs are found).
+        Raise :class:`TooManyPairsError` (a ``ValueError``) rather than build more pairs than this: checked on the
+        identical texts before any join, then as similar pairs are found.
     memo : Memo, optional
         Where joins are kept (``prepared.memo``): the similar pairs of the same distinct texts at the same
         ``threshold`` and ``shingle_size`` are read back instead of computed (and give
@@ -901,20 +928,15 @@ def near_duplicate_paragraphs(
     offsets = np.r_[0, np.cumsum(counts)]
     # identical texts: every pair inside a group of equal codes
     n_same = int((counts * (counts - 1) // 2).sum())
+    if n_same > max_pairs:  # the identical texts alone are too many: no join
+        raise TooManyPairsError(n_same, max_pairs, _identical_across_documents(codes, table["doc_id"]))
     try:
         pairs = _stored_similar_pairs(uniques, threshold, int(shingle_size), counts, max_pairs - n_same, memo)
     except _TooManyPairs as error:
-        raise ValueError(
-            f"at least {n_same + error.expanded} paragraph pairs would be returned (more than max_pairs={max_pairs}); "
-            "some paragraphs are repeated in very many documents. Use template_families() for corpus-wide "
-            "boilerplate, or raise max_pairs."
-        ) from None
+        raise TooManyPairsError(n_same + error.expanded, max_pairs, _identical_across_documents(codes, table["doc_id"])) from None
     n_expanded = n_same + int((counts[pairs["i"].to_numpy()] * counts[pairs["j"].to_numpy()]).sum())
     if n_expanded > max_pairs:
-        raise ValueError(
-            f"{n_expanded} paragraph pairs would be returned (more than max_pairs={max_pairs}); some paragraphs are "
-            "repeated in very many documents. Use template_families() for corpus-wide boilerplate, or raise max_pairs."
-        )
+        raise TooManyPairsError(n_expanded, max_pairs, _identical_across_documents(codes, table["doc_id"]))
     same_a, same_b = _pairs_within_groups(codes)
     # distinct but similar texts: every paragraph of text i × every paragraph of text j
     count_i, count_j = counts[pairs["i"].to_numpy()], counts[pairs["j"].to_numpy()]

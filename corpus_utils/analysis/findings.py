@@ -135,12 +135,14 @@ def term_findings(unigrams: pd.DataFrame, bigrams: pd.DataFrame, *, n_documents:
 
 
 def similarity_findings(pairs: pd.DataFrame, nearest: pd.Series, *, n_documents: int, n_near_duplicates: int,
-                        n_sources: int | None = None) -> Findings:
+                        n_sources: int | None = None, near_duplicates_listed: bool = True) -> Findings:
     """How alike the documents are.
 
     ``pairs`` takes ``doc_a``, ``doc_b``, ``similarity`` (most similar first); ``nearest`` is each source document's
     similarity to its nearest other document. ``n_sources``: how many documents' neighbours were searched when they
     are a sample (None: every document); the sentences then speak of the sample and estimate the whole corpus.
+    ``near_duplicates_listed``: False when there were too many near-duplicate paragraph pairs to list, and
+    ``n_near_duplicates`` counts only the pairs of identical paragraphs in different documents.
     """
     found = Findings()
     if pairs.empty:
@@ -165,7 +167,11 @@ def similarity_findings(pairs: pd.DataFrame, nearest: pd.Series, *, n_documents:
                   f"{n_documents:,} at that rate.")
     elif high:
         found.add(f"{high:,} document(s) have a neighbour at cosine 0.8 or more: likely reposts or templates.")
-    found.add(f"{n_near_duplicates:,} pair(s) of near-duplicate paragraphs are shared across documents.")
+    if near_duplicates_listed:
+        found.add(f"{n_near_duplicates:,} pair(s) of near-duplicate paragraphs are shared across documents.")
+    else:
+        found.add(f"At least {n_near_duplicates:,} pairs of identical paragraphs are shared across documents: templates or "
+                  "footers repeated in very many documents, which inflate counts and similarities (06 lists them as families).")
     return found
 
 

@@ -60,6 +60,7 @@ CONCORDANCE_SORT_KEYS = (*(f"{n}{side}" for side in "LR" for n in range(1, 6)), 
 RULES: dict[str, Rule] = {
     "DPI": Rule(int, min_val=50, max_val=1200),
     "MAX_SIMILARITIES": _AT_LEAST_1,
+    "MAX_DUPLICATE_PAIRS": _AT_LEAST_1,
     **dict.fromkeys(
         ["MAX_TABLE_ROWS", "LENGTH_BINS", "MAX_SECTIONS", "TOP_N", "NGRAM_MIN_DF", "HEATMAP_TERMS", "MAX_DOCS_FOR_HEATMAP",
          "KWIC_LIMIT", "MAX_DISPERSION_DOCS", "MIN_DF", "TOP_TERMS", "MAX_DOCS_FOR_BARS", "MAX_DOCS_FOR_ALL_NEIGHBOURS",
