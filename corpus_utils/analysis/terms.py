@@ -613,6 +613,18 @@ def _key_tokens(keys: np.ndarray, n: int, size: int) -> np.ndarray:
     return np.column_stack(columns[::-1])
 
 
+def _top_unigram_counts(stream: TokenStream, top: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_ngram_counts_in_parts` for single tokens found in any document: one count of the token ids (no sort),
+    then documents for the tokens that can rank in the ``top`` (ties included) only."""
+    counts = np.bincount(stream.ids, minlength=max(len(stream.vocabulary), 1)).astype(np.int64)
+    wanted = np.flatnonzero(counts >= max(_top_floor([counts], top), 1))
+    hit = np.zeros(len(counts), dtype=bool)
+    hit[wanted] = True
+    positions = np.flatnonzero(hit[stream.ids])
+    documents = _documents_of(stream.ids[positions].astype(np.int64), positions, wanted.astype(np.int64), stream.offsets)
+    return wanted.astype(np.int64)[:, None], counts[wanted], documents
+
+
 def _ngram_counts_in_parts(stream: TokenStream, n: int, least: float, top: int | None
                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(token ids, occurrences, documents) of the n-grams found in at least ``least`` documents that can rank in the
@@ -621,6 +633,8 @@ def _ngram_counts_in_parts(stream: TokenStream, n: int, least: float, top: int |
     Documents are counted only for n-grams frequent enough to rank: with ``least`` ≤ 1 every n-gram qualifies, so
     the ``top``-th largest count so far (this part's included) decides; otherwise the count must also reach ``least``.
     """
+    if n == 1 and least <= 1:
+        return _top_unigram_counts(stream, top)
     starts = _gram_starts(stream, n)
     kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     floor = 0  # the top-th largest count of the n-grams kept so far: one counted less cannot rank
