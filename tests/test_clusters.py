@@ -178,3 +178,23 @@ def test_stored_reductions_and_scores_are_read_back_identical(theme_units, tmp_p
         pd.testing.assert_frame_equal(silhouette_by_k(again, [2, 3, 4], random_state=42, memo=memo), expected_scores)
     other = reduce_units(matrix, n_dimensions=5, random_state=42, memo=memo)  # other settings: computed
     assert other.coordinates.shape[1] == 5
+
+
+def test_the_checked_copy_is_normalised_in_place_and_leaves_the_callers_matrix_as_it_was():
+    from sklearn.preprocessing import normalize
+
+    from corpus_utils.analysis.clusters import _check_matrix
+
+    rng = np.random.default_rng(3)
+    matrix = sparse.random(60, 40, density=0.2, format="csr", dtype=np.float64, random_state=3)
+    for row in range(matrix.shape[0]):  # indices unsorted, as a TF-IDF product leaves them
+        start, stop = matrix.indptr[row], matrix.indptr[row + 1]
+        order = rng.permutation(stop - start) + start
+        matrix.indices[start:stop], matrix.data[start:stop] = matrix.indices[order], matrix.data[order]
+    matrix.has_sorted_indices = False
+    before = (matrix.data.copy(), matrix.indices.copy())
+    checked = _check_matrix(matrix)
+    expected = normalize(matrix.astype(np.float64), norm="l2", copy=True)  # normalised in the stored order, then sorted
+    expected.sort_indices()
+    assert np.array_equal(checked.indices, expected.indices) and np.array_equal(checked.data, expected.data)
+    assert np.array_equal(matrix.data, before[0]) and np.array_equal(matrix.indices, before[1])

@@ -91,7 +91,8 @@ def _check_matrix(matrix):
     product leaves indices unsorted)."""
     if not sparse.issparse(matrix):
         return normalize(np.asarray(matrix, dtype=np.float64), norm="l2", copy=True)
-    checked = normalize(matrix.tocsr().astype(np.float64), norm="l2", copy=True)
+    checked = matrix.tocsr().astype(np.float64)  # a copy (data and indices) owned here: normalised in place
+    normalize(checked, norm="l2", copy=False)
     checked.sort_indices()
     return checked
 
