@@ -190,3 +190,34 @@ def shingle_matrix(texts: pd.Series | list[str], *, shingle_size: int = 5) -> tu
     matrix.sum_duplicates()
     matrix.data[:] = 1
     return matrix, columns
+
+
+def candidate_table(documents: pd.DataFrame, *, max_words: int = 8, context: int = 60) -> pd.DataFrame:
+    """The candidate formulations of ``documents`` the obvious way: one row per occurrence (candidate, kind, doc_id,
+    snippet), then grouped — columns ``candidate``, ``kind``, ``count``, ``documents``, ``example``, sorted by candidate."""
+    from corpus_utils.analysis.formulations import _PRIORITY, _QUOTE_CHARS, _candidate_text, _clean, _spans, _texts_of
+    from corpus_utils.text.chinese import has_han
+
+    rows = []
+    texts = _texts_of(documents)
+    for doc_id, title, body in zip(texts["doc_id"], texts["title"], texts["body"]):
+        for field in (title, body):
+            text = _QUOTE_CHARS.sub('"', _clean(field))
+            for start, end, kind in _spans(text, max_words):
+                chinese = has_han(text[start:end])
+                candidate = text[start:end] if chinese else _candidate_text(text[start:end])
+                if not chinese and len(candidate.split()) < 2:
+                    continue
+                around = context // 3 if chinese else context
+                rows.append((candidate, _PRIORITY[kind], doc_id, " ".join(text[max(0, start - around) : end + around].split())))
+    found = pd.DataFrame(rows, columns=["candidate", "priority", "doc_id", "snippet"])
+    found = found.sort_values(["candidate", "doc_id", "priority"], kind="stable")
+    grouped = found.groupby("candidate", sort=True)
+    kinds = {value: key for key, value in _PRIORITY.items()}
+    first = grouped.head(1).set_index("candidate")
+    return pd.DataFrame({
+        "kind": grouped["priority"].min().map(kinds),
+        "count": grouped.size(),
+        "documents": grouped["doc_id"].nunique(),
+        "example": first["doc_id"] + ": …" + first["snippet"] + "…",
+    }).reset_index()

@@ -362,3 +362,26 @@ def test_only_dotless_i_and_long_s_read_as_ascii_letters_without_changing_length
     folding = [chr(code) for code in range(128, 0x10000) if re.fullmatch("[a-z]", chr(code), re.I)]
     kept = [character.lower() for character in folding if len(character.lower()) == 1 and not character.lower().isascii()]
     assert kept and all(_FOLDS_TO_ASCII.fullmatch(character) for character in kept)
+
+
+@pytest.mark.parametrize("cuts", [(), (1,), (2, 3), (1, 2, 3, 4, 5)])
+def test_candidates_merged_from_parts_equal_those_counted_one_occurrence_at_a_time(cuts):
+    from reference import candidate_table
+
+    from corpus_utils.analysis.formulations import _candidate_part, _merged_candidates, _texts_of
+
+    chinese = read_corpus("seeds_zh").documents
+    documents = pd.concat([read_corpus("seeds").documents, chinese, chinese.head(2)], ignore_index=True)  # doc_ids repeated
+    extra = pd.DataFrame({"doc_id": ["a", "b", "a"], "title": ["Three Musts", None, None],
+                          "body": ["The \"three musts\" and three musts again.", "three musts, \"three musts\"",
+                                   "Later text: the five pillars."]})
+    first = pd.DataFrame({"doc_id": ["a"], "title": [None], "body": ["Earlier text: the five pillars."]})
+    documents = pd.concat([first, documents, extra], ignore_index=True)  # doc_id "a" in the first and the last part
+    texts = _texts_of(documents)
+    bounds = [0, *(len(texts) * cut // 6 for cut in cuts), len(texts)]
+    parts = [_candidate_part(texts.iloc[start:stop], max_words=8, context=60) for start, stop in zip(bounds[:-1], bounds[1:])]
+    got = _merged_candidates(parts).sort_values("candidate").reset_index(drop=True)
+    expected = candidate_table(documents)
+    assert len(expected) > 20 and expected["documents"].max() > 1
+    assert expected.set_index("candidate").loc["five pillars", "example"].startswith("a: …Earlier text")
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..core.columns import as_str, text_rows
 from ..core.scheduler import map_in_parts
 from ..input.language import language_group
 from .periods import UNDATED, assign_period, period_code
+from .terms import _distinct
 from ..text.registry import DIGIT_WORDS, formulation_matcher, load_registry
 from ..text.chinese import chinese_forms, has_han, segment
 from ..text.tokenizer import Tokenizer
@@ -411,10 +414,28 @@ def _chinese_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _candidate_rows(texts: pd.DataFrame, *, max_words: int, context: int) -> list[tuple[str, str, str, str]]:
-    """``(candidate, kind, doc_id, example)`` of every candidate span in ``texts`` (from :func:`_texts_of`)."""
-    rows = []
-    for doc_id, title, body in text_rows(texts, ["doc_id", "title", "body"]):
+@dataclass
+class _CandidatePart:
+    """The candidates of a part of the documents, compactly: each distinct candidate once (``names``) with the
+    example of its first use in the least (doc_id, kind) order (``best``), and per occurrence its candidate's
+    number, kind's precedence and document row within the part. What a worker sends back instead of one tuple of
+    strings per occurrence."""
+
+    doc_ids: list[str]
+    names: list[str]
+    best: list[tuple[str, int, str] | None]
+    code: np.ndarray
+    priority: np.ndarray
+    row: np.ndarray
+
+
+def _candidate_part(texts: pd.DataFrame, *, max_words: int, context: int) -> _CandidatePart:
+    """The :class:`_CandidatePart` of every candidate span in ``texts`` (from :func:`_texts_of`)."""
+    number: dict[str, int] = {}
+    best: list[tuple[str, int, str]] = []
+    code, priority, rows, doc_ids = [], [], [], []
+    for row, (doc_id, title, body) in enumerate(text_rows(texts, ["doc_id", "title", "body"])):
+        doc_ids.append(doc_id)
         for field in (title, body):
             text = _QUOTE_CHARS.sub('"', _clean(field))
             for start, end, kind in _spans(text, max_words):
@@ -422,10 +443,53 @@ def _candidate_rows(texts: pd.DataFrame, *, max_words: int, context: int) -> lis
                 candidate = text[start:end] if chinese else _candidate_text(text[start:end])
                 if not chinese and len(candidate.split()) < 2:
                     continue
-                around = context // 3 if chinese else context  # a Chinese character carries about a word
-                snippet = " ".join(text[max(0, start - around) : end + around].split())
-                rows.append((candidate, kind, doc_id, snippet))
-    return rows
+                index, rank = number.setdefault(candidate, len(number)), _PRIORITY[kind]
+                if index == len(best):
+                    best.append(None)
+                if best[index] is None or (doc_id, rank) < best[index][:2]:  # the snippet only for a better example
+                    around = context // 3 if chinese else context  # a Chinese character carries about a word
+                    best[index] = (doc_id, rank, " ".join(text[max(0, start - around) : end + around].split()))
+                code.append(index)
+                priority.append(rank)
+                rows.append(row)
+    return _CandidatePart(doc_ids, list(number), best, np.asarray(code, dtype=np.int64),
+                          np.asarray(priority, dtype=np.int8), np.asarray(rows, dtype=np.int64))
+
+
+def _merged_candidates(parts: list[_CandidatePart]) -> pd.DataFrame:
+    """Columns ``candidate``, ``kind``, ``count``, ``documents``, ``example`` of the parts' candidates together, in
+    no set order: the kind of highest precedence, occurrences, distinct doc_ids, and the example of the first use
+    in the least (doc_id, kind) order, an earlier part first among equals."""
+    number: dict[str, int] = {}
+    best: list[tuple[str, int, str]] = []
+    codes, priorities, documents, first_row = [], [], [], 0
+    doc_codes = pd.factorize(pd.Series([doc_id for part in parts for doc_id in part.doc_ids], dtype=object))[0]
+    for part in parts:
+        remap = np.fromiter((number.setdefault(name, len(number)) for name in part.names), dtype=np.int64, count=len(part.names))
+        for name, example in zip(part.names, part.best):
+            index = number[name]
+            if index == len(best):
+                best.append(example)
+            elif example[:2] < best[index][:2]:
+                best[index] = example
+        codes.append(remap[part.code])
+        priorities.append(part.priority)
+        documents.append(doc_codes[first_row + part.row])
+        first_row += len(part.doc_ids)
+    code = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+    document = np.concatenate(documents) if documents else np.zeros(0, dtype=np.int64)
+    kind = np.full(len(number), len(_PRIORITY), dtype=np.int64)
+    np.minimum.at(kind, code, np.concatenate(priorities).astype(np.int64) if priorities else np.zeros(0, dtype=np.int64))
+    width = int(doc_codes.max(initial=0)) + 1
+    pairs = _distinct(code * width + document, in_place=True)  # distinct (candidate, document)
+    kinds = {value: key for key, value in _PRIORITY.items()}
+    return pd.DataFrame({
+        "candidate": list(number),
+        "kind": [kinds[value] for value in kind.tolist()],
+        "count": np.bincount(code, minlength=len(number)).astype(np.int64),
+        "documents": np.bincount(pairs // width, minlength=len(number)).astype(np.int64),
+        "example": [f"{doc_id}: …{snippet}…" for doc_id, _, snippet in best],
+    })
 
 
 def discover_candidates(
@@ -485,24 +549,12 @@ def discover_candidates(
     missing = [column for column in ("doc_id", "body") if column not in documents.columns]
     if missing:
         raise ValueError(f"documents needs columns doc_id and body (from read_corpus); missing {', '.join(missing)}")
-    parts = map_in_parts(_candidate_rows, _texts_of(documents), stage_name="candidate formulations", max_words=max_words,
+    parts = map_in_parts(_candidate_part, _texts_of(documents), stage_name="candidate formulations", max_words=max_words,
                          context=context)
-    rows = [row for part in parts for row in part]
     columns = ["candidate", "kind", "count", "documents", "example", "matched_canonical"]
-    if not rows:
+    result = _merged_candidates(parts)
+    if result.empty:
         return pd.DataFrame({column: pd.Series(dtype="int64" if column in ("count", "documents") else "string") for column in columns})
-    found = pd.DataFrame(rows, columns=["candidate", "kind", "doc_id", "example"])
-    found["_priority"] = found["kind"].map(_PRIORITY)
-    found = found.sort_values(["candidate", "doc_id", "_priority"], kind="stable")
-    grouped = found.groupby("candidate", sort=True)
-    result = pd.DataFrame(
-        {
-            "kind": grouped["_priority"].min().map({value: key for key, value in _PRIORITY.items()}),
-            "count": grouped.size(),
-            "documents": grouped["doc_id"].nunique(),
-            "example": grouped.apply(lambda group: f"{group['doc_id'].iloc[0]}: …{group['example'].iloc[0]}…", include_groups=False),
-        }
-    ).reset_index()
     result = result[result["documents"] >= min_documents]
     table = load_registry() if registry is None else registry
     replacer = formulation_matcher(table)
