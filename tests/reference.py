@@ -195,21 +195,14 @@ def shingle_matrix(texts: pd.Series | list[str], *, shingle_size: int = 5) -> tu
 def candidate_table(documents: pd.DataFrame, *, max_words: int = 8, context: int = 60) -> pd.DataFrame:
     """The candidate formulations of ``documents`` the obvious way: one row per occurrence (candidate, kind, doc_id,
     snippet), then grouped — columns ``candidate``, ``kind``, ``count``, ``documents``, ``example``, sorted by candidate."""
-    from corpus_utils.analysis.formulations import _PRIORITY, _QUOTE_CHARS, _candidate_text, _clean, _spans, _texts_of
-    from corpus_utils.text.chinese import has_han
+    from corpus_utils.analysis.formulations import _PRIORITY, _candidate_spans, _snippet, _texts_of
 
     rows = []
     texts = _texts_of(documents)
     for doc_id, title, body in zip(texts["doc_id"], texts["title"], texts["body"]):
         for field in (title, body):
-            text = _QUOTE_CHARS.sub('"', _clean(field))
-            for start, end, kind in _spans(text, max_words):
-                chinese = has_han(text[start:end])
-                candidate = text[start:end] if chinese else _candidate_text(text[start:end])
-                if not chinese and len(candidate.split()) < 2:
-                    continue
-                around = context // 3 if chinese else context
-                rows.append((candidate, _PRIORITY[kind], doc_id, " ".join(text[max(0, start - around) : end + around].split())))
+            text, found = _candidate_spans(field, max_words)
+            rows += [(candidate, _PRIORITY[kind], doc_id, _snippet(text, start, end, context)) for candidate, kind, start, end in found]
     found = pd.DataFrame(rows, columns=["candidate", "priority", "doc_id", "snippet"])
     found = found.sort_values(["candidate", "doc_id", "priority"], kind="stable")
     grouped = found.groupby("candidate", sort=True)

@@ -429,26 +429,42 @@ class _CandidatePart:
     row: np.ndarray
 
 
+def _candidate_spans(field: str | None, max_words: int) -> tuple[str, list[tuple[str, str, int, int]]]:
+    """A title or body as it is searched (quotation marks made plain), and ``(candidate, kind, start, end)`` of each
+    candidate span in it: Chinese ones as written, English ones normalised (:func:`_candidate_text`), of two words
+    or more."""
+    text = _QUOTE_CHARS.sub('"', _clean(field))
+    found = []
+    for start, end, kind in _spans(text, max_words):
+        chinese = has_han(text[start:end])
+        candidate = text[start:end] if chinese else _candidate_text(text[start:end])
+        if chinese or len(candidate.split()) >= 2:
+            found.append((candidate, kind, start, end))
+    return text, found
+
+
+def _snippet(text: str, start: int, end: int, context: int) -> str:
+    """The span with ``context`` characters either side (a third as many in Chinese, where a character carries
+    about a word), spaces collapsed."""
+    around = context // 3 if has_han(text[start:end]) else context
+    return " ".join(text[max(0, start - around) : end + around].split())
+
+
 def _candidate_part(texts: pd.DataFrame, *, max_words: int, context: int) -> _CandidatePart:
     """The :class:`_CandidatePart` of every candidate span in ``texts`` (from :func:`_texts_of`)."""
     number: dict[str, int] = {}
-    best: list[tuple[str, int, str]] = []
+    best: list[tuple[str, int, str] | None] = []
     code, priority, rows, doc_ids = [], [], [], []
     for row, (doc_id, title, body) in enumerate(text_rows(texts, ["doc_id", "title", "body"])):
         doc_ids.append(doc_id)
         for field in (title, body):
-            text = _QUOTE_CHARS.sub('"', _clean(field))
-            for start, end, kind in _spans(text, max_words):
-                chinese = has_han(text[start:end])
-                candidate = text[start:end] if chinese else _candidate_text(text[start:end])
-                if not chinese and len(candidate.split()) < 2:
-                    continue
+            text, found = _candidate_spans(field, max_words)
+            for candidate, kind, start, end in found:
                 index, rank = number.setdefault(candidate, len(number)), _PRIORITY[kind]
                 if index == len(best):
                     best.append(None)
                 if best[index] is None or (doc_id, rank) < best[index][:2]:  # the snippet only for a better example
-                    around = context // 3 if chinese else context  # a Chinese character carries about a word
-                    best[index] = (doc_id, rank, " ".join(text[max(0, start - around) : end + around].split()))
+                    best[index] = (doc_id, rank, _snippet(text, start, end, context))
                 code.append(index)
                 priority.append(rank)
                 rows.append(row)
