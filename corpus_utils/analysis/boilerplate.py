@@ -928,15 +928,19 @@ def near_duplicate_paragraphs(
     offsets = np.r_[0, np.cumsum(counts)]
     # identical texts: every pair inside a group of equal codes
     n_same = int((counts * (counts - 1) // 2).sum())
+
+    def too_many(at_least: int) -> TooManyPairsError:
+        return TooManyPairsError(at_least, max_pairs, _identical_across_documents(codes, table["doc_id"]))
+
     if n_same > max_pairs:  # the identical texts alone are too many: no join
-        raise TooManyPairsError(n_same, max_pairs, _identical_across_documents(codes, table["doc_id"]))
+        raise too_many(n_same)
     try:
         pairs = _stored_similar_pairs(uniques, threshold, int(shingle_size), counts, max_pairs - n_same, memo)
     except _TooManyPairs as error:
-        raise TooManyPairsError(n_same + error.expanded, max_pairs, _identical_across_documents(codes, table["doc_id"])) from None
+        raise too_many(n_same + error.expanded) from None
     n_expanded = n_same + int((counts[pairs["i"].to_numpy()] * counts[pairs["j"].to_numpy()]).sum())
     if n_expanded > max_pairs:
-        raise TooManyPairsError(n_expanded, max_pairs, _identical_across_documents(codes, table["doc_id"]))
+        raise too_many(n_expanded)
     same_a, same_b = _pairs_within_groups(codes)
     # distinct but similar texts: every paragraph of text i × every paragraph of text j
     count_i, count_j = counts[pairs["i"].to_numpy()], counts[pairs["j"].to_numpy()]
