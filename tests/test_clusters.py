@@ -83,6 +83,9 @@ def test_cluster_summary_lists_terms_and_members(theme_units):
     assert summary["size"].tolist() == [4, 4, 4]
     assert summary["members"].str.endswith("… and 2 more").all()
     assert {"litigation", "branch", "discipline"} <= set(", ".join(summary["top_terms"]).split(", "))
+    arrow_labels = units["label"].astype("string[pyarrow]").set_axis(range(100, 100 + len(units)))
+    for column in (units["label"], arrow_labels):  # a column is read at its members' positions only
+        pd.testing.assert_frame_equal(cluster_summary(matrix, labels, terms, unit_labels=column, n_members=2), summary)
 
 
 @pytest.mark.parametrize("ks", [[1, 2], [2, 12]])
@@ -178,6 +181,16 @@ def test_stored_reductions_and_scores_are_read_back_identical(theme_units, tmp_p
         pd.testing.assert_frame_equal(silhouette_by_k(again, [2, 3, 4], random_state=42, memo=memo), expected_scores)
     other = reduce_units(matrix, n_dimensions=5, random_state=42, memo=memo)  # other settings: computed
     assert other.coordinates.shape[1] == 5
+
+
+def test_a_stored_reduction_copies_the_matrix_once(tmp_path, monkeypatch):
+    matrix = sparse.random(200, 80, density=0.1, format="csr", random_state=5)
+    copies = []
+    checked = clusters_module._check_matrix
+    monkeypatch.setattr(clusters_module, "_check_matrix", lambda value: copies.append(value.shape) or checked(value))
+    space = reduce_units(matrix, n_dimensions=6, random_state=42, memo=Memo(tmp_path))
+    assert copies == [(200, 80)]  # one float64 copy: the paragraphs of a million pages take 1.8 GB each
+    np.testing.assert_array_equal(space.coordinates, reduce_units(matrix, n_dimensions=6, random_state=42).coordinates)
 
 
 def test_the_checked_copy_is_normalised_in_place_and_leaves_the_callers_matrix_as_it_was():

@@ -9,7 +9,9 @@ import pytest
 from conftest import THEMES
 from corpus_utils import read_corpus
 from corpus_utils.text.tokenizer import Tokenizer
-from corpus_utils.analysis.topics import fit_topics, text_units, topic_label, topic_shares
+from corpus_utils.analysis import topics as topics_module
+from corpus_utils.analysis.topics import fit_topics, select_units, text_units, topic_label, topic_shares
+from tests.labelled import write_labelled_news
 
 THEME_WORDS = {"discipline": {"discipline", "warning", "clean"}, "branch": {"branch", "life", "meetings"}, "litigation": {"litigation", "interest", "public"}}
 
@@ -63,6 +65,55 @@ def test_text_units_labels_and_min_words(tmp_path):
     assert len(text_units(documents, unit="paragraph", min_words=0)) == 6
     whole = text_units(documents, unit="document")
     assert whole["label"].str.startswith("D1 ").iloc[0] and whole["paragraph"].eq(0).all()
+
+
+def _arrow_text(documents: pd.DataFrame) -> pd.DataFrame:
+    return documents.astype({column: "string[pyarrow]" for column in ("doc_id", "title", "section", "body")})
+
+
+@pytest.mark.parametrize("unit", ["paragraph", "document"])
+@pytest.mark.parametrize("min_words", [0, 20])
+def test_text_units_of_arrow_backed_documents_stay_arrow_backed_with_the_same_rows(tmp_path, unit, min_words):
+    write_labelled_news(tmp_path / "news.csv", 40, seed=3)
+    documents = read_corpus(tmp_path / "news.csv").documents
+    documents.loc[documents.index[[0, 7]], "body"] = ""  # documents without a paragraph: later numbers must not shift
+    python, arrow = text_units(documents, unit=unit, min_words=min_words), text_units(_arrow_text(documents), unit=unit, min_words=min_words)
+    text_columns = ["unit_id", "doc_id", "label", "text"]
+    assert (arrow.dtypes[text_columns] == "string[pyarrow]").all() and (python.dtypes[text_columns] == "string[python]").all()
+    pd.testing.assert_frame_equal(arrow.astype(python.dtypes.to_dict()), python)
+    if unit == "paragraph":
+        numbers = pd.Series(range(1, len(documents) + 1), index=documents["doc_id"].tolist())
+        expected = [f"D{numbers[doc]} ¶{paragraph}" for doc, paragraph in zip(python["doc_id"], python["paragraph"])]
+        assert python["label"].tolist() == expected and not python["doc_id"].isin(documents["doc_id"].iloc[[0, 7]]).any()
+        assert python["unit_id"].tolist() == [f"{doc}#{paragraph}" for doc, paragraph in zip(python["doc_id"], python["paragraph"])]
+
+
+def test_select_units_keeps_the_long_ones_and_counts_what_it_left_out(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    bodies = {"a": "Short heading\n\n" + " ".join(["word"] * 25), "b": "One line only", "c": " ".join(["other"] * 30) + "\n\nTwo words\n\n" + " ".join(["third"] * 22)}
+    for name, body in bodies.items():
+        (pages / f"{name}.txt").write_text(f"Party building\nTitle {name}\nTime: May 1, 2020 Author: News source:\n\n{body}\n", encoding="utf-8")
+    documents = read_corpus(pages).documents
+    selection = select_units(documents, unit="paragraph", min_words=20)
+    assert selection.units["unit_id"].tolist() == ["a#2", "c#1", "c#3"] and selection.min_words == 20
+    assert (selection.n_units, selection.n_dropped, selection.n_words, selection.words_dropped) == (6, 3, 84, 7)
+    assert selection.documents_without_units(documents) == ["b"]
+    relaxed = select_units(documents, unit="paragraph", min_words=26)  # one unit reaches 26 words: fewer than MIN_UNITS
+    assert relaxed.min_words == 1 and len(relaxed.units) == 6 and relaxed.n_dropped == 0
+    assert select_units(documents, unit="document", min_words=26).units["doc_id"].tolist() == ["a", "b", "c"]  # relaxed too
+
+
+@pytest.mark.parametrize("part", [1, 3])
+def test_units_made_part_by_part_are_the_units_made_at_once(theme_documents, monkeypatch, part):
+    documents = _arrow_text(theme_documents[0])
+    median = int(select_units(documents, unit="paragraph", min_words=0).units["n_words"].median())
+    whole = select_units(documents, unit="paragraph", min_words=median)
+    monkeypatch.setattr(topics_module, "PARAGRAPH_PART", part)
+    parts = select_units(documents, unit="paragraph", min_words=median)
+    pd.testing.assert_frame_equal(parts.units, whole.units)
+    assert (parts.n_units, parts.n_words) == (whole.n_units, whole.n_words) and whole.n_dropped > 0
+    assert whole.units["label"].iloc[-1].startswith(f"D{len(documents)} ")
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from ..core.checks import check_whole_number
+from ..core.columns import take_rows
 from ..core.memo import Memo, digest_arrays, memo_key
 from ..text.tokenizer import Tokenizer
 from .sampling import sample_index
@@ -211,11 +212,16 @@ def reduce_units(matrix, *, n_dimensions: int = REDUCED_DIMENSIONS, random_state
     """
     data = _check_matrix(matrix)
     check_whole_number(n_dimensions, "n_dimensions")
-    if memo is not None:
-        key = memo_key(matrix=digest_arrays(data), n_dimensions=int(n_dimensions), random_state=random_state)
-        found = memo.get_or_compute("lsa", key, lambda: _reduced_arrays(reduce_units(data, n_dimensions=n_dimensions,
-                                                                                     random_state=random_state)))
-        return ReducedSpace(found["coordinates"], found["explained_variance_ratio"])
+    if memo is None:
+        return _reduced(data, n_dimensions, random_state)
+    key = memo_key(matrix=digest_arrays(data), n_dimensions=int(n_dimensions), random_state=random_state)
+    found = memo.get_or_compute("lsa", key, lambda: _reduced_arrays(_reduced(data, n_dimensions, random_state)))
+    return ReducedSpace(found["coordinates"], found["explained_variance_ratio"])
+
+
+def _reduced(data, n_dimensions: int, random_state: int) -> ReducedSpace:
+    """:func:`reduce_units` of a matrix :func:`_check_matrix` gave (no second copy of it: a million pages'
+    paragraphs take 1.8 GB)."""
     width = max(1, min(n_dimensions, data.shape[0] - 1, data.shape[1] - 1))
     if width < 2 or data.shape[0] < 3:
         dense = data.toarray() if sparse.issparse(data) else np.asarray(data)
@@ -459,6 +465,13 @@ def leaf_clusters(hierarchy: Hierarchy) -> np.ndarray:
     return hierarchy.labels[hierarchy.sample]
 
 
+def _labels_at(unit_labels: Sequence[str] | pd.Series, positions: np.ndarray) -> list:
+    """The labels at ``positions``, without turning a whole column into Python strings."""
+    if isinstance(unit_labels, pd.Series):
+        return take_rows(unit_labels, positions).tolist()
+    return [unit_labels[position] for position in positions.tolist()]
+
+
 def cluster_summary(
     matrix,
     labels: np.ndarray,
@@ -478,8 +491,9 @@ def cluster_summary(
         Cluster number per unit.
     terms : sequence of str
         Vocabulary in column order.
-    unit_labels : sequence of str
-        Short label per unit (``"D2 ¶5"``, ``"D1 Suzhou: …"``).
+    unit_labels : sequence of str or pandas.Series
+        Short label per unit (``"D2 ¶5"``, ``"D1 Suzhou: …"``); a Series (``units["label"]``) is read only at the
+        members listed.
     n_terms : int
         Top terms listed per cluster (highest mean weight in the cluster).
     n_members : int
@@ -506,13 +520,12 @@ def cluster_summary(
     # cosine of each unit with its own cluster's centroid: units × clusters (never units × terms dense)
     centrality = np.asarray(data @ normalize(means, norm="l2").T)[np.arange(len(codes)), codes]
     terms = np.asarray(terms, dtype=object)
-    names = np.asarray(unit_labels, dtype=object)
     rows = []
     for position, cluster in enumerate(clusters):
         top = np.argsort(-means[position], kind="stable")[:n_terms]
         members = np.flatnonzero(codes == position)
         members = members[np.lexsort((members, -centrality[members]))]
-        listed = "; ".join(str(name) for name in names[members[:n_members]])
+        listed = "; ".join(str(name) for name in _labels_at(unit_labels, members[:n_members]))
         if len(members) > n_members:
             listed += f"; … and {len(members) - n_members} more"
         rows.append(

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["TEXT_DTYPE", "ARROW_TEXT_DTYPE", "ARROW_TEXT_FROM_BYTES", "TextSequence", "as_str", "take_rows", "text_dtype_for", "text_rows", "texts_of"]
+__all__ = ["TEXT_DTYPE", "ARROW_TEXT_DTYPE", "ARROW_TEXT_FROM_BYTES", "TextSequence", "as_str", "release_arrow_memory", "take_rows", "text_dtype_for", "text_rows", "texts_of"]
 
 #: Text columns of the documents, paragraphs and report tables (and the units topic models are fitted on): pandas'
 #: ``string`` dtype, one Python object per cell, missing values ``pd.NA``. ``"string[pyarrow]"`` (Arrow buffers)
@@ -42,6 +42,12 @@ def as_str(values: pd.Series) -> pd.Series:
     bodies of 100,000 pages asks for 19 GB.
     """
     return values.astype(object).map(str)
+
+
+def release_arrow_memory() -> None:
+    """Give the memory Arrow freed back to the system. Its allocator keeps freed blocks for reuse: reading 100,000
+    pages' snapshot into pandas left the process 1.2 GB large for a 0.56 GB table, 0.71 GB after this."""
+    pa.default_memory_pool().release_unused()
 
 
 def take_rows(values: pd.Series, positions: np.ndarray) -> pd.Series:
