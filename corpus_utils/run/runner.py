@@ -109,6 +109,7 @@ class RunPlan:
     loaded_summary: tuple[int, str] | None = None  # documents loaded and the load summary, when the runner loaded it
     reused: tuple[str, ...] = ()  # notebooks kept from the last run into out_dir: nothing they depend on changed
     input_files: tuple[dict[str, Any], ...] | None = None  # path, SHA-256 and size of each input file, when planning read them
+    input_signatures: dict[str, tuple[int, int]] | None = None  # their size and modification time then, by path
     scheduler: DaskScheduler | None = None  # the Dask scheduler every notebook's heavy stages run on (SCHEDULER, --scheduler)
     ingest_stages: tuple[dict[str, Any], ...] = ()  # the timed stages of loading the corpus for the run
     subcorpus: dict[str, Any] | None = None  # what the subcorpus filters kept and left out (None: every document)
@@ -392,7 +393,7 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
     split = _per_language(plans, languages, figures_dir)
     languages, plans = (languages if len(split) > len(plans) else ()), split
     snapshot = None if loaded is None else loaded.snapshot
-    input_files = None if snapshot is not None else _input_files(corpus_path, pattern)  # a table, or the seeds
+    input_files, input_signatures = (None, None) if snapshot is not None else _hashed_inputs(corpus_path, pattern)  # a table, the seeds
     identity = corpus_identity(snapshot, input_files)
     versions = _versions(kernel)
     plans = [replace(plan, fingerprint=notebook_fingerprint(plan.path, _results_depend_on(plan.values, code), identity, versions))
@@ -415,6 +416,7 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
         snapshot=snapshot,
         reused=tuple(reused),
         input_files=None if input_files is None else tuple(input_files),
+        input_signatures=input_signatures,
         loaded_summary=None if loaded is None else (loaded.n_documents, loaded.summary),
         scheduler=scheduler,
         ingest_stages=() if loaded is None else loaded.stages,
@@ -589,9 +591,9 @@ def _check_out_dir(out_dir: Path, corpus_path: Path, pattern: str, *, partial: b
             )
 
 
-def _inventory(plan: RunPlan) -> dict[str, Any]:
+def _inventory(plan: RunPlan) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
     """Document count, load summary and sha256 of every input file (one read of each file; the corpus is loaded
-    here only when the plan did not load it already)."""
+    here only when the plan did not load it already), with the :func:`_file_signatures` seen then."""
     from ..input.load import read_corpus
 
     if plan.loaded_summary is None:
@@ -599,24 +601,56 @@ def _inventory(plan: RunPlan) -> dict[str, Any]:
         n_documents, summary = loaded.report.n_loaded, loaded.report.summary()
     else:
         n_documents, summary = plan.loaded_summary
-    files = list(plan.input_files) if plan.input_files is not None else _input_files(plan.corpus_path, plan.pattern)
-    return {"n_documents": n_documents, "load_summary": summary, "input_files": files,
-            "snapshot": None if plan.snapshot is None else plan.snapshot.name}
+    if plan.input_files is not None:
+        files, signatures = list(plan.input_files), dict(plan.input_signatures or {})
+    else:
+        files, signatures = _hashed_inputs(plan.corpus_path, plan.pattern)
+    return ({"n_documents": n_documents, "load_summary": summary, "input_files": files,
+             "snapshot": None if plan.snapshot is None else plan.snapshot.name}, signatures)
 
 
-def _input_files(corpus_path: Path, pattern: str) -> list[dict[str, Any]]:
-    """Path, SHA-256 and size of every input file, sorted by path (regular files only)."""
-    if corpus_path.is_dir():
-        files = sorted((p for p in corpus_path.glob(pattern) if p.is_file()), key=lambda p: p.relative_to(corpus_path).as_posix())
-        return [{"path": p.relative_to(corpus_path).as_posix(), "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in files]
-    return [{"path": corpus_path.name, "sha256": file_sha256(corpus_path), "bytes": corpus_path.stat().st_size}]
+def _input_paths(corpus_path: Path, pattern: str) -> dict[str, Path]:
+    """Every input file (regular files only) by its path relative to the corpus, sorted by it."""
+    if not corpus_path.is_dir():
+        return {corpus_path.name: corpus_path}
+    found = {p.relative_to(corpus_path).as_posix(): p for p in corpus_path.glob(pattern) if p.is_file()}
+    return dict(sorted(found.items()))
 
 
-def _changed_inputs(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:
-    """The input paths added, removed or edited between two inventories."""
-    old = {item["path"]: item["sha256"] for item in before}
-    new = {item["path"]: item["sha256"] for item in after}
-    return sorted(path for path in old.keys() | new.keys() if old.get(path) != new.get(path))
+def _file_signatures(paths: Mapping[str, Path]) -> dict[str, tuple[int, int]]:
+    """Size and modification time (ns) of each file: one ``stat``, no read (a file gone since is left out)."""
+    signatures = {}
+    for name, path in paths.items():
+        try:
+            status = path.stat()
+        except FileNotFoundError:
+            continue
+        signatures[name] = (status.st_size, status.st_mtime_ns)
+    return signatures
+
+
+def _hashed_inputs(corpus_path: Path, pattern: str) -> tuple[list[dict[str, Any]], dict[str, tuple[int, int]]]:
+    """Path, SHA-256 and size of every input file, sorted by path, and their signatures taken just before the
+    files were read (an edit while they are read shows as a changed signature at the end of the run)."""
+    paths = _input_paths(corpus_path, pattern)
+    signatures = _file_signatures(paths)
+    files = [{"path": name, "sha256": file_sha256(path), "bytes": path.stat().st_size} for name, path in paths.items()]
+    return files, signatures
+
+
+def _changed_inputs(corpus_path: Path, pattern: str, files: list[dict[str, Any]],
+                    signatures: Mapping[str, tuple[int, int]]) -> list[str]:
+    """The input paths added, removed or edited since ``files`` were hashed. A file whose size and modification
+    time are still its ``signatures`` is not read again (at a million pages, reading every file again took three
+    minutes); any other is hashed and compared."""
+    paths = _input_paths(corpus_path, pattern)
+    recorded = {item["path"]: item["sha256"] for item in files}
+    now = _file_signatures(paths)
+    changed = set(recorded.keys() ^ now.keys())
+    for name in recorded.keys() & now.keys():
+        if now[name] != signatures.get(name) and file_sha256(paths[name]) != recorded[name]:
+            changed.add(name)
+    return sorted(changed)
 
 
 def _versions(kernel: str) -> dict[str, str]:
@@ -1273,9 +1307,10 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                 for entry in entries.values():
                     if entry["status"] == "running":
                         entry["status"] = "interrupted"
-            record.update(inventory.result())
+            found, signatures = inventory.result()
+            record.update(found)
             try:
-                changed = _changed_inputs(record["input_files"], _input_files(plan.corpus_path, plan.pattern))
+                changed = _changed_inputs(plan.corpus_path, plan.pattern, record["input_files"], signatures)
             except OSError as exc:
                 changed = [f"(the corpus could not be read again: {exc})"]
             if changed:  # notebooks load the corpus one after another: they may have read different versions
