@@ -193,6 +193,23 @@ def test_a_stored_reduction_copies_the_matrix_once(tmp_path, monkeypatch):
     np.testing.assert_array_equal(space.coordinates, reduce_units(matrix, n_dimensions=6, random_state=42).coordinates)
 
 
+def test_a_matrix_already_checked_is_used_as_it_is_and_gives_what_its_copy_gives(theme_units):
+    from corpus_utils.analysis.clusters import _check_matrix
+
+    documents, _ = theme_units
+    matrix, _ = tfidf_matrix(text_units(documents, unit="paragraph", min_words=5)["text"], tokenizer=Tokenizer())
+    matrix = matrix.tocsr()
+    matrix.sort_indices()
+    assert _check_matrix(matrix) is matrix  # rows of norm 1 (to a few ulps), sorted, float64: no copy
+    copy = matrix.copy()
+    copy.data[:3] *= 1.0 + 1e-9  # one row off by more than the tolerance: copied and normalised
+    checked = _check_matrix(copy)
+    assert checked is not copy and np.allclose(np.asarray(checked.multiply(checked).sum(axis=1)).ravel(), 1.0, atol=1e-12)
+    as_is, copied = reduce_units(matrix, random_state=42), reduce_units(matrix.astype(np.float32), random_state=42)
+    np.testing.assert_allclose(as_is.coordinates, reduce_units(matrix.copy(), random_state=42).coordinates, rtol=0, atol=0)
+    np.testing.assert_allclose(as_is.coordinates, copied.coordinates, atol=1e-6)  # float32 input: copied in float64
+
+
 def test_the_checked_copy_is_normalised_in_place_and_leaves_the_callers_matrix_as_it_was():
     from sklearn.preprocessing import normalize
 
