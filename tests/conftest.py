@@ -79,6 +79,17 @@ def theme_corpus(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return folder, build_theme_corpus(folder)
 
 
+def write_generated_corpus(folder: Path, n_pages: int, *, seed: int) -> Path:
+    """``n_pages`` generated pages (``bench.corpus``: three page families, repeated boilerplate) and the Chinese
+    pages, written into ``folder``: a corpus that is not the seeds, for the tests that share a stage out."""
+    from bench.corpus import generate_pages, write_folder
+
+    write_folder(generate_pages(n_pages, seed=seed), folder)
+    for page in (PROJECT_ROOT / "seeds_zh").glob("*.txt"):
+        (folder / page.name).write_bytes(page.read_bytes())
+    return folder
+
+
 def execute_notebook(name: str, output_dir: Path, **parameters) -> Path:
     """Run ``notebooks/<name>.ipynb`` through papermill with ``parameters``; return the executed copy. A kernel that
     dies while starting (another test's kernel took its port) is started once more, as the runner does."""

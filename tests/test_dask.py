@@ -13,8 +13,8 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_generated_corpus
 
-from bench.corpus import generate_pages, write_folder
 from corpus_utils import read_corpus
 from corpus_utils.analysis.similarity import top_k_neighbours
 from corpus_utils.core import scheduler as scheduler_module
@@ -41,11 +41,7 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def page_folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("generated")
-    write_folder(generate_pages(300, seed=11), folder)
-    for page in (PROJECT_ROOT / "seeds_zh").glob("*.txt"):
-        (folder / page.name).write_bytes(page.read_bytes())
-    return folder
+    return write_generated_corpus(tmp_path_factory.mktemp("generated"), 300, seed=11)
 
 
 @pytest.fixture(scope="module")

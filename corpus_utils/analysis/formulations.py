@@ -114,7 +114,7 @@ def find_formulations(documents: pd.DataFrame, *, registry: pd.DataFrame | None 
         raise ValueError(f"documents needs columns doc_id and body (from read_corpus); missing {', '.join(missing)}")
     table = load_registry() if registry is None else registry
     labels = dict(zip(table["canonical"], table["label"].where(table["label"] != "", table["canonical"])))
-    parts = map_in_parts(_occurrence_rows, _texts_of(documents), stage_name="formulations", registry=table)
+    parts = map_in_parts(_occurrence_rows, _texts_of(documents), stage_name="formulations", processes=True, registry=table)
     rows = [row for part in parts for row in part]
     result = pd.DataFrame(rows, columns=["doc_id", "canonical", "matched", "location", "paragraph", "start"])
     result["matched"] = result["matched"].map(lambda text: " ".join(text.split()))
@@ -565,7 +565,7 @@ def discover_candidates(
     missing = [column for column in ("doc_id", "body") if column not in documents.columns]
     if missing:
         raise ValueError(f"documents needs columns doc_id and body (from read_corpus); missing {', '.join(missing)}")
-    parts = map_in_parts(_candidate_part, _texts_of(documents), stage_name="candidate formulations", max_words=max_words,
+    parts = map_in_parts(_candidate_part, _texts_of(documents), stage_name="candidate formulations", processes=True, max_words=max_words,
                          context=context)
     columns = ["candidate", "kind", "count", "documents", "example", "matched_canonical"]
     result = _merged_candidates(parts)

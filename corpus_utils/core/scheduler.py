@@ -22,13 +22,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 from .progress import PROGRESS_ENV_VAR
-from .workers import available_cores
+from .workers import available_cores, process_pool
 
 __all__ = [
     "MAX_PART_ITEMS",
+    "POOL_MIN_ITEMS",
     "STAGE_LOG_ENV_VAR",
     "DaskScheduler",
     "SchedulerError",
@@ -51,6 +53,9 @@ _LOCAL = re.compile(r"^local(?::(\d+))?$")
 #: At most this many items (documents, paragraphs, files) per task, so that a worker's memory does not grow with the
 #: corpus: about 70 MB of text for pages of this kind.
 MAX_PART_ITEMS = 20_000
+#: From this many items, a stage that asks for ``processes`` (:func:`map_in_parts`) runs on every free core of this
+#: machine when there is no scheduler: below it, starting the processes costs more than they save.
+POOL_MIN_ITEMS = 20_000
 #: Seconds to wait for a scheduler at an address before saying it cannot be reached.
 CONNECT_TIMEOUT = 30
 
@@ -316,20 +321,38 @@ def stage(name: str, items: int | None = None) -> Iterator[None]:
                 pass
 
 
-def map_in_parts(function: Callable, items: Any, *, stage_name: str, **shared: Any) -> list:
+def map_in_parts(function: Callable, items: Any, *, stage_name: str, processes: bool = False, **shared: Any) -> list:
     """``[function(items, **shared)]`` in this process, or, with an active scheduler, ``function`` of contiguous parts of
     ``items`` (a list, an array or a DataFrame: at least two parts per worker, at most :data:`MAX_PART_ITEMS` items
-    each) on the workers, in order. The caller
-    joins the parts' results (they concatenate: ``function`` must treat each row on its own). Timed as ``stage_name``."""
+    each) on the workers, in order. With ``processes`` and no scheduler, :data:`POOL_MIN_ITEMS` items or more are
+    shared out the same way among this machine's free cores (:func:`~corpus_utils.core.workers.available_cores`),
+    one process each. The caller joins the parts' results (they concatenate: ``function`` must treat each row on its
+    own, so the parts give what one call gives). Timed as ``stage_name``."""
     scheduler = _active
-    if scheduler is None or len(items) < 2:  # nothing to share out: here, and recorded as here
+    if scheduler is None or len(items) < 2:
+        jobs = available_cores() if scheduler is None and processes and len(items) >= POOL_MIN_ITEMS else 1
         with in_this_process(), stage(stage_name, items=len(items)):
-            return [function(items, **shared)]
+            if jobs < 2:  # nothing to share out
+                return [function(items, **shared)]
+            with process_pool(jobs, preload=function.__module__) as pool:
+                return list(pool.map(partial(_call_quietly, function, **shared), _parts(items, 2 * jobs)))
     with stage(stage_name, items=len(items)):
-        n_parts = min(len(items), max(2 * max(1, scheduler.n_workers), -(-len(items) // MAX_PART_ITEMS)))
-        bounds = [len(items) * number // n_parts for number in range(n_parts + 1)]
-        take = items.iloc if hasattr(items, "iloc") else items
-        return scheduler.map(function, [take[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])], **shared)
+        return scheduler.map(function, _parts(items, 2 * max(1, scheduler.n_workers)), **shared)
+
+
+def _parts(items: Any, at_least: int) -> list:
+    """Contiguous parts of ``items``: ``at_least`` of them (fewer for fewer items), more when a part would hold more
+    than :data:`MAX_PART_ITEMS`."""
+    n_parts = min(len(items), max(at_least, -(-len(items) // MAX_PART_ITEMS)))
+    bounds = [len(items) * number // n_parts for number in range(n_parts + 1)]
+    take = items.iloc if hasattr(items, "iloc") else items
+    return [take[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])]
+
+
+def _call_quietly(function: Callable, part: Any, **shared: Any) -> Any:
+    """In a pool's process: ``function`` of the part, without a progress bar of its own (the caller's stage is timed)."""
+    os.environ[PROGRESS_ENV_VAR] = "0"
+    return function(part, **shared)
 
 
 #: The stages that go to the workers when a scheduler is active, in the order a run meets them.

@@ -92,7 +92,7 @@ def count_variants(documents: pd.DataFrame, table: pd.DataFrame, *, memo: Memo |
     variants = table["variant"].astype(str).tolist()
 
     def compute() -> dict[str, np.ndarray]:
-        parts = map_in_parts(_variant_counts, bodies, stage_name="MT variants", variants=variants)
+        parts = map_in_parts(_variant_counts, bodies, stage_name="MT variants", processes=True, variants=variants)
         counts = np.concatenate(parts) if parts else np.zeros((0, len(variants)), dtype=np.int64)
         return {"occurrences": counts.sum(axis=0).astype(np.int64), "documents": (counts > 0).sum(axis=0).astype(np.int64)}
 
