@@ -237,7 +237,7 @@ def reduce_units(matrix, *, n_dimensions: int = REDUCED_DIMENSIONS, random_state
 
 def _reduced(data, n_dimensions: int, random_state: int) -> ReducedSpace:
     """:func:`reduce_units` of a matrix :func:`_check_matrix` gave (no second copy of it: a million pages'
-    paragraphs take 1.8 GB)."""
+    paragraphs take about 2.5 GB)."""
     width = max(1, min(n_dimensions, data.shape[0] - 1, data.shape[1] - 1))
     if width < 2 or data.shape[0] < 3:
         dense = data.toarray() if sparse.issparse(data) else np.asarray(data)
