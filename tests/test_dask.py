@@ -65,6 +65,20 @@ def test_parsing_pages_on_dask_gives_the_same_documents_and_report(cluster, page
     assert any(time.stage == "parsing pages" and time.where.startswith("dask") for time in stage_times())
 
 
+def test_cleaning_a_table_on_dask_gives_the_same_documents_and_report(cluster, documents, tmp_path, monkeypatch):
+    table = tmp_path / "pages.parquet"
+    documents[["doc_id", "title", "date", "section", "body"]].assign(body=lambda frame: frame["body"].str.replace(
+        "\n\n", "\n", regex=False)).to_parquet(table)
+    with in_this_process():
+        here = read_corpus(table, cache=False)
+    monkeypatch.setattr(scheduler_module, "MAX_PART_ITEMS", 40)
+    on_dask = read_corpus(table, cache=tmp_path / "cache")
+    pd.testing.assert_frame_equal(on_dask.documents, here.documents)
+    pd.testing.assert_frame_equal(on_dask.report.files, here.report.files)
+    assert on_dask.snapshot is not None and len(here.documents) == len(documents)
+    assert any(time.stage == "cleaning table rows" and time.where.startswith("dask") for time in stage_times())
+
+
 @pytest.mark.parametrize("partition", [7, 40])
 def test_token_ids_on_dask_equal_one_pass_here(cluster, documents, monkeypatch, partition):
     monkeypatch.setattr(encoded_module, "_CHUNK_TEXTS", partition)  # partitions of whole chunks, several per worker

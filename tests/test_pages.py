@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus_utils.input.pages import ParsedPage, clean_line, parse_date, parse_page, split_credits
+from corpus_utils.input.pages import SPACE_CHARACTERS, ParsedPage, clean_line, clean_lines, parse_date, parse_page, split_credits
 
 DATE_CASES = [
     ("August 21, 2018", "2018-08-21"),
@@ -39,6 +41,15 @@ def test_parse_date(text, expected):
 )
 def test_clean_line(line, expected):
     assert clean_line(line) == expected
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*SPACE_CHARACTERS, "a", "b", "\n", "\r", "\u2028"]), max_size=40))
+def test_clean_line_and_clean_lines_fold_every_run_of_spaces_as_the_plain_definition(text):
+    """The faster pattern (runs that are not one plain space) gives what folding every run gives."""
+    plain = re.compile(f"[{SPACE_CHARACTERS}]+")
+    assert clean_line(text) == plain.sub(" ", text).strip()
+    assert clean_lines(text) == [plain.sub(" ", line).strip() for line in text.splitlines()]
 
 
 CREDIT_CASES = [

@@ -3,10 +3,11 @@ with as few system calls as possible."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
-__all__ = ["read_bytes", "write_whole"]
+__all__ = ["file_sha256", "read_bytes", "write_whole"]
 
 _READ_CHUNK = 1 << 20  # bytes per read call: one call for a typical page
 
@@ -27,6 +28,15 @@ def read_bytes(path: str | os.PathLike) -> bytes:
     finally:
         os.close(descriptor)
     return b"".join(chunks)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The hex SHA-256 of a file's bytes, read in blocks of 1 MB (a table of gigabytes is never held whole)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(_READ_CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_whole(target: str | Path, content: str | bytes) -> Path:

@@ -24,14 +24,14 @@ import pandas as pd
 from .cache import PageCache, content_key, default_cache_dir
 from .decode import DecodeRefusal, decode_bytes
 from .language import detect_language
-from .pages import EmptyPageError, ParsedPage, clean_line, parse_date, parse_page, storable_date
+from .pages import EmptyPageError, ParsedPage, clean_line, clean_lines, parse_date, parse_page, storable_date
 from .snapshot import Snapshot, SnapshotStore, pinned_snapshot, snapshot_key
 from ..core.words import PARAGRAPH_SEPARATOR, count_words, count_words_many
 from ..core.paths import SEEDS_DIR, resolve_path
 from ..core.progress import progress_bar
 from ..core.scheduler import active, map_in_parts, stage
 from ..core.columns import TEXT_DTYPE, texts_of
-from ..core.files import read_bytes
+from ..core.files import file_sha256, read_bytes
 from ..core.workers import available_cores, check_n_jobs, process_pool, start_method
 
 __all__ = [
@@ -89,6 +89,9 @@ STREAM_FILES = 50_000
 PARAGRAPH_PART = 10_000
 #: With ``cache=None``, a folder with at least this many files uses the page cache (see :mod:`corpus_utils.input.cache`).
 CACHE_MIN_FILES = 500
+#: With ``cache=None``, a table file of at least this many bytes goes through the corpus store (about
+#: :data:`CACHE_MIN_FILES` pages of a few kilobytes).
+TABLE_CACHE_MIN_BYTES = 2 * 2**20
 _FILES_PER_TASK = 256
 _TABLE_FIELDS = ("title", "date", "section", "author", "source", "body")
 
@@ -175,8 +178,10 @@ def _report_row(path: str, status: str, *, doc_id=None, layout=None, encoding=No
     }
 
 
-def _document_row(doc_id: str, path: str, page: ParsedPage, extra: dict | None = None) -> dict:
-    body = PARAGRAPH_SEPARATOR.join(page.paragraphs)
+def _document_row(doc_id: str, path: str, page: ParsedPage, extra: dict | None = None, *, body: str | None = None,
+                  n_words: int | None = None) -> dict:
+    """One row of the documents table; ``body`` and ``n_words`` when the caller has them already."""
+    body = PARAGRAPH_SEPARATOR.join(page.paragraphs) if body is None else body
     row = {
         "doc_id": doc_id,
         "path": path,
@@ -190,7 +195,7 @@ def _document_row(doc_id: str, path: str, page: ParsedPage, extra: dict | None =
         "body": body,
         "credits": "\n".join(page.credits) or None,
         "language": detect_language(f"{page.title or ''}\n{body}"),
-        "n_words": count_words(body),
+        "n_words": count_words(body) if n_words is None else n_words,
         "n_paragraphs": len(page.paragraphs),
         "duplicate_of": None,
     }
@@ -717,7 +722,7 @@ def _table_page(record: dict) -> ParsedPage:
             page.warnings.append(f"unparseable date {page.date_text!r}: date left empty (NaT)")
         page.date = storable_date(parsed, page.date_text, page.warnings)
     body, _ = _table_body(record.get("body"))
-    page.paragraphs = [line for line in (clean_line(part) for part in body.splitlines()) if line]
+    page.paragraphs = [line for line in clean_lines(body) if line]
     if page.title is None:
         page.warnings.append("no title")
     return page
@@ -765,31 +770,140 @@ def _unique_ids(table: pd.DataFrame, id_column: str | None, stem: str) -> tuple[
     return ids, notes
 
 
-def _read_table(file: Path, strict: bool) -> LoadedCorpus:
-    table = _read_table_file(file)
-    if "body" not in table.columns:
-        raise ValueError(f"{file}: a table corpus needs a 'body' column (found: {', '.join(map(str, table.columns))})")
-    renamed = _renamed_columns(table.columns)
-    table = table.rename(columns=renamed)
-    id_column = next((name for name in ("doc_id", "id") if name in table.columns), None)
-    extra_columns = [name for name in table.columns if name not in (*_TABLE_FIELDS, "doc_id", "id")]
-    ids, id_notes = _unique_ids(table, id_column, file.stem)
-    table_notes = [f"columns {', '.join(renamed)} kept as {', '.join(renamed.values())} (the loader writes those names)"] if renamed else []
-    documents, report_rows = [], []
-    for position, record in enumerate(table.to_dict("records")):
-        doc_id = ids[position]
-        where = f"{file.name}#row{position + 1}"
-        notes = (table_notes if position == 0 else []) + ([id_notes[position]] if position in id_notes else [])
+@dataclass
+class _Table:
+    """A table corpus read and checked, before its rows are cleaned: the rows' ids, the notes on them, and which
+    columns are kept as extra columns (renamed when the loader writes a column of that name)."""
+
+    file: Path
+    table: pd.DataFrame
+    ids: list[str]
+    notes: dict[int, list[str]]
+    extra_columns: list[str]
+
+    @classmethod
+    def read(cls, file: Path) -> _Table:
+        table = _read_table_file(file)
+        if "body" not in table.columns:
+            raise ValueError(f"{file}: a table corpus needs a 'body' column (found: {', '.join(map(str, table.columns))})")
+        renamed = _renamed_columns(table.columns)
+        table = table.rename(columns=renamed)
+        id_column = next((name for name in ("doc_id", "id") if name in table.columns), None)
+        ids, id_notes = _unique_ids(table, id_column, file.stem)
+        notes = {position: [note] for position, note in id_notes.items()}
+        if renamed:
+            notes.setdefault(0, []).insert(0, f"columns {', '.join(renamed)} kept as {', '.join(renamed.values())} "
+                                              "(the loader writes those names)")
+        extra_columns = [name for name in table.columns if name not in (*_TABLE_FIELDS, "doc_id", "id")]
+        return cls(file, table, ids, notes, extra_columns)
+
+    def rows(self, positions: range) -> list[tuple[str, str, dict, list[str]]]:
+        """What :func:`_table_rows` needs of the rows at ``positions``: id, where, the loader's fields, notes."""
+        fields = [name for name in _TABLE_FIELDS if name in self.table.columns]
+        records = self.table[fields].iloc[positions.start : positions.stop].to_dict("records")
+        return [(self.ids[position], f"{self.file.name}#row{position + 1}", record, self.notes.get(position, []))
+                for position, record in zip(positions, records)]
+
+    def documents(self, rows: list[tuple[dict | None, dict]], positions: range, first_of_body: dict[bytes, str],
+                  strict: bool) -> tuple[pd.DataFrame, list[dict]]:
+        """The documents table and report rows of the cleaned ``rows`` at ``positions`` (see :func:`_finish_documents`),
+        the extra columns taken from the table with its dtypes; with ``strict``, the first skipped row is raised."""
+        for _, report_row in rows:
+            _raise_if_strict(strict, report_row, self.file)
+        loaded = [position for position, (document, _) in zip(positions, rows) if document is not None]
+        frame = _finish_documents([document for document, _ in rows if document is not None], first_of_body=first_of_body)
+        for name in self.extra_columns:
+            frame[name] = self.table[name].iloc[loaded].reset_index(drop=True)
+        return frame, [report_row for _, report_row in rows]
+
+
+def _table_rows(rows: list[tuple[str, str, dict, list[str]]]) -> list[tuple[dict | None, dict]]:
+    """Task: each table row ``(doc_id, where, fields, notes)`` cleaned into a document row (None when it is skipped)
+    and its report row. Each row is cleaned on its own, so parts of a table give what the whole gives."""
+    pages = []
+    for doc_id, where, record, notes in rows:
         _, refusal = _table_body(record.get("body"))
         page = _table_page(record)
-        if refusal or not page.paragraphs:
-            row = _report_row(where, "skipped", doc_id=doc_id, layout="table", reason=refusal or "empty body", warnings_=notes)
-            _raise_if_strict(strict, row, file)
-            report_rows.append(row)
-            continue
-        report_rows.append(_report_row(where, "loaded", doc_id=doc_id, layout="table", warnings_=notes + page.warnings))
-        documents.append(_document_row(doc_id, where, page, {name: record.get(name) for name in extra_columns}))
-    return LoadedCorpus(_finish_documents(documents, extra_columns), _finish_report(report_rows))
+        pages.append((doc_id, where, notes, None if refusal or not page.paragraphs else page, refusal))
+    bodies = [PARAGRAPH_SEPARATOR.join(page.paragraphs) for *_, page, _ in pages if page is not None]
+    counts = iter(zip(bodies, count_words_many(bodies)))  # the words of every body at once: 3x one call per body
+    cleaned = []
+    for doc_id, where, notes, page, refusal in pages:
+        if page is None:
+            cleaned.append((None, _report_row(where, "skipped", doc_id=doc_id, layout="table",
+                                              reason=refusal or "empty body", warnings_=notes)))
+        else:
+            body, n_words = next(counts)
+            cleaned.append((_document_row(doc_id, where, page, body=body, n_words=int(n_words)),
+                            _report_row(where, "loaded", doc_id=doc_id, layout="table", warnings_=notes + page.warnings)))
+    return cleaned
+
+
+def _cleaned_rows(table: _Table, positions: range) -> list[tuple[dict | None, dict]]:
+    """:func:`_table_rows` of the rows at ``positions``: on the Dask workers when a scheduler is active, else on every
+    free core from :data:`~corpus_utils.core.scheduler.POOL_MIN_ITEMS` rows, else here."""
+    return [row for part in map_in_parts(_table_rows, table.rows(positions), stage_name="cleaning table rows",
+                                         processes=True) for row in part]
+
+
+def _table_parts(n_rows: int) -> list[range]:
+    """Row positions of a table in parts of at most :data:`STREAM_FILES` rows (one part for an empty table)."""
+    return [range(start, min(start + STREAM_FILES, n_rows)) for start in range(0, max(n_rows, 1), STREAM_FILES)]
+
+
+def _table_store(cache: bool | str | Path | None, file: Path) -> SnapshotStore | None:
+    """The corpus store a table goes through: with ``cache=None``, only a table of at least
+    :data:`TABLE_CACHE_MIN_BYTES`."""
+    if cache is None:
+        try:
+            cache = file.stat().st_size >= TABLE_CACHE_MIN_BYTES
+        except OSError:
+            cache = False
+    if cache is False:
+        return None
+    if cache is True:
+        return SnapshotStore(default_cache_dir())
+    if isinstance(cache, (str, Path)):
+        return SnapshotStore(cache)
+    raise ValueError(f"cache must be None (automatic), True, False or a folder path, got {cache!r}")
+
+
+def _read_table(file: Path, strict: bool, cache: bool | str | Path | None = False, pattern: str = "*.txt") -> LoadedCorpus:
+    """A table corpus: from its snapshot in the corpus store while the file's bytes are unchanged, else read,
+    cleaned in parts (:func:`_cleaned_rows`) and, with a store, written to a new snapshot part by part."""
+    store = None if strict else _table_store(cache, file)
+    key = None if store is None else snapshot_key(pattern, [(file.name, file_sha256(file))])
+    if store is not None and (stored := store.read(key)) is not None:
+        return _from_snapshot(stored)
+    table = _Table.read(file)
+    if store is not None and _table_to_snapshot(table, store, key, pattern):
+        del table  # the snapshot holds it now: read back without a second copy of the text
+        if (stored := store.read(key)) is not None:
+            return _from_snapshot(stored)
+        table = _Table.read(file)
+    parts, first_of_body = [], {}
+    for positions in _table_parts(len(table.table)):
+        parts.append(table.documents(_cleaned_rows(table, positions), positions, first_of_body, strict))
+    documents = parts[0][0] if len(parts) == 1 else pd.concat([frame for frame, _ in parts], ignore_index=True)
+    return LoadedCorpus(documents, _finish_report([row for _, rows in parts for row in rows]))
+
+
+def _table_to_snapshot(table: _Table, store: SnapshotStore, key: str, pattern: str) -> bool:
+    """Clean the table :data:`STREAM_FILES` rows at a time into its snapshot, each part one Parquet row group; False
+    when the snapshot cannot be written (a column Parquet cannot hold, a full disk): the caller loads it in memory."""
+    report_rows: list[dict] = []
+    first_of_body: dict[bytes, str] = {}
+    try:
+        with store.writer(key, corpus=table.file, pattern=pattern) as writer:
+            for positions in _table_parts(len(table.table)):
+                frame, rows = table.documents(_cleaned_rows(table, positions), positions, first_of_body, False)
+                writer.append(frame)
+                report_rows += rows
+                del frame
+            writer.finish(_finish_report(report_rows).files)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def read_corpus(
@@ -824,7 +938,8 @@ def read_corpus(
         file's content, read back in one step while no file changes. ``None`` (default): on for folders of at
         least :data:`CACHE_MIN_FILES` files, in ``.cache/pages`` in the repository (or the folder
         named by ``CORPUS_UTILS_CACHE_DIR``); ``True``/``False``: always / never; a path: that
-        cache folder. Tables are never cached. Inside a run, the snapshot the runner took
+        cache folder. A table goes to the corpus store whole (``cache=None``: from
+        :data:`TABLE_CACHE_MIN_BYTES`). Inside a run, the snapshot the runner took
         (``CORPUS_UTILS_SNAPSHOT``) is read whenever ``path`` and ``pattern`` are the run's.
 
     Returns
@@ -856,7 +971,7 @@ def read_corpus(
     if location.is_file():
         if location.suffix.lower() not in TABLE_SUFFIXES:
             raise ValueError(f"{location}: a corpus file must be one of {', '.join(TABLE_SUFFIXES)}; for pages pass their folder")
-        return _read_table(location, strict)
+        return _read_table(location, strict, cache, pattern)
     return _read_folder(location, pattern, strict, n_jobs, cache)
 
 

@@ -177,7 +177,10 @@ class SnapshotWriter:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(documents, preserve_index=False)
+        try:
+            table = pa.Table.from_pandas(documents, preserve_index=False)
+        except pa.ArrowException as exc:  # e.g. a table's extra column mixing objects and strings
+            raise ValueError(f"the documents table has a column Parquet cannot hold ({exc})") from exc
         if self._parquet is None:
             self._parquet = pq.ParquetWriter(self.staging / "documents.parquet", table.schema)
             self._types = _frame_types(documents)

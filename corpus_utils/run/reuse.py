@@ -17,20 +17,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..core.files import file_sha256
 from ..core.paths import resolve_path
 
 __all__ = ["corpus_identity", "file_sha256", "notebook_fingerprint", "package_digest", "reusable_notebooks"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in blocks of 1 MB."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @functools.lru_cache(maxsize=1)

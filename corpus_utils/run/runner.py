@@ -393,7 +393,7 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
     split = _per_language(plans, languages, figures_dir)
     languages, plans = (languages if len(split) > len(plans) else ()), split
     snapshot = None if loaded is None else loaded.snapshot
-    input_files, input_signatures = (None, None) if snapshot is not None else _hashed_inputs(corpus_path, pattern)  # a table, the seeds
+    input_files, input_signatures = (None, None) if snapshot is not None else _hashed_inputs(corpus_path, pattern)  # no snapshot (it could not be written)
     identity = corpus_identity(snapshot, input_files)
     versions = _versions(kernel)
     plans = [replace(plan, fingerprint=notebook_fingerprint(plan.path, _results_depend_on(plan.values, code), identity, versions))
