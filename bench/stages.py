@@ -533,6 +533,7 @@ def _heavy_stages(ctx: Context, scheduler: str | None) -> None:
     from corpus_utils.analysis.formulations import discover_candidates, find_formulations
     from corpus_utils.analysis.sampling import sample_index
     from corpus_utils.analysis.similarity import top_k_neighbours
+    from corpus_utils.core.columns import texts_of
     from corpus_utils.core.scheduler import connect, disconnect, stage_times
     from corpus_utils.text.tokenizer import Tokenizer
     from corpus_utils.text.vectorizers import make_vectorizer
@@ -543,7 +544,7 @@ def _heavy_stages(ctx: Context, scheduler: str | None) -> None:
     ctx.result["start_seconds"] = round(time.perf_counter() - started, 1)
     try:
         with ctx.timed():
-            matrix = make_vectorizer("tfidf", tokenizer=Tokenizer(), sublinear_tf=True).fit_transform(documents["body"].astype(str))
+            matrix = make_vectorizer("tfidf", tokenizer=Tokenizer(), sublinear_tf=True).fit_transform(texts_of(documents["body"]))
             top_k_neighbours(matrix, k=K_NEIGHBOURS, rows=sample_index(matrix.shape[0], DASK_SOURCES, random_state=42))
             find_formulations(documents)
             discover_candidates(documents)
