@@ -69,3 +69,20 @@ def test_an_error_in_a_pool_s_process_is_raised_here(two_cores):
 
 def _ints(texts: list[str]) -> list[int]:
     return [int(text) for text in texts]
+
+
+def test_ordered_map_reads_its_parts_only_as_results_come_back():
+    from corpus_utils.core.workers import ordered_map, process_pool
+
+    made = []
+
+    def parts():
+        for number in range(9):
+            made.append(number)
+            yield list(range(number))
+
+    with process_pool(2, preload="builtins") as pool:
+        results = ordered_map(pool, sum, parts(), ahead=3)
+        first = next(results)
+        assert first == 0 and len(made) <= 4  # three sent ahead, and the one sent when the first came back
+        assert [first, *results] == [sum(range(number)) for number in range(9)] and len(made) == 9

@@ -141,13 +141,16 @@ def test_variant_counts_are_kept_in_the_memo_and_a_changed_body_counts_afresh(se
     assert count_variants(edited, table, memo=memo).equals(count_variants(edited, table)) and scans
 
 
-@pytest.mark.parametrize("method", ["fork", "forkserver"])
+@pytest.mark.parametrize(("method", "max_shard"), [("fork", 10**6), ("forkserver", 10**6), ("forkserver", 7)])
 @pytest.mark.parametrize(("kind", "options"), [("tfidf", {"min_df": 2, "max_df": 0.9, "sublinear_tf": True}),
                                                ("count", {"ngram_range": (1, 2), "max_features": 300})])
-def test_counting_in_worker_processes_equals_one_process(seed_bodies, monkeypatch, method, kind, options):
+def test_counting_in_worker_processes_equals_one_process(seed_bodies, monkeypatch, method, max_shard, kind, options):
+    """Three processes, each counting one shard or (``max_shard`` 7) many shards of seven texts, two at a time."""
     import corpus_utils.core.workers as workers_module
+    import corpus_utils.text.vectorizers as text_module
 
     monkeypatch.setattr(workers_module, "start_method", lambda: method)
+    monkeypatch.setattr(text_module, "MAX_PART_ITEMS", max_shard)
     paragraphs = [part for body in seed_bodies for part in body.split("\n\n")]
     texts = paragraphs + ["the of and"] * 3  # a last shard of stop words only still merges
     one = make_vectorizer(kind, tokenizer=Tokenizer.from_parameters(), n_jobs=1, **options)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
 from .checks import check_whole_number
 
-__all__ = ["CORES_ENV_VAR", "available_cores", "check_n_jobs", "cores_per_process", "environment", "process_pool", "start_method"]
+__all__ = ["CORES_ENV_VAR", "available_cores", "check_n_jobs", "cores_per_process", "environment", "ordered_map", "process_pool", "start_method"]
 
 #: Caps the cores one process gives its pools. The runner sets it for its kernels, so that notebooks
 #: running side by side share the cores instead of each starting one worker per core.
@@ -81,3 +82,17 @@ def process_pool(n_jobs: int, *, preload: str, method: str | None = None) -> Pro
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload([preload])
     return ProcessPoolExecutor(max_workers=n_jobs, mp_context=context)
+
+
+def ordered_map(pool: ProcessPoolExecutor, function: Callable, parts: Iterable, *, ahead: int) -> Iterator:
+    """``function(part)`` of each part on ``pool``, in order, reading ``parts`` as results come back: at most ``ahead``
+    parts are sent and not yet collected. (``Executor.map`` submits every part at once, so parts made on demand,
+    such as Python strings converted from Arrow a slice at a time, would all be held at once.)"""
+    iterator = iter(parts)
+    pending = deque(pool.submit(function, part) for _, part in zip(range(max(1, ahead)), iterator))
+    while pending:
+        result = pending.popleft().result()
+        for part in iterator:
+            pending.append(pool.submit(function, part))
+            break
+        yield result

@@ -9,7 +9,9 @@ from __future__ import annotations
 import warnings
 from array import array
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,8 +25,8 @@ except ImportError:  # pragma: no cover
 
 from ..core.columns import TextSequence
 from ..core.memo import Memo
-from ..core.scheduler import active, map_in_parts
-from ..core.workers import available_cores, check_n_jobs, process_pool
+from ..core.scheduler import MAX_PART_ITEMS, active, map_in_parts
+from ..core.workers import available_cores, check_n_jobs, ordered_map, process_pool
 from .encoded import encode_texts
 from .tokenizer import Tokenizer
 
@@ -121,9 +123,13 @@ class _CountingMixin:
         return vocabulary, matrix
 
     def _count_in_pool(self, texts: list, fixed_vocab: bool, jobs: int):
-        shards = _shards(texts, jobs)
+        """Shards of at most :data:`~corpus_utils.core.scheduler.MAX_PART_ITEMS` texts (a multiple of ``jobs``), counted in
+        ``jobs`` processes, two shards per process in flight: a process's memory does not grow with the corpus (a
+        million pages in two shards took 11 GB per process)."""
+        shards = _shards(texts, jobs * -(-len(texts) // (jobs * MAX_PART_ITEMS)))  # a multiple of jobs: even rounds
         with process_pool(jobs, preload=__name__) as pool:
-            counted = list(pool.map(_count_shard, [self] * jobs, shards, [fixed_vocab] * jobs))
+            counted = list(ordered_map(pool, partial(_count_shard_task, vectorizer=self, fixed_vocab=fixed_vocab), shards,
+                                       ahead=2 * jobs))
         return self._merged(counted, fixed_vocab)
 
     def _merged(self, counted: list, fixed_vocab: bool):
@@ -167,21 +173,15 @@ def _csr(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, *, n_columns
     return matrix
 
 
-def _shards(texts: list, n_shards: int) -> list[list]:
-    """``texts`` cut into ``n_shards`` contiguous slices of (nearly) equal length."""
+def _shards(texts: list, n_shards: int) -> Iterator[list]:
+    """``texts`` cut into ``n_shards`` contiguous slices of (nearly) equal length, each made when it is asked for."""
     bounds = np.linspace(0, len(texts), n_shards + 1).astype(int)
-    return [texts[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])]
+    return (texts[start:stop] for start, stop in zip(bounds[:-1], bounds[1:]))
 
 
 def _count_shard_task(texts: list, *, vectorizer, fixed_vocab: bool):
-    """Dask task: ``(vocabulary, matrix)`` of one shard, as :func:`_count_shard` gives them (the vectoriser untouched)."""
-    vocabulary, matrix = vectorizer._count_serial(texts, fixed_vocab)
-    return (None if fixed_vocab else vocabulary), matrix
-
-
-def _count_shard(vectorizer, texts: list, fixed_vocab: bool):
-    """Worker: ``(vocabulary, matrix)`` of one shard, counted in this process."""
-    vectorizer.n_jobs = 1
+    """Task (a pool's process, a Dask worker): ``(vocabulary, matrix)`` of one shard, counted in that process (the
+    vocabulary None with ``fixed_vocab``)."""
     vocabulary, matrix = vectorizer._count_serial(texts, fixed_vocab)
     return (None if fixed_vocab else vocabulary), matrix
 
