@@ -554,16 +554,19 @@ def _heavy_stages(ctx: Context, scheduler: str | None) -> None:
         if connected is not None:
             workers = connected.client.run(_worker_memory)
             ctx.result["workers"] = len(workers)
-            ctx.result["worker_peak_mb"] = "/".join(f"{peak:.0f}" for peak, _ in workers.values())
-            ctx.result["moved_between_workers_mb"] = round(sum(moved for _, moved in workers.values()) / 2**20, 1)
+            ctx.result["worker_peak_mb"] = "/".join(f"{peak:.0f}" for peak, _, _ in workers.values())
+            ctx.result["moved_between_workers_mb"] = round(sum(moved for _, moved, _ in workers.values()) / 2**20, 1)
+            ctx.result["sent_by_workers_mb"] = round(sum(sent for _, _, sent in workers.values()) / 2**20, 1)
     finally:
         disconnect()
     ctx.result.update(n_documents=matrix.shape[0], nnz=int(matrix.nnz))
 
 
-def _worker_memory(dask_worker=None) -> tuple[float, float]:
-    """On a worker: its peak resident memory (MB) and the bytes it sent to other workers."""
-    return _peak_rss_mb(), float(getattr(dask_worker, "transfer_outgoing_bytes_total", 0) or 0)
+def _worker_memory(dask_worker=None) -> tuple[float, float, float]:
+    """On a worker: its peak resident memory (MB), the bytes it fetched from other workers (its log of incoming
+    transfers, distributed ~=2026.8) and the bytes it sent to anyone (other workers and this process's gathers)."""
+    fetched = sum(entry["total"] for entry in dask_worker.transfer_incoming_log)
+    return _peak_rss_mb(), float(fetched), float(dask_worker.transfer_outgoing_bytes_total)
 
 
 def dask_here(ctx: Context) -> None:

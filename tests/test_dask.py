@@ -7,6 +7,7 @@ side) so that several tasks, and the joins between them, are exercised.
 
 from __future__ import annotations
 
+import operator
 import subprocess
 import sys
 
@@ -122,8 +123,8 @@ def test_counts_and_tfidf_on_dask_equal_this_process(cluster, documents, setting
 @pytest.mark.parametrize("topn", [False, True])
 @pytest.mark.parametrize("sampled", [False, True])
 def test_neighbours_on_dask_equal_this_process(cluster, documents, monkeypatch, topn, sampled):
-    """With sparse_dot_topn the targets go to the workers in blocks (made small here: several blocks), each block's
-    top k merged here."""
+    """With sparse_dot_topn the query blocks stay on the workers and the targets come to them in blocks (made small
+    here: several blocks), each block's top k merged into the query block's there."""
     from corpus_utils.analysis import similarity
 
     monkeypatch.setattr(similarity, "TOPN_MIN_PRODUCT", 0 if topn else 10**18)
@@ -156,6 +157,28 @@ def test_parts_may_come_from_a_generator_and_a_failing_task_raises_here(cluster)
     with pytest.raises(ValueError, match="invalid literal for int"):
         cluster.map(int, iter(["1", "2", "three", "4", "5", "6", "7"]))
     assert cluster.map(int, ["8"]) == [8]  # the cluster still works
+
+
+def test_fold_blocks_folds_every_block_into_every_part_in_order_and_a_failing_block_raises_here(cluster):
+    """Parts prepared once where they stay, blocks prepared once and sent on, two in flight: sum over the blocks of
+    abs(part) × int(block)."""
+    found = cluster.fold_blocks(operator.mul, [1, -2, 3, 4, -5], (str(number) for number in range(4, 11)),
+                                merge=operator.add, prepare_part=abs, prepare_block=int, window=2)
+    assert found == [49 * part for part in (1, 2, 3, 4, 5)]
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        cluster.fold_blocks(operator.mul, [1, 2], ["4", "five", "6"], merge=operator.add, prepare_block=int)
+    with pytest.raises(ValueError, match="at least one block"):
+        cluster.fold_blocks(operator.mul, [1, 2], [], merge=operator.add)
+    assert cluster.fold_blocks(operator.mul, [2], [3], merge=operator.add) == [6]  # the cluster still works
+
+
+def test_dask_counts_a_wrapped_part_at_the_size_of_what_it_holds():
+    """Parts and blocks travel wrapped as one pickle; Dask's memory limits and transfer counts must see their size."""
+    from dask.sizeof import sizeof
+
+    array = np.ones(100_000)
+    assert sizeof(scheduler_module._Whole(array)) >= array.nbytes
+    assert sizeof(scheduler_module._Whole(["text"] * 1000)) >= sizeof(["text"] * 1000)
 
 
 @pytest.mark.parametrize("spec", ["local", "local:3", "tcp://10.0.0.5:8786", "scheduler.example:8786", None, "", "none"])

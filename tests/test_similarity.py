@@ -256,24 +256,28 @@ def test_sparse_dot_topn_path_equals_the_blocks_with_ties_and_empty_rows(monkeyp
 
 
 class _InProcessScheduler:
-    """What ``_top_k_on`` asks of a Dask scheduler, run here: tasks in order, shared values passed as they are."""
+    """What ``_top_k_on`` asks of a Dask scheduler, run here: blocks in order, each folded into every part's result."""
 
-    n_workers = 2
+    n_threads = 2
 
     def __init__(self) -> None:
-        self.shared_rows: list[int] = []
+        self.block_rows: list[int] = []
 
-    def map(self, function, parts, **shared):
-        if "targets_t" in shared:
-            self.shared_rows.append(shared["targets_t"].shape[1])
-        return [function(part, **shared) for part in parts]
+    def fold_blocks(self, function, parts, blocks, *, merge, prepare_part, prepare_block, **shared):
+        parts, results = [prepare_part(part) for part in parts], None
+        for block in blocks:
+            self.block_rows.append(block[0].shape[0])
+            found = [function(part, prepare_block(block), **shared) for part in parts]
+            results = found if results is None else [merge(old, new) for old, new in zip(results, found)]
+        return results
 
 
 @pytest.mark.parametrize("block_nnz", [1, 7, 40, 10**9])
 @pytest.mark.parametrize("sampled", [False, True])
 def test_blocks_of_targets_merged_give_the_neighbours_of_the_whole_matrix(monkeypatch, block_nnz, sampled):
-    """On Dask the targets come in blocks of at most TARGET_BLOCK_NNZ weights, each block's top k merged: the same
-    table as the whole matrix, with ties past the candidates kept, all-zero rows and blocks of one row."""
+    """On Dask the targets come in blocks of at most TARGET_BLOCK_NNZ weights, each block's top k merged into the
+    query block's: the same table as the whole matrix, with ties past the candidates kept, all-zero rows and blocks
+    of one row."""
     rng = np.random.default_rng(5)
     base = (rng.random((10, 25)) < 0.25) * rng.integers(1, 4, (10, 25))
     copies = np.repeat(base[:1], 9, axis=0)  # equal rows: ties at the k-th neighbour
@@ -284,9 +288,9 @@ def test_blocks_of_targets_merged_give_the_neighbours_of_the_whole_matrix(monkey
     expected = top_k_neighbours(matrix, k=5, rows=rows)
     monkeypatch.setattr(similarity_module, "TARGET_BLOCK_NNZ", block_nnz)
     scheduler = _InProcessScheduler()
-    columns, values = similarity_module._top_k_on(scheduler, matrix.tocsr(), rows, 5, None, True)
-    assert len(scheduler.shared_rows) == len(similarity_module._target_bounds(matrix.tocsr()))
-    assert sum(scheduler.shared_rows) == matrix.shape[0] and (block_nnz > matrix.nnz or len(scheduler.shared_rows) > 1)
+    columns, values = similarity_module._top_k_on(scheduler, matrix.tocsr(), rows, 5, 4, True)
+    assert len(scheduler.block_rows) == len(similarity_module._target_bounds(matrix.tocsr()))
+    assert sum(scheduler.block_rows) == matrix.shape[0] and (block_nnz > matrix.nnz or len(scheduler.block_rows) > 1)
     np.testing.assert_array_equal(columns.ravel(), expected["target"].to_numpy())
     np.testing.assert_array_equal(values.ravel().astype(np.float64), expected["similarity"].to_numpy())
 

@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -153,8 +154,7 @@ class DaskScheduler:
         """
         from distributed import as_completed
 
-        sent = {name: value if _is_plain(value) else self.client.scatter(_Whole(value), broadcast=True, hash=False)
-                for name, value in shared.items()}
+        sent = self._sent(shared)
         numbered = enumerate(parts)
         results: dict[int, Any] = {}
         running: dict[Any, int] = {}
@@ -179,6 +179,52 @@ class DaskScheduler:
             if running:
                 self.client.cancel(list(running))
         return [results[number] for number in range(len(results))]
+
+    def fold_blocks(self, function: Callable, parts: Iterable, blocks: Iterable, *, merge: Callable,
+                    prepare_part: Callable | None = None, prepare_block: Callable | None = None, window: int = 2,
+                    **shared: Any) -> list:
+        """For every part, ``function(part, block, **shared)`` over all ``blocks``, folded with ``merge(previous,
+        next)`` on the workers: one result per part, in order (blockwise all-against-all, e.g. top-k neighbours).
+
+        Each part goes once to one worker, in turn, and stays there (``prepare_part`` of it is computed there once),
+        with its running result; each block goes once to one worker, ``prepare_block`` of it is computed there, and
+        Dask copies it to the workers holding parts. At most ``window`` blocks are in flight, so a worker holds its
+        parts, their results and a few blocks, never all of ``blocks``, and this process sends each part and each
+        block once and receives only the results. ``shared`` values travel as in :meth:`map`.
+        """
+        from distributed import wait
+
+        sent = self._sent(shared)
+        workers = sorted(self.client.scheduler_info()["workers"])
+        homes, prepared = [], []
+        for number, part in enumerate(parts):
+            home = [workers[number % len(workers)]]
+            held = self.client.scatter(_Whole(part), workers=home, hash=False)
+            prepared.append(self.client.submit(_call, prepare_part or _itself, held, workers=home, pure=False))
+            homes.append(home)
+        results: list = [None] * len(prepared)
+        in_flight: deque = deque()
+        try:
+            for number, block in enumerate(blocks):
+                where = [workers[number % len(workers)]]
+                held = self.client.scatter(_Whole(block), workers=where, hash=False)
+                ready = self.client.submit(_call, prepare_block or _itself, held, workers=where, pure=False)
+                results = [self.client.submit(_fold_step, function, merge, part, ready, result, workers=home,
+                                              pure=False, **sent)
+                           for part, result, home in zip(prepared, results, homes)]
+                in_flight.append(results)
+                if len(in_flight) > window:
+                    wait(in_flight.popleft())
+            if not in_flight:
+                raise ValueError("fold_blocks needs at least one block")
+            return [whole.value for whole in self.client.gather(results)]
+        finally:
+            self.client.cancel([future for step in in_flight for future in step] + prepared)
+
+    def _sent(self, shared: dict[str, Any]) -> dict[str, Any]:
+        """``shared`` as tasks take it: plain values as they are, others sent to every worker once."""
+        return {name: value if _is_plain(value) else self.client.scatter(_Whole(value), broadcast=True, hash=False)
+                for name, value in shared.items()}
 
     def submit(self, function: Callable, *args: Any, **kwargs: Any) -> Any:
         """A future of ``function(*args, **kwargs)`` on a worker (futures among the arguments are resolved there)."""
@@ -214,13 +260,36 @@ class _Whole:
     def __setstate__(self, value: Any) -> None:
         self.value = value
 
+    def __sizeof__(self) -> int:
+        """The wrapped value's size as Dask estimates it (what ``dask.sizeof`` falls back to for an unknown type):
+        without it, Dask counted each part or block as a few dozen bytes, in its memory limits and its transfers."""
+        from dask.sizeof import sizeof
+
+        return int(sizeof(self.value))
+
 
 def _call(function: Callable, part: _Whole, **shared: Any) -> _Whole:
-    """On a worker: ``function`` of the part and the shared values, unwrapped; the result wrapped again. A worker
-    draws no progress bar: its lines would land in the terminal of whoever started the cluster."""
+    """On a worker: ``function`` of the part and the shared values, unwrapped; the result wrapped again."""
+    return _Whole(function(part.value, **_on_worker(shared)))
+
+
+def _on_worker(shared: dict[str, Any]) -> dict[str, Any]:
+    """The shared values unwrapped, progress bars off: a worker's lines would land in the terminal of whoever
+    started the cluster."""
     os.environ[PROGRESS_ENV_VAR] = "0"
-    values = {name: value.value if isinstance(value, _Whole) else value for name, value in shared.items()}
-    return _Whole(function(part.value, **values))
+    return {name: value.value if isinstance(value, _Whole) else value for name, value in shared.items()}
+
+
+def _fold_step(function: Callable, merge: Callable, part: _Whole, block: _Whole, previous: _Whole | None,
+               **shared: Any) -> _Whole:
+    """On a worker: one step of :meth:`DaskScheduler.fold_blocks`, ``function`` of the part and the block merged
+    into the part's result so far."""
+    found = function(part.value, block.value, **_on_worker(shared))
+    return _Whole(found if previous is None else merge(previous.value, found))
+
+
+def _itself(value: Any) -> Any:
+    return value
 
 
 def _is_plain(value: Any) -> bool:
