@@ -19,16 +19,20 @@ from corpus_utils.analysis.similarity import (
 from reference import most_similar_pairs
 
 
-@pytest.fixture(params=["mixed", "all_sparse", "all_dense", "topn"])
+@pytest.fixture(params=["mixed", "all_sparse", "all_dense", "topn", "topn_blocks"])
 def product_path(request, monkeypatch):
     """Run a test with frequent terms multiplied densely (default), with none, with every term dense, and through
-    sparse_dot_topn (with its exact fall-back for rows tied at the k-th neighbour).
+    sparse_dot_topn (with its exact fall-back for rows tied at the k-th neighbour), against the whole matrix or
+    against blocks of 3 target rows whose top k are merged.
 
     A small column sample makes the candidate bound weak, so the exact fall-back is exercised too.
     """
-    ratio = {"mixed": similarity_module.DENSE_DF_RATIO, "all_sparse": 0, "all_dense": 10**9, "topn": similarity_module.DENSE_DF_RATIO}[request.param]
+    topn = request.param.startswith("topn")
+    ratio = {"all_sparse": 0, "all_dense": 10**9}.get(request.param, similarity_module.DENSE_DF_RATIO)
     monkeypatch.setattr(similarity_module, "DENSE_DF_RATIO", ratio)
-    monkeypatch.setattr(similarity_module, "TOPN_MIN_PRODUCT", 0 if request.param == "topn" else 10**18)
+    monkeypatch.setattr(similarity_module, "TOPN_MIN_PRODUCT", 0 if topn else 10**18)
+    if request.param == "topn_blocks":
+        monkeypatch.setattr(similarity_module, "TARGET_BLOCK_ROWS", 3)
     monkeypatch.setattr(similarity_module, "SAMPLE_COLUMNS", 4)
     return request.param
 
@@ -272,9 +276,9 @@ class _InProcessScheduler:
         return results
 
 
-@pytest.mark.parametrize("block_nnz", [1, 7, 40, 10**9])
+@pytest.mark.parametrize(("block_nnz", "block_rows"), [(1, 2**16), (7, 2), (40, 2**16), (40, 3), (10**9, 2**16), (10**9, 4)])
 @pytest.mark.parametrize("sampled", [False, True])
-def test_blocks_of_targets_merged_give_the_neighbours_of_the_whole_matrix(monkeypatch, block_nnz, sampled):
+def test_blocks_of_targets_merged_give_the_neighbours_of_the_whole_matrix(monkeypatch, block_nnz, block_rows, sampled):
     """On Dask the targets come in blocks of at most TARGET_BLOCK_NNZ weights, each block's top k merged into the
     query block's: the same table as the whole matrix, with ties past the candidates kept, all-zero rows and blocks
     of one row."""
@@ -287,6 +291,7 @@ def test_blocks_of_targets_merged_give_the_neighbours_of_the_whole_matrix(monkey
     monkeypatch.setattr(similarity_module, "TOPN_MARGIN", 0)
     expected = top_k_neighbours(matrix, k=5, rows=rows)
     monkeypatch.setattr(similarity_module, "TARGET_BLOCK_NNZ", block_nnz)
+    monkeypatch.setattr(similarity_module, "TARGET_BLOCK_ROWS", block_rows)
     scheduler = _InProcessScheduler()
     columns, values = similarity_module._top_k_on(scheduler, matrix.tocsr(), rows, 5, 4, True)
     assert len(scheduler.block_rows) == len(similarity_module._target_bounds(matrix.tocsr()))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import islice
 
@@ -45,6 +45,10 @@ TOPN_MARGIN: int = 8
 #: On Dask, weights per block of target rows sent to the workers (2**25 ≈ 34 million: about 270 MB of float32
 #: weights and int32 indices), so that a worker's memory does not grow with the corpus.
 TARGET_BLOCK_NNZ: int = 2**25
+#: sparse_dot_topn multiplies the queries by targets of at most this many rows at a time, the blocks' top k merged:
+#: its accumulator of one similarity per target then stays in the cache (a million targets: 71 -> 43 s for
+#: 2,000 sources; 100,000 targets: the same time).
+TARGET_BLOCK_ROWS: int = 2**16
 
 
 def _as_csr(matrix, name: str = "matrix") -> sp.csr_matrix:
@@ -305,13 +309,14 @@ def top_k_neighbours(
     -----
     Cost: the sparse product ``X[rows] @ X.T`` (total work ~ Σ over terms of document-frequency², the same as
     one sparse ``X @ X.T``). From :data:`TOPN_MIN_PRODUCT` query rows × rows on (non-negative weights, such as
-    TF-IDF), sparse_dot_topn computes it on every core and keeps ``k + 1 + max(k, TOPN_MARGIN)`` candidates per
-    row; a row whose k-th neighbour ties with its last candidate is recomputed exactly, so the result is the
-    exact top k either way. Otherwise, or without sparse_dot_topn, dense float32 blocks of ``chunk_size × n``
-    (frequent terms through BLAS) and one selection per block. Similarities are computed in float32 (error
-    below 1e-6 for L2-normalised rows). With an active Dask scheduler the blocks of rows run on its workers, and
-    sparse_dot_topn's targets come in blocks of :data:`TARGET_BLOCK_NNZ` weights whose top k are merged here:
-    the same table.
+    TF-IDF), sparse_dot_topn computes it on every core, against blocks of :data:`TARGET_BLOCK_ROWS` targets whose
+    top k are merged, and keeps ``k + 1 + max(k, TOPN_MARGIN)`` candidates per row and block; a row whose k-th
+    neighbour ties with its last candidate is recomputed exactly, so the result is the exact top k either way.
+    Otherwise, or without sparse_dot_topn, dense float32 blocks of ``chunk_size × n`` (frequent terms through
+    BLAS) and one selection per block. Similarities are computed in float32 (error below 1e-6 for L2-normalised
+    rows). With an active Dask scheduler the blocks of rows run on its workers, and
+    sparse_dot_topn's targets come to them in blocks of :data:`TARGET_BLOCK_NNZ` weights whose top k are merged
+    there: the same table.
     """
     check_whole_number(k, "k")
     csr = _as_csr(matrix)
@@ -341,8 +346,8 @@ def _top_k_of(queries: np.ndarray | None, *, csr: sp.csr_matrix, k: int, chunk_s
         return _top_k_by_blocks(csr, chunk_size, queries, k)
     normalised = _normalised(csr)
     query_rows = np.arange(csr.shape[0], dtype=np.int64) if queries is None else queries
-    return _top_k_among((normalised[query_rows], query_rows), targets_t=normalised.T.tocsr(), first=0, k=k,
-                        chunk_size=chunk_size)
+    return _top_k_against((normalised[query_rows], query_rows), _target_blocks(normalised, 0), k=k,
+                          chunk_size=chunk_size)
 
 
 def _normalised(csr: sp.csr_matrix) -> sp.csr_matrix:
@@ -386,17 +391,28 @@ def _normalised_queries(part: tuple[sp.csr_matrix, np.ndarray]) -> tuple[sp.csr_
     return _normalised(weights), rows
 
 
-def _transposed_targets(block: tuple[sp.csr_matrix, int]) -> tuple[sp.csr_matrix, int]:
-    """A block of target rows (weights, first row) normalised and transposed, as :func:`_top_k_among` takes it."""
+def _transposed_targets(block: tuple[sp.csr_matrix, int]) -> list[tuple[sp.csr_matrix, int]]:
+    """A block of target rows (weights, first row) normalised and cut into :func:`_target_blocks`, on a worker."""
     weights, first = block
-    return _normalised(weights).T.tocsr(), first
+    return list(_target_blocks(_normalised(weights), first))
 
 
-def _top_k_against(part: tuple[sp.csr_matrix, np.ndarray], block: tuple[sp.csr_matrix, int], *, k: int,
+def _target_blocks(normalised: sp.csr_matrix, first: int) -> Iterator[tuple[sp.csr_matrix, int]]:
+    """Consecutive blocks of at most :data:`TARGET_BLOCK_ROWS` normalised target rows, each transposed (terms ×
+    targets) as sparse_dot_topn takes it, with the position of its first row (the rows start at ``first``)."""
+    for start in range(0, normalised.shape[0], TARGET_BLOCK_ROWS):
+        yield normalised[start : start + TARGET_BLOCK_ROWS].T.tocsr(), first + start
+
+
+def _top_k_against(part: tuple[sp.csr_matrix, np.ndarray], blocks: Iterable[tuple[sp.csr_matrix, int]], *, k: int,
                    chunk_size: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """The top k of a block of query rows among one block of targets (both prepared above). One task on Dask."""
-    targets_t, first = block
-    return _top_k_among(part, targets_t=targets_t, first=first, k=k, chunk_size=chunk_size)
+    """The top k of a block of query rows among blocks of targets (:func:`_target_blocks`), each block's top k
+    merged into the top k so far. One task on Dask."""
+    found = None
+    for targets_t, first in blocks:
+        among = _top_k_among(part, targets_t=targets_t, first=first, k=k, chunk_size=chunk_size)
+        found = among if found is None else _merge_two(found, among, k)
+    return found
 
 
 def _merge_two(previous: tuple[np.ndarray, np.ndarray], found: tuple[np.ndarray, np.ndarray],
