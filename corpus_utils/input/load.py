@@ -350,14 +350,20 @@ _available_cores = available_cores
 
 
 def _page_cache(cache: bool | str | Path | None, n_files: int) -> PageCache | None:
+    folder = _cache_folder(cache, automatic=n_files >= CACHE_MIN_FILES)
+    return None if folder is None else PageCache(folder)
+
+
+def _cache_folder(cache: bool | str | Path | None, *, automatic: bool) -> str | Path | None:
+    """The folder a ``cache`` option names (None: ``automatic`` decides; True: the default folder), or None."""
     if cache is None:
-        cache = n_files >= CACHE_MIN_FILES
+        cache = automatic
     if cache is False:
         return None
     if cache is True:
-        return PageCache(default_cache_dir())
+        return default_cache_dir()
     if isinstance(cache, (str, Path)):
-        return PageCache(cache)
+        return cache
     raise ValueError(f"cache must be None (automatic), True, False or a folder path, got {cache!r}")
 
 
@@ -854,18 +860,12 @@ def _table_parts(n_rows: int) -> list[range]:
 def _table_store(cache: bool | str | Path | None, file: Path) -> SnapshotStore | None:
     """The corpus store a table goes through: with ``cache=None``, only a table of at least
     :data:`TABLE_CACHE_MIN_BYTES`."""
-    if cache is None:
-        try:
-            cache = file.stat().st_size >= TABLE_CACHE_MIN_BYTES
-        except OSError:
-            cache = False
-    if cache is False:
-        return None
-    if cache is True:
-        return SnapshotStore(default_cache_dir())
-    if isinstance(cache, (str, Path)):
-        return SnapshotStore(cache)
-    raise ValueError(f"cache must be None (automatic), True, False or a folder path, got {cache!r}")
+    try:
+        large = file.stat().st_size >= TABLE_CACHE_MIN_BYTES
+    except OSError:
+        large = False
+    folder = _cache_folder(cache, automatic=large)
+    return None if folder is None else SnapshotStore(folder)
 
 
 def _read_table(file: Path, strict: bool, cache: bool | str | Path | None = False, pattern: str = "*.txt") -> LoadedCorpus:
