@@ -860,12 +860,16 @@ def _table_parts(n_rows: int) -> list[range]:
 def _table_store(cache: bool | str | Path | None, file: Path) -> SnapshotStore | None:
     """The corpus store a table goes through: with ``cache=None``, only a table of at least
     :data:`TABLE_CACHE_MIN_BYTES`."""
-    try:
-        large = file.stat().st_size >= TABLE_CACHE_MIN_BYTES
-    except OSError:
-        large = False
-    folder = _cache_folder(cache, automatic=large)
+    folder = _cache_folder(cache, automatic=cache is None and _at_least_bytes(file, TABLE_CACHE_MIN_BYTES))
     return None if folder is None else SnapshotStore(folder)
+
+
+def _at_least_bytes(file: Path, size: int) -> bool:
+    """Whether ``file`` holds at least ``size`` bytes (False when it cannot be read: the reader says why)."""
+    try:
+        return file.stat().st_size >= size
+    except OSError:
+        return False
 
 
 def _read_table(file: Path, strict: bool, cache: bool | str | Path | None = False, pattern: str = "*.txt") -> LoadedCorpus:
