@@ -304,7 +304,7 @@ def topics_ours(ctx: Context) -> None:
     bodies = ctx.bodies()
     with ctx.timed():
         model = fit_topics(bodies, n_topics=K_TOPICS, tokenizer=Tokenizer())
-    ctx.result.update(n_documents=len(bodies), n_terms=len(model.terms), n_iter=int(model.model.n_iter_))
+    ctx.result.update(n_documents=len(bodies), n_terms=len(model.terms), n_iter=model.n_iter)
 
 
 def topics_sklearn(ctx: Context) -> None:

@@ -224,6 +224,22 @@ def test_bench_command_runs_at_small_n_and_writes_results(tmp_path):
     assert "× floor" in completed.stdout
 
 
+def test_bench_compute_stages_run_every_variant_at_small_n(tmp_path):
+    """Every variant of the compute stages runs to the end (a stage reading an attribute the package no longer has
+    fails here, not in a long run at 100,000 pages)."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "run", "--sizes", "60", "--stages", "counts,tfidf,similarity,topics,clusters",
+         "--out", str(tmp_path), "--skip-notebooks"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr + completed.stdout
+    table = pd.read_csv(tmp_path / "results.csv")
+    assert table["error"].isna().all(), table.loc[table["error"].notna(), ["stage", "variant", "error"]].to_string()
+    assert set(table["stage"]) == {"counts", "tfidf", "similarity", "topics", "clusters"}
+    topics = table[table["stage"] == "topics"].set_index("variant")["details"]
+    assert topics.str.contains(r"n_iter=[1-9]").all() and set(topics.index) == {"sklearn", "ours"}
+
+
 def test_plot_shows_time_and_memory_against_size(tmp_path):
     rows = [
         Measurement(n, "tfidf", variant, "sklearn", seconds, None, 100.0 + n / 10, None, 90.0, seconds + 1, "")

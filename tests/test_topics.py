@@ -52,6 +52,24 @@ def test_fit_is_deterministic_and_shares_sum_to_one(theme_documents):
     assert (first.topic_terms.groupby("topic").size() == 10).all()
 
 
+def test_nmf_fits_in_float32_and_tells_what_a_float64_fit_tells(theme_documents, monkeypatch):
+    """The NMF solver works on a float32 copy (faster); its topics are those of a float64 fit: the same top terms in
+    the same order, factors within 1e-3, the same dominant topic. The matrix kept for clustering stays float64."""
+    documents, _ = theme_documents
+    units = text_units(documents, unit="paragraph", min_words=5)["text"]
+    fitted = fit_topics(units, n_topics=3, random_state=42)
+    assert topics_module._FIT_TYPE["nmf"] is np.float32
+    assert fitted.matrix.dtype == np.float64 and fitted.matrix.has_sorted_indices
+    assert fitted.doc_topic.dtype == np.float64 and fitted.components.dtype == np.float64
+    monkeypatch.setitem(topics_module._FIT_TYPE, "nmf", np.float64)
+    reference = fit_topics(units, n_topics=3, random_state=42)
+    pd.testing.assert_frame_equal(fitted.topic_terms.drop(columns="weight"), reference.topic_terms.drop(columns="weight"))
+    np.testing.assert_allclose(fitted.components, reference.components, atol=1e-3 * reference.components.max())
+    np.testing.assert_allclose(fitted.doc_topic, reference.doc_topic, atol=1e-3)
+    assert (fitted.dominant_topic() == reference.dominant_topic()).all()
+    assert not np.array_equal(fitted.components, reference.components)  # the two solvers did run in two types
+
+
 def test_text_units_labels_and_min_words(tmp_path):
     pages = tmp_path / "pages"
     pages.mkdir()

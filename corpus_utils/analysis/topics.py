@@ -266,6 +266,8 @@ class TopicModel:
     labels : list of str
         One readable label per topic (:func:`topic_label` of :func:`naming_terms`: no bare numbers, no word that
         heads most topics).
+    n_iter : int
+        Iterations the solver ran (scikit-learn's ``n_iter_``).
     """
 
     method: str
@@ -275,6 +277,7 @@ class TopicModel:
     terms: np.ndarray
     topic_terms: pd.DataFrame
     labels: list[str]
+    n_iter: int = 0
 
     @property
     def n_topics(self) -> int:
@@ -359,7 +362,8 @@ def fit_topics(
     Notes
     -----
     Cost: NMF is O(iterations × non-zeros × n_topics); LDA is several times slower per iteration.
-    Memory: the sparse matrix plus two dense factors (units × topics, topics × terms).
+    Memory: the sparse matrix plus two dense factors (units × topics, topics × terms); NMF works on a float32 copy of
+    the matrix (about 1.5x faster; factors within 4e-4 of a float64 fit).
     """
     check_choice(method, TOPIC_METHODS, "method")
     if not isinstance(n_topics, (int, np.integer)) or n_topics < 1:
@@ -370,12 +374,21 @@ def fit_topics(
     settings = dict(n_topics=int(n_topics), method=method, random_state=random_state, min_df=min_df, max_df=max_df,
                     max_features=max_features, max_iter=max_iter, allow_fewer=allow_fewer)
     tokenizer = tokenizer or Tokenizer()
-    key = memo_key(texts=digest_texts(texts), tokenizer=tokenizer.key, **settings) if memo is not None else ""
+    key = (memo_key(texts=digest_texts(texts), tokenizer=tokenizer.key, fitted_in=_FIT_TYPE[method].__name__, **settings)
+           if memo is not None else "")
     def compute() -> dict:
         return _fit_factors(texts, tokenizer=tokenizer, memo=memo, **settings)
 
     factors = compute() if memo is None else memo.get_or_compute("topics", key, compute)
     return _topic_model(method, factors, n_top_terms)
+
+
+#: The type each method's solver works in. NMF: float32, on a float32 copy of the TF-IDF matrix (which stays float64
+#: for the clusters of notebook 04): scikit-learn keeps float32 through the fit. On the 378,625 paragraphs of
+#: 100,000 pages: 33.4 -> 22.8 s, the same 141 iterations, the same ten top terms of every topic in the same order,
+#: factors within 4e-4 of a float64 fit (relative to their largest value), the dominant topic of 99.997 % of the
+#: paragraphs unchanged.
+_FIT_TYPE: dict[str, type] = {"nmf": np.float32, "lda": np.float64}
 
 
 def _fit_factors(texts: list[str], *, n_topics: int, method: str, random_state: int, tokenizer: Tokenizer,
@@ -397,6 +410,7 @@ def _fit_factors(texts: list[str], *, n_topics: int, method: str, random_state: 
         matrix = vectorizer.fit_transform(texts).tocsr()
     except ValueError as exc:  # scikit-learn: empty vocabulary / max_df < min_df
         raise ValueError(f"no terms left to model ({exc}); lower min_df, raise max_df or check the stop words") from exc
+    matrix.sort_indices()  # as NMF would in place: notebook 04's clusters then take the matrix without a copy
     terms = vectorizer.get_feature_names_out()
     if n_topics > len(terms):
         if not allow_fewer:
@@ -404,17 +418,20 @@ def _fit_factors(texts: list[str], *, n_topics: int, method: str, random_state: 
         n_topics = len(terms)
     if method == "nmf":
         model = NMF(n_components=n_topics, init="nndsvda", random_state=random_state, max_iter=max_iter)
-        weights = model.fit_transform(matrix)
+        weights = model.fit_transform(matrix.astype(_FIT_TYPE[method]))
     else:
         model = LatentDirichletAllocation(
             n_components=n_topics, learning_method="batch", random_state=random_state, max_iter=min(max_iter, 100)
         )
         weights = model.fit_transform(matrix)
         weights[np.asarray(matrix.sum(axis=1)).ravel() == 0] = 0.0
+    weights = weights.astype(np.float64, copy=False)  # the factors downstream are float64 whatever the fit's type
     totals = weights.sum(axis=1, keepdims=True)
     doc_topic = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
-    components = model.components_ / np.maximum(model.components_.sum(axis=1, keepdims=True), 1e-12)
-    return {"matrix": matrix, "doc_topic": doc_topic, "components": components, "terms": np.asarray(terms, dtype=str)}
+    fitted = model.components_.astype(np.float64, copy=False)
+    components = fitted / np.maximum(fitted.sum(axis=1, keepdims=True), 1e-12)
+    return {"matrix": matrix, "doc_topic": doc_topic, "components": components, "terms": np.asarray(terms, dtype=str),
+            "n_iter": np.asarray(model.n_iter_, dtype=np.int64)}
 
 
 def _topic_model(method: str, factors: dict, n_top_terms: int) -> TopicModel:
@@ -433,7 +450,8 @@ def _topic_model(method: str, factors: dict, n_top_terms: int) -> TopicModel:
             "weight": np.take_along_axis(components, order, axis=1).ravel(),
         }
     )
-    return TopicModel(method, components, factors["matrix"], factors["doc_topic"], terms, topic_terms, labels)
+    return TopicModel(method, components, factors["matrix"], factors["doc_topic"], terms, topic_terms, labels,
+                      int(factors["n_iter"]))
 
 
 def topic_share_table(
