@@ -30,3 +30,31 @@ def test_small_inputs_and_progress_off_print_nothing(low_threshold, monkeypatch,
     monkeypatch.setenv(progress_module.PROGRESS_ENV_VAR, "0")
     encode_texts(["two safeguards"] * 5, [Tokenizer()])
     assert capsys.readouterr().err == ""
+
+
+def test_a_stream_whose_reader_has_gone_drops_what_follows_and_raises_nothing():
+    from corpus_utils.core.progress import ReaderGoneStream
+
+    class Pipe:
+        def __init__(self):
+            self.written, self.open = [], True
+
+        def write(self, text):
+            if not self.open:
+                raise BrokenPipeError(32, "Broken pipe")
+            self.written.append(text)
+            return len(text)
+
+        def flush(self):
+            if not self.open:
+                raise BrokenPipeError(32, "Broken pipe")
+
+    pipe = Pipe()
+    stream = ReaderGoneStream(pipe)
+    assert stream.write("before\n") == 7 and pipe.written == ["before\n"]
+    pipe.open = False
+    assert stream.write("after\n") == 6 and stream.gone  # dropped, not raised
+    stream.flush()
+    pipe.open = True
+    stream.write("later\n")
+    assert pipe.written == ["before\n"]  # once gone, gone: no half of a bar written later

@@ -71,6 +71,22 @@ def test_ctrl_c_interrupts_the_running_notebook_starts_no_other_and_says_so(note
     assert "interrupted" in (out / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_reader_of_the_progress_that_goes_away_does_not_stop_the_run(notebooks, tmp_path):
+    """``run … 2>&1 | head``: once the pipe's reader has gone, bars and messages are dropped; every notebook still
+    runs and the record is finished (before, each write raised BrokenPipeError: notebooks "failed" at once, one
+    stayed "running" and so did the run)."""
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "corpus_utils", "run", "--notebooks", str(notebooks("print('first')")), "--out", str(out),
+               "--jobs", "1"]
+    runner = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    runner.stdout.close()
+    runner.stderr.close()  # the reader goes away before the first bar
+    assert runner.wait(timeout=180) == 0
+    record = _record(out)
+    assert record["status"] == "succeeded" and record["finished_at"]
+    assert {entry["name"]: entry["status"] for entry in record["notebooks"]} == {"01_slow": "succeeded", "02_quick": "succeeded"}
+
+
 def test_a_second_ctrl_c_stops_at_once(notebooks, tmp_path):
     out = tmp_path / "run"
     runner = _start(notebooks(STUBBORN), out)

@@ -374,8 +374,8 @@ def fit_topics(
     settings = dict(n_topics=int(n_topics), method=method, random_state=random_state, min_df=min_df, max_df=max_df,
                     max_features=max_features, max_iter=max_iter, allow_fewer=allow_fewer)
     tokenizer = tokenizer or Tokenizer()
-    key = (memo_key(texts=digest_texts(texts), tokenizer=tokenizer.key, fitted_in=_FIT_TYPE[method].__name__, **settings)
-           if memo is not None else "")
+    key = (memo_key(texts=digest_texts(texts), tokenizer=tokenizer.key, fitted_in=_FIT_TYPE[method].__name__,
+                    fields=_FACTOR_FIELDS, **settings) if memo is not None else "")
     def compute() -> dict:
         return _fit_factors(texts, tokenizer=tokenizer, memo=memo, **settings)
 
@@ -389,6 +389,8 @@ def fit_topics(
 #: factors within 4e-4 of a float64 fit (relative to their largest value), the dominant topic of 99.997 % of the
 #: paragraphs unchanged.
 _FIT_TYPE: dict[str, type] = {"nmf": np.float32, "lda": np.float64}
+#: What a stored fit holds (part of its key: a fit stored with other fields is never read back as this one).
+_FACTOR_FIELDS = "matrix,doc_topic,components,terms,n_iter"
 
 
 def _fit_factors(texts: list[str], *, n_topics: int, method: str, random_state: int, tokenizer: Tokenizer,

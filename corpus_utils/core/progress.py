@@ -14,7 +14,8 @@ import sys
 
 from tqdm import tqdm
 
-__all__ = ["PROGRESS_ENV_VAR", "PROGRESS_INTERVAL", "PROGRESS_MIN_ITEMS", "progress_bar", "progress_enabled"]
+__all__ = ["PROGRESS_ENV_VAR", "PROGRESS_INTERVAL", "PROGRESS_MIN_ITEMS", "ReaderGoneStream", "progress_bar", "progress_enabled",
+           "survive_closed_output"]
 
 #: Set to ``0`` to silence every progress bar (the runner does for ``--no-progress``).
 PROGRESS_ENV_VAR = "CORPUS_UTILS_PROGRESS"
@@ -34,3 +35,40 @@ def progress_bar(total: int, description: str, unit: str = "document") -> tqdm:
     below :data:`PROGRESS_MIN_ITEMS` items or when progress is off."""
     return tqdm(total=total, desc=description, unit=unit, file=sys.stderr, mininterval=PROGRESS_INTERVAL,
                 disable=total < PROGRESS_MIN_ITEMS or not progress_enabled(), dynamic_ncols=True)
+
+
+class ReaderGoneStream:
+    """A text stream that stops writing once its reader has gone (a closed pipe: ``run … 2>&1 | head``), instead of
+    raising :class:`BrokenPipeError` from whichever write comes next (a progress bar's, a log line's): what is
+    written there only informs, so losing it must not stop a run or leave its records unfinished."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return self.stream.write(text)
+            except (BrokenPipeError, ValueError):  # ValueError: the stream was closed
+                self.gone = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except (BrokenPipeError, ValueError):
+                self.gone = True
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+
+def survive_closed_output() -> None:
+    """Make this process's standard output and error :class:`ReaderGoneStream` (once): a command line calls it
+    first, so a reader that goes away early costs the messages, not the run."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, ReaderGoneStream):
+            setattr(sys, name, ReaderGoneStream(stream))

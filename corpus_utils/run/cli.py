@@ -97,10 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # import time; nbformat never checks IRI formats, so this process goes without it.
     sys.modules.setdefault("rfc3987_syntax", None)
     from ..core.paths import NOTEBOOKS_DIR
+    from ..core.progress import survive_closed_output
     from .params import ParameterError
     from .runner import RunError, describe_parameters, execute_run, plan_run
 
     args = build_parser().parse_args(argv)
+    survive_closed_output()  # a reader of the progress that goes away (run … 2>&1 | head) does not stop the run
     try:
         if args.list_params:
             print(describe_parameters(args.notebooks or NOTEBOOKS_DIR))

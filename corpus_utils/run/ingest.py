@@ -120,6 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--filters", default="{}", help="the subcorpus parameters as a JSON object")
     parser.add_argument("--tokenise", default=None, help="notebook 02's tokenising parameters as a JSON object")
     arguments = parser.parse_args(argv)
+    from ..core.progress import survive_closed_output
+
+    survive_closed_output()  # its bar shares the runner's standard error, whose reader may have gone
     try:
         result = ingest(arguments.corpus, arguments.pattern, arguments.scheduler, json.loads(arguments.filters),
                         None if arguments.tokenise is None else json.loads(arguments.tokenise))
