@@ -309,6 +309,32 @@ def test_kernels_side_by_side_share_the_cores(theme_corpus, tmp_path, capsys, mo
     assert available_cores() == 1
 
 
+def test_a_figure_replaced_by_a_kernel_running_beside_is_left_out_not_a_failed_run(tmp_path, monkeypatch):
+    """Kernels side by side write figures into one folder through temporary files renamed over the targets: a file
+    the runner lists and that is gone before it reads its time is left out, and temporary files are never listed."""
+    folder = tmp_path / "figures"
+    folder.mkdir()
+    for name in ("01_kept.png", "02_gone.png.4242.tmp", "02_gone.png"):
+        (folder / name).write_bytes(b"x")
+    real_scandir = os.scandir
+
+    class ListedThenRemoved:
+        def __enter__(self):
+            with real_scandir(folder) as entries:
+                self.entries = list(entries)
+            (folder / "02_gone.png").unlink()  # the other kernel's rename lands between listing and stat
+            return iter(self.entries)
+
+        def __exit__(self, *exc_info):
+            return False
+
+    monkeypatch.setattr(os, "scandir", lambda path: ListedThenRemoved())
+    assert list(runner._snapshot(folder)) == ["01_kept.png"]
+    monkeypatch.undo()
+    (folder / "run.json.17.tmp").write_text("{")
+    assert runner._manifest(folder) == ["01_kept.png"]
+
+
 def test_jobs_must_be_positive(two_notebooks, tmp_path, capsys):
     assert main(["run", "--out", str(tmp_path / "o"), "--notebooks", str(two_notebooks), "--jobs", "0"]) == EXIT_USAGE
     assert "--jobs must be at least 1" in capsys.readouterr().err

@@ -7,9 +7,10 @@ import hashlib
 import os
 from pathlib import Path
 
-__all__ = ["file_sha256", "read_bytes", "write_whole"]
+__all__ = ["file_sha256", "is_temporary", "read_bytes", "write_whole"]
 
 _READ_CHUNK = 1 << 20  # bytes per read call: one call for a typical page
+_TEMPORARY_SUFFIX = ".tmp"
 
 
 def read_bytes(path: str | os.PathLike) -> bytes:
@@ -48,7 +49,7 @@ def write_whole(target: str | Path, content: str | bytes) -> Path:
     complete. On an ``OSError`` the temporary file is removed and the error raised. Returns the target's path.
     """
     destination = Path(target)
-    temporary = destination.with_name(f"{destination.name}.{os.getpid()}.tmp")
+    temporary = destination.with_name(f"{destination.name}.{os.getpid()}{_TEMPORARY_SUFFIX}")
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         temporary.write_bytes(data)
@@ -57,3 +58,12 @@ def write_whole(target: str | Path, content: str | bytes) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return destination
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file name is one :func:`write_whole` gives its temporary file (``<target>.<pid>.tmp``): such a
+    file exists only while another writer is at work, and is renamed away or removed at any moment."""
+    stem, _, suffix = name.rpartition(".")
+    if f".{suffix}" != _TEMPORARY_SUFFIX:
+        return False
+    return stem.rpartition(".")[2].isdigit()

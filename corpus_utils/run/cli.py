@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Sequence
 
@@ -134,9 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"corpus-notebooks: stopped at once; see {plan.out_dir / 'run.json'}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except OSError as exc:  # the run folder's records themselves could not be written (a full disk)
-        print(f"corpus-notebooks: error: could not write the run records in {plan.out_dir} ({exc.strerror or exc}); "
-              "free some space and rerun", file=sys.stderr)
+    except OSError as exc:  # the run folder itself could not be written or read (a full disk, a folder removed)
+        advice = "free some space and rerun" if exc.errno == errno.ENOSPC else "check that the folder is writable and rerun"
+        print(f"corpus-notebooks: error: the run folder {plan.out_dir} could not be written "
+              f"({exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}); {advice}", file=sys.stderr)
         return EXIT_FAILED
     if record["status"] == "interrupted":
         print(f"corpus-notebooks: run interrupted; see {plan.out_dir / 'index.html'}", file=sys.stderr)

@@ -26,7 +26,7 @@ from .params import (
 )
 from .reuse import corpus_identity, file_sha256, notebook_fingerprint, reusable_notebooks
 from .rules import check_cross_rules
-from ..core.files import write_whole
+from ..core.files import is_temporary, write_whole
 from ..core.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR, package_version
 from ..input.language import AUTO
 from ..input.snapshot import SNAPSHOT_ENV_VAR
@@ -674,9 +674,24 @@ def _kernel_options() -> dict[str, Any]:
 
 
 def _snapshot(folder: Path) -> dict[str, int]:
+    """The files of a figures folder and their modification times (ns), leaving out temporary files.
+
+    Kernels running side by side write into the same folder, each file through a temporary one renamed over it: a
+    file listed here may be gone a moment later, and is then left out rather than failing the run.
+    """
+    found: dict[str, int] = {}
     if not folder.is_dir():
-        return {}
-    return {entry.name: entry.stat().st_mtime_ns for entry in os.scandir(folder) if entry.is_file()}
+        return found
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if is_temporary(entry.name):
+                continue
+            try:
+                if entry.is_file():
+                    found[entry.name] = entry.stat().st_mtime_ns
+            except FileNotFoundError:  # renamed or removed by another notebook's kernel since it was listed
+                continue
+    return found
 
 
 def _prefix(name: str) -> str:
@@ -798,7 +813,7 @@ def _manifest(out_dir: Path) -> list[str]:
     if not out_dir.is_dir():
         return []
     return sorted(path.relative_to(out_dir).as_posix() for path in out_dir.rglob("*")
-                  if (path.is_file() or path.is_symlink()) and path.name not in ("run.json.tmp", _OUT_LOCK))
+                  if (path.is_file() or path.is_symlink()) and not is_temporary(path.name) and path.name != _OUT_LOCK)
 
 
 def _owned_files(out_dir: Path, record: Mapping[str, Any]) -> set[str]:
