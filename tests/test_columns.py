@@ -21,7 +21,7 @@ from corpus_utils.analysis.terms import token_streams
 from corpus_utils.analysis.topics import text_units
 from corpus_utils.core.memo import Memo
 from corpus_utils.core import columns
-from corpus_utils.core.columns import TextSequence, as_str, take_rows, text_rows, texts_of
+from corpus_utils.core.columns import TextSequence, as_str, select_rows, select_where, take_rows, text_rows, texts_of
 from corpus_utils.input.load import load_paragraphs
 from corpus_utils.text.tokenizer import Tokenizer
 from corpus_utils.text.variants import count_variants, load_variant_table
@@ -146,3 +146,42 @@ def test_take_rows_equals_iloc_across_arrow_chunks(dtype):
         pd.testing.assert_series_equal(taken, values.iloc[positions].reset_index(drop=True))
     with pytest.raises(IndexError):
         take_rows(arrow, np.array([len(arrow)]))
+
+
+def _chunked_frame(rng: np.random.Generator) -> pd.DataFrame:
+    """An Arrow-backed text column of uneven chunks (empty ones, missing values) beside a number and a date."""
+    chunks = [pa.array([f"t{chunk}-{row}" if row % 5 else None for row in range(rng.integers(0, 40))], type=pa.string())
+              for chunk in range(12)]
+    body = pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.string()))
+    n = len(body)
+    return pd.DataFrame({"doc_id": [f"d{row}" for row in range(n)], "body": body, "n_words": np.arange(n) * 3,
+                         "date": pd.to_datetime(np.where(np.arange(n) % 4, "2021-01-02", None))}, index=np.arange(500, 500 + n))
+
+
+def test_select_rows_equals_iloc_and_keeps_arrow_chunks_apart():
+    rng = np.random.default_rng(5)
+    frame = _chunked_frame(rng)
+    n = len(frame)
+    for positions in (np.sort(rng.choice(n, 30, replace=False)), rng.integers(0, n, 40), np.arange(n)[::-1],
+                      np.arange(n), np.arange(10, n - 10), np.zeros(0, dtype=np.int64)):
+        pd.testing.assert_frame_equal(select_rows(frame, positions), frame.iloc[positions])
+    mask = frame["date"].notna()
+    pd.testing.assert_frame_equal(select_where(frame, mask), frame[mask])
+    # ascending rows from several chunks stay in their own chunks: pandas' take would have joined all twelve first
+    chunked = frame["body"].array.__arrow_array__()
+    starts = np.cumsum([0, *(len(chunk) for chunk in chunked.chunks)])[:-1]
+    touched = [start for start, chunk in zip(starts, chunked.chunks) if len(chunk)][:3]
+    picked = select_rows(frame, np.array(touched))["body"].array.__arrow_array__()
+    assert picked.num_chunks == len(touched)
+    # most rows, in long runs (every dated document, say): slices of the chunks, the text not copied
+    long = pd.DataFrame({"body": pd.arrays.ArrowStringArray(pa.chunked_array([pa.array([f"c{c}r{r}" for r in range(500)])
+                                                                             for c in range(3)]))})
+    most = np.flatnonzero(np.arange(len(long)) % 200 != 7)
+    pd.testing.assert_frame_equal(select_rows(long, most), long.iloc[most])
+    texts = {chunk.buffers()[2].address for chunk in long["body"].array.__arrow_array__().chunks}
+    sliced = select_rows(long, most)["body"].array.__arrow_array__()
+    assert sliced.num_chunks > 3 and {chunk.buffers()[2].address for chunk in sliced.chunks} <= texts
+    with pytest.raises(IndexError):
+        select_rows(frame, np.array([n]))
+    plain = frame.astype({"body": "string[python]"})
+    pd.testing.assert_frame_equal(select_rows(plain, positions=np.array([3, 1])), plain.iloc[[3, 1]])

@@ -85,6 +85,21 @@ def test_a_taken_subset_equals_tokenising_the_subset(documents):
     pd.testing.assert_frame_equal(ngram_frequency_table(taken, 2), ngram_frequency_table(token_streams(documents.iloc[rows], TOKENIZERS[:1])[0], 2))
 
 
+@pytest.mark.parametrize("block", [1, 2, 3, 10_000])
+def test_a_take_in_blocks_of_texts_equals_each_text_taken_alone(documents, monkeypatch, block):
+    from corpus_utils.text import encoded as module
+
+    monkeypatch.setattr(module, "TAKE_BLOCK_ROWS", block)
+    whole = encode_texts([*documents["body"].tolist(), ""], TOKENIZERS[:1])[0]  # an empty text among them
+    n = len(whole.offsets) - 1
+    rows = np.random.default_rng(7).integers(0, n, 3 * n)  # any order, repeats
+    taken = whole.take(rows)
+    expected = [whole.ids[whole.offsets[row] : whole.offsets[row + 1]] for row in rows]
+    assert np.array_equal(taken.offsets, np.cumsum([0, *map(len, expected)]))
+    assert np.array_equal(taken.ids, np.concatenate(expected)) and taken.ids.dtype == whole.ids.dtype
+    assert len(whole.take(np.zeros(0, dtype=np.int64)).ids) == 0
+
+
 @pytest.mark.parametrize("n_tokenizers", [1, 2])
 def test_texts_an_earlier_entry_holds_are_taken_from_it_not_tokenised(documents, tmp_path, monkeypatch, n_tokenizers):
     texts, tokenizers = documents["body"].tolist(), TOKENIZERS[:n_tokenizers]

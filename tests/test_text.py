@@ -97,6 +97,20 @@ def test_missing_text_is_refused_as_scikit_learn_does():
         CorpusCountVectorizer().fit_transform(["a text", np.nan])
 
 
+@pytest.mark.parametrize("dtype", ["string[pyarrow]", "string[python]", object])
+def test_a_text_column_is_fitted_as_its_texts_with_missing_ones_empty(seed_bodies, tmp_path, dtype):
+    from corpus_utils.core.memo import Memo
+
+    column = pd.Series([*seed_bodies, None, seed_bodies[0]], dtype=dtype)
+    texts = [*seed_bodies, "", seed_bodies[0]]
+    for memo in (None, Memo(tmp_path / str(dtype))):  # read from stored token ids, or counted here
+        from_column = make_vectorizer("tfidf", tokenizer=Tokenizer(), sublinear_tf=True, memo=memo)
+        from_list = make_vectorizer("tfidf", tokenizer=Tokenizer(), sublinear_tf=True)
+        mine, expected = from_column.fit_transform(column), from_list.fit_transform(texts)
+        assert from_column.vocabulary_ == from_list.vocabulary_
+        assert mine.shape == expected.shape and abs(mine - expected).max() < 1e-12
+
+
 def _count_each_separately(texts, patterns):
     regexes = [compile_phrases([("p", pattern)]) for pattern in patterns]
     return [[sum(1 for _ in regex.finditer(text)) for regex in regexes] for text in texts]

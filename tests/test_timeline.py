@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corpus_utils.analysis.periods import assign_period, undated_documents
+from corpus_utils.analysis.periods import assign_period, dated_documents, undated_documents
 from corpus_utils.analysis.terms import frequency_table
 from corpus_utils.analysis.timeline import (
     analyse_terms,
@@ -58,6 +58,16 @@ def test_documents_per_period_fills_gaps_and_counts_undated():
     assert undated_documents(DOCUMENTS)["doc_id"].tolist() == ["d"]
     with pytest.raises(ValueError, match="period"):
         documents_per_period(DOCUMENTS, period="week")
+
+
+@pytest.mark.parametrize("dtype", ["string[python]", "string[pyarrow]"])
+def test_dated_documents_are_the_rows_with_a_date_with_the_columns_asked_for(dtype):
+    documents = DOCUMENTS.astype({"body": dtype, "doc_id": dtype})
+    mask = documents["date"].notna()
+    pd.testing.assert_frame_equal(dated_documents(documents), documents[mask])
+    pd.testing.assert_frame_equal(dated_documents(documents, columns=["doc_id", "date"]), documents.loc[mask, ["doc_id", "date"]])
+    with pytest.raises(ValueError, match="include date"):
+        dated_documents(documents, columns=["doc_id"])
 
 
 def test_term_trends_counts_formulations_and_ngrams():

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ..core.columns import TEXT_DTYPE, as_str, take_rows, texts_of
+from ..core.columns import TEXT_DTYPE, as_str, select_rows, take_rows, texts_of
 from ..core.scheduler import map_in_parts
 from ..core.memo import Memo, digest_hashes, memo_key, text_hashes
 from ..core.words import PARAGRAPH_SEPARATOR, SHINGLE_WORD, count_words_many
@@ -859,9 +859,7 @@ def _eligible(paragraphs: pd.DataFrame, min_words: int) -> tuple[pd.DataFrame, n
     first = np.unique(codes, return_index=True)[1]
     keep = np.zeros(len(text), dtype=bool)
     keep[rows[first]] = True
-    table = pd.DataFrame({column: paragraphs[column].iloc[rows].to_numpy() if column in ("paragraph", "n_words")
-                          else paragraphs[column].iloc[rows].reset_index(drop=True)
-                          for column in paragraphs.columns if column != "text"})
+    table = select_rows(paragraphs.drop(columns="text"), rows).reset_index(drop=True)
     return table, rows, codes, _DistinctTexts(text, keep, fingerprints[first])
 
 
@@ -869,7 +867,7 @@ def _texts_at(paragraphs: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     """The texts of ``paragraphs`` at positions ``rows`` (repeats allowed), as Python strings: each distinct one made
     once."""
     distinct, position = np.unique(rows, return_inverse=True)
-    return paragraphs["text"].iloc[distinct].pipe(as_str).to_numpy()[position]
+    return take_rows(paragraphs["text"], distinct).pipe(as_str).to_numpy()[position]
 
 
 def near_duplicate_paragraphs(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.columns import select_rows
 from ..text.tokenizer import Tokenizer
 from .collocations import collocates
 from .kwic import concordance, sort_concordance
@@ -144,7 +145,7 @@ def term_profile(
     TermProfile
     """
     rows = np.arange(len(documents)) if rows is None else np.asarray(rows, dtype=np.int64)
-    part, part_stream = documents.iloc[rows].reset_index(drop=True), stream.take(rows)
+    part, part_stream = select_rows(documents, rows).reset_index(drop=True), stream.take(rows)
     words = tokenizer.term_words(term)
     counts = ngram_document_counts(part_stream, [words]).toarray().ravel()
     n_words = part_stream.n_words

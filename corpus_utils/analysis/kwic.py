@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..core.columns import as_str, texts_of
+from ..core.columns import as_str, take_rows, texts_of
 from ..core.checks import check_whole_number
 from ..core.words import HAN, SHINGLE_WORD, paragraph_spans
 from ..text.tokenizer import Tokenizer
@@ -223,7 +223,7 @@ def concordance(
     positions = table["_row"].to_numpy(dtype=np.int64)
     for column in ("doc_id", "date", "section", "title"):
         if column in documents.columns:
-            table[column] = documents[column].iloc[positions].to_numpy()
+            table[column] = take_rows(documents[column], positions).to_numpy()
         else:
             table[column] = pd.NaT if column == "date" else pd.NA
     table["rendering"] = table["match"].astype(str).str.lower().str.split().str.join(" ")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.columns import select_rows
+
 __all__ = ["sample_index", "sample_rows", "neighbour_sources"]
 
 
@@ -16,8 +18,9 @@ def sample_index(n_units: int, size: int, *, random_state: int = 42) -> np.ndarr
 
 
 def sample_rows(table: pd.DataFrame, size: int, *, random_state: int = 42) -> pd.DataFrame:
-    """The rows of ``table`` at :func:`sample_index` positions, in table order (the whole table when it is small)."""
-    return table.iloc[sample_index(len(table), size, random_state=random_state)]
+    """The rows of ``table`` at :func:`sample_index` positions, in table order (the whole table when it is small),
+    with their index labels; Arrow-backed text columns are not joined on the way (:func:`~corpus_utils.core.columns.select_rows`)."""
+    return select_rows(table, sample_index(len(table), size, random_state=random_state))
 
 
 def neighbour_sources(n_documents: int, *, max_sources: int, max_similarities: int,

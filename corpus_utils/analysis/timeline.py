@@ -13,7 +13,7 @@ from ..core.columns import as_str
 from ..core.memo import Memo
 from ..core.paths import PACKAGE_DATA_DIR, resolve_path
 from ..text.tokenizer import Tokenizer
-from .periods import PERIODS, UNDATED, assign_period, period_range, undated_documents
+from .periods import PERIODS, UNDATED, assign_period, dated_documents, period_range, undated_documents
 from .terms import TokenStream, ngram_document_counts, ngram_frequency_table, token_stream
 from .topics import check_topic_inputs
 
@@ -164,7 +164,8 @@ def term_trends(
     if top_n < 0:
         raise ValueError(f"top_n must be 0 or more, got {top_n}")
     analysed = analyse_terms(terms, tokenizer=tokenizer)
-    dated = documents[documents["date"].notna()].reset_index(drop=True)
+    needed = documents if memo is None else documents[["date", "n_words"]]  # the stored token ids stand for the text
+    dated = dated_documents(needed).reset_index(drop=True)
     grid = period_range(dated["date"], period)
     columns = ["period", "term", "count", "words", "per_1000_words", "n_documents"]
     if grid.empty or (not analysed and top_n == 0):

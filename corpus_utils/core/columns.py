@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["TEXT_DTYPE", "ARROW_TEXT_DTYPE", "ARROW_TEXT_FROM_BYTES", "TextSequence", "as_str", "release_arrow_memory", "take_rows", "text_dtype_for", "text_rows", "texts_of"]
+__all__ = ["TEXT_DTYPE", "ARROW_TEXT_DTYPE", "ARROW_TEXT_FROM_BYTES", "TextSequence", "as_str", "release_arrow_memory", "select_rows", "select_where", "take_rows", "text_dtype_for", "text_rows", "texts_of"]
 
 #: Text columns of the documents, paragraphs and report tables (and the units topic models are fitted on): pandas'
 #: ``string`` dtype, one Python object per cell, missing values ``pd.NA``. ``"string[pyarrow]"`` (Arrow buffers)
 #: halves the documents table (0.30 GB instead of 0.56 GB at 100,000 pages) and the package runs with it (the tests
 #: pass; ``texts_of``, ``as_str`` and ``text_rows`` avoid its traps). With the whole-corpus lists of Python strings
 #: gone, the whole collection at 100,000 pages peaked the same with either (5.17 GB against 5.13 GB): notebooks 01-04
-#: lighter with Arrow, 05 and 07 heavier, where a row selection (``documents[mask]``) copies every text of an
+#: lighter with Arrow, 05 and 07 heavier, where a row selection (``documents[mask]``; :func:`select_rows` avoids it) copies every text of an
 #: Arrow-backed table instead of pointers to it (docs/benchmarks.md).
 TEXT_DTYPE = "string[python]"
 #: The other choice: Arrow buffers, one copy of the text per table, about half the memory of Python strings.
@@ -57,20 +57,80 @@ def take_rows(values: pd.Series, positions: np.ndarray) -> pd.Series:
     4.5 million paragraphs of a million pages, which a loop asking for a few texts at a time pays on every step.
     """
     positions = np.asarray(positions, dtype=np.int64)
-    if getattr(values.dtype, "storage", None) != "pyarrow" or not isinstance(values.dtype, pd.StringDtype):
+    if not _arrow_text(values):
         return values.iloc[positions].reset_index(drop=True)
-    chunked = values.array.__arrow_array__()  # the column's own ChunkedArray (pyarrow's conversion protocol)
+    return pd.Series(pd.arrays.ArrowStringArray(_take_chunked(values.array.__arrow_array__(), positions)), dtype=values.dtype)
+
+
+def select_rows(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """``frame.iloc[positions]`` (same rows, columns, dtypes and index labels), without joining Arrow chunks.
+
+    pandas selects rows (``iloc``, ``frame[mask]``, ``loc``) with pyarrow's ``take``, which first joins every chunk
+    of an Arrow-backed text column into one: picking 24 documents of a million pages copied all 2.6 GB of their
+    bodies and took 8 s. Here each Arrow-backed text column takes every row from its own chunk, and ascending
+    positions keep the chunks as they are; other columns go through ``iloc``. All rows in order give a copy (of the
+    other columns: pandas copies an Arrow column without its buffers, which are never changed in place).
+    """
+    positions = np.asarray(positions, dtype=np.int64)
+    if positions.ndim != 1:
+        raise ValueError("positions must be one-dimensional")
+    if len(positions) == len(frame) and np.array_equal(positions, np.arange(len(frame))):
+        return frame.copy()
+    arrow = [name for name in frame.columns if _arrow_text(frame[name])]
+    if not arrow:
+        return frame.iloc[positions]
+    rest = frame.drop(columns=arrow).iloc[positions]
+    taken = {name: pd.Series(pd.arrays.ArrowStringArray(_take_chunked(frame[name].array.__arrow_array__(), positions)),
+                             dtype=frame[name].dtype, index=rest.index) for name in arrow}
+    return rest.assign(**taken)[list(frame.columns)]
+
+
+def select_where(frame: pd.DataFrame, mask) -> pd.DataFrame:
+    """``frame[mask]`` for a boolean mask (array or Series in the frame's order) through :func:`select_rows`."""
+    return select_rows(frame, np.flatnonzero(np.asarray(mask, dtype=bool)))
+
+
+def _arrow_text(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.StringDtype) and getattr(values.dtype, "storage", None) == "pyarrow"
+
+
+def _take_chunked(chunked: pa.ChunkedArray, positions: np.ndarray) -> pa.ChunkedArray | pa.Array:
+    """Rows ``positions`` of ``chunked``, each taken from its own chunk. Ascending positions give one chunk per chunk
+    they touch, never joined (a selection of most of a million pages' bodies stays within each chunk's 2 GB limit);
+    others are joined, then put in the order asked."""
     offsets = np.cumsum([0, *(len(chunk) for chunk in chunked.chunks)])
     if positions.size and (positions.min() < 0 or positions.max() >= offsets[-1]):
         raise IndexError(f"positions outside a column of {offsets[-1]} rows")
+    if positions.size == 0:
+        return pa.chunked_array([], type=chunked.type)
     chunk_of = np.searchsorted(offsets, positions, side="right") - 1
-    order = np.argsort(chunk_of, kind="stable")
-    pieces = [chunked.chunk(int(chunk)).take(positions[order[start:stop]] - offsets[chunk])
-              for chunk, start, stop in _runs(chunk_of[order])]
-    taken = pa.chunked_array(pieces, type=chunked.type).combine_chunks() if pieces else pa.array([], type=chunked.type)
+    ascending = bool(np.all(positions[1:] >= positions[:-1]))
+    order = np.arange(positions.size) if ascending else np.argsort(chunk_of, kind="stable")
+    pieces = [piece for chunk, start, stop in _runs(chunk_of[order])
+              for piece in _take_chunk(chunked.chunk(int(chunk)), positions[order[start:stop]] - offsets[chunk])]
+    if ascending:
+        return pa.chunked_array(pieces, type=chunked.type)
     inverse = np.empty_like(order)
     inverse[order] = np.arange(order.size)
-    return pd.Series(pd.arrays.ArrowStringArray(taken.take(inverse)), dtype=values.dtype)
+    return pa.chunked_array(pieces, type=chunked.type).combine_chunks().take(inverse)
+
+
+def _take_chunk(chunk: pa.Array, local: np.ndarray) -> list[pa.Array]:
+    """Rows ``local`` of one chunk. Runs of consecutive rows :data:`SLICE_MIN_RUN` long on average become slices of
+    the chunk (no copy: most of the rows, e.g. every dated document, cost nothing); other selections a copy
+    of just those rows."""
+    if local.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(local) != 1) + 1
+    if (breaks.size + 1) * SLICE_MIN_RUN > local.size:
+        return [chunk.take(pa.array(local))]
+    starts, stops = np.r_[0, breaks], np.r_[breaks, local.size]
+    return [chunk.slice(int(local[start]), int(stop - start)) for start, stop in zip(starts.tolist(), stops.tolist())]
+
+
+#: Consecutive rows per run, on average, from which :func:`select_rows` keeps slices of the Arrow chunks instead of
+#: copying the rows: a run is a chunk of its own afterwards, so short runs would leave a column of many tiny chunks.
+SLICE_MIN_RUN = 64
 
 
 def _runs(sorted_values: np.ndarray) -> Iterator[tuple[int, int, int]]:

@@ -24,6 +24,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from ..core.columns import select_where
 from ..core.words import HAN
 
 __all__ = ["LANGUAGES", "AUTO", "ALL", "detect_language", "han_share", "language_group", "language_counts",
@@ -198,7 +199,7 @@ def select_language(documents: pd.DataFrame, language: str = AUTO) -> LanguageSe
             f"LANGUAGE = {language!r}: no document of this corpus is in that language. It holds: {_listing(counts)} "
             'document(s); set LANGUAGE to one of these, or to "all" or "auto".'
         )
-    selected = documents[keep.to_numpy()].reset_index(drop=True)
+    selected = select_where(documents, keep.to_numpy()).reset_index(drop=True)
     left = counts.drop(language_group(chosen), errors="ignore") if "-" not in chosen else None
     left_text = _listing(left) if left is not None and len(left) else f"{len(documents) - len(selected)} other"
     how = "the largest language group" if language == AUTO else "as LANGUAGE asks"

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.columns import as_str
+from ..core.columns import as_str, select_where
 
 __all__ = ["SubcorpusFilters", "Subcorpus", "EmptySubcorpusError", "select_subcorpus", "save_subcorpus", "subcorpus_filters",
            "FILTER_PARAMETERS"]
@@ -261,7 +261,7 @@ def select_subcorpus(documents: pd.DataFrame, filters: SubcorpusFilters | None =
         keep &= mask
     unknown = {FILTER_PARAMETERS[attribute]: missing for attribute, column in (("sections", "section"), ("sources", "source"))
                if (missing := _absent(documents.get(column), getattr(filters, attribute)))}
-    chosen = Subcorpus(documents[keep.to_numpy()].reset_index(drop=True), filters, len(documents), removed, unknown)
+    chosen = Subcorpus(select_where(documents, keep.to_numpy()).reset_index(drop=True), filters, len(documents), removed, unknown)
     if filters.active and chosen.documents.empty and len(documents):
         raise EmptySubcorpusError(
             f"The filters ({filters.describe()}) leave none of the {len(documents):,} documents" + chosen._left_out()

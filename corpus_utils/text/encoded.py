@@ -98,9 +98,18 @@ class EncodedTexts:
         lengths = np.diff(self.offsets)[rows]
         offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        starts = np.repeat(self.offsets[:-1][rows] - offsets[:-1], lengths)
-        return EncodedTexts(ids=self.ids[np.arange(offsets[-1], dtype=np.int64) + starts], offsets=offsets,
-                            vocabulary=self.vocabulary)
+        ids = np.empty(int(offsets[-1]), dtype=self.ids.dtype)
+        for start in range(0, len(rows), TAKE_BLOCK_ROWS):  # the token positions of a block of texts at a time: for
+            stop = min(start + TAKE_BLOCK_ROWS, len(rows))  # all of them at once, 8 bytes per token twice over
+            shift = self.offsets[:-1][rows[start:stop]] - offsets[start:stop]  # (4.6 GB for a million pages' tokens)
+            positions = np.repeat(shift, lengths[start:stop])
+            positions += np.arange(offsets[start], offsets[stop], dtype=np.int64)
+            ids[offsets[start] : offsets[stop]] = self.ids[positions]
+        return EncodedTexts(ids=ids, offsets=offsets, vocabulary=self.vocabulary)
+
+
+#: Texts whose token positions :meth:`EncodedTexts.take` works out at a time (about 4 million tokens of news pages).
+TAKE_BLOCK_ROWS = 16_384
 
 
 def encode_texts(texts: Sequence[str], tokenizers: Sequence[Tokenizer], *, memo: Memo | None = None) -> list[EncodedTexts]:
