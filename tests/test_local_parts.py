@@ -62,6 +62,24 @@ def test_parts_are_contiguous_and_small_inputs_or_one_core_start_no_pool(two_cor
     assert two_cores == [2]
 
 
+def test_parts_are_cut_when_the_pool_asks_for_them_not_all_at_once(two_cores, monkeypatch):
+    """A text column read from Arrow becomes Python strings part by part: cutting every part first held the corpus
+    twice. The pool is sent at most two parts per process ahead of the results collected."""
+    cut = []
+
+    class Texts(list):
+        def __getitem__(self, item):
+            if isinstance(item, slice):
+                cut.append(item)
+            return super().__getitem__(item)
+
+    parts = scheduler_module._parts(Texts(range(400)), 4)
+    assert cut == [] and next(parts) == list(range(40)) and len(cut) == 1
+    cut.clear()
+    pool_parts = map_in_parts(list, Texts(range(400)), stage_name="lazy parts", processes=True)
+    assert [item for part in pool_parts for item in part] == list(range(400)) and len(cut) == 10
+
+
 def test_an_error_in_a_pool_s_process_is_raised_here(two_cores):
     with pytest.raises(ValueError, match="invalid literal for int"):
         map_in_parts(_ints, ["1"] * 60 + ["three"] + ["2"] * 60, stage_name="failing", processes=True)

@@ -27,7 +27,7 @@ from functools import partial
 from typing import Any
 
 from .progress import PROGRESS_ENV_VAR
-from .workers import available_cores, process_pool
+from .workers import available_cores, ordered_map, process_pool
 
 __all__ = [
     "MAX_PART_ITEMS",
@@ -403,19 +403,21 @@ def map_in_parts(function: Callable, items: Any, *, stage_name: str, processes: 
         with in_this_process(), stage(stage_name, items=len(items)):
             if jobs < 2:  # nothing to share out
                 return [function(items, **shared)]
-            with process_pool(jobs, preload=function.__module__) as pool:
-                return list(pool.map(partial(_call_quietly, function, **shared), _parts(items, 2 * jobs)))
+            with process_pool(jobs, preload=function.__module__) as pool:  # parts made as the pool asks for them
+                return list(ordered_map(pool, partial(_call_quietly, function, **shared), _parts(items, 2 * jobs), ahead=2 * jobs))
     with stage(stage_name, items=len(items)):
         return scheduler.map(function, _parts(items, 2 * max(1, scheduler.n_workers)), **shared)
 
 
-def _parts(items: Any, at_least: int) -> list:
+def _parts(items: Any, at_least: int) -> Iterator:
     """Contiguous parts of ``items``: ``at_least`` of them (fewer for fewer items), more when a part would hold more
-    than :data:`MAX_PART_ITEMS`."""
+    than :data:`MAX_PART_ITEMS`. Each part is cut when it is asked for: the parts of a text column read from Arrow
+    are Python strings, and all of them at once would be the corpus a second time (4.7 GB that a million pages'
+    MT-variant scan left in the kernel)."""
     n_parts = min(len(items), max(at_least, -(-len(items) // MAX_PART_ITEMS)))
     bounds = [len(items) * number // n_parts for number in range(n_parts + 1)]
     take = items.iloc if hasattr(items, "iloc") else items
-    return [take[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])]
+    return (take[start:stop] for start, stop in zip(bounds[:-1], bounds[1:]))
 
 
 def _call_quietly(function: Callable, part: Any, **shared: Any) -> Any:
