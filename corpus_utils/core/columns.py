@@ -11,21 +11,19 @@ import pyarrow as pa
 __all__ = ["TEXT_DTYPE", "ARROW_TEXT_DTYPE", "ARROW_TEXT_FROM_BYTES", "TextSequence", "as_str", "release_arrow_memory", "select_rows", "select_where", "take_rows", "text_dtype_for", "text_rows", "texts_of"]
 
 #: Text columns of the documents, paragraphs and report tables (and the units topic models are fitted on): pandas'
-#: ``string`` dtype, one Python object per cell, missing values ``pd.NA``. ``"string[pyarrow]"`` (Arrow buffers)
-#: halves the documents table (0.30 GB instead of 0.56 GB at 100,000 pages) and the package runs with it (the tests
-#: pass; ``texts_of``, ``as_str`` and ``text_rows`` avoid its traps). With the whole-corpus lists of Python strings
-#: gone, the whole collection at 100,000 pages peaked the same with either (5.17 GB against 5.13 GB): notebooks 01-04
-#: lighter with Arrow, 05 and 07 heavier, where a row selection (``documents[mask]``; :func:`select_rows` avoids it) copies every text of an
-#: Arrow-backed table instead of pointers to it (docs/benchmarks.md).
+#: ``string`` dtype, one Python object per cell, missing values ``pd.NA``. A table read from the corpus store past
+#: :data:`ARROW_TEXT_FROM_BYTES` of text uses :data:`ARROW_TEXT_DTYPE` instead; ``texts_of``, ``as_str``,
+#: ``text_rows`` and :func:`select_rows` avoid its traps (docs/loading.md).
 TEXT_DTYPE = "string[python]"
 #: The other choice: Arrow buffers, one copy of the text per table, about half the memory of Python strings.
 ARROW_TEXT_DTYPE = "string[pyarrow]"
 #: Text (bytes of UTF-8) from which a table read from the corpus store keeps its text in Arrow buffers
-#: (:data:`ARROW_TEXT_DTYPE`) instead of :data:`TEXT_DTYPE`: about 300,000 news pages. Below it Python strings are
-#: as light overall and faster to select rows from; above it the tables decide whether a notebook's kernel fits (a
-#: million generated pages: documents 3.3 GB in Arrow buffers against 5.5 GB as Python strings, with their 4.5
-#: million paragraphs 6.8 GB against 9.7 GB; docs/benchmarks.md).
-ARROW_TEXT_FROM_BYTES = 1_000_000_000
+#: (:data:`ARROW_TEXT_DTYPE`) instead of :data:`TEXT_DTYPE`: about 30,000 news pages. Below it the tables are small
+#: either way (the whole collection at 10,000 pages: 53.5 s and 1.44 GB with both). Above it Arrow buffers are about
+#: half the memory, now that row selections keep Arrow chunks apart: the whole collection at 100,000 pages peaked at
+#: 4.10 GB with them against 4.70 GB with Python strings, in the same time (266 s against 268 s); at a million
+#: pages the documents table takes 3.3 GB against 5.5 GB (docs/benchmarks.md).
+ARROW_TEXT_FROM_BYTES = 100_000_000
 
 
 def text_dtype_for(text_bytes: int) -> str:
