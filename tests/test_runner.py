@@ -16,6 +16,7 @@ import pytest
 from conftest import notebook_text, write_notebook
 
 from corpus_utils.run import runner
+from corpus_utils.run.inputs import inputs_digest
 from corpus_utils.run.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from corpus_utils.run.params import ParameterError, parse_value, read_params_file
 from corpus_utils.core.paths import FIGURES_DIR, NOTEBOOKS_DIR
@@ -128,10 +129,12 @@ def test_run_writes_every_artefact_and_a_correct_run_json(theme_corpus, two_note
     assert record["written"] == files_now  # the list a later run into this folder may delete, and nothing else
     assert record["corpus_path"] == str(corpus.resolve()) and record["pattern"] == "*.txt"
     assert record["n_documents"] == len(truth) == 12
-    paths = [item["path"] for item in record["input_files"]]
-    assert paths == sorted(paths) == sorted(f"{doc_id}.txt" for doc_id in truth)
-    first = record["input_files"][0]
-    assert first["sha256"] == hashlib.sha256((corpus / first["path"]).read_bytes()).hexdigest()
+    inputs = pd.read_csv(out / record["input_files"]["table"], dtype={"path": str, "sha256": str})
+    assert inputs["path"].tolist() == sorted(f"{doc_id}.txt" for doc_id in truth)
+    for path, size, sha256 in inputs.itertuples(index=False):
+        assert (size, sha256) == ((corpus / path).stat().st_size, hashlib.sha256((corpus / path).read_bytes()).hexdigest())
+    assert record["input_files"]["n_files"] == 12 and record["input_files"]["bytes"] == int(inputs["bytes"].sum())
+    assert record["input_files"]["sha256"] == inputs_digest(zip(inputs["path"], inputs["sha256"]))
     for library in ["python", "pandas", "numpy", "scikit-learn", "matplotlib", "papermill", "corpus_utils"]:
         assert re.match(r"^\d+\.\d+", record["versions"][library]), library
     started, finished = (dt.datetime.fromisoformat(record[key]) for key in ("started_at", "finished_at"))

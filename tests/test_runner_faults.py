@@ -14,7 +14,7 @@ import pytest
 from conftest import write_notebook
 
 from corpus_utils.core.paths import PROJECT_ROOT
-from corpus_utils.run import runner as runner_module
+from corpus_utils.run import inputs as inputs_module
 
 SLEEPY = 'import time\nprint("started", flush=True)\ntime.sleep({seconds})'
 STUBBORN = 'import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("started", flush=True)\ntime.sleep(60)'
@@ -153,18 +153,18 @@ def test_the_end_of_run_check_reads_only_the_files_whose_size_or_time_moved(tmp_
     corpus.mkdir()
     for name in ("a", "b", "c", "d"):
         (corpus / f"{name}.txt").write_text(f"page {name}\n", encoding="utf-8")
-    files, signatures = runner_module._hashed_inputs(corpus, "*.txt")
+    files = inputs_module.hash_inputs(corpus, "*.txt")
     read = []
-    hashed = runner_module.file_sha256
-    monkeypatch.setattr(runner_module, "file_sha256", lambda path: read.append(path.name) or hashed(path))
-    assert runner_module._changed_inputs(corpus, "*.txt", files, signatures) == [] and read == []
+    hashed = inputs_module.file_sha256
+    monkeypatch.setattr(inputs_module, "file_sha256", lambda path: read.append(path.name) or hashed(path))
+    assert files.changed(corpus, "*.txt") == [] and read == []
     later = time.time_ns() + 5_000_000_000
     (corpus / "a.txt").write_text("page A\n", encoding="utf-8")  # same size, new content
     os.utime(corpus / "a.txt", ns=(later, later))
     os.utime(corpus / "b.txt", ns=(later, later))  # touched: read again, found the same
     (corpus / "c.txt").unlink()
     (corpus / "e.txt").write_text("new\n", encoding="utf-8")
-    assert runner_module._changed_inputs(corpus, "*.txt", files, signatures) == ["a.txt", "c.txt", "e.txt"]
+    assert files.changed(corpus, "*.txt") == ["a.txt", "c.txt", "e.txt"]
     assert sorted(read) == ["a.txt", "b.txt"]
 
 

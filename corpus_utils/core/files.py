@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = ["file_sha256", "is_temporary", "read_bytes", "write_whole"]
@@ -40,21 +41,26 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def write_whole(target: str | Path, content: str | bytes) -> Path:
-    """Write ``content`` (text as UTF-8, or bytes) to ``target`` whole or not at all.
+def write_whole(target: str | Path, content: str | bytes | Iterable[bytes]) -> Path:
+    """Write ``content`` (text as UTF-8, bytes, or an iterable of byte strings written one after another, so that a
+    large file is never held whole) to ``target`` whole or not at all.
 
     The content goes to a temporary file beside the target (named after it and this process, so two processes
     writing the same file never share one), which is then renamed over ``target``: a full disk or a crash never
     leaves half a file, a reader never sees one, and an earlier complete file stays until the new one is
-    complete. On an ``OSError`` the temporary file is removed and the error raised. Returns the target's path.
+    complete. On any error (or an interrupt) the temporary file is removed and the error raised. Returns the target's path.
     """
     destination = Path(target)
     temporary = destination.with_name(f"{destination.name}.{os.getpid()}{_TEMPORARY_SUFFIX}")
-    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        temporary.write_bytes(data)
+        if isinstance(content, (str, bytes)):
+            temporary.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        else:
+            with open(temporary, "wb") as handle:
+                for chunk in content:
+                    handle.write(chunk)
         temporary.replace(destination)
-    except OSError:
+    except BaseException:  # a full disk, or Ctrl-C while a long content is written
         temporary.unlink(missing_ok=True)
         raise
     return destination

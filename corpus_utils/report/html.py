@@ -254,6 +254,14 @@ def _stage_table(stages: list[Mapping[str, Any]]) -> str:
     return _table(rows, ("stage", "where · time · items"))
 
 
+def _input_files(recorded: Any) -> str:
+    """The input files a run.json records: their count and the table listing them (a list, from earlier versions)."""
+    if isinstance(recorded, Mapping):
+        table = recorded.get("table")
+        return f"{recorded.get('n_files', 0)}" + (f" (listed in {table})" if table else "")
+    return "" if recorded is None else str(len(recorded))
+
+
 def write_index(run_dir: str | Path, record: Mapping[str, Any], *, thumbnails: Mapping[str, str] | None = None) -> Path:
     """Write ``<run_dir>/index.html``: the run's inputs, each notebook with its links, parameters and figures.
 
@@ -280,7 +288,7 @@ def write_index(run_dir: str | Path, record: Mapping[str, Any], *, thumbnails: M
         ("corpus", record.get("corpus")),
         ("pattern", record.get("pattern")),
         ("documents", record.get("n_documents")),
-        ("input files", len(record.get("input_files", []))),
+        ("input files", _input_files(record.get("input_files"))),
         ("started (UTC)", record.get("started_at")),
         ("finished (UTC)", record.get("finished_at")),
         ("status", record.get("status")),

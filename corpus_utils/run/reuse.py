@@ -13,12 +13,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..core.files import file_sha256
 from ..core.paths import resolve_path
+from .inputs import InputFiles, inputs_digest
 
 __all__ = ["corpus_identity", "file_sha256", "notebook_fingerprint", "package_digest", "reusable_notebooks"]
 
@@ -117,8 +118,9 @@ def reusable_notebooks(out_dir: Path, fingerprints: Mapping[str, str], base_name
     return sorted(kept)
 
 
-def corpus_identity(snapshot: Path | None, input_files: Sequence[Mapping[str, Any]] | None) -> str:
-    """The corpus part of a fingerprint: the snapshot's loader version and key, or the input files' SHA-256s."""
+def corpus_identity(snapshot: Path | None, input_files: InputFiles | None) -> str:
+    """The corpus part of a fingerprint: the snapshot's loader version and key, or one SHA-256 over the input files'
+    paths and SHA-256s (:meth:`~corpus_utils.run.inputs.InputFiles.digest`)."""
     if snapshot is not None:
         return f"snapshot:{snapshot.parent.name}/{snapshot.name}"
-    return "files:" + hashlib.sha256(json.dumps(list(input_files or []), sort_keys=True).encode()).hexdigest()
+    return "files:" + (inputs_digest(()) if input_files is None else input_files.digest())

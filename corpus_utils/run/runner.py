@@ -24,7 +24,8 @@ from .order import next_to_start
 from .params import (
     NOTEBOOKS_ENV_VAR, PATH_PARAMETERS, Parameter, ParameterError, check_value_type, notebook_parameters, parse_value, read_params_file,
 )
-from .reuse import corpus_identity, file_sha256, notebook_fingerprint, reusable_notebooks
+from .inputs import INPUTS_FILE, InputFiles, hash_inputs, recorded_digest
+from .reuse import corpus_identity, notebook_fingerprint, reusable_notebooks
 from .rules import check_cross_rules
 from ..core.files import is_temporary, write_whole
 from ..core.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR, package_version
@@ -60,7 +61,7 @@ RUNNER_PARAMETERS: tuple[str, ...] = ("CORPUS", "PATTERN", "FIGURES_DIR")
 DEFAULT_RUN_DIR: Path = PROJECT_ROOT / "runs" / "default"
 #: The notebooks of the collection: numbered, in reading order.
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
-_RUN_FILES = ("notebooks", "html", "figures", "thumbnails", "index.html", "summary.html", "run.json")
+_RUN_FILES = ("notebooks", "html", "figures", "thumbnails", "index.html", "summary.html", "run.json", INPUTS_FILE)
 _VERSIONED = ("pandas", "numpy", "scikit-learn", "matplotlib", "papermill", "nbconvert", "nbformat", "ipykernel")
 
 
@@ -108,8 +109,7 @@ class RunPlan:
     snapshot: Path | None = None  # the corpus store snapshot every notebook reads (see corpus_utils.input.snapshot)
     loaded_summary: tuple[int, str] | None = None  # documents loaded and the load summary, when the runner loaded it
     reused: tuple[str, ...] = ()  # notebooks kept from the last run into out_dir: nothing they depend on changed
-    input_files: tuple[dict[str, Any], ...] | None = None  # path, SHA-256 and size of each input file, when planning read them
-    input_signatures: dict[str, tuple[int, int]] | None = None  # their size and modification time then, by path
+    input_files: InputFiles | None = None  # path, size, time and SHA-256 of each input file, when planning read them
     scheduler: DaskScheduler | None = None  # the Dask scheduler every notebook's heavy stages run on (SCHEDULER, --scheduler)
     ingest_stages: tuple[dict[str, Any], ...] = ()  # the timed stages of loading the corpus for the run
     subcorpus: dict[str, Any] | None = None  # what the subcorpus filters kept and left out (None: every document)
@@ -393,7 +393,7 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
     split = _per_language(plans, languages, figures_dir)
     languages, plans = (languages if len(split) > len(plans) else ()), split
     snapshot = None if loaded is None else loaded.snapshot
-    input_files, input_signatures = (None, None) if snapshot is not None else _hashed_inputs(corpus_path, pattern)  # no snapshot (it could not be written)
+    input_files = None if snapshot is not None else hash_inputs(corpus_path, pattern)  # no snapshot (it could not be written)
     identity = corpus_identity(snapshot, input_files)
     versions = _versions(kernel)
     plans = [replace(plan, fingerprint=notebook_fingerprint(plan.path, _results_depend_on(plan.values, code), identity, versions))
@@ -415,8 +415,7 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
         languages=languages,
         snapshot=snapshot,
         reused=tuple(reused),
-        input_files=None if input_files is None else tuple(input_files),
-        input_signatures=input_signatures,
+        input_files=input_files,
         loaded_summary=None if loaded is None else (loaded.n_documents, loaded.summary),
         scheduler=scheduler,
         ingest_stages=() if loaded is None else loaded.stages,
@@ -591,9 +590,9 @@ def _check_out_dir(out_dir: Path, corpus_path: Path, pattern: str, *, partial: b
             )
 
 
-def _inventory(plan: RunPlan) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
-    """Document count, load summary and sha256 of every input file (one read of each file; the corpus is loaded
-    here only when the plan did not load it already), with the :func:`_file_signatures` seen then."""
+def _inventory(plan: RunPlan) -> tuple[dict[str, Any], InputFiles]:
+    """Document count and load summary (the corpus is loaded here only when the plan did not load it already), and
+    the input files with their SHA-256 (one read of each file, unless planning read them)."""
     from ..input.load import read_corpus
 
     if plan.loaded_summary is None:
@@ -601,56 +600,15 @@ def _inventory(plan: RunPlan) -> tuple[dict[str, Any], dict[str, tuple[int, int]
         n_documents, summary = loaded.report.n_loaded, loaded.report.summary()
     else:
         n_documents, summary = plan.loaded_summary
-    if plan.input_files is not None:
-        files, signatures = list(plan.input_files), dict(plan.input_signatures or {})
-    else:
-        files, signatures = _hashed_inputs(plan.corpus_path, plan.pattern)
-    return ({"n_documents": n_documents, "load_summary": summary, "input_files": files,
-             "snapshot": None if plan.snapshot is None else plan.snapshot.name}, signatures)
+    files = plan.input_files if plan.input_files is not None else hash_inputs(plan.corpus_path, plan.pattern)
+    return ({"n_documents": n_documents, "load_summary": summary,
+             "snapshot": None if plan.snapshot is None else plan.snapshot.name}, files)
 
 
-def _input_paths(corpus_path: Path, pattern: str) -> dict[str, Path]:
-    """Every input file (regular files only) by its path relative to the corpus, sorted by it."""
-    if not corpus_path.is_dir():
-        return {corpus_path.name: corpus_path}
-    found = {p.relative_to(corpus_path).as_posix(): p for p in corpus_path.glob(pattern) if p.is_file()}
-    return dict(sorted(found.items()))
-
-
-def _file_signatures(paths: Mapping[str, Path]) -> dict[str, tuple[int, int]]:
-    """Size and modification time (ns) of each file: one ``stat``, no read (a file gone since is left out)."""
-    signatures = {}
-    for name, path in paths.items():
-        try:
-            status = path.stat()
-        except FileNotFoundError:
-            continue
-        signatures[name] = (status.st_size, status.st_mtime_ns)
-    return signatures
-
-
-def _hashed_inputs(corpus_path: Path, pattern: str) -> tuple[list[dict[str, Any]], dict[str, tuple[int, int]]]:
-    """Path, SHA-256 and size of every input file, sorted by path, and their signatures taken just before the
-    files were read (an edit while they are read shows as a changed signature at the end of the run)."""
-    paths = _input_paths(corpus_path, pattern)
-    signatures = _file_signatures(paths)
-    files = [{"path": name, "sha256": file_sha256(path), "bytes": path.stat().st_size} for name, path in paths.items()]
-    return files, signatures
-
-
-def _changed_inputs(corpus_path: Path, pattern: str, files: list[dict[str, Any]],
-                    signatures: Mapping[str, tuple[int, int]]) -> list[str]:
-    """The input paths added, removed or edited since ``files`` were hashed. A file whose size and modification
-    time are still its ``signatures`` is not read again (at a million pages, reading every file again took three
-    minutes); any other is hashed and compared."""
-    paths = _input_paths(corpus_path, pattern)
-    recorded = {item["path"]: item["sha256"] for item in files}
-    now = _file_signatures(paths)
-    changed = set(recorded.keys() ^ now.keys())
-    for name in recorded.keys() & now.keys():
-        if now[name] != signatures.get(name) and file_sha256(paths[name]) != recorded[name]:
-            changed.add(name)
-    return sorted(changed)
+def _write_inputs(out_dir: Path, files: InputFiles) -> dict[str, Any]:
+    """Write the table of input files into the run folder; the summary run.json keeps of it."""
+    files.write_csv(out_dir / INPUTS_FILE)
+    return files.summary()
 
 
 def _versions(kernel: str) -> dict[str, str]:
@@ -784,7 +742,7 @@ def _start_record(plan: RunPlan, versions: Mapping[str, str]) -> tuple[dict[str,
         "figures_dir": _for_notebook(plan.figures_dir),
         "n_documents": None,
         "load_summary": None,
-        "input_files": [],
+        "input_files": None,  # the summary of inputs.csv, once the files are hashed
         "kernel": plan.kernel,
         "selected": [notebook.name for notebook in plan.notebooks],
         "reused": list(plan.reused),
@@ -1322,10 +1280,16 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                 for entry in entries.values():
                     if entry["status"] == "running":
                         entry["status"] = "interrupted"
-            found, signatures = inventory.result()
+            found, input_files = inventory.result()
             record.update(found)
             try:
-                changed = _changed_inputs(plan.corpus_path, plan.pattern, record["input_files"], signatures)
+                record["input_files"] = _write_inputs(plan.out_dir, input_files)
+            except OSError as exc:
+                record["input_files"] = {**input_files.summary(), "table": None}
+                record["warnings"].append(f"{INPUTS_FILE} not written ({exc.strerror or exc}); run.json keeps the count and SHA-256 of the input files")
+                log(f"error: {record['warnings'][-1]}")
+            try:
+                changed = input_files.changed(plan.corpus_path, plan.pattern)
             except OSError as exc:
                 changed = [f"(the corpus could not be read again: {exc})"]
             if changed:  # notebooks load the corpus one after another: they may have read different versions
@@ -1339,7 +1303,8 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                     "Rerun on a corpus that does not change during the run (a copy)."
                 )
                 log(f"warning: {record['warnings'][-1]}")
-            if previous_inputs and previous_inputs != record["input_files"]:  # empty: the earlier runner died first
+            earlier_digest = recorded_digest(previous_inputs)
+            if earlier_digest is not None and earlier_digest != record["input_files"]["sha256"]:  # None: the earlier runner died first
                 record["warnings"].append(
                     "the corpus files changed since the earlier notebooks of this run folder were executed; "
                     "rerun every notebook (drop --only) for consistent results."

@@ -1,0 +1,115 @@
+"""The input files a run records: hashed once, held compactly, written to inputs.csv, compared with an earlier run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tracemalloc
+from array import array
+
+import pandas as pd
+import pytest
+from conftest import write_notebook
+
+from corpus_utils.core.files import write_whole
+from corpus_utils.run import inputs as inputs_module
+from corpus_utils.run.cli import EXIT_OK, main
+from corpus_utils.run.inputs import INPUTS_FILE, InputFiles, hash_inputs, inputs_digest, recorded_digest
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    (folder / "sub").mkdir(parents=True)
+    pages = {"b.txt": "second page\n", "a.txt": "first page\n", 'odd, "quoted" name.txt': "a comma and quotes\n",
+             "sub/c.txt": "in a subfolder\n", "notes.md": "not matched\n"}
+    for name, text in pages.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_every_matched_file_is_hashed_in_path_order(corpus):
+    files = hash_inputs(corpus, "**/*.txt")
+    assert files.paths == ["a.txt", "b.txt", 'odd, "quoted" name.txt', "sub/c.txt"]
+    for path, size, digest in zip(files.paths, files.sizes, files.digests):
+        data = (corpus / path).read_bytes()
+        assert (size, digest) == (len(data), hashlib.sha256(data).digest())
+    assert hash_inputs(corpus / "a.txt", "*.txt").paths == ["a.txt"]  # a table: the file itself
+
+
+def test_the_table_written_in_slices_is_the_table_written_whole(corpus, tmp_path, monkeypatch):
+    files = hash_inputs(corpus, "**/*.txt")
+    monkeypatch.setattr(inputs_module, "_ROWS_PER_WRITE", 3)  # four files: two slices, the header in the first only
+    files.write_csv(tmp_path / "inputs.csv")
+    table = pd.read_csv(tmp_path / "inputs.csv", dtype={"path": str, "sha256": str})
+    assert table.columns.tolist() == ["path", "bytes", "sha256"]
+    assert list(table.itertuples(index=False, name=None)) == [
+        (path, size, digest.hex()) for path, size, digest in zip(files.paths, files.sizes, files.digests)]
+    summary = files.summary()
+    assert summary == {"table": INPUTS_FILE, "n_files": 4, "bytes": int(table["bytes"].sum()),
+                       "sha256": inputs_digest(zip(table["path"], table["sha256"]))}
+
+
+def test_an_empty_corpus_writes_a_header_only(tmp_path):
+    (tmp_path / "empty").mkdir()
+    files = hash_inputs(tmp_path / "empty", "*.txt")
+    files.write_csv(tmp_path / "inputs.csv")
+    assert (tmp_path / "inputs.csv").read_text(encoding="utf-8") == "path,bytes,sha256\n"
+    assert files.summary()["n_files"] == 0
+
+
+def test_a_run_record_of_an_earlier_version_gives_the_same_digest(corpus):
+    files = hash_inputs(corpus, "**/*.txt")
+    listed = [{"path": path, "sha256": digest.hex(), "bytes": size} for path, size, digest in zip(files.paths, files.sizes, files.digests)]
+    assert recorded_digest(listed) == recorded_digest(files.summary()) == files.digest()
+    assert recorded_digest([]) is None and recorded_digest(None) is None  # its runner died before hashing
+
+
+def test_a_write_stopped_midway_leaves_the_earlier_file_and_no_temporary_one(tmp_path):
+    target = tmp_path / "inputs.csv"
+    target.write_text("earlier\n", encoding="utf-8")
+
+    def chunks():
+        yield b"path,bytes,sha256\n"
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_whole(target, chunks())
+    assert target.read_text(encoding="utf-8") == "earlier\n" and [p.name for p in tmp_path.iterdir()] == ["inputs.csv"]
+
+
+def test_the_inventory_holds_less_than_a_third_of_one_dictionary_per_file():
+    n = 20_000
+    paths = [f"2019/section-{i % 40:02d}/page-{i:07d}.txt" for i in range(n)]
+    digests = [hashlib.sha256(path.encode()).digest() for path in paths]
+
+    def allocated(build):
+        tracemalloc.start()
+        built = build()
+        size = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        return built, size
+
+    _, compact = allocated(lambda: InputFiles(list(paths), array("q", range(n)), array("q", range(n)), list(digests)))
+    _, listed = allocated(lambda: ([{"path": p, "sha256": d.hex(), "bytes": i} for i, (p, d) in enumerate(zip(paths, digests))],
+                                   {p: (i, i) for i, p in enumerate(paths)}))
+    assert compact < listed / 3
+
+
+def test_an_only_rerun_warns_when_the_files_changed_since_the_earlier_notebooks(corpus, tmp_path, capsys):
+    folder = tmp_path / "nbs"
+    for name in ("01_one", "02_two"):
+        write_notebook(folder, name, 'CORPUS = "seeds"\nPATTERN = "*.txt"\nFIGURES_DIR = "figures"', "print('done')")
+    out = tmp_path / "run"
+    command = ["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress"]
+    assert main(command) == EXIT_OK
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["input_files"]["n_files"] == 3 and INPUTS_FILE in record["written"]
+    capsys.readouterr()
+    assert main([*command, "--only", "02"]) == EXIT_OK
+    assert "changed since the earlier notebooks" not in capsys.readouterr().err
+    (corpus / "a.txt").write_text("first page, edited\n", encoding="utf-8")
+    assert main([*command, "--only", "02"]) == EXIT_OK
+    assert "the corpus files changed since the earlier notebooks" in capsys.readouterr().err
+    table = pd.read_csv(out / INPUTS_FILE, dtype={"sha256": str})
+    assert table.loc[table["path"] == "a.txt", "sha256"].item() == hashlib.sha256(b"first page, edited\n").hexdigest()
