@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from corpus_utils.analysis.collocations import MEASURES, collocates, multiword_units
+from corpus_utils.analysis.collocations import MEASURES, _counted_runs, _document_rows, collocates, multiword_units
 from corpus_utils.analysis.prepare import prepare_corpus
 from corpus_utils.analysis.terms import TokenStream, token_streams
 from corpus_utils.text.tokenizer import Tokenizer
@@ -174,7 +174,8 @@ def test_units_counted_a_few_runs_at_a_time_equal_those_counted_at_once(seeds_st
     stream, _ = seeds_stream
     settings = [(size, count, documents) for size in (2, 3, 4) for count, documents in ((1, 1), (2, 1), (2, 2))]
     at_once = [multiword_units(stream, size=size, min_count=count, min_documents=documents) for size, count, documents in settings]
-    monkeypatch.setattr(collocations_module, "PART_OCCURRENCES", part)  # many parts of first tokens, many chunks of runs
+    monkeypatch.setattr(collocations_module, "PART_OCCURRENCES", part)  # many parts of first tokens
+    monkeypatch.setattr(collocations_module, "_MARGIN_TOKENS", part)  # many chunks of runs
     for (size, count, documents), expected in zip(settings, at_once):
         got = multiword_units(stream, size=size, min_count=count, min_documents=documents)
         pd.testing.assert_frame_equal(got, expected)
@@ -206,3 +207,18 @@ def test_numbered_units_that_hold_together_feed_the_formulation_candidates():
     counts = pd.DataFrame({"collocation": ["three years", "five guarantees", "两个 月", "四个 意识"], "count": [9, 3, 4, 3],
                            "documents": [3, 2, 2, 2], "z": [9.0, 5.0, 6.0, 4.0]})
     assert collocation_candidates(counts)["candidate"].tolist() == ["five guarantees", "四个 意识"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_runs_counted_by_one_sort_equal_a_group_by_of_keys_and_documents(seed):
+    rng = np.random.default_rng(seed)
+    offsets = np.r_[0, np.cumsum(rng.integers(0, 9, size=40))]  # empty documents included
+    positions = np.sort(rng.choice(offsets[-1], size=min(150, offsets[-1]), replace=False))
+    keys = rng.integers(0, 12, size=len(positions)).astype(np.int64)
+    rows = _document_rows(positions, offsets)
+    assert rows.dtype == np.int32 and np.array_equal(rows, [np.searchsorted(offsets, p, side="right") - 1 for p in positions])
+    distinct, counts, documents = _counted_runs(keys, rows)
+    expected = pd.DataFrame({"key": keys, "row": rows}).groupby("key")["row"].agg(["size", "nunique"])
+    assert distinct.tolist() == expected.index.tolist()
+    assert counts.tolist() == expected["size"].tolist() and documents.tolist() == expected["nunique"].tolist()
+    assert [part.tolist() for part in _counted_runs(keys[:0], rows[:0])] == [[], [], []]

@@ -54,6 +54,10 @@ FEW_OCCURRENCES = 20
 
 #: Node positions handled per block, so a frequent node's windows never fill memory.
 _BLOCK_POSITIONS = 1_000_000
+#: Tokens of the stream whose runs :func:`_margins` looks up per chunk: at 100,000 pages the margins of the units of
+#: three tokens peaked 0.64 GB above the stream with chunks of ``PART_OCCURRENCES`` tokens, 0.2 GB with these, in the
+#: same time (the look-up tables of the wanted units are built once, whatever the chunk).
+_MARGIN_TOKENS = 4_000_000
 
 
 def _node_starts(stream: TokenStream, words: list[str]) -> np.ndarray:
@@ -244,7 +248,8 @@ def _packed(columns: np.ndarray, base: int) -> np.ndarray:
     """One int64 key per row of ``columns`` (token ids below ``base``)."""
     keys = np.zeros(len(columns), dtype=np.int64)
     for column in columns.T:
-        keys = keys * base + column
+        keys *= base
+        keys += column
     return keys
 
 
@@ -252,7 +257,7 @@ def _margins(stream: TokenStream, starts: np.ndarray, wanted: np.ndarray, base: 
     """For each row of ``wanted`` and each proper subset of its positions, how many runs of tokens (those starting
     where ``starts`` is True) agree with it at those positions (anything elsewhere).
 
-    One pass over the runs, :data:`~corpus_utils.analysis.terms.PART_OCCURRENCES` tokens at a time. One position:
+    One pass over the runs, :data:`_MARGIN_TOKENS` tokens at a time. One position:
     a count of token ids. Several: each run's key is looked up among the wanted keys only (a hash table of them),
     so the corpus's runs are never sorted nor held all at once.
     """
@@ -263,8 +268,8 @@ def _margins(stream: TokenStream, starts: np.ndarray, wanted: np.ndarray, base: 
     targets = {subset: pd.Index(pd.unique(look)) for subset, look in looks.items()}
     found_counts = {subset: np.zeros(len(index), dtype=np.int64) for subset, index in targets.items()}
     n_runs = 0
-    for first in range(0, len(ids), PART_OCCURRENCES):
-        positions = first + np.flatnonzero(starts[first:first + PART_OCCURRENCES])
+    for first in range(0, len(ids), _MARGIN_TOKENS):
+        positions = first + np.flatnonzero(starts[first:first + _MARGIN_TOKENS])
         n_runs += len(positions)
         for (column,), counts in singles.items():
             counts += np.bincount(ids[positions + column], minlength=base)
@@ -388,20 +393,35 @@ def _unit_order(units: np.ndarray, count: np.ndarray, z: np.ndarray, vocabulary:
     return np.lexsort((*by_words, -count.astype(np.int64), np.where(missing, 0.0, -z), missing))
 
 
-def _counted_runs(keys: np.ndarray, positions: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(distinct keys in order, occurrences, documents) of runs of tokens given as int64 ``keys`` at token
-    ``positions`` (increasing), with the stream's document ``offsets``.
+def _document_rows(positions: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The document row of each token position (increasing) of a stream with document ``offsets``: int32 while
+    the rows fit, half the memory of the int64 positions."""
+    rows = np.searchsorted(offsets, positions, side="right")
+    rows -= 1
+    return rows.astype(np.int32) if len(offsets) <= np.iinfo(np.int32).max else rows
 
-    One stable sort of the keys: each key's positions stay in text order, so its documents are counted where the
-    document row changes along them (no second sort of (key, document) pairs).
+
+def _counted_runs(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct keys in order, occurrences, documents) of runs of tokens given as int64 ``keys`` in text order,
+    with the document row of each (:func:`_document_rows`).
+
+    One stable sort of the keys: each key's rows stay in text order, so its documents are counted where the
+    row changes along them (no second sort of (key, document) pairs). The comparisons are written into two
+    boolean arrays; at 16 million runs this peaks 120 MB lower than with int64 rows (250 MB with the positions released
+    before the sort), and 1.3-1.4 times faster.
     """
     if not len(keys):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    rows = np.searchsorted(offsets, positions, side="right") - 1
     order = np.argsort(keys, kind="stable")
     keys, rows = keys[order], rows[order]
-    new_key = np.r_[True, keys[1:] != keys[:-1]]
-    new_document = new_key | np.r_[True, rows[1:] != rows[:-1]]
+    del order
+    new_key = np.empty(len(keys), dtype=bool)
+    new_key[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=new_key[1:])
+    new_document = np.empty(len(keys), dtype=bool)
+    new_document[0] = True
+    np.not_equal(rows[1:], rows[:-1], out=new_document[1:])
+    new_document |= new_key
     firsts = np.flatnonzero(new_key)
     counts = np.diff(np.r_[firsts, len(keys)]).astype(np.int64)
     return keys[firsts], counts, np.add.reduceat(new_document, firsts, dtype=np.int64)
@@ -419,7 +439,11 @@ def _unit_scores(stream: TokenStream, size: int, min_count: int, min_documents: 
     starts = _gram_starts(stream, size)
     kept = [(np.zeros(0, dtype=np.int64),) * 3]
     for low, high in _first_token_parts(stream, starts, PART_OCCURRENCES):
-        distinct, counts, documents = _counted_runs(*_part_keys(stream, starts, size, low, high), stream.offsets)
+        keys, positions = _part_keys(stream, starts, size, low, high)
+        rows = _document_rows(positions, stream.offsets)
+        del positions  # the sort below holds the keys, their order and the sorted copies: not the positions too
+        distinct, counts, documents = _counted_runs(keys, rows)
+        del keys, rows
         keep = (counts >= min_count) & (documents >= min_documents)
         kept.append((distinct[keep], counts[keep], documents[keep]))
     keys, counts, documents = (np.concatenate(column) for column in zip(*kept))
