@@ -254,12 +254,12 @@ def _stage_table(stages: list[Mapping[str, Any]]) -> str:
     return _table(rows, ("stage", "where · time · items"))
 
 
-def _input_files(recorded: Any) -> str:
-    """The input files a run.json records: their count and the table listing them (a list, from earlier versions)."""
-    if isinstance(recorded, Mapping):
-        table = recorded.get("table")
-        return f"{recorded.get('n_files', 0)}" + (f" (listed in {table})" if table else "")
-    return "" if recorded is None else str(len(recorded))
+def _input_files(recorded: Mapping[str, Any] | None) -> str:
+    """How many input files the run read, and the table listing them (run.json's ``input_files``)."""
+    if not recorded:
+        return "not hashed (the run stopped first)"
+    table = recorded.get("table")
+    return f"{recorded.get('n_files', 0)}" + (f" (listed in {table})" if table else "")
 
 
 def write_index(run_dir: str | Path, record: Mapping[str, Any], *, thumbnails: Mapping[str, str] | None = None) -> Path:
