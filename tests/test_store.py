@@ -176,6 +176,93 @@ def test_a_parser_error_in_a_later_part_is_raised_and_no_snapshot_is_left(parted
     assert list(SnapshotStore(tmp_path / "cache").folder.iterdir()) == []
 
 
+def test_a_cold_load_in_a_pool_parses_the_next_part_while_one_is_written_with_one_pool(parted, tmp_path, monkeypatch):
+    """Two processes, four parts: one pool for every part, the second part sent before the first is written, the
+    same tables as a load of everything at once, every page in the page cache, and a second load parses nothing."""
+    from corpus_utils.input.cache import PageCache
+
+    pools, events = [], []
+    real_pool, real_parse = load_module.process_pool, load_module._parse_paths
+    monkeypatch.setattr(load_module, "process_pool", lambda *args, **kwargs: pools.append(args) or real_pool(*args, **kwargs))
+    append = snapshot_module.SnapshotWriter.append
+    monkeypatch.setattr(snapshot_module.SnapshotWriter, "append", lambda self, part: (events.append("write"), append(self, part))[1])
+    sent = load_module._AheadParser.send
+    monkeypatch.setattr(load_module._AheadParser, "send", lambda self, *args: (events.append("send"), sent(self, *args))[1])
+    at_once = read_corpus(parted, cache=False)
+    streamed = read_corpus(parted, cache=tmp_path / "cache", n_jobs=2)
+    assert len(pools) == 1 and events == ["send", "send", "write", "send", "write", "send", "write", "write"]
+    pd.testing.assert_frame_equal(streamed.documents, at_once.documents)
+    pd.testing.assert_frame_equal(streamed.report.files, at_once.report.files)
+    cache = PageCache(tmp_path / "cache")
+    assert len(cache) == 7  # eight files, two of them the same bytes (one key): each content parsed and stored once
+    cache.close()
+    _no_parsing(monkeypatch)
+    pd.testing.assert_frame_equal(read_corpus(parted, cache=tmp_path / "cache", n_jobs=2).documents, at_once.documents)
+
+
+def test_a_cold_load_whose_pool_cannot_start_parses_here_with_a_warning(parted, tmp_path, monkeypatch):
+    def no_processes(*args, **kwargs):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(load_module, "process_pool", no_processes)
+    with pytest.warns(RuntimeWarning, match="could not parse in 2 processes .*Too many open files.*same results"):
+        streamed = read_corpus(parted, cache=tmp_path / "cache", n_jobs=2)
+    pd.testing.assert_frame_equal(streamed.documents, read_corpus(parted, cache=False).documents)
+    assert streamed.snapshot is not None
+
+
+def test_a_pool_that_breaks_midway_leaves_the_rest_to_this_process_with_one_warning(parted, tmp_path, monkeypatch):
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    class BreaksAfterTwoBatches:  # the first part's two batches come back, then a worker "dies"
+        submitted = 0
+
+        def submit(self, function, *args):
+            future, self.submitted = Future(), self.submitted + 1
+            if self.submitted <= 2:
+                future.set_result(function(*args))
+            else:
+                future.set_exception(BrokenProcessPool("a worker died"))
+            return future
+
+        def shutdown(self, **options):
+            pass
+
+    monkeypatch.setattr(load_module, "process_pool", lambda *args, **kwargs: BreaksAfterTwoBatches())
+    with pytest.warns(RuntimeWarning, match="a worker died") as caught:
+        streamed = read_corpus(parted, cache=tmp_path / "cache", n_jobs=2)
+    assert len([warning for warning in caught if "could not parse" in str(warning.message)]) == 1
+    pd.testing.assert_frame_equal(streamed.documents, read_corpus(parted, cache=False).documents)
+
+
+def test_a_cold_load_in_a_pool_stopped_midway_leaves_no_half_snapshot(parted, tmp_path, monkeypatch):
+    finish, calls = load_module._finish_documents, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C while the third part parses
+        return finish(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "_finish_documents", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        read_corpus(parted, cache=tmp_path / "cache", n_jobs=2)
+    assert list(SnapshotStore(tmp_path / "cache").folder.iterdir()) == []
+    monkeypatch.setattr(load_module, "_finish_documents", finish)
+    loaded = read_corpus(parted, cache=tmp_path / "cache", n_jobs=2)
+    assert loaded.snapshot is not None
+    pd.testing.assert_frame_equal(loaded.documents, read_corpus(parted, cache=False).documents)
+
+
+def test_content_keys_read_by_threads_are_those_of_one_thread(parted, monkeypatch):
+    files = sorted(parted.glob("*.txt")) + [parted / "missing.txt"]  # an unreadable file has no key
+    one_thread = load_module._content_keys(files)
+    monkeypatch.setattr(load_module, "THREADED_KEYS_MIN_FILES", 1)
+    monkeypatch.setattr(load_module, "_KEY_BATCH", 3)
+    assert load_module._content_keys(files) == one_thread and sorted(one_thread) == list(range(len(files) - 1))
+
+
 def test_a_snapshot_that_cannot_be_written_still_loads_every_document(parted, tmp_path, monkeypatch):
     def full_disk(self, part):
         raise OSError(28, "No space left on device")
