@@ -292,22 +292,28 @@ def test_parallel_run_starts_nothing_after_a_failure(theme_corpus, tmp_path, cap
 
 @pytest.mark.parametrize(("jobs", "expected"), [("2", "2"), ("1", "4")])
 def test_kernels_side_by_side_share_the_cores(theme_corpus, tmp_path, capsys, monkeypatch, jobs, expected):
-    """Two notebooks at once on 4 cores: each kernel's pools (loader, vectorisers) may use 2, alone 4."""
-    from corpus_utils.core.workers import CORES_ENV_VAR, available_cores
+    """Two notebooks at once on 4 cores: each kernel's pools (loader, vectorisers) and its BLAS and OpenMP threads may
+    use 2, alone 4; a thread count the user set is kept."""
+    from corpus_utils.core.workers import CORES_ENV_VAR, THREAD_ENV_VARS, available_cores
 
-    monkeypatch.delenv(CORES_ENV_VAR, raising=False)
+    for name in (CORES_ENV_VAR, *THREAD_ENV_VARS):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
     monkeypatch.setattr(runner, "available_cores", lambda: 4)
     corpus, _ = theme_corpus
     folder = tmp_path / "notebooks"
-    show = f"import os\nprint('cores=' + os.environ.get({CORES_ENV_VAR!r}, 'unset'))"
+    show = ("import os\n"
+            f"print(*(name + '=' + os.environ.get(name, 'unset') for name in {(CORES_ENV_VAR, *THREAD_ENV_VARS)!r}))")
     write_notebook(folder, "01_one", RUNNER_CELL, show)
     write_notebook(folder, "02_two", RUNNER_CELL, show)
     out = tmp_path / "runs" / "cores"
     status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress", "--jobs", jobs])
     assert status == EXIT_OK, capsys.readouterr().err
     for name in ("01_one", "02_two"):
-        assert f"cores={expected}" in notebook_text(out / "notebooks" / f"{name}.ipynb")
-    assert CORES_ENV_VAR not in os.environ  # restored after the run
+        assert (f"{CORES_ENV_VAR}={expected} OMP_NUM_THREADS={expected} OPENBLAS_NUM_THREADS={expected} MKL_NUM_THREADS=3"
+                in notebook_text(out / "notebooks" / f"{name}.ipynb"))
+    assert CORES_ENV_VAR not in os.environ and "OMP_NUM_THREADS" not in os.environ  # restored after the run
+    assert os.environ["MKL_NUM_THREADS"] == "3"
     monkeypatch.setenv(CORES_ENV_VAR, "1")
     assert available_cores() == 1
 
