@@ -256,11 +256,20 @@ def test_a_cold_load_in_a_pool_stopped_midway_leaves_no_half_snapshot(parted, tm
 
 
 def test_content_keys_read_by_threads_are_those_of_one_thread(parted, monkeypatch):
-    files = sorted(parted.glob("*.txt")) + [parted / "missing.txt"]  # an unreadable file has no key
-    one_thread = load_module._content_keys(files)
+    """Files that come slowly (not in the system's file cache) are read by threads after the first batch: the same
+    keys, an unreadable file without one, as when they come fast and one thread reads them all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = sorted(parted.glob("*.txt")) + [parted / "missing.txt"]
     monkeypatch.setattr(load_module, "THREADED_KEYS_MIN_FILES", 1)
     monkeypatch.setattr(load_module, "_KEY_BATCH", 3)
-    assert load_module._content_keys(files) == one_thread and sorted(one_thread) == list(range(len(files) - 1))
+    pools = []
+    monkeypatch.setattr(load_module, "ThreadPoolExecutor", lambda **options: pools.append(options) or ThreadPoolExecutor(**options))
+    monkeypatch.setattr(load_module, "COLD_READ_SECONDS", 1e9)  # every batch fast: one thread
+    one_thread = load_module._content_keys(files)
+    assert pools == [] and sorted(one_thread) == list(range(len(files) - 1))
+    monkeypatch.setattr(load_module, "COLD_READ_SECONDS", -1.0)  # every batch slow: threads after the first
+    assert load_module._content_keys(files) == one_thread and len(pools) == 1
 
 
 def test_a_snapshot_that_cannot_be_written_still_loads_every_document(parted, tmp_path, monkeypatch):

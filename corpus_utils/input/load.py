@@ -14,6 +14,7 @@ import math
 import os
 import stat
 import threading
+import time
 import warnings
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -96,9 +97,12 @@ CACHE_MIN_FILES = 500
 #: :data:`CACHE_MIN_FILES` pages of a few kilobytes).
 TABLE_CACHE_MIN_BYTES = 2 * 2**20
 _FILES_PER_TASK = 256
-#: From this many files their content keys are read and hashed by :data:`KEY_THREADS` threads, :data:`_KEY_BATCH`
-#: files per task. 100,000 pages of 3.4 KB not in the system's file cache: 9.1 s in one thread, 4.0 s in four (0.7 s
-#: in one and 1.5 s in four once cached: a first run on a corpus gains, a rerun loses less than a second).
+#: Content keys (:func:`_content_keys`): files not in the system's file cache (a batch slower than
+#: :data:`COLD_READ_SECONDS` per file) are read by :data:`KEY_THREADS` threads when at least
+#: :data:`THREADED_KEYS_MIN_FILES` are left, :data:`_KEY_BATCH` per task. 100,000 pages of 3.4 KB not cached: 9.1 s
+#: in one thread, 4.0 s in four; once cached, 0.7-0.9 s in one but 2.0-2.4 s in four (the threads then contend for
+#: the GIL), hence one thread while the files come fast (about 8 µs each cached, 90 µs not).
+COLD_READ_SECONDS = 30e-6
 THREADED_KEYS_MIN_FILES = 2_000
 KEY_THREADS = 4
 _KEY_BATCH = 512
@@ -469,15 +473,26 @@ def _read_folder(
 
 
 def _content_keys(files: list[Path]) -> dict[int, str]:
-    """The SHA-256 of each file that can be read, by position: read and hashed by :data:`KEY_THREADS` threads once
-    there are :data:`THREADED_KEYS_MIN_FILES` files (the reads and the hashing release the GIL, and pages not yet in
-    the system's file cache arrive sooner when several are asked for at once)."""
-    if len(files) < THREADED_KEYS_MIN_FILES:
-        return dict(_keys_of(files, 0))
-    batches = range(0, len(files), _KEY_BATCH)
-    with ThreadPoolExecutor(max_workers=KEY_THREADS, thread_name_prefix="content-keys") as threads:
-        found = threads.map(lambda start: _keys_of(files[start : start + _KEY_BATCH], start), batches)
-        return {index: key for batch in found for index, key in batch}
+    """The SHA-256 of each file that can be read, by position.
+
+    Read :data:`_KEY_BATCH` files at a time in this thread while they come fast (from the system's file cache); from
+    the first batch slower than :data:`COLD_READ_SECONDS` per file on, the rest is read and hashed by
+    :data:`KEY_THREADS` threads (the reads and the hashing release the GIL, and files not yet cached arrive sooner
+    when several are asked for at once). Only the time changes, never the keys.
+    """
+    keys: dict[int, str] = {}
+    for start in range(0, len(files), _KEY_BATCH):
+        began = time.perf_counter()
+        keys.update(_keys_of(files[start : start + _KEY_BATCH], start))
+        rest = start + _KEY_BATCH
+        slow = time.perf_counter() - began > COLD_READ_SECONDS * _KEY_BATCH
+        if slow and len(files) - rest >= THREADED_KEYS_MIN_FILES:
+            with ThreadPoolExecutor(max_workers=KEY_THREADS, thread_name_prefix="content-keys") as threads:
+                found = threads.map(lambda first: _keys_of(files[first : first + _KEY_BATCH], first),
+                                    range(rest, len(files), _KEY_BATCH))
+                keys.update(pair for batch in found for pair in batch)
+            break
+    return keys
 
 
 def _keys_of(files: list[Path], first: int) -> list[tuple[int, str]]:
