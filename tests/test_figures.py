@@ -122,3 +122,54 @@ def test_figure_files_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == first
     plt.close(fig)
+
+
+def _page_cell_by_cell(table: pd.DataFrame, styles: dict[str, str]) -> list[str]:
+    """The table rows of a page as the writer made them before it was vectorised: one escaped cell at a time."""
+    import html
+
+    from corpus_utils.report.figures import _cell
+
+    cell_styles = [f' style="{html.escape(styles[column])}"' if column in styles else "" for column in table.columns]
+    return ["<tr>" + "".join(f"<td{style}>{_cell(value)}</td>" for style, value in zip(cell_styles, row)) + "</tr>"
+            for row in table.itertuples(index=False, name=None)]
+
+
+def test_html_table_rows_are_those_of_one_escaped_cell_at_a_time(tmp_path):
+    """Text (Python or Arrow strings, or objects), dates with NaT, whole numbers, floats, booleans, categories and
+    mixed columns, with markup, quotes, ampersands, Chinese and missing values: the same rows as cell by cell."""
+    from corpus_utils.report.figures import save_html_table
+
+    texts = ['<b>"Two" & \'Safeguards\'</b>', "检察院 & <script>", "", None, "plain", "a>b<c"]
+    table = pd.DataFrame({
+        "text": pd.array(texts, dtype="string"),
+        "arrow": pd.array(texts, dtype="string[pyarrow]"),
+        "objects": pd.Series(texts, dtype=object),
+        "date": pd.to_datetime(["2020-01-02", None, "2021-12-31", "2019-05-06", None, "2024-02-29"]),
+        "start": [0, 15, -3, 2**40, 7, 8],
+        "share": [0.5, float("nan"), 1e-9, 2.0, -0.25, 3.14159],
+        "nullable": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
+        "flag": [True, False, True, False, True, False],
+        "section": pd.Categorical(["a&b", "c", None, "a&b", "<d>", "c"]),
+        "mixed": pd.Series(["x<y", 3, None, 2.5, pd.NA, "q"], dtype=object),
+        "all_missing": pd.array([None] * 6, dtype="string"),
+    })
+    styles = {"text": "text-align:right", "start": 'font-weight:"bold"'}
+    page = save_html_table(table, "02_cells", title="Cells", column_styles=styles, figures_dir=tmp_path)
+    written = page.read_text(encoding="utf-8").splitlines()
+    rows = [line for line in written if line.startswith("<tr><td")]
+    assert rows == _page_cell_by_cell(table, styles)
+    assert "<b>" not in page.read_text(encoding="utf-8") and "<script>" not in page.read_text(encoding="utf-8")
+    empty = save_html_table(table.iloc[:0], "02_empty", title="Empty", figures_dir=tmp_path).read_text(encoding="utf-8")
+    assert "<tbody>\n</tbody>" in empty
+
+
+def test_formula_cells_are_found_alike_in_every_kind_of_text_column():
+    starts = ["=1+1", "+x", "-y", "@z", "\tt", "\rr", "ok", "", None, "a=b"]
+    expected = [True, True, True, True, True, True, False, False, False, False]
+    for values in (pd.array(starts, dtype="string"), pd.array(starts, dtype="string[pyarrow]"), pd.Series(starts, dtype=object),
+                   pd.Series([*starts[:-1], 5], dtype=object)):
+        table = pd.DataFrame({"cell": values})
+        safe, changed = neutralise_formulas(table)
+        assert changed == 6
+        assert [str(value).startswith("'") for value in safe["cell"]] == expected[: len(table)]
