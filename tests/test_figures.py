@@ -135,10 +135,14 @@ def _page_cell_by_cell(table: pd.DataFrame, styles: dict[str, str]) -> list[str]
             for row in table.itertuples(index=False, name=None)]
 
 
-def test_html_table_rows_are_those_of_one_escaped_cell_at_a_time(tmp_path):
+def test_html_table_rows_are_those_of_one_escaped_cell_at_a_time(tmp_path, monkeypatch):
     """Text (Python or Arrow strings, or objects), dates with NaT, whole numbers, floats, booleans, categories and
-    mixed columns, with markup, quotes, ampersands, Chinese and missing values: the same rows as cell by cell."""
+    mixed columns, with markup, quotes, ampersands, Chinese and missing values, written in blocks of four rows: the
+    same rows as cell by cell."""
+    from corpus_utils.report import figures as figures_module
     from corpus_utils.report.figures import save_html_table
+
+    monkeypatch.setattr(figures_module, "_HTML_BLOCK_ROWS", 4)
 
     texts = ['<b>"Two" & \'Safeguards\'</b>', "检察院 & <script>", "", None, "plain", "a>b<c"]
     table = pd.DataFrame({
@@ -162,6 +166,8 @@ def test_html_table_rows_are_those_of_one_escaped_cell_at_a_time(tmp_path):
     assert "<b>" not in page.read_text(encoding="utf-8") and "<script>" not in page.read_text(encoding="utf-8")
     empty = save_html_table(table.iloc[:0], "02_empty", title="Empty", figures_dir=tmp_path).read_text(encoding="utf-8")
     assert "<tbody>\n</tbody>" in empty
+    no_columns = save_html_table(table[[]], "02_bare", title="Bare", figures_dir=tmp_path).read_text(encoding="utf-8")
+    assert "<tbody>\n" + "<tr></tr>\n" * 6 + "</tbody>" in no_columns
 
 
 def test_formula_cells_are_found_alike_in_every_kind_of_text_column():
