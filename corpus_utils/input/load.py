@@ -386,7 +386,7 @@ _start_method = start_method
 def _parse_in_pool(paths: list[str], n_jobs: int, with_key: bool,
                    description: str = "parsing pages") -> list[tuple[str | None, tuple | BaseException]]:
     """Parse files in ``n_jobs`` worker processes; results in the order of ``paths``."""
-    per_task = max(1, min(_FILES_PER_TASK, -(-len(paths) // (4 * n_jobs))))
+    per_task = _files_per_task(len(paths), n_jobs)
     batches = [paths[start : start + per_task] for start in range(0, len(paths), per_task)]
     results: list[tuple[str | None, tuple | BaseException]] = []
     # with forkserver, workers fork from a server that imported the parser once
@@ -506,30 +506,40 @@ def _keys_of(files: list[Path], first: int) -> list[tuple[int, str]]:
     return keys
 
 
+def _files_per_task(n_files: int, jobs: int) -> int:
+    """Files per pool task: about four tasks per process, at most :data:`_FILES_PER_TASK`."""
+    return max(1, min(_FILES_PER_TASK, -(-n_files // (4 * jobs))))
+
+
+def _from_page_cache(page_cache: PageCache, keys: dict[int, str], positions: Iterable[int],
+                     parsed: dict[int, tuple | None]) -> list[int]:
+    """Fill ``parsed`` at ``positions`` with the page cache's results (None where it has none); the positions left
+    to parse."""
+    positions = list(positions)
+    hits = page_cache.get_many([keys[index] for index in positions if index in keys])
+    for index in positions:
+        parsed[index] = _from_cache(hits.get(keys.get(index)))
+    return [index for index in positions if parsed[index] is None]
+
+
+def _cache_entries(results: Iterable[tuple[str | None, tuple | BaseException]]) -> list[tuple[str, list]]:
+    """The page-cache entries ``(key, value)`` of fresh parse results (failures and unkeyed files left out)."""
+    return [(key, _to_cache(result)) for key, result in results if key is not None and not isinstance(result, BaseException)]
+
+
 def _through_cache(page_cache: PageCache, files: list[Path], keys: dict[int, str], n_jobs: int | None,
                    positions: range | None = None, description: str = "parsing pages") -> list[tuple | BaseException]:
     """Parse results of ``files`` (those at ``positions``, default all), from the page cache where it holds them,
     else parsed (and stored in it) under the cache's parse lock: a process that waited for the lock finds what the
     other one parsed."""
     positions = range(len(files)) if positions is None else positions
-    hits = page_cache.get_many([keys[index] for index in positions if index in keys])
-    parsed = {index: _from_cache(hits.get(keys.get(index))) for index in positions}
-    del hits
-    todo = [index for index in positions if parsed[index] is None]
-    if todo:
+    parsed: dict[int, tuple | None] = {}
+    if _from_page_cache(page_cache, keys, positions, parsed):
         with page_cache.parsing():  # another process loading the same pages may have cached them meanwhile
-            hits = page_cache.get_many([keys[index] for index in todo if index in keys])
-            for index in todo:
-                parsed[index] = _from_cache(hits.get(keys.get(index)))
-            del hits
-            todo = [index for index in todo if parsed[index] is None]
+            todo = _from_page_cache(page_cache, keys, [index for index in positions if parsed[index] is None], parsed)
             fresh = _parse_all([str(files[index]) for index in todo], n_jobs, True, description)
-            new_entries = []
-            for index, (key, result) in zip(todo, fresh):
-                parsed[index] = result
-                if key is not None and not isinstance(result, BaseException):
-                    new_entries.append((key, _to_cache(result)))
-            page_cache.put_many(new_entries)
+            parsed.update((index, result) for index, (_, result) in zip(todo, fresh))
+            page_cache.put_many(_cache_entries(fresh))
     return [parsed[index] for index in positions]
 
 
@@ -645,12 +655,10 @@ class _AheadParser:
 
     def send(self, page_cache: PageCache, files: list[Path], keys: dict[int, str], positions: range) -> _SentPart:
         """Look ``positions`` up in the page cache and send the pages it lacks to the pool."""
-        hits = page_cache.get_many([keys[index] for index in positions if index in keys])
-        parsed = {index: _from_cache(hits.get(keys.get(index))) for index in positions}
-        del hits
-        todo = [index for index in positions if parsed[index] is None]
+        parsed: dict[int, tuple | None] = {}
+        todo = _from_page_cache(page_cache, keys, positions, parsed)
         self._count(len(positions) - len(todo))
-        per_task = max(1, min(_FILES_PER_TASK, -(-len(todo) // (4 * self.jobs))))
+        per_task = _files_per_task(len(todo), self.jobs)
         batches = []
         for start in range(0, len(todo), per_task):
             batch = todo[start : start + per_task]
@@ -683,10 +691,8 @@ class _AheadParser:
             if results is None:  # no pool (any more): here
                 results = _parse_paths(paths, True)
                 self._count(len(paths))
-            for index, (key, result) in zip(batch, results):
-                sent.parsed[index] = result
-                if key is not None and not isinstance(result, BaseException):
-                    fresh.append((key, _to_cache(result)))
+            sent.parsed.update((index, result) for index, (_, result) in zip(batch, results))
+            fresh += _cache_entries(results)
         return [sent.parsed[index] for index in sent.positions], fresh
 
 
