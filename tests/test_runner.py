@@ -16,7 +16,7 @@ import pytest
 from conftest import notebook_text, write_notebook
 
 from corpus_utils.run import runner
-from corpus_utils.run.inputs import inputs_digest
+from corpus_utils.core.inventory import inputs_digest
 from corpus_utils.run.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from corpus_utils.run.params import ParameterError, parse_value, read_params_file
 from corpus_utils.core.paths import FIGURES_DIR, NOTEBOOKS_DIR

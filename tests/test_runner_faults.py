@@ -14,7 +14,7 @@ import pytest
 from conftest import write_notebook
 
 from corpus_utils.core.paths import PROJECT_ROOT
-from corpus_utils.run import inputs as inputs_module
+from corpus_utils.core import inventory as inputs_module
 
 SLEEPY = 'import time\nprint("started", flush=True)\ntime.sleep({seconds})'
 STUBBORN = 'import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("started", flush=True)\ntime.sleep(60)'

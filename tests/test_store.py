@@ -267,7 +267,9 @@ def test_content_keys_read_by_threads_are_those_of_one_thread(parted, monkeypatc
     monkeypatch.setattr(load_module, "ThreadPoolExecutor", lambda **options: pools.append(options) or ThreadPoolExecutor(**options))
     monkeypatch.setattr(load_module, "COLD_READ_SECONDS", 1e9)  # every batch fast: one thread
     one_thread = load_module._content_keys(files)
-    assert pools == [] and sorted(one_thread) == list(range(len(files) - 1))
+    keys, signatures = one_thread
+    assert pools == [] and sorted(keys) == sorted(signatures) == list(range(len(files) - 1))
+    assert all(signatures[index] == (file.stat().st_size, file.stat().st_mtime_ns) for index, file in enumerate(files[:-1]))
     monkeypatch.setattr(load_module, "COLD_READ_SECONDS", -1.0)  # every batch slow: threads after the first
     assert load_module._content_keys(files) == one_thread and len(pools) == 1
 

@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["file_sha256", "is_temporary", "read_bytes", "write_whole"]
+__all__ = ["file_sha256", "is_temporary", "read_bytes", "read_signed", "write_whole"]
 
 _READ_CHUNK = 1 << 20  # bytes per read call: one call for a typical page
 _TEMPORARY_SUFFIX = ".tmp"
@@ -22,14 +22,26 @@ def read_bytes(path: str | os.PathLike) -> bytes:
     buffered reader also asks for the file's size). Raises ``OSError`` as ``Path.read_bytes`` does (missing,
     unreadable, a folder).
     """
+    return _read(path, signed=False)[0]
+
+
+def read_signed(path: str | os.PathLike) -> tuple[bytes, tuple[int, int]]:
+    """:func:`read_bytes`, and the file's size and modification time (ns) as they were just before the read (its
+    signature, from ``fstat`` of the open file): an edit during or after the read gives the file another signature."""
+    data, status = _read(path, signed=True)
+    return data, (status.st_size, status.st_mtime_ns)
+
+
+def _read(path: str | os.PathLike, *, signed: bool) -> tuple[bytes, os.stat_result | None]:
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
+        status = os.fstat(descriptor) if signed else None
         chunks = []
         while chunk := os.read(descriptor, _READ_CHUNK):
             chunks.append(chunk)
     finally:
         os.close(descriptor)
-    return b"".join(chunks)
+    return b"".join(chunks), status
 
 
 def file_sha256(path: str | os.PathLike) -> str:

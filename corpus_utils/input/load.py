@@ -16,11 +16,12 @@ import stat
 import threading
 import time
 import warnings
+from array import array
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +36,8 @@ from ..core.paths import SEEDS_DIR, resolve_path
 from ..core.progress import progress_bar
 from ..core.scheduler import active, map_in_parts, stage
 from ..core.columns import TEXT_DTYPE, texts_of
-from ..core.files import file_sha256, read_bytes
+from ..core.files import file_sha256, read_bytes, read_signed
+from ..core.inventory import InputFiles
 from ..core.workers import available_cores, check_n_jobs, process_pool, start_method
 
 __all__ = [
@@ -170,13 +172,16 @@ class LoadedCorpus:
     """The documents table and the load report of one :func:`read_corpus` call.
 
     ``key`` names the corpus's content (its snapshot key; None when no snapshot was taken) and ``snapshot`` is the
-    snapshot folder it was read from or stored to (:mod:`corpus_utils.input.snapshot`).
+    snapshot folder it was read from or stored to (:mod:`corpus_utils.input.snapshot`). ``inputs`` holds the pages of
+    a folder read through the cache: each one's size and time just before it was read, and the SHA-256 of what was
+    read (None otherwise; files the loader did not read, such as those it refused, are not in it).
     """
 
     documents: pd.DataFrame
     report: LoadReport
     key: str | None = None
     snapshot: Path | None = None
+    inputs: InputFiles | None = None
 
 
 def _report_row(path: str, status: str, *, doc_id=None, layout=None, encoding=None, reason=None, warnings_=()) -> dict:
@@ -456,53 +461,66 @@ def _read_folder(
         parsed = [result for _, result in _parse_all([str(file) for file in files], n_jobs, False)]
         return _assemble(folder, dict(zip(relatives, parsed)), refused, strict)
     try:
-        keys = _content_keys(files)
+        keys, signatures = _content_keys(files)
+        inputs = _read_inputs(relatives, keys, signatures)
         if len(keys) == len(files) and not strict:  # every file read: the corpus has a content key
             snapshots = SnapshotStore(page_cache.folder)
             corpus_key = snapshot_key(pattern, [(relatives[index], key) for index, key in keys.items()], refused.items())
             if (stored := snapshots.read(corpus_key)) is not None:
-                return _from_snapshot(stored)
+                return replace(_from_snapshot(stored), inputs=inputs)
             streamed = _stream_to_snapshot(folder, pattern, snapshots, corpus_key, page_cache, relatives, files, keys,
                                            refused, n_jobs)
             if streamed is not None:
-                return streamed
+                return replace(streamed, inputs=inputs)
         parsed = _through_cache(page_cache, files, keys, n_jobs)  # every page is cached now if it was streamed
     finally:
         page_cache.close()
-    return _assemble(folder, dict(zip(relatives, parsed)), refused, strict)
+    return replace(_assemble(folder, dict(zip(relatives, parsed)), refused, strict), inputs=inputs)
 
 
-def _content_keys(files: list[Path]) -> dict[int, str]:
-    """The SHA-256 of each file that can be read, by position.
+def _read_inputs(relatives: list[str], keys: dict[int, str], signatures: dict[int, tuple[int, int]]) -> InputFiles:
+    """The files the content keys read (``relatives`` sorted, by position): path, size and time before the read,
+    SHA-256."""
+    inputs = InputFiles([], array("q"), array("q"), [])
+    for index in sorted(keys):
+        inputs.append(relatives[index], *signatures[index], bytes.fromhex(keys[index]))
+    return inputs
+
+
+def _content_keys(files: list[Path]) -> tuple[dict[int, str], dict[int, tuple[int, int]]]:
+    """The SHA-256 of each file that can be read, by position, and its size and modification time (ns) as they were
+    just before the read (:func:`~corpus_utils.core.files.read_signed`).
 
     Read :data:`_KEY_BATCH` files at a time in this thread while they come fast (from the system's file cache); from
     the first batch slower than :data:`COLD_READ_SECONDS` per file on, the rest is read and hashed by
     :data:`KEY_THREADS` threads (the reads and the hashing release the GIL, and files not yet cached arrive sooner
     when several are asked for at once). Only the time changes, never the keys.
     """
-    keys: dict[int, str] = {}
+    found: list[tuple[int, str, tuple[int, int]]] = []
     for start in range(0, len(files), _KEY_BATCH):
         began = time.perf_counter()
-        keys.update(_keys_of(files[start : start + _KEY_BATCH], start))
+        found.extend(_keys_of(files[start : start + _KEY_BATCH], start))
         rest = start + _KEY_BATCH
         slow = time.perf_counter() - began > COLD_READ_SECONDS * _KEY_BATCH
         if slow and len(files) - rest >= THREADED_KEYS_MIN_FILES:
             with ThreadPoolExecutor(max_workers=KEY_THREADS, thread_name_prefix="content-keys") as threads:
-                found = threads.map(lambda first: _keys_of(files[first : first + _KEY_BATCH], first),
-                                    range(rest, len(files), _KEY_BATCH))
-                keys.update(pair for batch in found for pair in batch)
+                batches = threads.map(lambda first: _keys_of(files[first : first + _KEY_BATCH], first),
+                                      range(rest, len(files), _KEY_BATCH))
+                found.extend(entry for batch in batches for entry in batch)
             break
-    return keys
+    return {index: key for index, key, _ in found}, {index: signature for index, _, signature in found}
 
 
-def _keys_of(files: list[Path], first: int) -> list[tuple[int, str]]:
-    """``(position, SHA-256)`` of each file of ``files`` that can be read, positions counted from ``first``."""
+def _keys_of(files: list[Path], first: int) -> list[tuple[int, str, tuple[int, int]]]:
+    """``(position, SHA-256, (size, time))`` of each file of ``files`` that can be read, positions counted from
+    ``first``."""
     keys = []
     for index, file in enumerate(files, start=first):
         try:
-            keys.append((index, content_key(read_bytes(file))))
+            data, signature = read_signed(file)
         except OSError:
-            pass  # parsed later, where the read fails again and is reported
+            continue  # parsed later, where the read fails again and is reported
+        keys.append((index, content_key(data), signature))
     return keys
 
 

@@ -1,9 +1,11 @@
 """Load a corpus for a run in a process of its own: the snapshot stays, the memory goes back when it ends.
 
-``python -m corpus_utils.run.ingest CORPUS PATTERN [--scheduler ADDRESS] [--filters JSON] [--tokenise JSON]`` loads
-``CORPUS`` once (storing its snapshot, see :mod:`corpus_utils.input.snapshot`) and prints one JSON object: the
-snapshot folder, the number of documents loaded, the load summary, the subcorpus the filters (``{"DATE_FROM": …}``)
-keep and the language groups of that subcorpus; ``{"error": …}`` when the loader rejects the corpus,
+``python -m corpus_utils.run.ingest CORPUS PATTERN [--scheduler ADDRESS] [--filters JSON] [--tokenise JSON]
+[--inputs FILE]`` loads ``CORPUS`` once (storing its snapshot, see :mod:`corpus_utils.input.snapshot`) and prints one
+JSON object: the snapshot folder, the number of documents loaded, the load summary, the subcorpus the filters
+(``{"DATE_FROM": …}``) keep and the language groups of that subcorpus; with ``--inputs``, every input file of a
+folder hashed (the loader's content keys, and the files it did not read) goes to ``FILE``
+(:meth:`~corpus_utils.core.inventory.InputFiles.write_table`) for the runner's record; ``{"error": …}`` when the loader rejects the corpus,
 ``{"crash": …}`` when loading fails otherwise (memory…), ``{"subcorpus_error": …}`` when the filters leave no
 document. With a Dask scheduler's address the pages are parsed on its workers. With ``--tokenise`` (notebook 02's parameters: ``LANGUAGE``, ``MT_NORMALISATION``, …) and at least
 :data:`PRETOKENISE_MIN_DOCUMENTS` documents, it also runs notebook 02's tokenising pass, on every core, into the derived
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -31,11 +34,11 @@ PRETOKENISE_MIN_DOCUMENTS = 20_000
 
 
 def ingest(corpus: str, pattern: str, scheduler: str | None = None, filters: Mapping[str, Any] | None = None,
-           tokenising: Mapping[str, Any] | None = None) -> dict:
+           tokenising: Mapping[str, Any] | None = None, inputs: Path | None = None) -> dict:
     """What the runner needs to know of a corpus, loaded once through the corpus store (parsed on ``scheduler``'s
     workers when given), and of the subcorpus ``filters`` (notebook parameters by name) choose in it; with
     ``tokenising`` (:data:`TOKENISING_PARAMETERS` by name) and no scheduler, the token ids of a large one are stored
-    too (:func:`pretokenise`)."""
+    too (:func:`pretokenise`); with ``inputs``, the input files of a folder hashed, written there."""
     from dataclasses import asdict
 
     from ..core.scheduler import connect, disconnect, stage_times
@@ -47,6 +50,8 @@ def ingest(corpus: str, pattern: str, scheduler: str | None = None, filters: Map
         loaded = read_corpus(corpus, pattern=pattern, cache=True)
     finally:
         disconnect()
+    if inputs is not None and loaded.inputs is not None:
+        _write_inputs(loaded, Path(corpus), pattern, inputs)
     try:
         subcorpus = select_subcorpus(loaded.documents, subcorpus_filters(filters or {}))
     except (EmptySubcorpusError, ValueError) as exc:
@@ -63,6 +68,17 @@ def ingest(corpus: str, pattern: str, scheduler: str | None = None, filters: Map
         except Exception as exc:  # the notebooks then tokenise as they would have: slower, same numbers
             result["pretokenise_error"] = f"{type(exc).__name__}: {exc}"
     return {**result, "stages": [asdict(time) for time in stage_times()]}
+
+
+def _write_inputs(loaded: LoadedCorpus, folder: Path, pattern: str, target: Path) -> None:
+    """Every input file of ``folder``: those the loader read with the SHA-256 it took, the others (refused, or
+    added since) hashed now. Not written when that fails: the runner then hashes every file itself."""
+    from ..core.inventory import hash_inputs
+
+    try:
+        hash_inputs(folder, pattern, known=loaded.inputs).write_table(target)
+    except OSError:
+        pass
 
 
 def _groups(documents) -> tuple[list[str], dict[str, int]]:
@@ -119,13 +135,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scheduler", default=None)
     parser.add_argument("--filters", default="{}", help="the subcorpus parameters as a JSON object")
     parser.add_argument("--tokenise", default=None, help="notebook 02's tokenising parameters as a JSON object")
+    parser.add_argument("--inputs", default=None, type=Path, help="where to write the input files hashed (Parquet)")
     arguments = parser.parse_args(argv)
     from ..core.progress import survive_closed_output
 
     survive_closed_output()  # its bar shares the runner's standard error, whose reader may have gone
     try:
         result = ingest(arguments.corpus, arguments.pattern, arguments.scheduler, json.loads(arguments.filters),
-                        None if arguments.tokenise is None else json.loads(arguments.tokenise))
+                        None if arguments.tokenise is None else json.loads(arguments.tokenise), arguments.inputs)
     except (ValueError, OSError) as exc:  # the loader refuses the corpus: notebook 01 gives its report and message
         result = {"error": f"{type(exc).__name__}: {exc}"}
     except Exception as exc:  # anything else (a lack of memory…): the runner says so

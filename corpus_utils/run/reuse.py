@@ -19,7 +19,7 @@ from typing import Any
 
 from ..core.files import file_sha256
 from ..core.paths import resolve_path
-from .inputs import InputFiles, inputs_digest
+from ..core.inventory import InputFiles, inputs_digest
 
 __all__ = ["corpus_identity", "file_sha256", "notebook_fingerprint", "package_digest", "reusable_notebooks"]
 
@@ -120,7 +120,7 @@ def reusable_notebooks(out_dir: Path, fingerprints: Mapping[str, str], base_name
 
 def corpus_identity(snapshot: Path | None, input_files: InputFiles | None) -> str:
     """The corpus part of a fingerprint: the snapshot's loader version and key, or one SHA-256 over the input files'
-    paths and SHA-256s (:meth:`~corpus_utils.run.inputs.InputFiles.digest`)."""
+    paths and SHA-256s (:meth:`~corpus_utils.core.inventory.InputFiles.digest`)."""
     if snapshot is not None:
         return f"snapshot:{snapshot.parent.name}/{snapshot.name}"
     return "files:" + (inputs_digest(()) if input_files is None else input_files.digest())

@@ -24,7 +24,7 @@ from .order import next_to_start
 from .params import (
     NOTEBOOKS_ENV_VAR, PATH_PARAMETERS, Parameter, ParameterError, check_value_type, notebook_parameters, parse_value, read_params_file,
 )
-from .inputs import INPUTS_FILE, InputFiles, hash_inputs, recorded_digest
+from ..core.inventory import INPUTS_FILE, InputFiles, hash_inputs, recorded_digest
 from .reuse import corpus_identity, notebook_fingerprint, reusable_notebooks
 from .rules import check_cross_rules
 from ..core.files import is_temporary, write_whole
@@ -109,7 +109,7 @@ class RunPlan:
     snapshot: Path | None = None  # the corpus store snapshot every notebook reads (see corpus_utils.input.snapshot)
     loaded_summary: tuple[int, str] | None = None  # documents loaded and the load summary, when the runner loaded it
     reused: tuple[str, ...] = ()  # notebooks kept from the last run into out_dir: nothing they depend on changed
-    input_files: InputFiles | None = None  # path, size, time and SHA-256 of each input file, when planning read them
+    input_files: InputFiles | None = None  # path, size, time and SHA-256 of each input file, when known before the notebooks
     scheduler: DaskScheduler | None = None  # the Dask scheduler every notebook's heavy stages run on (SCHEDULER, --scheduler)
     ingest_stages: tuple[dict[str, Any], ...] = ()  # the timed stages of loading the corpus for the run
     subcorpus: dict[str, Any] | None = None  # what the subcorpus filters kept and left out (None: every document)
@@ -393,7 +393,9 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
     split = _per_language(plans, languages, figures_dir)
     languages, plans = (languages if len(split) > len(plans) else ()), split
     snapshot = None if loaded is None else loaded.snapshot
-    input_files = None if snapshot is not None else hash_inputs(corpus_path, pattern)  # no snapshot (it could not be written)
+    input_files = None if loaded is None else loaded.input_files  # hashed while loading
+    if input_files is None and snapshot is None:  # no snapshot (it could not be written): the files are the identity
+        input_files = hash_inputs(corpus_path, pattern)
     identity = corpus_identity(snapshot, input_files)
     versions = _versions(kernel)
     plans = [replace(plan, fingerprint=notebook_fingerprint(plan.path, _results_depend_on(plan.values, code), identity, versions))
@@ -472,6 +474,7 @@ class Ingested:
     subcorpus: dict[str, Any] | None = None  # the subcorpus filters' record, when any filter is set
     pretokenise_error: str | None = None  # why the token ids could not be computed ahead of the notebooks
     small_languages: dict[str, int] = field(default_factory=dict)  # documents of groups too small to be analysed apart
+    input_files: InputFiles | None = None  # every input file hashed, from the loader's content keys (a folder)
 
 
 def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, scheduler: str | None = None,
@@ -484,15 +487,19 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, sc
     each filter left out when they leave no document, before any notebook starts. With ``tokenising`` (notebook 02's
     parameters) a large corpus's token ids are computed there too, on every core
     (:func:`~corpus_utils.run.ingest.pretokenise`). :class:`IngestFailure` says why that process failed otherwise
-    (it ran out of memory, was killed…)."""
+    (it ran out of memory, was killed…). The input files of a folder come back hashed (``input_files``): the
+    loader read every page for its content keys, so the runner does not read them again."""
     import subprocess
 
-    command = [sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern,
-               "--filters", json.dumps(dict(filters or {}))] + (["--scheduler", scheduler] if scheduler else [])
-    command += ["--tokenise", json.dumps(dict(tokenising))] if tokenising is not None else []
-    done = subprocess.run(command, stdout=subprocess.PIPE,
-                          stderr=None if progress else subprocess.DEVNULL, text=True, cwd=str(PROJECT_ROOT), check=False,
-                          env={**os.environ, PROGRESS_ENV_VAR: "1" if progress and progress_enabled() else "0"})
+    with tempfile.TemporaryDirectory(prefix="ingest-") as folder:
+        inputs_table = Path(folder) / "inputs.parquet"
+        command = [sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern, "--inputs", str(inputs_table),
+                   "--filters", json.dumps(dict(filters or {}))] + (["--scheduler", scheduler] if scheduler else [])
+        command += ["--tokenise", json.dumps(dict(tokenising))] if tokenising is not None else []
+        done = subprocess.run(command, stdout=subprocess.PIPE,
+                              stderr=None if progress else subprocess.DEVNULL, text=True, cwd=str(PROJECT_ROOT), check=False,
+                              env={**os.environ, PROGRESS_ENV_VAR: "1" if progress and progress_enabled() else "0"})
+        input_files = InputFiles.read_table(inputs_table) if inputs_table.is_file() else None
     try:
         result = json.loads(done.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
@@ -507,7 +514,7 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, sc
         return None
     return Ingested(None if result["snapshot"] is None else Path(result["snapshot"]), int(result["n_documents"]),
                     str(result["summary"]), tuple(result["languages"]), tuple(result.get("stages", ())), result.get("subcorpus"),
-                    result.get("pretokenise_error"), dict(result.get("small_languages", {})))
+                    result.get("pretokenise_error"), dict(result.get("small_languages", {})), input_files)
 
 
 def _small_languages_warning(small: Mapping[str, int], languages: Sequence[str]) -> str:

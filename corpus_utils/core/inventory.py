@@ -1,7 +1,9 @@
 """The input files a run analysed: path, size and SHA-256 of each, held compactly and written beside the record.
 
-The runner hashes every input file while the notebooks run, to say in its record exactly what was analysed and to
-notice files edited during the run. At 100,000 pages a list of one dictionary per file held about 100 MB in the
+A run's record says exactly what was analysed and notices files edited during the run. The loading step reads and
+hashes every page of a folder anyway (its content keys, :func:`corpus_utils.input.load.read_corpus`), so it hands
+the runner their SHA-256 with the size and time seen before each read (:meth:`InputFiles.write_table`); the runner
+hashes only what the loader did not read (files it refused), or every file when no loading step ran. At 100,000 pages a list of one dictionary per file held about 100 MB in the
 runner and made run.json 16 MB (160 MB at a million pages); here the paths are one list, the digests 32 bytes each
 and the sizes and times integer arrays, and the list goes to ``inputs.csv`` in the run folder, run.json keeping its
 count, total size and one SHA-256 over it (:meth:`InputFiles.summary`).
@@ -18,9 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.files import file_sha256, write_whole
+from .files import file_sha256, write_whole
 
 __all__ = ["INPUTS_FILE", "InputFiles", "hash_inputs", "input_paths", "inputs_digest", "recorded_digest"]
+
+_TABLE_COLUMNS = ("path", "bytes", "mtime_ns", "sha256")
 
 #: The table of input files in a run folder: ``path``, ``bytes``, ``sha256``, one row per file, sorted by path.
 INPUTS_FILE = "inputs.csv"
@@ -56,6 +60,13 @@ class InputFiles:
     def __len__(self) -> int:
         return len(self.paths)
 
+    def append(self, path: str, size: int, mtime: int, digest: bytes) -> None:
+        """Add one file (after the last: keep the paths sorted)."""
+        self.paths.append(path)
+        self.sizes.append(size)
+        self.mtimes.append(mtime)
+        self.digests.append(digest)
+
     def pairs(self) -> Iterator[tuple[str, str]]:
         """``(path, hex SHA-256)`` of every file, in path order."""
         return zip(self.paths, (digest.hex() for digest in self.digests))
@@ -81,6 +92,26 @@ class InputFiles:
             stop = start + _ROWS_PER_WRITE
             writer.writerows(zip(self.paths[start:stop], self.sizes[start:stop], (d.hex() for d in self.digests[start:stop])))
             yield buffer.getvalue().encode("utf-8")
+
+    def write_table(self, path: Path) -> Path:
+        """Write every field (``path``, ``bytes``, ``mtime_ns``, ``sha256``) to a Parquet file, whole or not at all, for
+        :meth:`read_table` in another process."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.table([pa.array(self.paths, pa.string()), pa.array(self.sizes, pa.int64()),
+                          pa.array(self.mtimes, pa.int64()), pa.array(self.digests, pa.binary(32))], names=_TABLE_COLUMNS)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        return write_whole(path, sink.getvalue().to_pybytes())
+
+    @classmethod
+    def read_table(cls, path: Path) -> InputFiles:
+        """The input files :meth:`write_table` wrote to ``path``."""
+        import pyarrow.parquet as pq
+
+        columns = pq.read_table(path, columns=list(_TABLE_COLUMNS)).to_pydict()
+        return cls(columns["path"], array("q", columns["bytes"]), array("q", columns["mtime_ns"]), columns["sha256"])
 
     def changed(self, corpus_path: Path, pattern: str) -> list[str]:
         """The input paths added, removed or edited since the files were hashed. A file whose size and modification
@@ -108,17 +139,24 @@ def _signatures(paths: Mapping[str, Path]) -> dict[str, tuple[Path, tuple[int, i
     return signatures
 
 
-def hash_inputs(corpus_path: Path, pattern: str) -> InputFiles:
+def hash_inputs(corpus_path: Path, pattern: str, known: InputFiles | None = None) -> InputFiles:
     """Path, size, time and SHA-256 of every input file, sorted by path. Sizes and times are taken before any file
-    is read, so an edit while they are read shows in :meth:`InputFiles.changed` at the end of the run."""
-    signatures = _signatures(input_paths(corpus_path, pattern))
-    paths, sizes, mtimes, digests = [], array("q"), array("q"), []
-    for name, (path, (size, mtime)) in signatures.items():
-        paths.append(name)
-        sizes.append(size)
-        mtimes.append(mtime)
-        digests.append(bytes.fromhex(file_sha256(path)))
-    return InputFiles(paths, sizes, mtimes, digests)
+    is read, so an edit while they are read shows in :meth:`InputFiles.changed` at the end of the run.
+
+    ``known`` holds files hashed already (the loader's content keys, sizes and times taken before its read): they
+    are taken as they are, and only the other files found now are read. A known file gone since stays listed
+    (it was analysed); :meth:`InputFiles.changed` reports it."""
+    position = {} if known is None else {name: index for index, name in enumerate(known.paths)}
+    fresh = _signatures({name: path for name, path in input_paths(corpus_path, pattern).items() if name not in position})
+    files = InputFiles([], array("q"), array("q"), [])
+    for name in sorted(position.keys() | fresh.keys()):
+        if name in position:
+            index = position[name]
+            files.append(name, known.sizes[index], known.mtimes[index], known.digests[index])
+        else:
+            path, (size, mtime) = fresh[name]
+            files.append(name, size, mtime, bytes.fromhex(file_sha256(path)))
+    return files
 
 
 

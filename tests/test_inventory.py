@@ -1,4 +1,5 @@
-"""The input files a run records: hashed once, held compactly, written to inputs.csv, compared with an earlier run."""
+"""The input files a run records: hashed once (by the loader where it read them), held compactly, written to inputs.csv,
+compared with an earlier run."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import pytest
 from conftest import write_notebook
 
 from corpus_utils.core.files import write_whole
-from corpus_utils.run import inputs as inputs_module
+from corpus_utils.core import inventory as inputs_module
 from corpus_utils.run.cli import EXIT_OK, main
-from corpus_utils.run.inputs import INPUTS_FILE, InputFiles, hash_inputs, inputs_digest, recorded_digest
+from corpus_utils.core.inventory import INPUTS_FILE, InputFiles, hash_inputs, inputs_digest, recorded_digest
 
 
 @pytest.fixture
@@ -113,3 +114,68 @@ def test_an_only_rerun_warns_when_the_files_changed_since_the_earlier_notebooks(
     assert "the corpus files changed since the earlier notebooks" in capsys.readouterr().err
     table = pd.read_csv(out / INPUTS_FILE, dtype={"sha256": str})
     assert table.loc[table["path"] == "a.txt", "sha256"].item() == hashlib.sha256(b"first page, edited\n").hexdigest()
+
+
+def _sha256_reads(monkeypatch) -> list[str]:
+    """The names of the files :func:`hash_inputs` reads from now on."""
+    read: list[str] = []
+    hashed = inputs_module.file_sha256
+    monkeypatch.setattr(inputs_module, "file_sha256", lambda path: read.append(path.name) or hashed(path))
+    return read
+
+
+def test_files_hashed_already_are_not_read_again_and_the_rest_are(corpus, monkeypatch):
+    whole = hash_inputs(corpus, "**/*.txt")
+    known = InputFiles([], array("q"), array("q"), [])
+    for index in (0, 3):  # a.txt and sub/c.txt, hashed by someone else
+        known.append(whole.paths[index], whole.sizes[index], whole.mtimes[index], whole.digests[index])
+    read = _sha256_reads(monkeypatch)
+    completed = hash_inputs(corpus, "**/*.txt", known=known)
+    assert sorted(read) == ["b.txt", 'odd, "quoted" name.txt']
+    assert completed == whole
+
+
+def test_a_known_file_gone_since_stays_listed_and_shows_as_changed(corpus, monkeypatch):
+    whole = hash_inputs(corpus, "**/*.txt")
+    (corpus / "b.txt").unlink()
+    read = _sha256_reads(monkeypatch)
+    completed = hash_inputs(corpus, "**/*.txt", known=whole)
+    assert read == [] and completed == whole  # it was analysed: the record lists it
+    assert completed.changed(corpus, "**/*.txt") == ["b.txt"]
+
+
+def test_the_table_for_another_process_reads_back_every_field(corpus, tmp_path):
+    files = hash_inputs(corpus, "**/*.txt")
+    files.write_table(tmp_path / "inputs.parquet")
+    assert InputFiles.read_table(tmp_path / "inputs.parquet") == files
+    empty = InputFiles([], array("q"), array("q"), [])
+    empty.write_table(tmp_path / "empty.parquet")
+    assert InputFiles.read_table(tmp_path / "empty.parquet") == empty
+
+
+def test_the_loader_hashes_each_page_it_reads_as_the_runner_would(corpus, tmp_path):
+    """A folder read through the cache: each page's size, time and SHA-256 as :func:`hash_inputs` finds them, a page
+    it skips (empty) included; read again from its snapshot, the same."""
+    from corpus_utils.input.load import read_corpus
+
+    (corpus / "empty.txt").write_bytes(b"")
+    loaded = read_corpus(corpus, pattern="**/*.txt", cache=tmp_path / "cache")
+    assert "empty.txt" in loaded.report.files.loc[loaded.report.files["status"] == "skipped", "path"].tolist()
+    assert loaded.inputs == hash_inputs(corpus, "**/*.txt")
+    assert read_corpus(corpus, pattern="**/*.txt", cache=tmp_path / "cache").inputs == loaded.inputs
+    assert read_corpus(corpus, pattern="**/*.txt", cache=False).inputs is None
+
+
+def test_the_loading_step_hands_the_runner_every_input_file_hashed(corpus, tmp_path, monkeypatch):
+    """The runner reads no input file for its record: the loading step hashed them all."""
+    from corpus_utils.run.runner import ingest_corpus
+
+    assert ingest_corpus(corpus, "**/*.txt").input_files == hash_inputs(corpus, "**/*.txt")
+    folder = tmp_path / "nbs"
+    write_notebook(folder, "01_one", 'CORPUS = "seeds"\nPATTERN = "*.txt"\nFIGURES_DIR = "figures"', "print('done')")
+    read = _sha256_reads(monkeypatch)
+    out = tmp_path / "run"
+    assert main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress"]) == EXIT_OK
+    table = pd.read_csv(out / INPUTS_FILE, dtype={"sha256": str})
+    assert read == [] and table["path"].tolist() == ["a.txt", "b.txt", 'odd, "quoted" name.txt']
+    assert table["sha256"].tolist() == [digest.hex() for digest in hash_inputs(corpus, "*.txt").digests]
