@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from conftest import build_theme_corpus
 
-import corpus_utils.input.load as load_module
+import corpus_utils.input.folders as folders_module
+import corpus_utils.input.parsing as parsing_module
 from corpus_utils.input.cache import CACHE_ENV_VAR, CacheWarning, PageCache, content_key, parser_version
 from corpus_utils.input.load import CorpusLoadError, read_corpus
 
@@ -80,8 +81,8 @@ def test_a_warm_cache_skips_parsing_and_misses_only_changed_files(tmp_path, monk
     cache = tmp_path / "cache"
     expected = read_corpus(folder, n_jobs=1, cache=cache)
     calls: list[str] = []
-    real_parse = load_module.parse_page
-    monkeypatch.setattr(load_module, "parse_page", lambda text: calls.append(text) or real_parse(text))
+    real_parse = parsing_module.parse_page
+    monkeypatch.setattr(parsing_module, "parse_page", lambda text: calls.append(text) or real_parse(text))
     _assert_same(expected, read_corpus(folder, n_jobs=1, cache=cache))
     assert calls == []  # nothing parsed: every page came from the cache
 
@@ -145,7 +146,7 @@ def test_an_unusable_cache_warns_and_loads_anyway(mixed, tmp_path):
 def test_both_ways_of_starting_workers_give_the_same_result(mixed, monkeypatch, method):
     # fork in a single-threaded script; forkserver where threads run (a Jupyter kernel)
     folder, simple = mixed
-    monkeypatch.setattr(load_module, "_start_method", lambda: method)
+    monkeypatch.setattr(parsing_module, "_start_method", lambda: method)
     _assert_same(simple, read_corpus(folder, pattern="**/*.txt", n_jobs=2, cache=False))
 
 
@@ -186,11 +187,11 @@ def test_automatic_mode_uses_pool_and_cache_only_for_large_folders(mixed, tmp_pa
     assert not cache_dir.exists()  # 20 files: below CACHE_MIN_FILES, nothing cached
 
     pools: list[int] = []
-    real_pool = load_module._parse_in_pool
-    monkeypatch.setattr(load_module, "_parse_in_pool", lambda paths, jobs, *rest: pools.append(jobs) or real_pool(paths, jobs, *rest))
-    monkeypatch.setattr(load_module, "CACHE_MIN_FILES", 10)
-    monkeypatch.setattr(load_module, "PARALLEL_MIN_FILES", 10)
-    monkeypatch.setattr(load_module, "_available_cores", lambda: 2)
+    real_pool = parsing_module._parse_in_pool
+    monkeypatch.setattr(parsing_module, "_parse_in_pool", lambda paths, jobs, *rest: pools.append(jobs) or real_pool(paths, jobs, *rest))
+    monkeypatch.setattr(folders_module, "CACHE_MIN_FILES", 10)
+    monkeypatch.setattr(parsing_module, "PARALLEL_MIN_FILES", 10)
+    monkeypatch.setattr(parsing_module, "_available_cores", lambda: 2)
     _assert_same(simple, read_corpus(folder, pattern="**/*.txt"))
     assert pools == [2]
     assert (cache_dir / f"pages-{parser_version()}.sqlite").exists()

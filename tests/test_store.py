@@ -20,7 +20,8 @@ from corpus_utils.analysis.topics import fit_topics
 from corpus_utils.core import columns as columns_module
 from corpus_utils.core.memo import KEEP_ENTRIES, Memo, digest_texts, memo_key
 from corpus_utils.core.paths import NOTEBOOKS_DIR, SEEDS_DIR
-from corpus_utils.input import load as load_module
+from corpus_utils.input import folders as folders_module
+from corpus_utils.input import parsing as parsing_module
 from corpus_utils.input.load import load_paragraphs
 from corpus_utils.input import snapshot as snapshot_module
 from corpus_utils.input.snapshot import SNAPSHOT_ENV_VAR, SnapshotStore
@@ -39,8 +40,8 @@ def _no_parsing(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("parsed although a snapshot holds the corpus")
 
-    monkeypatch.setattr(load_module, "_parse_all", refuse)
-    monkeypatch.setattr(load_module.PageCache, "get_many", refuse)
+    monkeypatch.setattr(folders_module, "parse_all", refuse)
+    monkeypatch.setattr(folders_module.PageCache, "get_many", refuse)
 
 
 def test_a_snapshot_reads_back_the_same_documents_and_report_without_parsing(pages, tmp_path, monkeypatch):
@@ -117,7 +118,7 @@ def parted(tmp_path, monkeypatch):
     (folder / "zz_copy.txt").write_bytes(first.read_bytes())
     (folder / "notes.txt").write_bytes(b"")
     (folder / "zh.txt").write_bytes(next((SEEDS_DIR.parent / "seeds_zh").glob("*.txt")).read_bytes())
-    monkeypatch.setattr(load_module, "STREAM_FILES", 2)
+    monkeypatch.setattr(folders_module, "STREAM_FILES", 2)
     return folder
 
 
@@ -137,7 +138,7 @@ def test_a_cold_load_written_part_by_part_equals_loading_everything_at_once(part
 
 def test_a_cold_load_that_dies_midway_leaves_no_half_snapshot_and_old_leftovers_go(parted, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
-    finish = load_module._finish_documents
+    finish = folders_module.finish_documents
     calls = []
 
     def interrupted(*args, **kwargs):
@@ -146,7 +147,7 @@ def test_a_cold_load_that_dies_midway_leaves_no_half_snapshot_and_old_leftovers_
             raise KeyboardInterrupt  # Ctrl-C during the second part
         return finish(*args, **kwargs)
 
-    monkeypatch.setattr(load_module, "_finish_documents", interrupted)
+    monkeypatch.setattr(folders_module, "finish_documents", interrupted)
     with pytest.raises(KeyboardInterrupt):
         read_corpus(parted, cache=cache)
     store = SnapshotStore(cache)
@@ -154,7 +155,7 @@ def test_a_cold_load_that_dies_midway_leaves_no_half_snapshot_and_old_leftovers_
     leftover = store.folder / ".deadbeef-killed"  # what a killed load leaves: removed once it is a day old
     leftover.mkdir()
     os.utime(leftover, (time.time() - 2 * snapshot_module.STALE_STAGING_SECONDS,) * 2)
-    monkeypatch.setattr(load_module, "_finish_documents", finish)
+    monkeypatch.setattr(folders_module, "finish_documents", finish)
     loaded = read_corpus(parted, cache=cache)
     assert not leftover.exists() and [entry.name for entry in store.folder.iterdir()] == [loaded.key]
 
@@ -163,14 +164,14 @@ def test_a_cold_load_that_dies_midway_leaves_no_half_snapshot_and_old_leftovers_
 def test_a_parser_error_in_a_later_part_is_raised_and_no_snapshot_is_left(parted, tmp_path, monkeypatch, error):
     """A bug in the parser is raised as a load of everything at once raises it (a ValueError too, although a
     snapshot that cannot be written is a ValueError the load goes on without)."""
-    parse = load_module._parse_bytes
+    parse = parsing_module._parse_bytes
 
     def failing(data: bytes):
         if data == (parted / "zh.txt").read_bytes():  # the seventh of eight files: the fourth part
             raise error("parser bug")
         return parse(data)
 
-    monkeypatch.setattr(load_module, "_parse_bytes", failing)
+    monkeypatch.setattr(parsing_module, "_parse_bytes", failing)
     with pytest.raises(error, match="parser bug"):
         read_corpus(parted, cache=tmp_path / "cache", n_jobs=1)
     assert list(SnapshotStore(tmp_path / "cache").folder.iterdir()) == []
@@ -182,12 +183,12 @@ def test_a_cold_load_in_a_pool_parses_the_next_part_while_one_is_written_with_on
     from corpus_utils.input.cache import PageCache
 
     pools, events = [], []
-    real_pool, real_parse = load_module.process_pool, load_module._parse_paths
-    monkeypatch.setattr(load_module, "process_pool", lambda *args, **kwargs: pools.append(args) or real_pool(*args, **kwargs))
+    real_pool, real_parse = parsing_module.process_pool, parsing_module.parse_paths
+    monkeypatch.setattr(parsing_module, "process_pool", lambda *args, **kwargs: pools.append(args) or real_pool(*args, **kwargs))
     append = snapshot_module.SnapshotWriter.append
     monkeypatch.setattr(snapshot_module.SnapshotWriter, "append", lambda self, part: (events.append("write"), append(self, part))[1])
-    sent = load_module._AheadParser.send
-    monkeypatch.setattr(load_module._AheadParser, "send", lambda self, *args: (events.append("send"), sent(self, *args))[1])
+    sent = folders_module._AheadParser.send
+    monkeypatch.setattr(folders_module._AheadParser, "send", lambda self, *args: (events.append("send"), sent(self, *args))[1])
     at_once = read_corpus(parted, cache=False)
     streamed = read_corpus(parted, cache=tmp_path / "cache", n_jobs=2)
     assert len(pools) == 1 and events == ["send", "send", "write", "send", "write", "send", "write", "write"]
@@ -204,7 +205,7 @@ def test_a_cold_load_whose_pool_cannot_start_parses_here_with_a_warning(parted, 
     def no_processes(*args, **kwargs):
         raise OSError(24, "Too many open files")
 
-    monkeypatch.setattr(load_module, "process_pool", no_processes)
+    monkeypatch.setattr(parsing_module, "process_pool", no_processes)
     with pytest.warns(RuntimeWarning, match="could not parse in 2 processes .*Too many open files.*same results"):
         streamed = read_corpus(parted, cache=tmp_path / "cache", n_jobs=2)
     pd.testing.assert_frame_equal(streamed.documents, read_corpus(parted, cache=False).documents)
@@ -229,7 +230,7 @@ def test_a_pool_that_breaks_midway_leaves_the_rest_to_this_process_with_one_warn
         def shutdown(self, **options):
             pass
 
-    monkeypatch.setattr(load_module, "process_pool", lambda *args, **kwargs: BreaksAfterTwoBatches())
+    monkeypatch.setattr(parsing_module, "process_pool", lambda *args, **kwargs: BreaksAfterTwoBatches())
     with pytest.warns(RuntimeWarning, match="a worker died") as caught:
         streamed = read_corpus(parted, cache=tmp_path / "cache", n_jobs=2)
     assert len([warning for warning in caught if "could not parse" in str(warning.message)]) == 1
@@ -237,7 +238,7 @@ def test_a_pool_that_breaks_midway_leaves_the_rest_to_this_process_with_one_warn
 
 
 def test_a_cold_load_in_a_pool_stopped_midway_leaves_no_half_snapshot(parted, tmp_path, monkeypatch):
-    finish, calls = load_module._finish_documents, []
+    finish, calls = folders_module.finish_documents, []
 
     def interrupted(*args, **kwargs):
         calls.append(1)
@@ -245,11 +246,11 @@ def test_a_cold_load_in_a_pool_stopped_midway_leaves_no_half_snapshot(parted, tm
             raise KeyboardInterrupt  # Ctrl-C while the third part parses
         return finish(*args, **kwargs)
 
-    monkeypatch.setattr(load_module, "_finish_documents", interrupted)
+    monkeypatch.setattr(folders_module, "finish_documents", interrupted)
     with pytest.raises(KeyboardInterrupt):
         read_corpus(parted, cache=tmp_path / "cache", n_jobs=2)
     assert list(SnapshotStore(tmp_path / "cache").folder.iterdir()) == []
-    monkeypatch.setattr(load_module, "_finish_documents", finish)
+    monkeypatch.setattr(folders_module, "finish_documents", finish)
     loaded = read_corpus(parted, cache=tmp_path / "cache", n_jobs=2)
     assert loaded.snapshot is not None
     pd.testing.assert_frame_equal(loaded.documents, read_corpus(parted, cache=False).documents)
@@ -261,17 +262,17 @@ def test_content_keys_read_by_threads_are_those_of_one_thread(parted, monkeypatc
     from concurrent.futures import ThreadPoolExecutor
 
     files = sorted(parted.glob("*.txt")) + [parted / "missing.txt"]
-    monkeypatch.setattr(load_module, "THREADED_KEYS_MIN_FILES", 1)
-    monkeypatch.setattr(load_module, "_KEY_BATCH", 3)
+    monkeypatch.setattr(folders_module, "THREADED_KEYS_MIN_FILES", 1)
+    monkeypatch.setattr(folders_module, "_KEY_BATCH", 3)
     pools = []
-    monkeypatch.setattr(load_module, "ThreadPoolExecutor", lambda **options: pools.append(options) or ThreadPoolExecutor(**options))
-    monkeypatch.setattr(load_module, "COLD_READ_SECONDS", 1e9)  # every batch fast: one thread
-    one_thread = load_module._content_keys(files)
+    monkeypatch.setattr(folders_module, "ThreadPoolExecutor", lambda **options: pools.append(options) or ThreadPoolExecutor(**options))
+    monkeypatch.setattr(folders_module, "COLD_READ_SECONDS", 1e9)  # every batch fast: one thread
+    one_thread = folders_module._content_keys(files)
     keys, signatures = one_thread
     assert pools == [] and sorted(keys) == sorted(signatures) == list(range(len(files) - 1))
     assert all(signatures[index] == (file.stat().st_size, file.stat().st_mtime_ns) for index, file in enumerate(files[:-1]))
-    monkeypatch.setattr(load_module, "COLD_READ_SECONDS", -1.0)  # every batch slow: threads after the first
-    assert load_module._content_keys(files) == one_thread and len(pools) == 1
+    monkeypatch.setattr(folders_module, "COLD_READ_SECONDS", -1.0)  # every batch slow: threads after the first
+    assert folders_module._content_keys(files) == one_thread and len(pools) == 1
 
 
 def test_a_snapshot_that_cannot_be_written_still_loads_every_document(parted, tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ import pytest
 
 from corpus_utils import read_corpus
 from corpus_utils.core import scheduler as scheduler_module
-from corpus_utils.input import load as load_module
+from corpus_utils.input import tables as tables_module
 from corpus_utils.input.load import CorpusLoadError
 from corpus_utils.input.snapshot import SNAPSHOT_ENV_VAR, SnapshotStore
 from corpus_utils.run.runner import plan_run
@@ -44,7 +44,7 @@ def _refuse_reading(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("read the table although its snapshot holds it")
 
-    monkeypatch.setattr(load_module._Table, "read", refuse)
+    monkeypatch.setattr(tables_module._Table, "read", refuse)
 
 
 def _same(first, second):
@@ -77,7 +77,7 @@ def test_an_edited_table_takes_a_new_snapshot(table, tmp_path):
 @pytest.mark.parametrize("part_rows", [1, 7, 50_000])
 def test_a_table_cleaned_in_parts_and_processes_equals_one_pass(table, tmp_path, monkeypatch, part_rows):
     reference = read_corpus(table, cache=False)
-    monkeypatch.setattr(load_module, "STREAM_FILES", part_rows)
+    monkeypatch.setattr(tables_module, "STREAM_FILES", part_rows)
     monkeypatch.setattr(scheduler_module, "POOL_MIN_ITEMS", 2)
     monkeypatch.setattr(scheduler_module, "available_cores", lambda: 2)
     pools = []
@@ -110,7 +110,7 @@ def test_strict_loading_of_a_table_raises_at_its_first_skipped_row_and_stores_no
 def test_a_small_table_is_stored_only_when_asked_and_a_large_one_by_default(table, tmp_path, monkeypatch):
     monkeypatch.setenv("CORPUS_UTILS_CACHE_DIR", str(tmp_path / "cache"))
     assert read_corpus(table).snapshot is None  # a few kilobytes: reading it is quicker than storing it
-    monkeypatch.setattr(load_module, "TABLE_CACHE_MIN_BYTES", table.stat().st_size)
+    monkeypatch.setattr(tables_module, "TABLE_CACHE_MIN_BYTES", table.stat().st_size)
     assert read_corpus(table).snapshot is not None
 
 

@@ -69,6 +69,19 @@ def parser_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def cache_folder(cache: bool | str | Path | None, *, automatic: bool) -> str | Path | None:
+    """The folder a ``cache`` option names (None: ``automatic`` decides; True: the default folder), or None."""
+    if cache is None:
+        cache = automatic
+    if cache is False:
+        return None
+    if cache is True:
+        return default_cache_dir()
+    if isinstance(cache, (str, Path)):
+        return cache
+    raise ValueError(f"cache must be None (automatic), True, False or a folder path, got {cache!r}")
+
+
 def default_cache_dir() -> Path:
     """:data:`CACHE_ENV_VAR` if set (relative paths from the current folder), else :data:`DEFAULT_CACHE_DIR`."""
     configured = os.environ.get(CACHE_ENV_VAR, "").strip()
