@@ -233,6 +233,24 @@ def _mutated_paragraphs(seed: int = 7) -> pd.DataFrame:
     return pd.DataFrame({"doc_id": [f"d{i:03d}" for i in range(150)], "paragraph": 1, "text": texts})
 
 
+def test_the_paragraphs_are_normalised_once_for_both_joins_and_again_when_a_text_changes(tmp_path, monkeypatch):
+    """The fingerprints of the paragraphs 03 joins are those 06 joins: stored once, read back, the same results; an
+    edited paragraph or another min_words gives new ones."""
+    paragraphs = _mutated_paragraphs()
+    expected_pairs, expected_families = near_duplicate_paragraphs(paragraphs), template_families(paragraphs)
+    memo, normalised = Memo(tmp_path), []
+    real = boilerplate_module._fingerprints_here
+    monkeypatch.setattr(boilerplate_module, "_fingerprints_here", lambda frame: normalised.append(len(frame)) or real(frame))
+    pd.testing.assert_frame_equal(near_duplicate_paragraphs(paragraphs, memo=memo), expected_pairs)
+    pd.testing.assert_frame_equal(template_families(paragraphs, memo=memo), expected_families)
+    assert normalised == [len(paragraphs)] and len(memo.keys(boilerplate_module.FINGERPRINTS_KIND)) == 1
+    edited = paragraphs.copy()
+    edited.loc[3, "text"] = "an edited paragraph " + edited.loc[3, "text"]
+    pd.testing.assert_frame_equal(template_families(edited, memo=memo), template_families(edited))
+    template_families(paragraphs, memo=memo, min_words=200)  # fewer paragraphs eligible: other fingerprints
+    assert len(normalised) == 4 and len(memo.keys(boilerplate_module.FINGERPRINTS_KIND)) == 3  # 1 + edited twice + 1
+
+
 @pytest.mark.parametrize("first", ["pairs", "families"])
 def test_stored_joins_are_read_back_with_identical_results(tmp_path, monkeypatch, first):
     paragraphs = _mutated_paragraphs()

@@ -104,7 +104,7 @@ def _reference_components(texts, threshold, shingle_size, *, hashes=_reference_s
     return connected_components(graph, directed=False)[1]
 
 
-def _reference_eligible(paragraphs, min_words):
+def _reference_eligible(paragraphs, min_words, memo=None):
     table = paragraphs.reset_index(drop=True)
     n_words = table["n_words"] if "n_words" in table.columns else table["text"].fillna("").astype(str).map(count_words)
     rows = np.flatnonzero(n_words.to_numpy() >= min_words)
