@@ -132,8 +132,6 @@ def parse_paths(paths: list[str], with_key: bool) -> list[tuple[str | None, tupl
     return [_read_and_parse(path, with_key) for path in paths]
 
 
-
-
 _available_cores = available_cores
 _start_method = start_method
 
@@ -170,7 +168,7 @@ def _parse_paths_task(paths: list[str], *, with_key: bool) -> list[tuple[str | N
 
 
 def parse_all(paths: list[str], n_jobs: int | None, with_key: bool,
-               description: str = "parsing pages") -> list[tuple[str | None, tuple | BaseException]]:
+              description: str = "parsing pages") -> list[tuple[str | None, tuple | BaseException]]:
     """Parse results of ``paths``, in order: on the Dask workers, in a pool of processes, or here; ``description``
     labels the progress bar."""
     if active() is not None and paths:  # on the Dask workers, which must see the files at the same paths
