@@ -51,6 +51,10 @@ def _page_cache(cache: bool | str | Path | None, n_files: int) -> PageCache | No
 def read_folder(
     folder: Path, pattern: str, strict: bool, n_jobs: int | None = 1, cache: bool | str | Path | None = False
 ) -> LoadedCorpus:
+    """The pages of ``folder`` matching ``pattern`` (see :func:`~corpus_utils.input.load.read_corpus` for the
+    options): anything that is not a readable page is refused with its reason; with a cache, every page is keyed by
+    its SHA-256 (:attr:`~corpus_utils.input.records.LoadedCorpus.inputs`), the corpus read from its snapshot when one
+    holds these keys, else parsed through the page cache and written to a new snapshot part by part."""
     cut = len(str(folder).rstrip(os.sep)) + 1  # glob yields folder/<relative>: slicing is ~10x faster than relative_to
     listed = sorted((str(path)[cut:].replace(os.sep, "/"), path) for path in folder.glob(pattern))
     refused = {relative: reason for relative, reason in _unreadable_folders(folder, pattern, cut)}
