@@ -858,9 +858,12 @@ def default_jobs() -> int:
 
 
 #: A notebook's kernel peaks at about this many times the documents table it reads (the snapshot's uncompressed
-#: size, :func:`~corpus_utils.input.snapshot.snapshot_table_bytes`), plus :data:`KERNEL_BASE_BYTES`. Measured on
-#: 100,000 generated pages (a 0.30 GB table): notebook 06's kernel, the largest, peaked at 4.3 GB (docs/benchmarks.md).
-KERNEL_BYTES_PER_TABLE_BYTE = 14
+#: size, :func:`~corpus_utils.input.snapshot.snapshot_table_bytes`), plus :data:`KERNEL_BASE_BYTES`, with a margin.
+#: Measured on generated pages (docs/benchmarks.md): 100,000 (a 0.28 GiB table), the largest kernel 2.0 GB, 6.0 times
+#: the table above the base; a million (2.84 GiB), the runner and one kernel together 13.8 GiB at most, 4.7 times.
+#: (It was 14 while the kernels held more copies of the text: at a million pages it then foresaw 40 GB, and warned
+#: that one notebook might not fit in 21 GB, where 14 GB were used.)
+KERNEL_BYTES_PER_TABLE_BYTE = 7
 #: What a kernel holds before it reads the corpus (Python, pandas, scikit-learn, matplotlib).
 KERNEL_BASE_BYTES = 350 * 2**20
 
