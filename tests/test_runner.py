@@ -66,6 +66,51 @@ class _Links(HTMLParser):
         self.targets += [value for name, value in attrs if name in ("href", "src") and value]
 
 
+def _png(path: Path, size: tuple[int, int] = (800, 600)) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, (30, 90, 160)).save(path, format="PNG")
+
+
+def test_previews_drawn_early_are_kept_and_a_failed_one_is_retried_and_recorded(tmp_path, monkeypatch):
+    from PIL import Image
+
+    _png(tmp_path / "figures" / "01_bars.png")
+    _png(tmp_path / "figures" / "02_words.png")
+    (tmp_path / "figures" / "01_bars.csv").write_text("a\n1\n", encoding="utf-8")
+    runner._early_thumbnails(tmp_path, ["figures/01_bars.png", "figures/01_bars.csv"])  # as 01 ends
+    early = tmp_path / "thumbnails" / "01_bars.png"
+    stamp = early.stat().st_mtime_ns
+    with Image.open(early) as image:
+        assert max(image.size) <= max(runner_thumbnail_size()) and image.size[0] / image.size[1] == pytest.approx(4 / 3, rel=0.02)
+
+    real = runner.write_thumbnail
+    calls = []
+
+    def full_disk(source, target):
+        calls.append(Path(source).name)
+        if Path(source).name == "02_words.png":
+            raise OSError(28, "No space left on device")
+        return real(source, target)
+
+    monkeypatch.setattr(runner, "write_thumbnail", full_disk)
+    runner._early_thumbnails(tmp_path, ["figures/02_words.png"])  # fails quietly: the last pass tries again
+    record = {"warnings": [], "notebooks": [{"figures": ["figures/01_bars.csv", "figures/01_bars.png"]},
+                                            {"figures": ["figures/02_words.png"]}]}
+    assert runner._write_thumbnails(tmp_path, record) == {"figures/01_bars.png": "thumbnails/01_bars.png"}
+    assert calls == ["02_words.png", "02_words.png"]  # the early preview of 01 was not drawn again
+    assert early.stat().st_mtime_ns == stamp
+    assert record["warnings"] == ["thumbnail of figures/02_words.png not written (No space left on device)"]
+    assert sorted(path.name for path in (tmp_path / "thumbnails").iterdir()) == ["01_bars.png"]  # no half-written file
+
+
+def runner_thumbnail_size() -> tuple[int, int]:
+    from corpus_utils.report.html import THUMBNAIL_SIZE
+
+    return THUMBNAIL_SIZE
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -10,6 +10,7 @@ which cell it changed, so the runner can report it.
 from __future__ import annotations
 
 import html
+import io
 import json
 import logging
 import re
@@ -180,10 +181,11 @@ def write_thumbnail(png: str | Path, target: str | Path, *, size: tuple[int, int
 
     destination = Path(target)
     destination.parent.mkdir(parents=True, exist_ok=True)
+    encoded = io.BytesIO()
     with Image.open(png) as image:
         image.thumbnail(size)
-        image.save(destination, format="PNG", optimize=True)
-    return destination
+        image.save(encoded, format="PNG", optimize=True)
+    return write_whole(destination, encoded.getvalue())  # whole or not at all
 
 
 def _href(relative: str) -> str:

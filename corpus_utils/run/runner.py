@@ -1202,6 +1202,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
             'LANGUAGE = "auto" run once for each (pass -p LANGUAGE all to analyse them together).')
     _write_record(plan.out_dir, record)
     exports: dict[str, Future] = {}
+    previews: list[Future] = []
     failures: list[tuple[int, NotebookPlan, BaseException]] = []
     lock = threading.Lock()
     stop = threading.Event()
@@ -1244,6 +1245,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                 exports[notebook.name] = background.submit(
                     lambda source=executed, target=html_path: export_notebook_html(source, target, exporter=exporter.result())
                 )
+            previews.append(background.submit(_early_thumbnails, plan.out_dir, list(entry["figures"])))  # off the run's end
             if error is not None and not interrupted.is_set():
                 if fail_fast:
                     stop.set()
@@ -1251,7 +1253,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
             _write_record(plan.out_dir, record)
 
     # One background worker loads and hashes the corpus, then exports each executed notebook to
-    # HTML while kernels run: the runner process is otherwise idle.
+    # HTML and draws its figures' previews while kernels run: the runner process is otherwise idle.
     with ThreadPoolExecutor(max_workers=1) as background, tempfile.TemporaryDirectory(prefix="stages-") as stage_log:
         stage_folder = Path(stage_log)
         inventory: Future = background.submit(_inventory, plan)
@@ -1322,6 +1324,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                 log(f"warning: {record['warnings'][-1]}")
             record["finished_at"] = _utc_now()
             record["complete"] = all(entry["status"] == "succeeded" for entry in entries.values())
+            wait(previews)  # one writer per preview file: the early ones have finished
             thumbnails = _write_thumbnails(plan.out_dir, record)
             for page, write in (("index.html", lambda: write_index(plan.out_dir, record, thumbnails=thumbnails)),
                                 ("summary.html", lambda: write_summary(plan.out_dir, record))):
@@ -1351,22 +1354,45 @@ def _finish_exports(exports: dict[str, Future], entries: Mapping[str, dict[str, 
             entries[name].setdefault("warnings", []).append(f"HTML export, {message}")
 
 
+def _thumbnail(out_dir: Path, figure: str) -> str | None:
+    """The index's preview of ``figure`` (a path in the run folder), written unless it is newer than the figure: its
+    path in the run folder, or None for a figure that is not a PNG file. Raises OSError when it cannot be written
+    (the half-written file removed)."""
+    source = out_dir / figure
+    if not figure.endswith(".png") or not source.is_file():
+        return None
+    relative = f"thumbnails/{Path(figure).relative_to('figures').as_posix()}"
+    target = out_dir / relative
+    if not target.is_file() or target.stat().st_mtime_ns < source.stat().st_mtime_ns:
+        try:
+            write_thumbnail(source, target)
+        except OSError:
+            target.unlink(missing_ok=True)
+            raise
+    return relative
+
+
+def _early_thumbnails(out_dir: Path, figures: Sequence[str]) -> None:
+    """:func:`_thumbnail` of a finished notebook's figures while other notebooks still run; a failure is left to
+    :func:`_write_thumbnails`, which tries again and records it."""
+    for figure in figures:
+        try:
+            _thumbnail(out_dir, figure)
+        except OSError:
+            pass
+
+
 def _write_thumbnails(out_dir: Path, record: dict[str, Any]) -> dict[str, str]:
+    """The previews of every PNG figure of the run (:func:`_thumbnail`), by figure; a figure whose preview cannot be
+    written gets none and a warning in ``record``."""
     thumbnails = {}
     for entry in record["notebooks"]:
         for figure in entry.get("figures", []):
-            source = out_dir / figure
-            if not figure.endswith(".png") or not source.is_file():
+            try:
+                relative = _thumbnail(out_dir, figure)
+            except OSError as exc:  # a full disk: the index shows no preview, the run's results stand
+                record["warnings"].append(f"thumbnail of {figure} not written ({exc.strerror or exc})")
                 continue
-            relative = f"thumbnails/{Path(figure).relative_to('figures').as_posix()}"
-            target = out_dir / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.is_file() or target.stat().st_mtime_ns < source.stat().st_mtime_ns:
-                try:
-                    write_thumbnail(source, target)
-                except OSError as exc:  # a full disk: the index shows no preview, the run's results stand
-                    target.unlink(missing_ok=True)
-                    record["warnings"].append(f"thumbnail of {figure} not written ({exc.strerror or exc})")
-                    continue
-            thumbnails[figure] = relative
+            if relative is not None:
+                thumbnails[figure] = relative
     return thumbnails
