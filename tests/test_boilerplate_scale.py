@@ -195,6 +195,23 @@ def test_results_equal_the_reference_when_the_index_is_built_in_small_pieces(mon
         pd.testing.assert_frame_equal(got, want)
 
 
+@pytest.mark.parametrize(("pairs_per_key", "chunk_pairs"), [(0, 250_000), (10**9, 250_000), (30, 500), (3, 97)])
+def test_results_equal_the_reference_whichever_test_of_a_candidate_pair_goes_first(monkeypatch, pairs_per_key, chunk_pairs):
+    """0: the band test always first; 10**9: verification always first; small chunks: the order changes from chunk to
+    chunk as the band keys get made."""
+    documents = _planted_corpus(6, n_documents=160)
+    monkeypatch.setattr(bp, "_PAIRS_PER_NEW_KEY", pairs_per_key)
+    monkeypatch.setattr(bp, "_CHUNK_PAIRS", chunk_pairs)
+    orders = []
+    real = bp._BandFilter.goes_first
+    monkeypatch.setattr(bp._BandFilter, "goes_first", lambda self, a, b: orders.append(real(self, a, b)) or orders[-1])
+    found = _results(documents, threshold=0.7, shingle_size=4)
+    assert len(found[0]) > 100 and len(orders) >= 2
+    assert set(orders) == ({True} if pairs_per_key == 0 else {False} if pairs_per_key == 10**9 else {True, False})
+    for got, want in zip(found, _reference_results(documents, threshold=0.7, shingle_size=4)):
+        pd.testing.assert_frame_equal(got, want)
+
+
 def test_results_equal_the_reference_with_short_paragraphs_and_odd_characters():
     rng = random.Random(7)
     pieces = ["İstanbul ΑΣ office", "naïve café", "x_y 42", "‘quoted’ — dash", "😀 emoji", "ǅ title"]

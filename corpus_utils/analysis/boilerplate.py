@@ -33,6 +33,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _PRIME = np.uint64(0x100000001B3)
 _CHUNK_ROWS = 50_000  # texts tokenised at a time
 _CHUNK_PAIRS = 250_000  # candidate pairs verified at a time
+_PAIRS_PER_NEW_KEY = 30  # a text's MinHash band keys cost about as much as verifying this many pairs (30 µs, 1 µs)
 _CHUNK_CHARS = 4_000_000  # characters normalised at a time
 _CHUNK_ENTRIES = 4_000_000  # array items per step of the chunked passes over shingles
 _BLOCK_ENTRIES = 50_000_000  # matrix entries packed and sorted at a time when building the prefix index
@@ -675,14 +676,36 @@ class _BandFilter:
         self.keys = np.zeros((len(texts), _lsh_shape(threshold)[0]), dtype=np.uint64)
         self.known = np.zeros(len(texts), dtype=bool)
 
+    def _missing(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The texts of pairs ``(a, b)`` whose keys are not made yet."""
+        return np.unique(np.r_[a[~self.known[a]], b[~self.known[b]]])  # no sort once every key is made
+
     def share_a_band(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        missing = np.unique(np.r_[a, b])
-        missing = missing[~self.known[missing]]
+        missing = self._missing(a, b)
         if missing.size:
             texts = _texts_numbered(self.texts, missing)
             self.keys[missing] = _band_keys(texts, self.threshold, self.shingle_size)
             self.known[missing] = True
         return (self.keys[a] == self.keys[b]).any(axis=1)
+
+    def goes_first(self, a: np.ndarray, b: np.ndarray) -> bool:
+        """Whether to test pairs ``(a, b)`` for a shared band before verifying them: when they are many for the keys
+        still to make (a text's keys cost about as much as verifying :data:`_PAIRS_PER_NEW_KEY` pairs)."""
+        return a.size >= _PAIRS_PER_NEW_KEY * self._missing(a, b).size
+
+
+def _verified_in_band(index: _PrefixIndex, bands: _BandFilter, a: np.ndarray, b: np.ndarray, threshold: float
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct candidate pairs with Jaccard ≥ ``threshold`` that share a band, with it: :func:`_verify` and
+    :meth:`_BandFilter.share_a_band`, the cheaper first. Where texts reuse the same sentences (template paragraphs
+    filled in with names and dates), most candidate pairs fall just short of the threshold: 20,000 Chinese pages
+    built from a few dozen sentences gave 229 million candidates, and the join took 121 s instead of 279 s."""
+    if bands.goes_first(a, b):
+        keep = bands.share_a_band(a, b)
+        return _verify(index, a[keep], b[keep], threshold)
+    a, b, similarity = _verify(index, a, b, threshold)
+    keep = bands.share_a_band(a, b)
+    return a[keep], b[keep], similarity[keep]
 
 
 def _similar_pairs(
@@ -703,9 +726,8 @@ def _similar_pairs(
     found: list[tuple[np.ndarray, np.ndarray]] = []
     check_at = _CHUNK_PAIRS
     for a, b in _candidate_chunks(index, threshold):
-        a, b, similarity = _verify(index, a, b, threshold)
-        keep = bands.share_a_band(a, b)
-        found.append((a[keep] * len(texts) + b[keep], similarity[keep]))
+        a, b, similarity = _verified_in_band(index, bands, a, b, threshold)
+        found.append((a * len(texts) + b, similarity))
         if weights is not None and budget is not None and sum(codes.size for codes, _ in found) > check_at:
             found = [_unique_pairs(found)]  # a pair met in several prefix groups counts once
             check_at = max(check_at, 2 * found[0][0].size)
@@ -774,10 +796,9 @@ def _similar_components(texts: list[str], threshold: float, shingle_size: int) -
     components = _GrowingComponents(len(texts))
     for a, b in _candidate_chunks(index, threshold):
         apart = components.first[a] != components.first[b]
-        a, b, _ = _verify(index, a[apart], b[apart], threshold)
-        keep = bands.share_a_band(a, b)
-        if keep.any():
-            components.link(a[keep], b[keep])
+        a, b, _ = _verified_in_band(index, bands, a[apart], b[apart], threshold)
+        if a.size:
+            components.link(a, b)
     return components.labels()
 
 
