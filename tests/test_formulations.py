@@ -385,3 +385,30 @@ def test_candidates_merged_from_parts_equal_those_counted_one_occurrence_at_a_ti
     assert len(expected) > 20 and expected["documents"].max() > 1
     assert expected.set_index("candidate").loc["five pillars", "example"].startswith("a: …Earlier text")
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+_SEEDS_ZH = Path(__file__).resolve().parent.parent / "seeds_zh"
+
+
+@pytest.mark.parametrize(("simplify", "mt"), [(False, False), (True, False), (False, True)])
+def test_form_spans_are_exactly_the_token_spans_chinese_forms_are_counted_as(simplify, mt):
+    """Only Chinese runs holding a form are segmented; the forms found equal those of the whole tokenising."""
+    import random
+
+    from corpus_utils.text.chinese import has_han
+
+    tokenizer = Tokenizer.from_parameters(simplify_chinese=simplify, mt_normalisation=mt)
+    counted = {target.lower() for _, target in tokenizer.chinese} | set(load_registry()["canonical"].str.lower())
+    sentences = [line for path in sorted(_SEEDS_ZH.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    pieces = [*(form for form, _ in tokenizer.chinese), *sentences, "two safeguards", "Two Maintenance", "检察院", "維護",
+              "两个", "兩个維护", "四個意识", "，", "。", "、", "「", " ", "\n\n", "abc", "2021年", "四个意识two", "'s", "-"]
+    rng = random.Random(11)
+    found = 0
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
+        expected = [span for span in tokenizer.token_spans(text) if span[0] in counted and has_han(text[span[1]:span[2]])]
+        got = [span for span in tokenizer.form_spans(text) if span[0] in counted and has_han(text[span[1]:span[2]])]
+        assert got == expected, text
+        found += len(got)
+    assert found > 300
+    assert tokenizer.form_spans("市检察院召开会议，部署工作。") == []  # no form: nothing segmented

@@ -59,7 +59,7 @@ class _ChineseForms:
     def find(self, text: str) -> list[tuple[str, str, int]]:
         if not has_han(text):
             return []
-        return [(token, text[start:end], start) for token, start, end in self.tokenizer.token_spans(text)
+        return [(token, text[start:end], start) for token, start, end in self.tokenizer.form_spans(text)
                 if token in self.canonical and has_han(text[start:end])]
 
 

@@ -333,6 +333,33 @@ class Tokenizer:
         stops = self.stop_words
         return [span for span in spans if span[0] not in stops]
 
+    @cached_property
+    def _forms_pattern(self) -> re.Pattern | None:
+        """Any Chinese formulation form (longest first), or None when there is none."""
+        forms = sorted({form for form, _ in self.chinese}, key=lambda form: (-len(form), form))
+        return re.compile("|".join(map(re.escape, forms))) if forms else None
+
+    def form_spans(self, text: str) -> list[tuple[str, int, int]]:
+        """The spans :meth:`token_spans` gives for ``text`` that come from a phrase replacement or from a Chinese run
+        holding a Chinese formulation form: every span a form is counted as, with the other Chinese runs (clauses
+        between punctuation) not segmented. Segmenting is most of the cost of Chinese text, and a run is segmented
+        on its own, so these spans are exactly those of :meth:`token_spans` for those runs."""
+        straight = _APOSTROPHES.sub("'", text)
+        blanked = _POSSESSIVE_FAST.sub("  ", straight)
+        forms = self._forms_pattern
+        chinese = forms is not None and HAN.search(blanked) is not None
+        spans: list[tuple[str, int, int]] = []
+        cursor = 0
+        for start, end, replacement in [*self.replacer.spans(straight), (len(text), len(text), "")]:
+            for match in _TOKEN.finditer(blanked, cursor, start) if chinese else ():
+                run = match.group()
+                if has_han(run) and forms.search(simplified(run) if self.simplify_chinese else run):
+                    spans += self._segmented_spans(run, match.start())
+            spans += [(word.group(), start, end) for word in _TOKEN.finditer(replacement.lower())]
+            cursor = end
+        stops = self.stop_words
+        return [span for span in spans if span[0] not in stops]
+
     @staticmethod
     def _word_spans(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
         """The words of ``text[start:end]`` (which holds no Chinese) with their offsets, lower-cased.
