@@ -42,7 +42,7 @@ HAN = re.compile(f"[{_HAN_RANGES}]")
 #: A word of a boilerplate shingle: a plain run of letters or digits, or one Han character (Chinese shingles are
 #: runs of characters: Chinese has no spaces, and a segmenter's cuts vary with context).
 SHINGLE_WORD = re.compile(f"[{_HAN_RANGES}]|[^\\W{_HAN_RANGES}]+")
-_PLAIN_WORD = re.compile(r"\w+")
+_PLAIN_LINE = re.compile(r"^\w+$", re.M)  # a line that is one plain word: a piece of a cut counted as a word
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -62,7 +62,9 @@ def count_words(text: str) -> int:
         return len(words)
     import rjieba
 
-    return sum(sum(1 for word in rjieba.cut(run) if _PLAIN_WORD.fullmatch(word)) if HAN.search(run) else 1 for run in words)
+    chinese = [run for run in words if HAN.search(run)]
+    pieces = "\n".join(map("\n".join, map(rjieba.cut, chinese)))  # a run holds no line break: one piece a line
+    return len(words) - len(chinese) + len(_PLAIN_LINE.findall(pieces))
 
 
 _CHUNK_CHARACTERS = 4_000_000  # characters classified at a time by count_words_many
