@@ -28,6 +28,7 @@ from pathlib import Path
 from . import corpus as corpus_module
 from . import stages as stage_module
 from .corpus import write_corpus
+from .corpus_zh import write_corpus_zh
 
 __all__ = [
     "Measurement", "DEFAULT_SIZES", "DEFAULT_OUT", "ensure_corpus", "run_benchmarks", "write_results", "plot_results",
@@ -405,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     generate.add_argument("--n", type=int, required=True, help="number of documents")
     generate.add_argument("--out", type=Path, required=True, help="folder to create (pages/ and corpus.parquet inside)")
     generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument("--language", choices=("en", "zh"), default="en",
+                          help="en: English pages from seeds/ (bench.corpus); zh: Chinese pages from seeds_zh/ (bench.corpus_zh)")
     args = parser.parse_args(argv)
     if args.command == "table":
         source = args.out / "results.json"
@@ -414,7 +417,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "generate":
         start = time.perf_counter()
-        count = write_corpus(args.n, args.out / "pages", args.out / "corpus.parquet", seed=args.seed)
+        writer = write_corpus if args.language == "en" else write_corpus_zh
+        count = writer(args.n, args.out / "pages", args.out / "corpus.parquet", seed=args.seed)
         print(f"wrote {count} pages to {args.out / 'pages'} and {args.out / 'corpus.parquet'} in {time.perf_counter() - start:.1f} s")
         return 0
     try:

@@ -69,6 +69,37 @@ def test_pages_load_in_the_intended_layouts_and_match_the_table(synthetic):
     assert documents["credits"].notna().mean() > 0.3  # editors, reporters, "People's Daily" lines
 
 
+def test_chinese_pages_are_deterministic_and_load_as_written(tmp_path):
+    """`python -m bench generate --language zh`: the loader reads back each page's title, date, section and body."""
+    from bench.corpus_zh import generate_pages_zh
+
+    first = [page.encoded() for page in generate_pages_zh(30, seed=2)]
+    assert first == [page.encoded() for page in generate_pages_zh(30, seed=2)]
+    assert first[:10] == [page.encoded() for page in generate_pages_zh(10, seed=2)] and first[:10] != [
+        page.encoded() for page in generate_pages_zh(10, seed=3)]
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "generate", "--n", "150", "--language", "zh", "--seed", "5", "--out", str(tmp_path)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    corpus = read_corpus(tmp_path / "pages", n_jobs=1, cache=False)
+    table = pd.read_parquet(tmp_path / "corpus.parquet")
+    documents = corpus.documents
+    assert corpus.report.n_loaded == len(table) == 150 and set(documents["language"]) == {"zh-Hans"}
+    assert documents["body"].astype(str).tolist() == table["body"].tolist()
+    assert documents["title"].astype(str).tolist() == table["title"].tolist()
+    assert documents["date"].tolist() == table["date"].tolist()
+    assert documents["section"].astype(str).tolist() == table["section"].tolist()
+    pages = list(generate_pages_zh(2000, seed=1))
+    paragraphs = [paragraph for page in pages for paragraph in page.paragraphs]
+    assert len(set(paragraphs)) > 0.99 * len(paragraphs)  # copies of a seed sentence are varied, not repeated
+
+    def bigrams(count: int) -> int:
+        return len({body[i : i + 2] for page in pages[:count] for body in [page.body] for i in range(len(body) - 1)})
+
+    assert bigrams(2000) > 1.5 * bigrams(200)  # the vocabulary keeps growing with the corpus
+
+
 def test_vocabulary_keeps_growing_with_the_corpus(material):
     token = re.compile(r"\w+")
     vocabulary: set[str] = set()

@@ -199,6 +199,38 @@ def test_paragraph_split_in_parts_numbers_across_the_parts_as_one_split(monkeypa
     assert load_paragraphs(documents.iloc[:0]).empty
 
 
+@pytest.mark.parametrize("storage", ["python", "pyarrow"])
+def test_paragraph_word_counts_are_stored_a_part_at_a_time_and_shared_with_the_units(tmp_path, monkeypatch, storage):
+    """Notebooks 03 and 06 split the corpus whole, 04 and 05 a part at a time: the words of each part are counted
+    once for all four, and an edited body has its part counted again."""
+    from corpus_utils.analysis import topics
+    from corpus_utils.core.memo import Memo
+
+    monkeypatch.setattr(load_module, "PARAGRAPH_PART", 3)
+    monkeypatch.setattr(topics, "PARAGRAPH_PART", 3)
+    counted = []
+    real = load_module.count_words_many
+    monkeypatch.setattr(load_module, "count_words_many", lambda texts: counted.append(len(texts)) or real(texts))
+    bodies = ["a b\n\ncc dd ee", None, "检察院召开党风廉政建设会议\n\nf", "", "g h i\n\nj", "k", "l m\n\nn o p q", "两个维护"]
+    doc_ids = [f"d{number}" for number in range(len(bodies))]
+    documents = pd.DataFrame({"doc_id": pd.array(doc_ids, dtype=f"string[{storage}]"),
+                              "body": pd.array(bodies, dtype=f"string[{storage}]")})
+    expected = load_paragraphs(documents)
+    assert counted and list(expected.itertuples(index=False, name=None)) == _reference_paragraphs(bodies, doc_ids)
+    memo, counted[:] = Memo(tmp_path), []
+    pd.testing.assert_frame_equal(load_paragraphs(documents, memo=memo), expected)
+    assert len(counted) == 3 and len(memo.keys(load_module.PARAGRAPH_WORDS_KIND)) == 3  # 8 documents: 3 parts
+    pd.testing.assert_frame_equal(load_paragraphs(documents, memo=memo), expected)
+    units = topics.select_units(documents, min_words=1, memo=memo).units["n_words"].tolist()
+    assert len(counted) == 3  # read back, by the whole split and by the units alike
+    assert units == topics.select_units(documents, min_words=1).units["n_words"].tolist()
+    edited, counted[:] = documents.copy(), []
+    edited.loc[4, "body"] = "g h i extra words\n\nj"
+    reference = _reference_paragraphs([None if pd.isna(body) else body for body in edited["body"]], doc_ids)
+    assert list(load_paragraphs(edited, memo=memo).itertuples(index=False, name=None)) == reference
+    assert len(counted) == 1 and len(memo.keys(load_module.PARAGRAPH_WORDS_KIND)) == 4  # only its part counted again
+
+
 # ------------------------------------------------------------------------------------ layout variants
 
 BASE_BODY = "First real paragraph of the article.\n\nSecond real paragraph, with more words."

@@ -1141,7 +1141,7 @@ def remove_boilerplate(
     if documents["doc_id"].duplicated().any():
         repeated = sorted(documents.loc[documents["doc_id"].duplicated(), "doc_id"].pipe(as_str).unique())[:5]
         raise ValueError(f"documents has repeated doc_id values {repeated}; give every document a unique doc_id")
-    paragraphs = load_paragraphs(documents)
+    paragraphs = load_paragraphs(documents, memo=memo)
     if "duplicate_of" in documents.columns:
         paragraphs["duplicate_of"] = paragraphs["doc_id"].map(documents.set_index("doc_id")["duplicate_of"])
     families = template_families(

@@ -76,7 +76,8 @@ def text_units(documents: pd.DataFrame, *, unit: str = "paragraph", min_words: i
     return _units_at_least(documents, unit=unit, min_words=min_words)[0]
 
 
-def _units_at_least(documents: pd.DataFrame, *, unit: str, min_words: int) -> tuple[pd.DataFrame, int, int]:
+def _units_at_least(documents: pd.DataFrame, *, unit: str, min_words: int, memo: Memo | None = None
+                    ) -> tuple[pd.DataFrame, int, int]:
     """:func:`text_units` with ``min_words``, the number of units of any length and their words. Paragraphs are made
     :data:`~corpus_utils.input.load.PARAGRAPH_PART` documents at a time and filtered part by part, so the text of
     the units left out is never held beside the kept ones (a second copy of the corpus at a million pages)."""
@@ -84,7 +85,7 @@ def _units_at_least(documents: pd.DataFrame, *, unit: str, min_words: int) -> tu
     if min_words < 0:
         raise ValueError(f"min_words must be 0 or more, got {min_words}")
     n_units, n_words, parts = 0, 0, []
-    for part in _unit_parts(documents, unit):
+    for part in _unit_parts(documents, unit, memo):
         n_units, n_words = n_units + len(part), n_words + int(part["n_words"].sum())
         parts.append(part[part["n_words"] >= min_words])
     units = (parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)).reset_index(drop=True)
@@ -99,13 +100,14 @@ def _arrow_backed(values: pd.Series) -> bool:
     return getattr(values.dtype, "storage", None) == "pyarrow"
 
 
-def _unit_parts(documents: pd.DataFrame, unit: str) -> Iterator[pd.DataFrame]:
-    """The units of ``documents`` of any length, all documents at once or paragraphs a part at a time."""
+def _unit_parts(documents: pd.DataFrame, unit: str, memo: Memo | None = None) -> Iterator[pd.DataFrame]:
+    """The units of ``documents`` of any length, all documents at once or paragraphs a part at a time (their word
+    counts kept in ``memo``, :func:`~corpus_utils.input.load.load_paragraphs`)."""
     if unit == "document":
         yield _document_units(documents)
         return
     for start in range(0, max(len(documents), 1), PARAGRAPH_PART):
-        yield _paragraph_units(documents.iloc[start : start + PARAGRAPH_PART], first_number=start + 1)
+        yield _paragraph_units(documents.iloc[start : start + PARAGRAPH_PART], first_number=start + 1, memo=memo)
 
 
 def _document_units(documents: pd.DataFrame) -> pd.DataFrame:
@@ -122,12 +124,12 @@ def _document_units(documents: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _paragraph_units(documents: pd.DataFrame, *, first_number: int = 1) -> pd.DataFrame:
+def _paragraph_units(documents: pd.DataFrame, *, first_number: int = 1, memo: Memo | None = None) -> pd.DataFrame:
     """:func:`text_units` of every paragraph of ``documents`` (no ``min_words`` yet), the first document numbered
     ``first_number``. Ids and labels are joined in Arrow; the text columns keep the paragraphs' dtype, so a large
     corpus read from the store (Arrow buffers) is not turned into Python strings (4.5 million paragraphs of a
     million pages: about 8 GB more in a kernel)."""
-    paragraphs = load_paragraphs(documents)
+    paragraphs = load_paragraphs(documents, memo=memo)
     dtype = paragraphs["text"].dtype if _arrow_backed(paragraphs["text"]) else TEXT_DTYPE
     doc_ids = _arrow_text(paragraphs["doc_id"])
     numbers = pc.add(pc.index_in(doc_ids, value_set=_arrow_text(documents["doc_id"])), first_number)  # D<n>: table order
@@ -225,21 +227,25 @@ class UnitSelection:
         return sorted(ids.filter(pc.invert(pc.is_in(ids, value_set=kept))).to_pylist())
 
 
-def select_units(documents: pd.DataFrame, *, unit: str = "paragraph", min_words: int = DEFAULT_MIN_WORDS) -> UnitSelection:
+def select_units(documents: pd.DataFrame, *, unit: str = "paragraph", min_words: int = DEFAULT_MIN_WORDS,
+                 memo: Memo | None = None) -> UnitSelection:
     """The units of :func:`text_units` long enough to model, as notebooks 04 and 05 take them.
 
     Units under ``min_words`` words are dropped; when fewer than :data:`MIN_UNITS` would be left (a corpus of
     short pages, or text without spaces between words), every unit of at least one word is kept instead, so
     notebooks 04 and 05 still have something to model (``min_words`` of the result says which).
 
+    With ``memo`` (``prepared.memo``) the paragraphs' word counts are kept there and shared with notebooks 03 and
+    06 (:func:`~corpus_utils.input.load.load_paragraphs`).
+
     Notes
     -----
     Only the kept units' text is held: the units are filtered a part at a time as they are made.
     """
-    units, n_units, n_words = _units_at_least(documents, unit=unit, min_words=min_words)
+    units, n_units, n_words = _units_at_least(documents, unit=unit, min_words=min_words, memo=memo)
     if len(units) < MIN_UNITS and min_words > 1:
         min_words = 1
-        units, n_units, n_words = _units_at_least(documents, unit=unit, min_words=min_words)
+        units, n_units, n_words = _units_at_least(documents, unit=unit, min_words=min_words, memo=memo)
     return UnitSelection(units, min_words, n_units, n_words)
 
 

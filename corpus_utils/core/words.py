@@ -17,13 +17,15 @@ knowingly:
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
+from pathlib import Path
 from collections.abc import Sequence
 
 import numpy as np
 
 __all__ = ["PARAGRAPH_SEPARATOR", "RUNNING_WORD", "TOKEN_PATTERN", "SHINGLE_WORD", "HAN", "ascii_words_only", "count_words",
-           "count_words_many", "paragraph_spans"]
+           "count_words_many", "paragraph_spans", "word_rules_version"]
 
 #: What separates two paragraphs of a document's ``body``. No token, phrase or formulation spans it, so a
 #: document's tokens are its paragraphs' tokens one after the other.
@@ -138,3 +140,9 @@ def ascii_words_only(texts: Sequence[str]) -> np.ndarray:
     result[:] = True
     result[np.unique(np.searchsorted(ends, np.flatnonzero(odd)))] = False
     return result
+
+
+@functools.lru_cache(maxsize=1)
+def word_rules_version() -> str:
+    """A short hash of this module's source: any edit to it may change what a word is, and so stored word counts."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]

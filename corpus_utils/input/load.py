@@ -21,8 +21,9 @@ from .records import (DOCUMENT_COLUMNS, REPORT_COLUMNS, CorpusLoadError, CorpusL
 from .snapshot import pinned_snapshot
 from .tables import TABLE_CACHE_MIN_BYTES, TABLE_SUFFIXES, read_table
 from ..core.columns import TEXT_DTYPE, texts_of
+from ..core.memo import Memo, digest_texts, memo_key
 from ..core.paths import SEEDS_DIR, resolve_path
-from ..core.words import PARAGRAPH_SEPARATOR, count_words, count_words_many
+from ..core.words import PARAGRAPH_SEPARATOR, count_words, count_words_many, word_rules_version
 from ..core.workers import check_n_jobs
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
 
 #: :func:`load_paragraphs` splits this many documents at a time.
 PARAGRAPH_PART = 10_000
+#: The memo kind of the paragraphs' word counts (:func:`load_paragraphs`).
+PARAGRAPH_WORDS_KIND = "paragraph-words"
 
 
 def read_corpus(
@@ -141,13 +144,17 @@ def load_corpus(
     return corpus.documents
 
 
-def load_paragraphs(documents: pd.DataFrame) -> pd.DataFrame:
+def load_paragraphs(documents: pd.DataFrame, *, memo: Memo | None = None) -> pd.DataFrame:
     """Split document bodies into one row per paragraph.
 
     Parameters
     ----------
     documents : pandas.DataFrame
         Takes columns ``doc_id`` and ``body`` (paragraphs separated by a blank line).
+    memo : Memo, optional
+        Where the paragraphs' word counts are kept (``prepared.memo``), under a hash of the bodies and of the
+        word rules (:mod:`corpus_utils.core.words`): notebooks 03–06 each split the same bodies, and counting the
+        words is most of the cost (Chinese text is cut into words by jieba), so they count them once.
 
     Returns
     -------
@@ -161,17 +168,42 @@ def load_paragraphs(documents: pd.DataFrame) -> pd.DataFrame:
     at a time, and their words counted a slice at a time, so the text is never held as Python strings: 100,000
     pages' paragraphs add 0.37 GB, where pandas' split left 1.4 GB behind. Their paragraphs keep the bodies' dtype
     (Arrow buffers: a large corpus read from the store). Bodies of Python strings go through pandas' split, the
-    lighter one for them (0.36 GB against 0.57 GB once Arrow's result is turned back).
+    lighter one for them (0.36 GB against 0.57 GB once Arrow's result is turned back). Cost of the memo's key: one
+    SHA-256 pass over the bodies (about 0.5 s per 100,000 English pages).
     """
+    if memo is None:
+        paragraphs = _split_paragraphs(documents)
+        paragraphs["n_words"] = count_words_many(texts_of(paragraphs["text"]))
+        return paragraphs
+    parts = [_counted_part(documents.iloc[start : start + PARAGRAPH_PART], memo)
+             for start in range(0, max(len(documents), 1), PARAGRAPH_PART)]
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+
+def _counted_part(documents: pd.DataFrame, memo: Memo) -> pd.DataFrame:
+    """:func:`load_paragraphs` of at most :data:`PARAGRAPH_PART` documents, the word counts read from ``memo`` or
+    counted and stored there. Keyed a part at a time, so a notebook splitting the corpus a part at a time
+    (:func:`~corpus_utils.analysis.topics.select_units`) and one splitting it whole share the counts."""
+    paragraphs = _split_paragraphs(documents)
+
+    def count() -> dict:
+        return {"n_words": count_words_many(texts_of(paragraphs["text"]))}
+
+    key = memo_key(bodies=digest_texts(texts_of(documents["body"].fillna(""))), rules=word_rules_version())
+    paragraphs["n_words"] = memo.get_or_compute(PARAGRAPH_WORDS_KIND, key, count)["n_words"].astype("int64")
+    return paragraphs
+
+
+def _split_paragraphs(documents: pd.DataFrame) -> pd.DataFrame:
+    """Columns ``doc_id``, ``paragraph`` and ``text`` of :func:`load_paragraphs` (its word counts not yet made)."""
     if getattr(documents["body"].dtype, "storage", None) != "pyarrow":
         parts = documents[["doc_id", "body"]].copy()
         parts["text"] = parts["body"].fillna("").str.split(PARAGRAPH_SEPARATOR, regex=False)
         exploded = parts.drop(columns="body").explode("text", ignore_index=True)
         exploded = exploded[exploded["text"].fillna("").str.len() > 0].copy()
         exploded["paragraph"] = exploded.groupby("doc_id", sort=False).cumcount() + 1
-        exploded["n_words"] = count_words_many(texts_of(exploded["text"]))
-        return exploded[["doc_id", "paragraph", "text", "n_words"]].astype(
-            {"doc_id": TEXT_DTYPE, "paragraph": "int64", "text": TEXT_DTYPE, "n_words": "int64"}
+        return exploded[["doc_id", "paragraph", "text"]].astype(
+            {"doc_id": TEXT_DTYPE, "paragraph": "int64", "text": TEXT_DTYPE}
         ).reset_index(drop=True)
     parts = [_paragraphs_of(documents.iloc[start : start + PARAGRAPH_PART])
              for start in range(0, len(documents), PARAGRAPH_PART)]
@@ -181,7 +213,7 @@ def load_paragraphs(documents: pd.DataFrame) -> pd.DataFrame:
 
 
 def _paragraphs_of(documents: pd.DataFrame) -> pd.DataFrame:
-    """:func:`load_paragraphs` of a few documents."""
+    """:func:`_split_paragraphs` of a few documents with Arrow-backed bodies."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -195,10 +227,8 @@ def _paragraphs_of(documents: pd.DataFrame) -> pd.DataFrame:
     first = np.flatnonzero(np.diff(owner, prepend=-1))  # each document's first paragraph
     paragraph = np.arange(len(owner), dtype=np.int64) - np.repeat(first, np.diff(np.append(first, len(owner)))) + 1
     doc_ids = pa.array(documents["doc_id"].astype(dtype), type=pa.large_string()).take(pa.array(owner))
-    text = pd.Series(texts, dtype=dtype)
     return pd.DataFrame({
         "doc_id": pd.Series(doc_ids, dtype=dtype),
         "paragraph": paragraph,
-        "text": text,
-        "n_words": count_words_many(texts_of(text)),
+        "text": pd.Series(texts, dtype=dtype),
     })
