@@ -28,7 +28,7 @@ import itertools
 import math
 import random
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -466,12 +466,14 @@ def write_folder(pages: Iterable[Page], folder: Path) -> int:
     return count
 
 
-def write_corpus(n: int, folder: Path, parquet: Path, *, seed: int = 42) -> int:
-    """Generate ``n`` pages once and write them both as a folder of files and as one Parquet table."""
+def write_corpus(n: int, folder: Path, parquet: Path, *, seed: int = 42,
+                 generate: Callable[..., Iterator[Page]] | None = None) -> int:
+    """Generate ``n`` pages once and write them both as a folder of files and as one Parquet table; ``generate``
+    makes the pages (default :func:`generate_pages`; :func:`bench.corpus_zh.generate_pages_zh` for Chinese)."""
 
     def pages_also_to_folder() -> Iterator[Page]:
         folder.mkdir(parents=True, exist_ok=True)
-        for page in generate_pages(n, seed=seed):
+        for page in (generate or generate_pages)(n, seed=seed):
             (folder / f"{page.doc_id}.txt").write_bytes(page.encoded())
             yield page
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from . import corpus as corpus_module
 from . import stages as stage_module
 from .corpus import write_corpus
-from .corpus_zh import write_corpus_zh
+from .corpus_zh import generate_pages_zh
 
 __all__ = [
     "Measurement", "DEFAULT_SIZES", "DEFAULT_OUT", "ensure_corpus", "run_benchmarks", "write_results", "plot_results",
@@ -417,8 +417,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "generate":
         start = time.perf_counter()
-        writer = write_corpus if args.language == "en" else write_corpus_zh
-        count = writer(args.n, args.out / "pages", args.out / "corpus.parquet", seed=args.seed)
+        count = write_corpus(args.n, args.out / "pages", args.out / "corpus.parquet", seed=args.seed,
+                             generate=generate_pages_zh if args.language == "zh" else None)
         print(f"wrote {count} pages to {args.out / 'pages'} and {args.out / 'corpus.parquet'} in {time.perf_counter() - start:.1f} s")
         return 0
     try:
