@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,7 +15,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..core.columns import TEXT_DTYPE, as_str, select_rows, take_rows, texts_of
 from ..core.scheduler import map_in_parts
-from ..core.memo import Memo, digest_arrays, digest_hashes, memo_key, text_hashes
+from ..core.memo import Memo, digest_arrays, digest_hashes, memo_key, source_version, text_hashes
 from ..core.words import PARAGRAPH_SEPARATOR, SHINGLE_WORD, count_words_many
 from ..input.load import load_paragraphs
 
@@ -909,10 +907,9 @@ def _fingerprints(text: pd.Series, eligible: np.ndarray, memo: Memo | None) -> n
     return memo.get_or_compute(FINGERPRINTS_KIND, key, compute)["fingerprints"]
 
 
-@functools.lru_cache(maxsize=1)
 def _normal_form_version() -> str:
     """A short hash of this module's source: any edit to it may change the normal form, and so the fingerprints."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    return source_version(__file__)
 
 
 def _texts_at(paragraphs: pd.DataFrame, rows: np.ndarray) -> np.ndarray:

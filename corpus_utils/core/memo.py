@@ -12,6 +12,7 @@ place); the least recently used beyond :data:`KEEP_ENTRIES` per kind are deleted
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -26,7 +27,7 @@ import scipy.sparse as sp
 
 from .locks import file_lock
 
-__all__ = ["KEEP_ENTRIES", "Memo", "digest_arrays", "digest_hashes", "digest_texts", "memo_key", "text_hashes"]
+__all__ = ["KEEP_ENTRIES", "Memo", "digest_arrays", "digest_hashes", "digest_texts", "memo_key", "source_version", "text_hashes"]
 
 #: Entries kept per kind (``topics``, …); the least recently used beyond this are deleted.
 KEEP_ENTRIES = 16
@@ -68,6 +69,13 @@ def digest_arrays(*arrays: Any) -> str:
             digest.update(repr((part.dtype.str, part.shape)).encode())
             digest.update(part.reshape(-1).view(np.uint8))
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def source_version(path: str | Path) -> str:
+    """A short hash of a module's source file: a key part for what that module's code computes, so any edit to it
+    makes new entries."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def memo_key(**parts: Any) -> str:

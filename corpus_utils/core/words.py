@@ -17,12 +17,12 @@ knowingly:
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
-from pathlib import Path
 from collections.abc import Sequence
 
 import numpy as np
+
+from .memo import source_version
 
 __all__ = ["PARAGRAPH_SEPARATOR", "RUNNING_WORD", "TOKEN_PATTERN", "SHINGLE_WORD", "HAN", "ascii_words_only", "count_words",
            "count_words_many", "paragraph_spans", "word_rules_version"]
@@ -142,7 +142,6 @@ def ascii_words_only(texts: Sequence[str]) -> np.ndarray:
     return result
 
 
-@functools.lru_cache(maxsize=1)
 def word_rules_version() -> str:
     """A short hash of this module's source: any edit to it may change what a word is, and so stored word counts."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    return source_version(__file__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate
@@ -55,6 +55,10 @@ _QUOTE_CHARS = "“”\""  # the characters of _QUOTES
 _TOKEN_RULES = "paragraph-local phrases"
 _POSSESSIVE_FAST = re.compile(r"'(?<=\w')s\b")  # _POSSESSIVE with the apostrophe first, so the engine skips ahead to it
 _TOKEN = re.compile(TOKEN_PATTERN)
+def _no_spans(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    return []
+
+
 _TOKEN_SPLIT = re.compile(f"({TOKEN_PATTERN.removeprefix('(?u)')})")  # _TOKEN as one group: re.split keeps the words
 
 
@@ -320,10 +324,16 @@ class Tokenizer:
         A token produced by a phrase replacement (``two_safeguards`` from "two maintenance") carries the
         span of the whole phrase, so keyword-in-context can show the words as written.
         """
+        return self._spans(text, lambda blanked: self._word_spans if HAN.search(blanked) is None else self._mixed_spans)
+
+    def _spans(self, text: str, words_for: Callable[[str], Callable[[str, int, int], list[tuple[str, int, int]]]]
+               ) -> list[tuple[str, int, int]]:
+        """The spans of the phrase replacements of ``text`` and, between them, those ``words_for(blanked)`` finds in
+        each stretch of the blanked text (``(blanked, start, end)``), stop words dropped."""
         straight = _APOSTROPHES.sub("'", text)  # one character for one: offsets are unchanged
         replaced = self.replacer.spans(straight)
         blanked = _POSSESSIVE_FAST.sub("  ", straight)  # drop possessive 's, keeping offsets
-        words = self._word_spans if HAN.search(blanked) is None else self._mixed_spans
+        words = words_for(blanked)
         spans: list[tuple[str, int, int]] = []
         cursor = 0
         for start, end, replacement in [*replaced, (len(text), len(text), "")]:
@@ -344,21 +354,18 @@ class Tokenizer:
         holding a Chinese formulation form: every span a form is counted as, with the other Chinese runs (clauses
         between punctuation) not segmented. Segmenting is most of the cost of Chinese text, and a run is segmented
         on its own, so these spans are exactly those of :meth:`token_spans` for those runs."""
-        straight = _APOSTROPHES.sub("'", text)
-        blanked = _POSSESSIVE_FAST.sub("  ", straight)
-        forms = self._forms_pattern
-        chinese = forms is not None and HAN.search(blanked) is not None
+        if self._forms_pattern is None:
+            return self._spans(text, lambda blanked: _no_spans)
+        return self._spans(text, lambda blanked: _no_spans if HAN.search(blanked) is None else self._form_runs)
+
+    def _form_runs(self, text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+        """:meth:`_mixed_spans` of the Chinese runs of ``text[start:end]`` holding a formulation form."""
         spans: list[tuple[str, int, int]] = []
-        cursor = 0
-        for start, end, replacement in [*self.replacer.spans(straight), (len(text), len(text), "")]:
-            for match in _TOKEN.finditer(blanked, cursor, start) if chinese else ():
-                run = match.group()
-                if has_han(run) and forms.search(simplified(run) if self.simplify_chinese else run):
-                    spans += self._segmented_spans(run, match.start())
-            spans += [(word.group(), start, end) for word in _TOKEN.finditer(replacement.lower())]
-            cursor = end
-        stops = self.stop_words
-        return [span for span in spans if span[0] not in stops]
+        for match in _TOKEN.finditer(text, start, end):
+            run = match.group()
+            if has_han(run) and self._forms_pattern.search(simplified(run) if self.simplify_chinese else run):
+                spans += self._segmented_spans(run, match.start())
+        return spans
 
     @staticmethod
     def _word_spans(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
