@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from corpus_utils.analysis.collocations import MEASURES, _counted_runs, _document_rows, collocates, multiword_units
+from corpus_utils.analysis import collocations
+from corpus_utils.analysis.collocations import (MEASURES, _counted_packed_runs, _counted_runs, _document_rows, _packable_parts,
+                                                 _unit_scores, collocates, multiword_units)
 from corpus_utils.analysis.prepare import prepare_corpus
 from corpus_utils.analysis.terms import TokenStream, token_streams
 from corpus_utils.text.tokenizer import Tokenizer
@@ -222,3 +224,41 @@ def test_runs_counted_by_one_sort_equal_a_group_by_of_keys_and_documents(seed):
     assert distinct.tolist() == expected.index.tolist()
     assert counts.tolist() == expected["size"].tolist() and documents.tolist() == expected["nunique"].tolist()
     assert [part.tolist() for part in _counted_runs(keys[:0], rows[:0])] == [[], [], []]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_runs_packed_with_their_document_count_as_the_one_sort_does(seed):
+    rng = np.random.default_rng(seed)
+    offsets = np.r_[0, np.cumsum(rng.integers(0, 9, size=40))]
+    positions = np.sort(rng.choice(offsets[-1], size=min(150, offsets[-1]), replace=False))
+    low = 1_000
+    keys = low + rng.integers(0, 12, size=len(positions)).astype(np.int64)
+    rows = _document_rows(positions, offsets)
+    expected = _counted_runs(keys.copy(), rows)
+    got = _counted_packed_runs(keys.copy(), rows, low, len(offsets) - 1)
+    assert [part.tolist() for part in got] == [part.tolist() for part in expected]
+    assert [part.tolist() for part in _counted_packed_runs(keys[:0].copy(), rows[:0], low, 40)] == [[], [], []]
+
+
+def test_first_token_parts_are_cut_to_pack_only_while_few():
+    assert _packable_parts([(0, 10), (10, 100)], 2 ** 63 // 30) == [(0, 10), (10, 40), (40, 70), (70, 100)]
+    assert _packable_parts([(0, 1_000)], 2 ** 62) == [(0, 1_000)]  # 500 parts of two first tokens: too many
+    assert _packable_parts([(0, 10)], 2 ** 64) == [(0, 10)]  # not even one first token packs
+
+
+@pytest.mark.parametrize("size", [2, 3])
+def test_unit_scores_are_the_same_packed_cut_or_sorted(seeds_stream, monkeypatch, size):
+    stream, _ = seeds_stream
+    packed = _unit_scores(stream, size, 1, 1, 0.5)
+    with monkeypatch.context() as patch:  # one part per first token
+        patch.setattr(collocations, "_first_token_parts", lambda stream, starts, budget: [(t, t + 1) for t in range(len(stream.vocabulary))])
+        cut = _unit_scores(stream, size, 1, 1, 0.5)
+    with monkeypatch.context() as patch:  # the stable arg-sort of the keys, as when packing would overflow
+        patch.setattr(collocations, "_counted_packed_runs", lambda keys, rows, low, n_rows: _counted_runs(keys, rows))
+        sorted_ = _unit_scores(stream, size, 1, 1, 0.5)
+    reference = np.lexsort(packed["units"].T[::-1])
+    assert len(reference) > 100
+    for got in (cut, sorted_):
+        order = np.lexsort(got["units"].T[::-1])
+        for column in ("units", "count", "documents", "lambda", "z"):
+            np.testing.assert_array_equal(got[column][order], packed[column][reference])

@@ -346,8 +346,9 @@ def multiword_units(
     Notes
     -----
     Cost: the runs counted a range of first tokens at a time (about
-    :data:`~corpus_utils.analysis.terms.PART_OCCURRENCES` runs a part, one stable sort each, documents counted
-    along it), then one pass over the runs in chunks: a count of token ids per position and, for K ≥ 3, a hash
+    :data:`~corpus_utils.analysis.terms.PART_OCCURRENCES` runs a part, one sort each, documents counted along it:
+    each run packed with its document row into one int64 where that fits, ranges cut to fit while they stay few,
+    else a stable arg-sort; 100,000 pages: 2 tokens 5.2 s to 2.4 s, 3 tokens 9.3 s to 7.7 s), then one pass over the runs in chunks: a count of token ids per position and, for K ≥ 3, a hash
     look-up of each run among the kept units per pair of positions. Memory: a few hundred MB per part whatever
     the corpus size, beside the kept units (a million pages: +2.25 GB for 2 tokens, against +8.2 GB counted at once).
     """
@@ -427,6 +428,47 @@ def _counted_runs(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.nd
     return keys[firsts], counts, np.add.reduceat(new_document, firsts, dtype=np.int64)
 
 
+def _counted_packed_runs(keys: np.ndarray, rows: np.ndarray, low: int, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_counted_runs` when every ``(key - low) * n_rows + row`` fits in an int64 (the caller checks): each
+    run packed with its document row into one number, so one plain sort of numbers (no permutation, no gathers;
+    about six times faster than the stable arg-sort on 16 million runs) orders the runs by key and document.
+    ``keys`` is overwritten."""
+    if not len(keys):
+        return _counted_runs(keys, rows)
+    packed = keys
+    packed -= low
+    packed *= n_rows
+    packed += rows
+    packed.sort()
+    new_document = np.empty(len(packed), dtype=bool)
+    new_document[0] = True
+    np.not_equal(packed[1:], packed[:-1], out=new_document[1:])
+    run_keys = packed // n_rows
+    del packed
+    new_key = np.empty(len(run_keys), dtype=bool)
+    new_key[0] = True
+    np.not_equal(run_keys[1:], run_keys[:-1], out=new_key[1:])
+    firsts = np.flatnonzero(new_key)
+    counts = np.diff(np.r_[firsts, len(run_keys)]).astype(np.int64)
+    return run_keys[firsts] + low, counts, np.add.reduceat(new_document, firsts, dtype=np.int64)
+
+
+#: At most this many parts of first tokens are cut so that each packs into int64 (:func:`_packable_parts`); each
+#: costs a pass over the stream's token ids.
+_MAX_PACKED_PARTS = 64
+
+
+def _packable_parts(parts: list[tuple[int, int]], per_first_token: int) -> list[tuple[int, int]]:
+    """``parts`` (ranges of first-token ids) cut so that every run of each packs with its document row into an
+    int64 (``per_first_token``: the packed span of one first token), when at most :data:`_MAX_PACKED_PARTS` parts
+    do; otherwise ``parts`` unchanged."""
+    width = (2 ** 63 - 1) // per_first_token
+    if width < 1:
+        return parts
+    cut = [(start, min(start + width, high)) for low, high in parts for start in range(low, high, width)]
+    return cut if len(cut) <= max(_MAX_PACKED_PARTS, len(parts)) else parts
+
+
 def _unit_scores(stream: TokenStream, size: int, min_count: int, min_documents: int, smoothing: float) -> dict[str, np.ndarray]:
     """The token ids (``units``, one row per unit), ``count``, ``documents``, ``lambda`` and ``z`` of every run of
     ``size`` tokens seen at least ``min_count`` times in at least ``min_documents`` documents, in no set order.
@@ -438,11 +480,16 @@ def _unit_scores(stream: TokenStream, size: int, min_count: int, min_documents: 
     base = max(len(stream.vocabulary), 1)
     starts = _gram_starts(stream, size)
     kept = [(np.zeros(0, dtype=np.int64),) * 3]
-    for low, high in _first_token_parts(stream, starts, PART_OCCURRENCES):
+    n_rows = max(len(stream.offsets) - 1, 1)
+    for low, high in _packable_parts(_first_token_parts(stream, starts, PART_OCCURRENCES), base ** (size - 1) * n_rows):
         keys, positions = _part_keys(stream, starts, size, low, high)
         rows = _document_rows(positions, stream.offsets)
         del positions  # the sort below holds the keys, their order and the sorted copies: not the positions too
-        distinct, counts, documents = _counted_runs(keys, rows)
+        low_key = low * base ** (size - 1)
+        if (high - low) * base ** (size - 1) * n_rows < 2 ** 63:
+            distinct, counts, documents = _counted_packed_runs(keys, rows, low_key, n_rows)
+        else:
+            distinct, counts, documents = _counted_runs(keys, rows)
         del keys, rows
         keep = (counts >= min_count) & (documents >= min_documents)
         kept.append((distinct[keep], counts[keep], documents[keep]))
