@@ -246,13 +246,22 @@ def test_first_token_parts_are_cut_to_pack_only_while_few():
     assert _packable_parts([(0, 10)], 2 ** 64) == [(0, 10)]  # not even one first token packs
 
 
+def _one_part_per_token(stream, starts, budget):
+    return [(token, token + 1) for token in range(len(stream.vocabulary))]
+
+
 @pytest.mark.parametrize("size", [2, 3])
-def test_unit_scores_are_the_same_packed_cut_or_sorted(seeds_stream, monkeypatch, size):
+def test_unit_scores_are_the_same_packed_cut_or_sorted_on_one_thread_or_two(seeds_stream, monkeypatch, size):
     stream, _ = seeds_stream
     packed = _unit_scores(stream, size, 1, 1, 0.5)
-    with monkeypatch.context() as patch:  # one part per first token
-        patch.setattr(collocations, "_first_token_parts", lambda stream, starts, budget: [(t, t + 1) for t in range(len(stream.vocabulary))])
-        cut = _unit_scores(stream, size, 1, 1, 0.5)
+    monkeypatch.setattr(collocations, "_first_token_parts", _one_part_per_token)
+    monkeypatch.setattr(collocations, "available_cores", lambda: 1)
+    cut = _unit_scores(stream, size, 1, 1, 0.5)
+    monkeypatch.setattr(collocations, "available_cores", lambda: 2)
+    threads = _unit_scores(stream, size, 1, 1, 0.5)  # the parts counted on two threads, joined in order
+    for column in ("units", "count", "documents", "lambda", "z"):
+        np.testing.assert_array_equal(threads[column], cut[column])
+    monkeypatch.undo()
     with monkeypatch.context() as patch:  # the stable arg-sort of the keys, as when packing would overflow
         patch.setattr(collocations, "_counted_packed_runs", lambda keys, rows, low, n_rows: _counted_runs(keys, rows))
         sorted_ = _unit_scores(stream, size, 1, 1, 0.5)

@@ -232,6 +232,22 @@ def test_formulations_candidates_and_variants_on_dask_equal_this_process(cluster
         ("formulations", True), ("candidate formulations", True), ("MT variants", True)]
 
 
+def test_the_concordance_on_dask_equals_this_process(cluster, documents):
+    from corpus_utils.analysis.kwic import concordance
+    from corpus_utils.analysis.terms import token_streams
+    from corpus_utils.text.tokenizer import Tokenizer
+
+    tokenizer = Tokenizer()
+    with in_this_process():
+        stream = token_streams(documents, [tokenizer])[0]
+        expected = [concordance(documents, ["party", "discipline inspection"], tokenizer=tokenizer, stream=given)
+                    for given in (stream, None)]
+    for given, here in zip((stream, None), expected):
+        assert len(here) > 0
+        pd.testing.assert_frame_equal(concordance(documents, ["party", "discipline inspection"], tokenizer=tokenizer, stream=given), here)
+        assert [(time.stage, time.where.startswith("dask")) for time in stage_times()[-2:]] == [("concordance", True)] * 2
+
+
 def test_boilerplate_joins_on_dask_equal_this_process(cluster, documents):
     from corpus_utils import load_paragraphs
     from corpus_utils.analysis.boilerplate import near_duplicate_paragraphs, template_families

@@ -13,8 +13,11 @@ from conftest import write_generated_corpus
 
 from corpus_utils import read_corpus
 from corpus_utils.analysis.formulations import discover_candidates, find_formulations
+from corpus_utils.analysis.kwic import concordance
+from corpus_utils.analysis.terms import token_streams
 from corpus_utils.core import scheduler as scheduler_module
 from corpus_utils.core.scheduler import map_in_parts, stage_times
+from corpus_utils.text.tokenizer import Tokenizer
 from corpus_utils.text.variants import count_variants, load_variant_table
 
 
@@ -35,8 +38,17 @@ def two_cores(monkeypatch):
     return started
 
 
+def _concordance(documents: pd.DataFrame, *, counted: bool) -> pd.DataFrame:
+    """Every line of three terms; with ``counted``, the documents and paragraphs chosen by the token stream."""
+    tokenizer = Tokenizer()
+    stream = token_streams(documents, [tokenizer])[0] if counted else None
+    return concordance(documents, ["party", "discipline inspection", "procuratorate"], tokenizer=tokenizer, stream=stream)
+
+
 SCANS = {
     "candidates": lambda documents: discover_candidates(documents),
+    "concordance": lambda documents: _concordance(documents, counted=False),
+    "concordance of counted documents": lambda documents: _concordance(documents, counted=True),
     "formulations": lambda documents: find_formulations(documents),
     "variants": lambda documents: count_variants(documents, load_variant_table()),
 }
@@ -45,10 +57,11 @@ SCANS = {
 @pytest.mark.parametrize("name", list(SCANS))
 def test_a_scan_in_parts_on_two_processes_equals_one_pass_here(documents, two_cores, monkeypatch, name):
     in_parts = SCANS[name](documents)
-    assert two_cores == [2] and stage_times()[-1].where == "this process"
+    pools = 3 if name.startswith("concordance") else 1  # the concordance reads each of its three terms in a pool
+    assert two_cores == [2] * pools and stage_times()[-1].where == "this process"
     monkeypatch.setattr(scheduler_module, "POOL_MIN_ITEMS", 10**9)
     pd.testing.assert_frame_equal(in_parts, SCANS[name](documents))
-    assert two_cores == [2]  # the reference pass started no pool
+    assert two_cores == [2] * pools  # the reference pass started no pool
     assert len(in_parts) > 0
 
 

@@ -23,13 +23,17 @@ number of tokens.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core.checks import check_choice, check_whole_number
 from ..core.memo import Memo, digest_arrays, digest_texts, memo_key
+from ..core.workers import available_cores
 from ..text.tokenizer import Tokenizer
 from .terms import (PART_OCCURRENCES, TokenStream, _distinct, _first_token_parts, _gram_starts, _key_tokens,
                     _part_keys)
@@ -453,6 +457,17 @@ def _counted_packed_runs(keys: np.ndarray, rows: np.ndarray, low: int, n_rows: i
     return run_keys[firsts] + low, counts, np.add.reduceat(new_document, firsts, dtype=np.int64)
 
 
+def _map_in_threads(function: Callable[[Any], Any], items: list) -> list:
+    """``[function(item) for item in items]``, on one thread per free core
+    (:func:`~corpus_utils.core.workers.available_cores`) when there are several: for numpy work, which releases the
+    GIL while it sorts and compares arrays, so each thread holds one part's arrays at a time."""
+    threads = min(available_cores(), len(items))
+    if threads < 2:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(function, items))
+
+
 #: At most this many parts of first tokens are cut so that each packs into int64 (:func:`_packable_parts`); each
 #: costs a pass over the stream's token ids.
 _MAX_PACKED_PARTS = 64
@@ -479,20 +494,23 @@ def _unit_scores(stream: TokenStream, size: int, min_count: int, min_documents: 
     """
     base = max(len(stream.vocabulary), 1)
     starts = _gram_starts(stream, size)
-    kept = [(np.zeros(0, dtype=np.int64),) * 3]
     n_rows = max(len(stream.offsets) - 1, 1)
-    for low, high in _packable_parts(_first_token_parts(stream, starts, PART_OCCURRENCES), base ** (size - 1) * n_rows):
+    parts = _packable_parts(_first_token_parts(stream, starts, PART_OCCURRENCES), base ** (size - 1) * n_rows)
+
+    def kept_runs(part: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        low, high = part
         keys, positions = _part_keys(stream, starts, size, low, high)
         rows = _document_rows(positions, stream.offsets)
         del positions  # the sort below holds the keys, their order and the sorted copies: not the positions too
-        low_key = low * base ** (size - 1)
         if (high - low) * base ** (size - 1) * n_rows < 2 ** 63:
-            distinct, counts, documents = _counted_packed_runs(keys, rows, low_key, n_rows)
+            distinct, counts, documents = _counted_packed_runs(keys, rows, low * base ** (size - 1), n_rows)
         else:
             distinct, counts, documents = _counted_runs(keys, rows)
         del keys, rows
         keep = (counts >= min_count) & (documents >= min_documents)
-        kept.append((distinct[keep], counts[keep], documents[keep]))
+        return distinct[keep], counts[keep], documents[keep]
+
+    kept = [(np.zeros(0, dtype=np.int64),) * 3, *_map_in_threads(kept_runs, parts)]
     keys, counts, documents = (np.concatenate(column) for column in zip(*kept))
     wanted = _key_tokens(keys, size, base)
     lam = np.zeros(len(wanted))

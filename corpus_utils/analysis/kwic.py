@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..core.columns import as_str, take_rows, texts_of
 from ..core.checks import check_whole_number
+from ..core.scheduler import map_in_parts
 from ..core.words import HAN, SHINGLE_WORD, paragraph_spans
 from ..text.tokenizer import Tokenizer
 from .terms import TokenStream, check_documents, ngram_document_counts
@@ -213,11 +214,19 @@ def concordance(
     a pass over its paragraphs that mention it; without it, each document the pre-filter lets through.
     """
     check_documents(documents)
+    check_whole_number(window, "window (words each side)", min_val=0)
+    check_whole_number(chars, "chars (characters each side)", min_val=0)
     found = []
     for term in terms:
-        rows, expected = _documents_holding(stream, term, tokenizer) if stream is not None else (None, None)
-        hits = list(_hits(documents, str(term), window=window, chars=chars, tokenizer=tokenizer, rows=rows,
-                          expected=expected))
+        tokenizer.term_words(str(term))  # a term that could never be counted is refused here, not in a pool's process
+        if stream is not None:
+            rows, expected = _documents_holding(stream, term, tokenizer)
+        else:
+            rows, expected = np.arange(len(documents)), np.full(len(documents), -1, dtype=np.int64)
+        todo = pd.DataFrame({"row": rows, "expected": expected, "body": take_rows(documents["body"], rows)})
+        parts = map_in_parts(_concordance_part, todo, stage_name="concordance", processes=True, term=str(term),
+                             window=int(window), chars=int(chars), tokenizer=tokenizer, counted=stream is not None)
+        hits = [hit for part in parts for hit in part]
         found.append(pd.DataFrame(hits, columns=["_row", "start", "left", "match", "right"]).assign(term=str(term)))
     table = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["_row", "start", "left", "match", "right", "term"])
     positions = table["_row"].to_numpy(dtype=np.int64)
@@ -231,6 +240,18 @@ def concordance(
                           "match": "string", "right": "string", "rendering": "string", "start": "int64"})
     table["date"] = pd.to_datetime(table["date"])
     return table[list(CONCORDANCE_COLUMNS)].reset_index(drop=True)
+
+
+def _concordance_part(part: pd.DataFrame, *, term: str, window: int, chars: int, tokenizer: Tokenizer,
+                      counted: bool) -> list[tuple[int, int, str, str, str]]:
+    """``(row, start, left, match, right)`` of each place the tokenizer sees ``term`` in the ``body`` of each row of
+    ``part`` (columns ``row``: the document's position, ``expected``: the term's count there when ``counted``, else
+    the regex pre-filter chooses the documents): :func:`_hits`, one part of the documents, in a pool's process or on
+    a worker."""
+    rows = part["row"].to_numpy()
+    hits = _hits(part, term, window=window, chars=chars, tokenizer=tokenizer, rows=np.arange(len(part)) if counted else None,
+                 expected=part["expected"].to_numpy() if counted else None)
+    return [(int(rows[position]), start, left, match, right) for position, start, left, match, right in hits]
 
 
 def _documents_holding(stream: TokenStream, term: str, tokenizer: Tokenizer) -> tuple[np.ndarray, np.ndarray]:

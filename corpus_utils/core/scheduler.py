@@ -428,7 +428,7 @@ def _call_quietly(function: Callable, part: Any, **shared: Any) -> Any:
 
 #: The stages that go to the workers when a scheduler is active, in the order a run meets them.
 DASK_STAGES = ("parsing pages", "cleaning table rows", "tokenising", "counting", "top-k neighbours", "formulations", "MT variants",
-               "candidate formulations")
+               "concordance", "candidate formulations")
 
 
 def where_stages_run(scheduler: DaskScheduler | None) -> str:
