@@ -352,8 +352,9 @@ def multiword_units(
     Cost: the runs counted a range of first tokens at a time (about
     :data:`~corpus_utils.analysis.terms.PART_OCCURRENCES` runs a part, one sort each, documents counted along it:
     each run packed with its document row into one int64 where that fits, ranges cut to fit while they stay few,
-    else a stable arg-sort; 100,000 pages: 2 tokens 5.2 s to 2.4 s, 3 tokens 9.3 s to 7.7 s), then one pass over the runs in chunks: a count of token ids per position and, for K ≥ 3, a hash
-    look-up of each run among the kept units per pair of positions. Memory: a few hundred MB per part whatever
+    else a stable arg-sort; one thread per free core; 100,000 pages: 2 tokens 5.2 s to 2.4 s, 3 tokens 9.3 s to
+    7.7 s on one thread), then one pass over the runs in chunks: a count of token ids per position and, for K ≥ 3,
+    a hash look-up of each run among the kept units per pair of positions. Memory: a few hundred MB per part whatever
     the corpus size, beside the kept units (a million pages: +2.25 GB for 2 tokens, against +8.2 GB counted at once).
     """
     check_whole_number(size, "size (tokens per unit)", min_val=2)

@@ -211,7 +211,9 @@ def concordance(
     -----
     Cost: with ``stream``, tokenising the paragraphs that may hold a term, in the documents that do (the whole
     document where an n-gram runs across a paragraph break), so a term in every document of a large corpus costs
-    a pass over its paragraphs that mention it; without it, each document the pre-filter lets through.
+    a pass over its paragraphs that mention it; without it, each document the pre-filter lets through. From
+    :data:`~corpus_utils.core.scheduler.POOL_MIN_ITEMS` documents to read, they are shared out among this machine's
+    free cores, or the Dask workers when a scheduler is active (:func:`~corpus_utils.core.scheduler.map_in_parts`).
     """
     check_documents(documents)
     check_whole_number(window, "window (words each side)", min_val=0)
