@@ -474,11 +474,16 @@ def _map_in_threads(function: Callable[[Any], Any], items: list) -> list:
 _MAX_PACKED_PARTS = 64
 
 
+def _packed_width(per_first_token: int) -> int:
+    """How many first-token ids a range may span for its runs to pack with their document row into an int64
+    (``per_first_token``: the packed span of one first token); 0 when not even one does."""
+    return (2 ** 63 - 1) // per_first_token
+
+
 def _packable_parts(parts: list[tuple[int, int]], per_first_token: int) -> list[tuple[int, int]]:
-    """``parts`` (ranges of first-token ids) cut so that every run of each packs with its document row into an
-    int64 (``per_first_token``: the packed span of one first token), when at most :data:`_MAX_PACKED_PARTS` parts
-    do; otherwise ``parts`` unchanged."""
-    width = (2 ** 63 - 1) // per_first_token
+    """``parts`` (ranges of first-token ids) cut to :func:`_packed_width`, when at most :data:`_MAX_PACKED_PARTS`
+    parts do; otherwise ``parts`` unchanged."""
+    width = _packed_width(per_first_token)
     if width < 1:
         return parts
     cut = [(start, min(start + width, high)) for low, high in parts for start in range(low, high, width)]
@@ -496,14 +501,15 @@ def _unit_scores(stream: TokenStream, size: int, min_count: int, min_documents: 
     base = max(len(stream.vocabulary), 1)
     starts = _gram_starts(stream, size)
     n_rows = max(len(stream.offsets) - 1, 1)
-    parts = _packable_parts(_first_token_parts(stream, starts, PART_OCCURRENCES), base ** (size - 1) * n_rows)
+    per_first_token = base ** (size - 1) * n_rows
+    parts = _packable_parts(_first_token_parts(stream, starts, PART_OCCURRENCES), per_first_token)
 
     def kept_runs(part: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         low, high = part
         keys, positions = _part_keys(stream, starts, size, low, high)
         rows = _document_rows(positions, stream.offsets)
         del positions  # the sort below holds the keys, their order and the sorted copies: not the positions too
-        if (high - low) * base ** (size - 1) * n_rows < 2 ** 63:
+        if high - low <= _packed_width(per_first_token):
             distinct, counts, documents = _counted_packed_runs(keys, rows, low * base ** (size - 1), n_rows)
         else:
             distinct, counts, documents = _counted_runs(keys, rows)
