@@ -58,3 +58,30 @@ def test_scraped_text_in_a_caption_stays_text(tmp_path):
     text = svg.read_text(encoding="utf-8")
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert read_caption(tmp_path / "missing.png") == ""
+
+
+def _with_text_after_the_pixels(png: bytes, key: str, value: str) -> bytes:
+    """``png`` with a tEXt chunk ``key``=``value`` added just before IEND (after the image data)."""
+    import struct
+    import zlib
+
+    body = key.encode("latin-1") + b"\0" + value.encode("latin-1")
+    chunk = struct.pack(">I", len(body)) + b"tEXt" + body + struct.pack(">I", zlib.crc32(b"tEXt" + body) & 0xFFFFFFFF)
+    end = png.rindex(b"IEND") - 4
+    return png[:end] + chunk + png[end:]
+
+
+def test_a_caption_before_or_after_the_pixels_is_read(tmp_path):
+    fig, ax = plt.subplots()
+    ax.bar(["a"], [1])
+    png, *_ = save_figure(fig, "09_own", caption="Written by save_figure.", figures_dir=tmp_path, show=False)
+    plt.close(fig)
+    assert read_caption(png) == "Written by save_figure."
+    other = tmp_path / "other.png"  # another tool's file: its text after the image data
+    plain = tmp_path / "plain.png"
+    from PIL import Image
+
+    Image.new("RGB", (4, 4)).save(plain)
+    other.write_bytes(_with_text_after_the_pixels(plain.read_bytes(), "Description", "Added afterwards."))
+    assert read_caption(other) == "Added afterwards."
+    assert read_caption(plain) == ""

@@ -62,12 +62,12 @@ def _start_order(names, jobs, fail=()):
     """The order ``runner._run_in_start_order`` starts ``names`` in, with instant notebooks (``fail`` raise)."""
     started = []
 
-    def run_one(position, notebook):
+    def run_one(position, notebook, free):
         started.append((position, notebook.name))
         if notebook.name in fail:
             raise RuntimeError(f"{notebook.name} broke")
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    with ThreadPoolExecutor(max_workers=2 * jobs) as pool:
         runner._run_in_start_order([SimpleNamespace(name=name) for name in names], jobs, pool, run_one)
     return started
 
@@ -89,7 +89,7 @@ def test_an_error_stops_further_starts_and_is_raised():
         _start_order(names, jobs=1, fail={"04_topic_clustering"})
     calls = []
 
-    def run_one(position, notebook):
+    def run_one(position, notebook, free):
         calls.append(notebook.name)
         raise RuntimeError("broke")
 

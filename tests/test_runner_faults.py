@@ -226,3 +226,21 @@ def test_a_kernel_that_dies_while_starting_is_started_once_more(tmp_path):
     assert result.returncode == 0, result.stderr
     assert marker.read_text() == "died" and "died while starting" in result.stderr
     assert _record(tmp_path / "run")["notebooks"][0]["status"] == "succeeded"
+
+
+def test_every_kernel_has_stopped_when_the_run_ends(tmp_path):
+    """Each notebook's kernel stops while the next notebook starts; none outlives the run."""
+    folder, pids = tmp_path / "nbs", tmp_path / "pids"
+    for name in ("01_one", "02_two", "03_three"):
+        write_notebook(folder, name, 'CORPUS = "seeds"\nPATTERN = "*.txt"\nFIGURES_DIR = "figures"',
+                       f"import os, pathlib\nwith open({str(pids)!r}, 'a') as out:\n    out.write(f'{{os.getpid()}}\\n')")
+    result = subprocess.run([sys.executable, "-m", "corpus_utils", "run", "--notebooks", str(folder), "--out", str(tmp_path / "run"),
+                             "--jobs", "2", "--no-progress"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    kernels = [int(line) for line in pids.read_text().split()]
+    assert len(set(kernels)) == 3
+    for pid in kernels:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert [entry["status"] for entry in _record(tmp_path / "run")["notebooks"]] == ["succeeded"] * 3
+    assert "Parent appears to have exited" not in result.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import time
 
 import numpy as np
@@ -183,7 +184,7 @@ def test_a_cold_load_in_a_pool_parses_the_next_part_while_one_is_written_with_on
     from corpus_utils.input.cache import PageCache
 
     pools, events = [], []
-    real_pool, real_parse = parsing_module.process_pool, parsing_module.parse_paths
+    real_pool = parsing_module.process_pool
     monkeypatch.setattr(parsing_module, "process_pool", lambda *args, **kwargs: pools.append(args) or real_pool(*args, **kwargs))
     append = snapshot_module.SnapshotWriter.append
     monkeypatch.setattr(snapshot_module.SnapshotWriter, "append", lambda self, part: (events.append("write"), append(self, part))[1])
@@ -302,19 +303,55 @@ def test_the_runner_loads_once_and_every_notebook_reads_its_snapshot(pages, tmp_
 
 
 
+def test_a_small_corpus_loads_in_the_runner_s_process_a_larger_one_in_its_own_with_the_same_result(pages, monkeypatch):
+    import subprocess
+
+    from corpus_utils.run import runner as runner_module
+
+    from corpus_utils.core.scheduler import stage
+
+    started = []
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", lambda command, **kwargs: started.append(command) or real_popen(command, **kwargs))
+    with stage("timed earlier in this process"):
+        pass
+    here = ingest_corpus(pages, "*.txt")
+    assert started == []
+    monkeypatch.setattr(runner_module, "IN_PROCESS_MAX_FILES", len(list(pages.glob("*.txt"))) - 1)
+    apart = ingest_corpus(pages, "*.txt")
+    assert len(started) == 1 and "corpus_utils.run.ingest" in started[0]
+    for field in ("snapshot", "n_documents", "summary", "languages", "subcorpus", "pretokenise_error", "small_languages"):
+        assert getattr(here, field) == getattr(apart, field), field
+    assert here.n_documents == 5 and here.input_files.digest() == apart.input_files.digest()
+    assert "timed earlier in this process" not in {timed["stage"] for timed in here.stages}  # the ingest's own stages only
+    monkeypatch.setattr(runner_module, "IN_PROCESS_MAX_BYTES", 100)
+    assert not runner_module._fits_in_process(pages, "*.txt")
+    assert runner_module._fits_in_process(pages / "missing.csv", "*.txt") is False  # the loader, apart, says what is wrong
+
+
 def test_a_loading_process_that_dies_is_named_and_the_run_goes_on(pages, tmp_path, monkeypatch, capsys):
     """Killed (out of memory) or failing otherwise, the loading step is a warning with its cause, never silence."""
     import subprocess
 
     from corpus_utils.run import ingest as ingest_module
+    from corpus_utils.run import runner as runner_module
     from corpus_utils.run.runner import IngestFailure
 
-    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: subprocess.CompletedProcess(args, -9, stdout="", stderr=None))
+    monkeypatch.setattr(runner_module, "IN_PROCESS_MAX_FILES", 0)  # the seeds would load in the runner's process
+    real_popen = subprocess.Popen
+    killed = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]  # as the system does when memory runs out
+    monkeypatch.setattr(subprocess, "Popen", lambda command, **kwargs: real_popen(killed, **kwargs))
     with pytest.raises(IngestFailure, match="killed by signal 9"):
         ingest_corpus(pages, "*.txt")
     plan = plan_run(corpus=pages, out=tmp_path / "run")
     assert plan.snapshot is None and any("loading the corpus once for the whole run failed" in warning and "signal 9" in warning
                                          for warning in plan.warnings)
+    monkeypatch.undo()
+    from corpus_utils.input import load as load_module
+
+    monkeypatch.setattr(load_module, "read_corpus", lambda *args, **kwargs: [][1])
+    with pytest.raises(IngestFailure, match="IndexError"):  # the loader failing in the runner's own process: the same message
+        ingest_corpus(pages, "*.txt")
     monkeypatch.undo()
 
     for raised, expected in ((MemoryError(), {"crash": "MemoryError: "}),

@@ -249,6 +249,9 @@ def read_caption(figure: str | Path) -> str:
 
     try:
         with Image.open(figure) as image:
-            return str(getattr(image, "text", {}).get("Description", ""))
+            # ``info`` holds the text chunks before the pixels, where matplotlib writes them; ``text`` would decode the
+            # whole image to find any after them (a tenth of a second per figure), so it is read only when needed.
+            found = image.info.get("Description")
+            return str(found if isinstance(found, str) else getattr(image, "text", {}).get("Description", ""))
     except OSError:
         return ""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..input.load import LoadedCorpus
 
-__all__ = ["PRETOKENISE_MIN_DOCUMENTS", "TOKENISING_PARAMETERS", "ingest", "main", "pretokenise"]
+__all__ = ["PRETOKENISE_MIN_DOCUMENTS", "TOKENISING_PARAMETERS", "ingest", "ingest_outcome", "main", "pretokenise"]
 
 #: The parameters of notebook 02's first tokenising pass (its ``prepare_corpus`` and its two tokenizers).
 TOKENISING_PARAMETERS: tuple[str, ...] = ("LANGUAGE", "EXCLUDE_BOILERPLATE", "BOILERPLATE_THRESHOLD", "EXTRA_STOP_WORDS",
@@ -45,6 +45,7 @@ def ingest(corpus: str, pattern: str, scheduler: str | None = None, filters: Map
     from ..input.load import read_corpus
     from ..input.subcorpus import EmptySubcorpusError, select_subcorpus, subcorpus_filters
 
+    timed_before = len(stage_times())  # the runner may ingest in its own process, more than once
     connect(scheduler)
     try:
         loaded = read_corpus(corpus, pattern=pattern, cache=True)
@@ -67,7 +68,7 @@ def ingest(corpus: str, pattern: str, scheduler: str | None = None, filters: Map
             pretokenise(corpus, pattern, filters or {}, tokenising, groups, loaded=loaded)
         except Exception as exc:  # the notebooks then tokenise as they would have: slower, same numbers
             result["pretokenise_error"] = f"{type(exc).__name__}: {exc}"
-    return {**result, "stages": [asdict(time) for time in stage_times()]}
+    return {**result, "stages": [asdict(time) for time in stage_times()[timed_before:]]}
 
 
 def _write_inputs(loaded: LoadedCorpus, folder: Path, pattern: str, target: Path) -> None:
@@ -140,15 +141,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..core.progress import survive_closed_output
 
     survive_closed_output()  # its bar shares the runner's standard error, whose reader may have gone
-    try:
-        result = ingest(arguments.corpus, arguments.pattern, arguments.scheduler, json.loads(arguments.filters),
-                        None if arguments.tokenise is None else json.loads(arguments.tokenise), arguments.inputs)
-    except (ValueError, OSError) as exc:  # the loader refuses the corpus: notebook 01 gives its report and message
-        result = {"error": f"{type(exc).__name__}: {exc}"}
-    except Exception as exc:  # anything else (a lack of memory…): the runner says so
-        result = {"crash": f"{type(exc).__name__}: {exc}"}
+    result = ingest_outcome(arguments.corpus, arguments.pattern, arguments.scheduler, json.loads(arguments.filters),
+                            None if arguments.tokenise is None else json.loads(arguments.tokenise), arguments.inputs)
     print(json.dumps(result))
     return 0
+
+
+def ingest_outcome(corpus: str, pattern: str, scheduler: str | None = None, filters: Mapping[str, Any] | None = None,
+                   tokenising: Mapping[str, Any] | None = None, inputs: Path | None = None) -> dict:
+    """:func:`ingest`'s result, or why it has none: ``{"error": …}`` when the loader refuses the corpus (notebook 01 then
+    gives its report and message), ``{"crash": …}`` when loading fails otherwise (a lack of memory…)."""
+    try:
+        return ingest(corpus, pattern, scheduler, filters, tokenising, inputs)
+    except (ValueError, OSError) as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    except Exception as exc:
+        return {"crash": f"{type(exc).__name__}: {exc}"}
 
 
 if __name__ == "__main__":

@@ -378,7 +378,8 @@ def _plan_with(scheduler: DaskScheduler | None, *, corpus_path: Path, pattern: s
     try:
         loaded = None if is_default else ingest_corpus(corpus_path, pattern, progress=progress,  # the seeds: each notebook reads them
                                                        scheduler=None if scheduler is None else scheduler.address,
-                                                       filters=_filter_values(plans), tokenising=_tokenising_values(plans))
+                                                       filters=_filter_values(plans), tokenising=_tokenising_values(plans),
+                                                       meanwhile=_import_before_threads)
     except IngestFailure as exc:
         loaded = None
         warnings.append(f"loading the corpus once for the whole run failed ({exc}); each notebook loads it itself instead "
@@ -478,7 +479,8 @@ class Ingested:
 
 
 def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, scheduler: str | None = None,
-                  filters: Mapping[str, Any] | None = None, tokenising: Mapping[str, Any] | None = None) -> Ingested | None:
+                  filters: Mapping[str, Any] | None = None, tokenising: Mapping[str, Any] | None = None,
+                  meanwhile: Callable[[], Any] | None = None) -> Ingested | None:
     """Load the corpus once for the whole run, in a process of its own (:mod:`corpus_utils.run.ingest`), storing its
     snapshot for every notebook to read; the runner itself never holds the corpus. None when the loader rejects
     it (notebook 01 then says why, with the loader's message). With ``progress``, its bar of pages parsed goes to
@@ -488,7 +490,21 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, sc
     parameters) a large corpus's token ids are computed there too, on every core
     (:func:`~corpus_utils.run.ingest.pretokenise`). :class:`IngestFailure` says why that process failed otherwise
     (it ran out of memory, was killed…). The input files of a folder come back hashed (``input_files``): the
-    loader read every page for its content keys, so the runner does not read them again."""
+    loader read every page for its content keys, so the runner does not read them again. ``meanwhile()`` is called
+    while that process runs (the runner imports the notebook machinery then)."""
+    if scheduler is None and _fits_in_process(corpus_path, pattern):
+        from .ingest import ingest_outcome
+
+        with tempfile.TemporaryDirectory(prefix="ingest-") as folder, \
+                environment(PROGRESS_ENV_VAR, "1" if progress and progress_enabled() else "0"):
+            inputs_table = Path(folder) / "inputs.parquet"
+            # through JSON as from the process: the same types either way
+            result = json.loads(json.dumps(ingest_outcome(str(corpus_path), pattern, None, dict(filters or {}),
+                                                          None if tokenising is None else dict(tokenising), inputs_table)))
+            input_files = InputFiles.read_table(inputs_table) if inputs_table.is_file() else None
+        if meanwhile is not None:
+            meanwhile()
+        return _ingested(result, input_files)
     import subprocess
 
     with tempfile.TemporaryDirectory(prefix="ingest-") as folder:
@@ -496,16 +512,50 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, sc
         command = [sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern, "--inputs", str(inputs_table),
                    "--filters", json.dumps(dict(filters or {}))] + (["--scheduler", scheduler] if scheduler else [])
         command += ["--tokenise", json.dumps(dict(tokenising))] if tokenising is not None else []
-        done = subprocess.run(command, stdout=subprocess.PIPE,
-                              stderr=None if progress else subprocess.DEVNULL, text=True, cwd=str(PROJECT_ROOT), check=False,
-                              env={**os.environ, PROGRESS_ENV_VAR: "1" if progress and progress_enabled() else "0"})
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=None if progress else subprocess.DEVNULL, text=True,
+                              cwd=str(PROJECT_ROOT),
+                              env={**os.environ, PROGRESS_ENV_VAR: "1" if progress and progress_enabled() else "0"}) as done:
+            try:
+                if meanwhile is not None:
+                    meanwhile()
+                stdout, _ = done.communicate()
+            except BaseException:  # Ctrl-C or an error of meanwhile(): the load stops with the runner
+                done.kill()
+                raise
         input_files = InputFiles.read_table(inputs_table) if inputs_table.is_file() else None
     try:
-        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result = json.loads(stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
         result = {"crash": f"it ended with exit status {done.returncode}" + (
             f" (killed by signal {-done.returncode}; signal 9 is often the system running out of memory)"
             if done.returncode < 0 else "")}
+    return _ingested(result, input_files)
+
+
+#: A corpus of at most this many input files and bytes is loaded in the runner's own process: a process of its own
+#: costs half a second (Python and pandas starting), more than loading it, and the memory it would give back is small.
+IN_PROCESS_MAX_FILES = 500
+IN_PROCESS_MAX_BYTES = 20 * 2**20
+
+
+def _fits_in_process(corpus_path: Path, pattern: str) -> bool:
+    """Whether the corpus has at most :data:`IN_PROCESS_MAX_FILES` input files of :data:`IN_PROCESS_MAX_BYTES` in all
+    (a folder is listed only until it has more)."""
+    try:
+        if not corpus_path.is_dir():
+            return corpus_path.stat().st_size <= IN_PROCESS_MAX_BYTES
+        files, size = 0, 0
+        for path in corpus_path.glob(pattern):
+            files, size = files + 1, size + path.stat().st_size
+            if files > IN_PROCESS_MAX_FILES or size > IN_PROCESS_MAX_BYTES:
+                return False
+        return True
+    except OSError:  # unreadable: the loader, in its own process, says what is wrong
+        return False
+
+
+def _ingested(result: Mapping[str, Any], input_files: InputFiles | None) -> Ingested | None:
+    """What :func:`ingest_corpus` returns for the ingest's ``result`` (:func:`~corpus_utils.run.ingest.ingest_outcome`)."""
     if "subcorpus_error" in result:
         raise RunError(str(result["subcorpus_error"]))
     if "crash" in result:
@@ -900,11 +950,13 @@ class _Kernels:
     """The kernels of the notebooks running now, so that Ctrl-C can interrupt (or a second one kill) them.
 
     jupyter_client starts every kernel in a session of its own, so a Ctrl-C in the terminal reaches only
-    the runner; the runner passes it on to each kernel's process group.
+    the runner; the runner passes it on to each kernel's process group. A kernel whose notebook has ended stays
+    listed (:meth:`forget`) until :meth:`shut_down` has stopped it.
     """
 
     def __init__(self) -> None:
         self._managers: dict[str, Any] = {}
+        self._ended: dict[str, Any] = {}  # of notebooks that have ended, until their kernel is shut down
         self._pids: dict[str, int | None] = {}  # of finished notebooks' kernels, whose stage logs are named by it
         self._lock = threading.Lock()
 
@@ -917,8 +969,22 @@ class _Kernels:
         return manager
 
     def forget(self, name: str) -> None:
+        """Note that the notebook ``name`` has ended; its kernel waits for :meth:`shut_down`."""
         with self._lock:
-            self._pids[name] = _kernel_pid(self._managers.pop(name, None))
+            manager = self._managers.pop(name, None)
+            self._pids[name] = _kernel_pid(manager)
+            if manager is not None:
+                self._ended[name] = manager
+
+    def shut_down(self, name: str) -> None:
+        """Shut down the kernel of the ended notebook ``name`` (see :func:`_shut_down`); call it from the thread that
+        ran the notebook, whose event loop the kernel's sockets belong to."""
+        with self._lock:
+            manager = self._ended.get(name)
+        if manager is not None:
+            _shut_down(manager)
+        with self._lock:
+            self._ended.pop(name, None)
 
     def pid_of(self, name: str) -> int | None:
         """The process id the kernel of the finished notebook ``name`` had."""
@@ -926,9 +992,9 @@ class _Kernels:
             return self._pids.get(name)
 
     def signal(self, signum: int) -> None:
-        """Send ``signum`` to the process group of every running kernel."""
+        """Send ``signum`` to the process group of every kernel not yet shut down."""
         with self._lock:
-            managers = list(self._managers.values())
+            managers = [*self._managers.values(), *self._ended.values()]
         for manager in managers:
             pid = _kernel_pid(manager)
             if pid is None:
@@ -948,6 +1014,8 @@ def _execute_notebook(
     if error is not None and _died_starting(error):  # no cell ran: most often a port another kernel took meanwhile
         print(f"notebook {notebook.name}: its kernel died while starting ({error}); starting it once more",
               file=sys.stderr, flush=True)
+        if kernels is not None:
+            kernels.shut_down(notebook.name)
         error = _execute_once(plan, notebook, position, progress=progress, kernels=kernels)
     return error
 
@@ -961,7 +1029,8 @@ def _died_starting(error: BaseException) -> bool:
 def _execute_once(
     plan: RunPlan, notebook: NotebookPlan, position: int, *, progress: bool, kernels: _Kernels | None
 ) -> BaseException | None:
-    """One attempt of :func:`_execute_notebook`, on a new kernel."""
+    """One attempt of :func:`_execute_notebook`, on a new kernel; with ``kernels``, the kernel is left for
+    :meth:`_Kernels.shut_down` (the runner frees the notebook's place first: a kernel takes about half a second to stop)."""
     import papermill
 
     executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
@@ -985,8 +1054,6 @@ def _execute_once(
     finally:
         if kernels is not None:
             kernels.forget(notebook.name)
-        if manager is not None:
-            _shut_down(manager)
     return None
 
 
@@ -1160,26 +1227,51 @@ def _import_before_threads() -> None:
 
 
 def _run_in_start_order(notebooks: Sequence[NotebookPlan], jobs: int, pool: ThreadPoolExecutor,
-                        run_one: Callable[[int, NotebookPlan], None]) -> None:
-    """``run_one(position, notebook)`` for every notebook, at most ``jobs`` at once, each place given to
+                        run_one: Callable[[int, NotebookPlan, Callable[[], None]], None]) -> None:
+    """``run_one(position, notebook, free)`` for every notebook, at most ``jobs`` at once, each place given to
     :func:`~corpus_utils.run.order.next_to_start` (a notebook whose producers have finished); positions are those of
-    the reading order. An exception of ``run_one`` is raised once the notebooks running with it have ended."""
+    the reading order. ``run_one`` may call ``free()`` once its notebook has ended and only clean-up is left (shutting
+    its kernel down): the next notebook starts then, so ``pool`` needs up to ``2 * jobs`` threads. An exception of
+    ``run_one`` is raised once the notebooks running with it have ended."""
     position_of = {notebook.name: position for position, notebook in enumerate(notebooks, start=1)}
     by_name = {notebook.name: notebook for notebook in notebooks}
     pending = [notebook.name for notebook in notebooks]
-    running: dict[Future, str] = {}
+    running: dict[Future, str] = {}  # one place per notebook started, done when it is freed or run_one has returned
+    calls: list[Future] = []
     while pending or running:
         while pending and len(running) < jobs:
             name = next_to_start(pending, running.values())
             pending.remove(name)
-            running[pool.submit(run_one, position_of[name], by_name[name])] = name
+            place: Future = Future()
+            running[place] = name
+            calls.append(pool.submit(_run_in_place, run_one, position_of[name], by_name[name], place))
         done, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in done:
-            del running[future]
-            if future.exception() is not None:
+        for place in done:
+            del running[place]
+            if place.exception() is not None:
                 pending.clear()
                 wait(running)
-                future.result()
+                wait(calls)
+                place.result()
+    for call in calls:  # every kernel has stopped; an error raised after its place was freed is raised here
+        call.result()
+
+
+def _run_in_place(run_one: Callable[[int, NotebookPlan, Callable[[], None]], None], position: int, notebook: NotebookPlan,
+                  place: Future) -> None:
+    """``run_one(position, notebook, free)``; ``place`` is done when ``free()`` is called or ``run_one`` returns, and holds its
+    exception when it raises first."""
+    def free() -> None:
+        if not place.done():
+            place.set_result(None)
+
+    try:
+        run_one(position, notebook, free)
+    except BaseException as exc:
+        if not place.done():
+            place.set_exception(exc)
+        raise
+    free()
 
 
 def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None], jobs: int, fail_fast: bool,
@@ -1215,9 +1307,16 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
         log("interrupted: no further notebook starts; interrupting the running ones (Ctrl-C again to stop at once)")
         kernels.signal(signal.SIGINT)
 
-    def run_one(position: int, notebook: NotebookPlan) -> None:
+    def run_one(position: int, notebook: NotebookPlan, free: Callable[[], None]) -> None:
         if stop.is_set():
             return
+        try:
+            record_one(position, notebook)
+            free()  # the next notebook starts while this one's kernel stops
+        finally:
+            kernels.shut_down(notebook.name)
+
+    def record_one(position: int, notebook: NotebookPlan) -> None:
         entry = entries[notebook.name]
         with lock:
             folder = plan.figures_of(notebook)
@@ -1267,7 +1366,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                     environment(SNAPSHOT_ENV_VAR, "" if plan.snapshot is None else str(plan.snapshot)), \
                     environment(PROGRESS_ENV_VAR, "1" if progress and progress_enabled() else "0"), \
                     environment(STAGE_LOG_ENV_VAR, stage_log), \
-                    ThreadPoolExecutor(max_workers=jobs) as pool:
+                    ThreadPoolExecutor(max_workers=2 * jobs) as pool:  # a notebook's thread stops its kernel as the next starts
                 _run_in_start_order(plan.notebooks, jobs, pool, run_one)
             if failures:
                 _finish_exports(exports, entries, log)
