@@ -224,7 +224,35 @@ def test_a_kernel_that_dies_while_starting_is_started_once_more(tmp_path):
                "--jobs", "1", "--no-progress", "--kernel", "flaky"]
     result = subprocess.run(command, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
-    assert marker.read_text() == "died" and "died while starting" in result.stderr
+    assert marker.read_text() == "died" and "failed while starting" in result.stderr
+    assert _record(tmp_path / "run")["notebooks"][0]["status"] == "succeeded"
+
+
+def test_a_kernel_that_hangs_while_starting_is_stopped_and_started_once_more(tmp_path, monkeypatch, capsys):
+    """A kernel that failed to bind a port another process took can hang instead of exiting: it is stopped once the
+    start timeout has passed, and the notebook runs on a new kernel."""
+    from corpus_utils.run import runner
+    from corpus_utils.run.cli import EXIT_OK, main
+
+    marker, launcher = tmp_path / "hung_once", tmp_path / "hanging_kernel.py"
+    launcher.write_text(f"import pathlib, runpy, sys, time\nmarker = pathlib.Path({str(marker)!r})\n"
+                        "if not marker.exists():\n    marker.write_text('hung')\n    time.sleep(600)\n"
+                        "sys.argv[0] = 'ipykernel_launcher'\nrunpy.run_module('ipykernel_launcher', run_name='__main__')\n")
+    spec = tmp_path / "jupyter" / "kernels" / "hanging"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({"argv": [sys.executable, str(launcher), "-f", "{connection_file}"],
+                                                  "display_name": "hanging", "language": "python"}))
+    folder = tmp_path / "nbs"
+    write_notebook(folder, "01_ok", 'CORPUS = "seeds"\nPATTERN = "*.txt"\nFIGURES_DIR = "figures"', "print('ran')")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setattr(runner, "KERNEL_START_TIMEOUT", 5)
+    started = time.monotonic()
+    status = main(["run", "--notebooks", str(folder), "--out", str(tmp_path / "run"), "--jobs", "1", "--no-progress",
+                   "--kernel", "hanging"])
+    err = capsys.readouterr().err
+    assert status == EXIT_OK, err
+    assert marker.read_text() == "hung" and time.monotonic() - started < 90
+    assert "failed while starting (Kernel didn't respond in 5 seconds)" in err
     assert _record(tmp_path / "run")["notebooks"][0]["status"] == "succeeded"
 
 

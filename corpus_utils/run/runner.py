@@ -1008,11 +1008,11 @@ class _Kernels:
 def _execute_notebook(
     plan: RunPlan, notebook: NotebookPlan, position: int, *, progress: bool, kernels: _Kernels | None = None
 ) -> BaseException | None:
-    """Execute one notebook with papermill into the run folder; return the error, if any. A kernel that dies while
-    starting, before any cell, is started once more."""
+    """Execute one notebook with papermill into the run folder; return the error, if any. A kernel that dies or
+    hangs while starting, before any cell, is started once more."""
     error = _execute_once(plan, notebook, position, progress=progress, kernels=kernels)
     if error is not None and _died_starting(error):  # no cell ran: most often a port another kernel took meanwhile
-        print(f"notebook {notebook.name}: its kernel died while starting ({error}); starting it once more",
+        print(f"notebook {notebook.name}: its kernel failed while starting ({error}); starting it once more",
               file=sys.stderr, flush=True)
         if kernels is not None:
             kernels.shut_down(notebook.name)
@@ -1020,10 +1020,16 @@ def _execute_notebook(
     return error
 
 
+#: Seconds a kernel has to answer its first request before it is stopped and started once more.
+KERNEL_START_TIMEOUT = 60
+
+
 def _died_starting(error: BaseException) -> bool:
-    """Whether a kernel died before it answered its first request: two kernels that start at once can be handed the
-    same free TCP port by Jupyter, and the second then exits ("Address already in use") before any cell runs."""
-    return isinstance(error, RuntimeError) and "Kernel died before replying to kernel_info" in str(error)
+    """Whether a kernel died or hung before it answered its first request: two kernels that start at once (in two
+    processes) can be handed the same free TCP port by Jupyter; the second then fails to bind it ("Address already in
+    use") before any cell runs, and either exits or hangs as it closes its sockets, until stopped."""
+    return isinstance(error, RuntimeError) and any(
+        message in str(error) for message in ("Kernel died before replying to kernel_info", "Kernel didn't respond in"))
 
 
 def _execute_once(
@@ -1032,6 +1038,8 @@ def _execute_once(
     """One attempt of :func:`_execute_notebook`, on a new kernel; with ``kernels``, the kernel is left for
     :meth:`_Kernels.shut_down` (the runner frees the notebook's place first: a kernel takes about half a second to stop)."""
     import papermill
+
+    from .engine import register
 
     executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
     manager = kernels.new(notebook.name, plan.kernel) if kernels is not None else None
@@ -1042,6 +1050,8 @@ def _execute_once(
             parameters=notebook.inject,
             cwd=str(PROJECT_ROOT),
             kernel_name=plan.kernel,
+            engine_name=register(),  # papermill's engine, writing the notebook when a code cell starts, not at every cell
+            start_timeout=KERNEL_START_TIMEOUT,
             progress_bar={"desc": f"[{position}/{len(plan.notebooks)}] {notebook.name}", "file": sys.stderr}
             if progress
             else False,
