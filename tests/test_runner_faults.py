@@ -272,3 +272,35 @@ def test_every_kernel_has_stopped_when_the_run_ends(tmp_path):
             os.kill(pid, 0)
     assert [entry["status"] for entry in _record(tmp_path / "run")["notebooks"]] == ["succeeded"] * 3
     assert "Parent appears to have exited" not in result.stderr
+
+
+@pytest.mark.parametrize("memory_bound", [False, True])
+def test_the_next_notebook_starts_while_a_kernel_stops_unless_memory_limits_the_run(tmp_path, monkeypatch, capsys, memory_bound):
+    """One place: the second notebook starts as the first one's kernel stops, or after it when memory chose one place."""
+    from corpus_utils.run import runner
+    from corpus_utils.run.cli import EXIT_OK, main
+
+    folder = tmp_path / "nbs"
+    for name in ("01_first", "02_second"):
+        write_notebook(folder, name, 'CORPUS = "seeds"\nPATTERN = "*.txt"\nFIGURES_DIR = "figures"', "print('ran')")
+    notes = ["1 notebook(s) run at a time instead of 2: …"] if memory_bound else []
+    monkeypatch.setattr(runner, "notebooks_that_fit", lambda jobs, snapshot: (1, list(notes)))
+    events = []
+    real_stop, real_execute = runner._Kernels.shut_down, runner._execute_once
+
+    def slow_stop(self, name):
+        time.sleep(1.5)
+        real_stop(self, name)
+        events.append(f"stopped {name}")
+
+    def execute(plan, notebook, *args, **kwargs):
+        events.append(f"started {notebook.name}")
+        return real_execute(plan, notebook, *args, **kwargs)
+
+    monkeypatch.setattr(runner._Kernels, "shut_down", slow_stop)
+    monkeypatch.setattr(runner, "_execute_once", execute)
+    status = main(["run", "--notebooks", str(folder), "--out", str(tmp_path / "run"), "--no-progress"])
+    assert status == EXIT_OK, capsys.readouterr().err
+    expected = (["started 01_first", "stopped 01_first", "started 02_second"] if memory_bound else
+                ["started 01_first", "started 02_second", "stopped 01_first"])
+    assert events[:3] == expected and events[3:] == ["stopped 02_second"]

@@ -1286,7 +1286,10 @@ def _run_in_place(run_one: Callable[[int, NotebookPlan, Callable[[], None]], Non
 
 def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None], jobs: int, fail_fast: bool,
                     notes: Sequence[str] = ()) -> dict[str, Any]:
-    """:func:`execute_run` once the run folder is locked; ``notes`` are warnings about how many notebooks run at once."""
+    """:func:`execute_run` once the run folder is locked; ``notes`` are warnings about how many notebooks run at once.
+
+    A notebook's place goes to the next one while its kernel stops, unless memory limited the notebooks run at once
+    (``notes``): a large kernel then has given its memory back before the next one starts."""
     _import_before_threads()
     record, previous_inputs = _start_record(plan, _versions(plan.kernel))
     record["notebooks_at_once"] = jobs
@@ -1322,7 +1325,8 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
             return
         try:
             record_one(position, notebook)
-            free()  # the next notebook starts while this one's kernel stops
+            if not notes:  # the next notebook starts while this one's kernel stops
+                free()
         finally:
             kernels.shut_down(notebook.name)
 
