@@ -207,24 +207,32 @@ def test_a_kernel_killed_mid_cell_is_reported_with_its_cell_and_the_likely_cause
     assert "at cell 4" in stderr and "kernel died" in stderr
 
 
-def test_a_kernel_that_dies_while_starting_is_started_once_more(tmp_path):
-    """Two kernels starting at once can be handed one free port; the loser exits before any cell runs."""
-    marker, launcher = tmp_path / "died_once", tmp_path / "flaky_kernel.py"
-    launcher.write_text(f"import pathlib, runpy, sys\nmarker = pathlib.Path({str(marker)!r})\n"
-                        "if not marker.exists():\n    marker.write_text('died')\n    sys.exit('Address already in use')\n"
+def _kernel_failing_once(tmp_path: Path, name: str, first_time: str) -> tuple[Path, Path]:
+    """A kernel spec ``name`` (under ``tmp_path/jupyter``, for JUPYTER_PATH) whose first start runs ``first_time`` (after
+    writing its marker file) instead of the kernel, and a one-notebook folder to run on it; returns the marker and the
+    folder."""
+    marker, launcher = tmp_path / f"{name}_once", tmp_path / f"{name}_kernel.py"
+    launcher.write_text(f"import pathlib, runpy, sys, time\nmarker = pathlib.Path({str(marker)!r})\n"
+                        f"if not marker.exists():\n    marker.write_text({name!r})\n    {first_time}\n"
                         "sys.argv[0] = 'ipykernel_launcher'\nrunpy.run_module('ipykernel_launcher', run_name='__main__')\n")
-    spec = tmp_path / "jupyter" / "kernels" / "flaky"
+    spec = tmp_path / "jupyter" / "kernels" / name
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({"argv": [sys.executable, str(launcher), "-f", "{connection_file}"],
-                                                  "display_name": "flaky", "language": "python"}))
+                                                  "display_name": name, "language": "python"}))
     folder = tmp_path / "nbs"
     write_notebook(folder, "01_ok", 'CORPUS = "seeds"\nPATTERN = "*.txt"\nFIGURES_DIR = "figures"', "print('ran')")
+    return marker, folder
+
+
+def test_a_kernel_that_dies_while_starting_is_started_once_more(tmp_path):
+    """Two kernels starting at once can be handed one free port; the loser exits before any cell runs."""
+    marker, folder = _kernel_failing_once(tmp_path, "flaky", "sys.exit('Address already in use')")
     environment = {**os.environ, "JUPYTER_PATH": str(tmp_path / "jupyter")}
     command = [sys.executable, "-m", "corpus_utils", "run", "--notebooks", str(folder), "--out", str(tmp_path / "run"),
                "--jobs", "1", "--no-progress", "--kernel", "flaky"]
     result = subprocess.run(command, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
-    assert marker.read_text() == "died" and "failed while starting" in result.stderr
+    assert marker.read_text() == "flaky" and "failed while starting" in result.stderr
     assert _record(tmp_path / "run")["notebooks"][0]["status"] == "succeeded"
 
 
@@ -234,16 +242,7 @@ def test_a_kernel_that_hangs_while_starting_is_stopped_and_started_once_more(tmp
     from corpus_utils.run import runner
     from corpus_utils.run.cli import EXIT_OK, main
 
-    marker, launcher = tmp_path / "hung_once", tmp_path / "hanging_kernel.py"
-    launcher.write_text(f"import pathlib, runpy, sys, time\nmarker = pathlib.Path({str(marker)!r})\n"
-                        "if not marker.exists():\n    marker.write_text('hung')\n    time.sleep(600)\n"
-                        "sys.argv[0] = 'ipykernel_launcher'\nrunpy.run_module('ipykernel_launcher', run_name='__main__')\n")
-    spec = tmp_path / "jupyter" / "kernels" / "hanging"
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({"argv": [sys.executable, str(launcher), "-f", "{connection_file}"],
-                                                  "display_name": "hanging", "language": "python"}))
-    folder = tmp_path / "nbs"
-    write_notebook(folder, "01_ok", 'CORPUS = "seeds"\nPATTERN = "*.txt"\nFIGURES_DIR = "figures"', "print('ran')")
+    marker, folder = _kernel_failing_once(tmp_path, "hanging", "time.sleep(600)")
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     monkeypatch.setattr(runner, "KERNEL_START_TIMEOUT", 5)
     started = time.monotonic()
@@ -251,7 +250,7 @@ def test_a_kernel_that_hangs_while_starting_is_stopped_and_started_once_more(tmp
                    "--kernel", "hanging"])
     err = capsys.readouterr().err
     assert status == EXIT_OK, err
-    assert marker.read_text() == "hung" and time.monotonic() - started < 90
+    assert marker.read_text() == "hanging" and time.monotonic() - started < 90
     assert "failed while starting (Kernel didn't respond in 5 seconds)" in err
     assert _record(tmp_path / "run")["notebooks"][0]["status"] == "succeeded"
 

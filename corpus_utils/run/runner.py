@@ -482,7 +482,8 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, sc
                   filters: Mapping[str, Any] | None = None, tokenising: Mapping[str, Any] | None = None,
                   meanwhile: Callable[[], Any] | None = None) -> Ingested | None:
     """Load the corpus once for the whole run, in a process of its own (:mod:`corpus_utils.run.ingest`), storing its
-    snapshot for every notebook to read; the runner itself never holds the corpus. None when the loader rejects
+    snapshot for every notebook to read; the runner itself never holds a large corpus (a small one, see
+    :data:`IN_PROCESS_MAX_FILES`, is loaded in the runner's process: the same result, sooner). None when the loader rejects
     it (notebook 01 then says why, with the loader's message). With ``progress``, its bar of pages parsed goes to
     standard error (only on corpora large enough to need one: :data:`~corpus_utils.core.progress.PROGRESS_MIN_ITEMS`).
     The languages are those of the subcorpus ``filters`` (``{"DATE_FROM": …}``) choose; a :class:`RunError` says what
