@@ -15,7 +15,7 @@ import papermill.engines as engines_module
 import pytest
 
 from corpus_utils.core.paths import PROJECT_ROOT
-from corpus_utils.run.engine import register
+from corpus_utils.run.engine import NotebookStopped, register
 
 pytestmark = pytest.mark.notebooks
 
@@ -75,18 +75,42 @@ def test_the_notebook_on_disk_says_which_code_cell_runs(tmp_path):
                                str(tmp_path / "run"), "--corpus", "seeds", "--no-progress"],
                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline, running = time.monotonic() + 90, []
-        while time.monotonic() < deadline and not running:
+        second, deadline, running = ["import time\nprint('second', flush=True)\ntime.sleep(60)"], time.monotonic() + 90, []
+        while time.monotonic() < deadline and running != second:  # the first cell's start is written too
             time.sleep(0.5)
             try:
                 cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
             except (OSError, ValueError):
                 continue
             running = ["".join(cell["source"]) for cell in cells if cell["metadata"]["papermill"]["status"] == "running"]
-        assert running == ["import time\nprint('second', flush=True)\ntime.sleep(60)"]
+        assert running == second
         first = next(cell for cell in cells if "".join(cell["source"]) == "print('first')")
         assert first["metadata"]["papermill"]["status"] == "completed" and "".join(first["outputs"][0]["text"]) == "first\n"
     finally:
         runner.send_signal(signal.SIGINT)  # the runner interrupts its kernel, records the run and ends
         runner.communicate(timeout=120)
     assert json.loads((tmp_path / "run" / "run.json").read_text(encoding="utf-8"))["status"] == "interrupted"
+
+
+class _SetAfter:
+    """A stop event that is set from its ``checks``-th look on: the run is interrupted after that many code cells."""
+
+    def __init__(self, checks: int) -> None:
+        self.looks, self.checks = 0, checks
+
+    def is_set(self) -> bool:
+        self.looks += 1
+        return self.looks > self.checks
+
+
+def test_once_the_run_stops_no_code_cell_starts_and_those_that_did_not_run_stay_pending(tmp_path):
+    source = _notebook(tmp_path / "nbs", "print(VALUE)", "print(VALUE * 2)", "print(VALUE * 3)")
+    executed = tmp_path / "ours.ipynb"
+    with pytest.raises(NotebookStopped, match="interrupted before cell 6 started"):
+        papermill.execute_notebook(str(source), str(executed), parameters={"VALUE": 2}, engine_name=register(),
+                                   progress_bar=False, cwd=str(tmp_path), stop=_SetAfter(3))
+    cells = nbformat.read(executed, as_version=4).cells
+    printed = ["".join(output.get("text", "")) for cell in cells for output in cell.get("outputs", [])]
+    assert printed == ["2\n"]  # the parameters, the injected parameters, the first step; not the second
+    statuses = [cell.metadata.papermill["status"] for cell in cells]
+    assert statuses == ["completed"] * 6 + ["pending"] * 3  # title, parameters, injected, step 0, step 1's text; the rest

@@ -992,10 +992,16 @@ class _Kernels:
         with self._lock:
             return self._pids.get(name)
 
-    def signal(self, signum: int) -> None:
-        """Send ``signum`` to the process group of every kernel not yet shut down."""
+    def running(self) -> list[str]:
+        """The notebooks whose kernels run now, in the order they started."""
         with self._lock:
-            managers = [*self._managers.values(), *self._ended.values()]
+            return list(self._managers)
+
+    def signal(self, signum: int, *, running_only: bool = False) -> None:
+        """Send ``signum`` to the process group of every kernel not yet shut down (``running_only``: of the notebooks
+        still running)."""
+        with self._lock:
+            managers = [*self._managers.values(), *([] if running_only else self._ended.values())]
         for manager in managers:
             pid = _kernel_pid(manager)
             if pid is None:
@@ -1007,22 +1013,29 @@ class _Kernels:
 
 
 def _execute_notebook(
-    plan: RunPlan, notebook: NotebookPlan, position: int, *, progress: bool, kernels: _Kernels | None = None
+    plan: RunPlan, notebook: NotebookPlan, position: int, *, progress: bool, kernels: _Kernels | None = None,
+    stop: threading.Event | None = None,
 ) -> BaseException | None:
     """Execute one notebook with papermill into the run folder; return the error, if any. A kernel that dies or
-    hangs while starting, before any cell, is started once more."""
-    error = _execute_once(plan, notebook, position, progress=progress, kernels=kernels)
-    if error is not None and _died_starting(error):  # no cell ran: most often a port another kernel took meanwhile
+    hangs while starting, before any cell, is started once more. Once ``stop`` is set no further code cell starts."""
+    error = _execute_once(plan, notebook, position, progress=progress, kernels=kernels, stop=stop)
+    if error is not None and _died_starting(error) and not (stop is not None and stop.is_set()):
+        # no cell ran: most often a port another kernel took meanwhile
         print(f"notebook {notebook.name}: its kernel failed while starting ({error}); starting it once more",
               file=sys.stderr, flush=True)
         if kernels is not None:
             kernels.shut_down(notebook.name)
-        error = _execute_once(plan, notebook, position, progress=progress, kernels=kernels)
+        error = _execute_once(plan, notebook, position, progress=progress, kernels=kernels, stop=stop)
     return error
 
 
 #: Seconds a kernel has to answer its first request before it is stopped and started once more.
 KERNEL_START_TIMEOUT = 60
+
+#: Seconds after the first Ctrl-C before the kernels of notebooks that are still running are killed: one that ignores
+#: the interrupt (it arrived while the kernel answered a request, or compiled code does not check for it) would
+#: otherwise keep the run going.
+INTERRUPT_GRACE_SECONDS = 10
 
 
 def _died_starting(error: BaseException) -> bool:
@@ -1034,7 +1047,8 @@ def _died_starting(error: BaseException) -> bool:
 
 
 def _execute_once(
-    plan: RunPlan, notebook: NotebookPlan, position: int, *, progress: bool, kernels: _Kernels | None
+    plan: RunPlan, notebook: NotebookPlan, position: int, *, progress: bool, kernels: _Kernels | None,
+    stop: threading.Event | None = None,
 ) -> BaseException | None:
     """One attempt of :func:`_execute_notebook`, on a new kernel; with ``kernels``, the kernel is left for
     :meth:`_Kernels.shut_down` (the runner frees the notebook's place first: a kernel takes about half a second to stop)."""
@@ -1052,6 +1066,7 @@ def _execute_once(
             cwd=str(PROJECT_ROOT),
             kernel_name=plan.kernel,
             engine_name=register(),  # papermill's engine, writing the notebook when a code cell starts, not at every cell
+            stop=stop,  # the engine's: no code cell starts after Ctrl-C, even if the kernel missed the interrupt
             start_timeout=KERNEL_START_TIMEOUT,
             progress_bar={"desc": f"[{position}/{len(plan.notebooks)}] {notebook.name}", "file": sys.stderr}
             if progress
@@ -1320,6 +1335,16 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
         stop.set()
         log("interrupted: no further notebook starts; interrupting the running ones (Ctrl-C again to stop at once)")
         kernels.signal(signal.SIGINT)
+        stragglers.start()
+
+    def stop_stragglers() -> None:
+        names = kernels.running()
+        if names:
+            log(f"still running {INTERRUPT_GRACE_SECONDS} s after Ctrl-C, their kernels are stopped: {', '.join(names)}")
+            kernels.signal(signal.SIGKILL, running_only=True)
+
+    stragglers = threading.Timer(INTERRUPT_GRACE_SECONDS, stop_stragglers)
+    stragglers.daemon = True
 
     def run_one(position: int, notebook: NotebookPlan, free: Callable[[], None]) -> None:
         if stop.is_set():
@@ -1342,7 +1367,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
             before = _snapshot(folder)
             entry.update(status="running", started_at=_utc_now(), notebook=f"notebooks/{notebook.name}.ipynb")
             _write_record(plan.out_dir, record)  # the record says what runs now, even if this process is killed
-        error = _execute_notebook(plan, notebook, position, progress=progress, kernels=kernels)
+        error = _execute_notebook(plan, notebook, position, progress=progress, kernels=kernels, stop=interrupted)
         executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
         if error is None:
             error = _unreadable_notebook(executed)
@@ -1396,6 +1421,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                     messages.append(_failure_message(notebook.name, details, executed, html_path, not_run if last else []))
                 record["failure"] = "\n".join(messages)
         finally:
+            stragglers.cancel()
             _finish_exports(exports, entries, log)
             broken = [name for name, entry in entries.items() if entry.get("html_error") and name in record["selected"]]
             if broken and not record.get("failure"):
