@@ -169,3 +169,14 @@ def _start_rank(item: pytest.Item) -> tuple[int, int]:
     if stem in _LONGEST_FIRST:
         return 0, _LONGEST_FIRST.index(stem)
     return (1, 0) if item.get_closest_marker("notebooks") or item.get_closest_marker("dask") else (2, 0)
+
+
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` still runs: it exists and is not a zombie (a killed process whose parent has gone
+    waits, ended, until init reaps it, which some containers' init never does)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state not in ("Z", "X")

@@ -66,3 +66,36 @@ def test_a_notebook_outside_the_repository_finds_its_own_parameters_cell(tmp_pat
     monkeypatch.delenv(NOTEBOOKS_ENV_VAR)
     monkeypatch.chdir(folder)  # JupyterLab starts a kernel in its notebook's folder
     assert check_parameters({"TOP_N": 3}, "07_mine") == {"TOP_N": 3}
+
+
+def _interrupted_at(where: str, record_written: bool):
+    """A stand-in for ``plan_run`` or ``execute_run`` that meets Ctrl-C, after writing a run record or not."""
+    def interrupted(*args, **kwargs):
+        if record_written:
+            out = args[0].out_dir if args else kwargs["out"]
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "run.json").write_text('{"status": "interrupted"}', encoding="utf-8")
+        raise KeyboardInterrupt
+    return interrupted
+
+
+@pytest.mark.parametrize(("stage", "record_written", "says"), [
+    ("plan_run", False, "interrupted before any notebook started; no notebook ran and no run record was written"),
+    ("execute_run", False, "interrupted before any notebook started; no notebook ran and no run record was written"),
+    ("execute_run", True, "stopped at once; see"),
+])
+def test_ctrl_c_at_any_point_ends_with_130_and_a_message_that_matches_the_record(tmp_path, capsys, monkeypatch, stage,
+                                                                                 record_written, says):
+    """Ctrl-C while the corpus loads (in ``plan_run``), or before the run wrote its record, is no traceback; "see
+    run.json" only when this run wrote one (an old run's record in the folder does not count)."""
+    from corpus_utils.run import runner
+    from corpus_utils.run.cli import EXIT_INTERRUPTED
+
+    out = tmp_path / "run"
+    _old_run_folder(out, written=["run.json", "figures/01_old.png"])
+    old_record = (out / "run.json").read_text(encoding="utf-8")
+    monkeypatch.setattr(runner, stage, _interrupted_at(stage, record_written))
+    assert main(["run", "--out", str(out), "--no-progress"]) == EXIT_INTERRUPTED
+    error = capsys.readouterr().err
+    assert says in error and "Traceback" not in error
+    assert ((out / "run.json").read_text(encoding="utf-8") == old_record) is not record_written

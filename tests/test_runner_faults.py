@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import write_notebook
+from conftest import process_running, write_notebook
 
 from corpus_utils.core.paths import PROJECT_ROOT
 from corpus_utils.core import inventory as inputs_module
@@ -144,8 +144,7 @@ def test_a_kernel_that_misses_the_interrupt_runs_no_further_cell_and_is_stopped_
     cells = json.loads((out / "notebooks" / "01_deaf.ipynb").read_text(encoding="utf-8"))["cells"]
     kernel_pid = int(next(cell for cell in cells if "SIG_IGN" in "".join(cell["source"]))["outputs"][0]["text"][0])
     assert cells[-1]["metadata"]["papermill"]["status"] == "pending" and not cells[-1]["outputs"]
-    with pytest.raises(ProcessLookupError):
-        os.kill(kernel_pid, 0)
+    assert not process_running(kernel_pid)
 
 
 def test_two_runners_into_one_folder_the_second_is_refused(notebooks, tmp_path):
@@ -314,9 +313,7 @@ def test_every_kernel_has_stopped_when_the_run_ends(tmp_path):
     assert result.returncode == 0, result.stderr
     kernels = [int(line) for line in pids.read_text().split()]
     assert len(set(kernels)) == 3
-    for pid in kernels:
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+    assert not any(process_running(pid) for pid in kernels)
     assert [entry["status"] for entry in _record(tmp_path / "run")["notebooks"]] == ["succeeded"] * 3
     assert "Parent appears to have exited" not in result.stderr
 

@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from conftest import process_running
+
 from corpus_utils import read_corpus
 from corpus_utils.analysis import topics as topics_module
 from corpus_utils.analysis.terms import token_stream
@@ -327,6 +329,50 @@ def test_a_small_corpus_loads_in_the_runner_s_process_a_larger_one_in_its_own_wi
     monkeypatch.setattr(runner_module, "IN_PROCESS_MAX_BYTES", 100)
     assert not runner_module._fits_in_process(pages, "*.txt")
     assert runner_module._fits_in_process(pages / "missing.csv", "*.txt") is False  # the loader, apart, says what is wrong
+
+
+STOPPABLE_LOAD = """
+import os, signal, sys, time
+from pathlib import Path
+folder = Path(sys.argv[1])
+def stop(signum, frame):
+    raise KeyboardInterrupt
+signal.signal(signal.SIGTERM, stop)
+worker = os.fork()
+if worker == 0:  # a pool worker that does not stop on its own, as one blocked handing back its result
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(600)
+    os._exit(0)
+(folder / "worker").write_text(str(worker))
+try:
+    time.sleep(600)
+finally:
+    (folder / "cleaned up").write_text("yes")
+"""
+
+
+def test_ctrl_c_while_the_corpus_loads_apart_stops_the_loading_process_and_its_workers(pages, tmp_path, monkeypatch):
+    """The loading process runs in a session of its own: the runner asks it to stop (it removes its half-written
+    snapshot), then kills what is left of its group, so no pool worker outlives the run."""
+    import subprocess
+
+    from corpus_utils.run import runner as runner_module
+
+    monkeypatch.setattr(runner_module, "IN_PROCESS_MAX_FILES", 0)
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", lambda command, **kwargs: real_popen(
+        [sys.executable, "-c", STOPPABLE_LOAD, str(tmp_path)], **kwargs))
+
+    def ctrl_c_once_the_worker_runs():
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "worker").is_file() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest_corpus(pages, "*.txt", meanwhile=ctrl_c_once_the_worker_runs)
+    assert (tmp_path / "cleaned up").read_text() == "yes"  # asked to stop, not killed outright
+    assert not process_running(int((tmp_path / "worker").read_text()))
 
 
 def test_a_loading_process_that_dies_is_named_and_the_run_goes_on(pages, tmp_path, monkeypatch, capsys):

@@ -92,8 +92,27 @@ def _only(value: str | None) -> list[str] | None:
     return items
 
 
+def _modified(path) -> int | None:
+    """When ``path`` was last written (nanoseconds), or None when it does not exist."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 1 a notebook failed, 2 nothing run: bad input)."""
+    """Run the command line; return the exit status (0 ok, 1 a notebook failed, 2 nothing run: bad input, 130
+    interrupted)."""
+    try:
+        return _run_command(argv)
+    except KeyboardInterrupt:  # while the run was prepared: imports, the plan, loading the corpus
+        print("corpus-notebooks: interrupted before any notebook started; no notebook ran and no run record was written",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run_command(argv: Sequence[str] | None) -> int:
+    """:func:`main`, except for a Ctrl-C before the run has its record."""
     # jsonschema imports the optional rfc3987_syntax package, which builds a grammar for seconds at
     # import time; nbformat never checks IRI formats, so this process goes without it.
     sys.modules.setdefault("rfc3987_syntax", None)
@@ -127,12 +146,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ParameterError, RunError, FileNotFoundError) as exc:
         print(f"corpus-notebooks: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    record_before = _modified(plan.out_dir / "run.json")
     try:
         record = execute_run(plan, progress=not args.no_progress, jobs=args.jobs, fail_fast=args.fail_fast)
     except RunError as exc:
         print(f"corpus-notebooks: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
+        if _modified(plan.out_dir / "run.json") == record_before:  # before this run wrote its record
+            raise
         print(f"corpus-notebooks: stopped at once; see {plan.out_dir / 'run.json'}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as exc:  # the run folder itself could not be written or read (a full disk, a folder removed)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -129,6 +130,11 @@ def pretokenise(corpus: str, pattern: str, filters: Mapping[str, Any], parameter
         token_streams(prepared.documents, [prepared.tokenizer, other], memo=prepared.memo)
 
 
+def _stop_as_on_ctrl_c(signum: int, frame: Any) -> None:
+    """The runner's request to stop (on its Ctrl-C): end as a Ctrl-C would, removing a half-written snapshot."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m corpus_utils.run.ingest")
     parser.add_argument("corpus")
@@ -141,8 +147,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..core.progress import survive_closed_output
 
     survive_closed_output()  # its bar shares the runner's standard error, whose reader may have gone
-    result = ingest_outcome(arguments.corpus, arguments.pattern, arguments.scheduler, json.loads(arguments.filters),
-                            None if arguments.tokenise is None else json.loads(arguments.tokenise), arguments.inputs)
+    signal.signal(signal.SIGTERM, _stop_as_on_ctrl_c)
+    try:
+        result = ingest_outcome(arguments.corpus, arguments.pattern, arguments.scheduler, json.loads(arguments.filters),
+                                None if arguments.tokenise is None else json.loads(arguments.tokenise), arguments.inputs)
+    except KeyboardInterrupt:  # the runner passed on a Ctrl-C, and says so itself
+        return 130
     print(json.dumps(result))
     return 0
 

@@ -513,15 +513,16 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, sc
         command = [sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern, "--inputs", str(inputs_table),
                    "--filters", json.dumps(dict(filters or {}))] + (["--scheduler", scheduler] if scheduler else [])
         command += ["--tokenise", json.dumps(dict(tokenising))] if tokenising is not None else []
+        # a session of its own, as the kernels: a Ctrl-C reaches the runner only, which stops the load with its workers
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=None if progress else subprocess.DEVNULL, text=True,
-                              cwd=str(PROJECT_ROOT),
+                              cwd=str(PROJECT_ROOT), start_new_session=True,
                               env={**os.environ, PROGRESS_ENV_VAR: "1" if progress and progress_enabled() else "0"}) as done:
             try:
                 if meanwhile is not None:
                     meanwhile()
                 stdout, _ = done.communicate()
             except BaseException:  # Ctrl-C or an error of meanwhile(): the load stops with the runner
-                done.kill()
+                _stop_process_group(done)
                 raise
         input_files = InputFiles.read_table(inputs_table) if inputs_table.is_file() else None
     try:
@@ -531,6 +532,30 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, sc
             f" (killed by signal {-done.returncode}; signal 9 is often the system running out of memory)"
             if done.returncode < 0 else "")}
     return _ingested(result, input_files)
+
+
+#: Seconds a loading process has to stop on Ctrl-C (removing its half-written snapshot) before it is killed.
+INGEST_STOP_SECONDS = 10
+
+
+def _stop_process_group(process: Any, grace: float = INGEST_STOP_SECONDS) -> None:
+    """Stop ``process``, the leader of a session of its own, and every process of its group: SIGTERM to the leader
+    (the loading process then stops as on Ctrl-C), then, after ``grace`` seconds or once it has ended, SIGKILL for
+    the whole group (a killed leader's pool workers would otherwise wait forever to hand it their results)."""
+    import subprocess
+
+    for send, wait_for in ((lambda: os.kill(process.pid, signal.SIGTERM), grace),
+                           (lambda: os.killpg(process.pid, signal.SIGKILL), grace)):
+        try:
+            send()
+        except (ProcessLookupError, PermissionError):  # ended, with its whole group
+            if process.poll() is None:
+                continue
+            return
+        try:
+            process.wait(timeout=wait_for)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 #: A corpus of at most this many input files and bytes is loaded in the runner's own process: a process of its own
