@@ -147,6 +147,34 @@ def test_a_kernel_that_misses_the_interrupt_runs_no_further_cell_and_is_stopped_
     assert not process_running(kernel_pid)
 
 
+def test_ctrl_c_reaches_only_kernels_given_a_cell_and_the_grace_reaches_every_running_one():
+    """A kernel still starting dies of a Ctrl-C with a traceback in the terminal, and no cell will start in it anyway:
+    the first Ctrl-C spares it; the kill after the grace, and a second Ctrl-C, do not."""
+    from types import SimpleNamespace
+
+    from corpus_utils.run.runner import _Kernels
+
+    processes = {name: subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)
+                 for name in ("in a cell", "starting", "ended")}
+    try:
+        kernels = _Kernels()
+        for name, process in processes.items():  # as kernels.new() registers a kernel manager
+            kernels._managers[name] = SimpleNamespace(provisioner=SimpleNamespace(process=process))
+        kernels.executing("in a cell")
+        kernels.forget("ended")  # its notebook has ended; its kernel is being shut down
+        kernels.signal(signal.SIGINT, executing_only=True)
+        processes["in a cell"].wait(timeout=30)  # ended by the interrupt
+        assert processes["starting"].poll() is None and processes["ended"].poll() is None
+        kernels.signal(signal.SIGKILL, running_only=True)
+        assert processes["starting"].wait(timeout=30) == -signal.SIGKILL and processes["ended"].poll() is None
+        kernels.signal(signal.SIGKILL)
+        assert processes["ended"].wait(timeout=30) == -signal.SIGKILL
+    finally:
+        for process in processes.values():
+            process.kill()
+            process.wait()
+
+
 def test_two_runners_into_one_folder_the_second_is_refused(notebooks, tmp_path):
     out = tmp_path / "run"
     first = _start(notebooks(SLEEPY.format(seconds=120)), out)  # busy until interrupted below, however slow the machine

@@ -16,6 +16,7 @@ kernel between two cells, or while it answers a request, would otherwise be lost
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
@@ -32,14 +33,16 @@ class NotebookStopped(RuntimeError):
 
 class CodeCellSaves(NotebookExecutionManager):
     """papermill's execution record, saved when a code cell starts, on autosave and at the end only; with ``stop``,
-    no code cell starts once the event is set (:class:`NotebookStopped`). Cells that did not start (the run was
+    no code cell starts once the event is set (:class:`NotebookStopped`); ``on_code_cell()`` is called as each code
+    cell is about to start (the kernel has started). Cells that did not start (the run was
     stopped, the kernel died) stay ``pending``: papermill would mark them ``completed``."""
 
     _quiet = False
 
-    def __init__(self, *args: Any, stop: threading.Event | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, stop: threading.Event | None = None, on_code_cell: Callable[[], Any] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._stop = stop
+        self._stop, self._on_code_cell = stop, on_code_cell
         self._stopped = False
 
     def save(self, **kwargs: Any) -> None:
@@ -47,6 +50,8 @@ class CodeCellSaves(NotebookExecutionManager):
             super().save(**kwargs)
 
     def cell_start(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+        if cell.get("cell_type") == "code" and self._on_code_cell is not None:
+            self._on_code_cell()  # before the check below: a stop coming after it finds the cell started
         if cell.get("cell_type") == "code" and self._stop is not None and self._stop.is_set():
             self._stopped = True
             raise NotebookStopped(f"the run was interrupted before cell {cell_index} started")
@@ -79,14 +84,15 @@ class CodeCellSaves(NotebookExecutionManager):
 
 class FewerSavesEngine(NBClientEngine):
     """papermill's nbclient engine with :class:`CodeCellSaves` as its execution record (``Engine.execute_notebook``
-    with the record's class changed); ``stop`` (papermill passes on its keyword arguments) is the record's."""
+    with the record's class changed); ``stop`` and ``on_code_cell`` (papermill passes on its keyword arguments) are the
+    record's."""
 
     @classmethod
     def execute_notebook(cls, nb: Any, kernel_name: str, output_path: str | None = None, progress_bar: Any = True,
                          log_output: bool = False, autosave_cell_every: int = 30, stop: threading.Event | None = None,
-                         **kwargs: Any) -> Any:
+                         on_code_cell: Callable[[], Any] | None = None, **kwargs: Any) -> Any:
         nb_man = CodeCellSaves(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
-                               autosave_cell_every=autosave_cell_every, stop=stop)
+                               autosave_cell_every=autosave_cell_every, stop=stop, on_code_cell=on_code_cell)
         nb_man.notebook_start()
         try:
             cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)

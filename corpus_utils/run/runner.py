@@ -984,6 +984,7 @@ class _Kernels:
         self._managers: dict[str, Any] = {}
         self._ended: dict[str, Any] = {}  # of notebooks that have ended, until their kernel is shut down
         self._pids: dict[str, int | None] = {}  # of finished notebooks' kernels, whose stage logs are named by it
+        self._executing: set[str] = set()  # notebooks whose kernel has started and been given a code cell
         self._lock = threading.Lock()
 
     def new(self, name: str, kernel: str) -> Any:
@@ -994,9 +995,15 @@ class _Kernels:
             self._managers[name] = manager
         return manager
 
+    def executing(self, name: str) -> None:
+        """Note that the kernel of notebook ``name`` has started: it is given code cells from now on."""
+        with self._lock:
+            self._executing.add(name)
+
     def forget(self, name: str) -> None:
         """Note that the notebook ``name`` has ended; its kernel waits for :meth:`shut_down`."""
         with self._lock:
+            self._executing.discard(name)
             manager = self._managers.pop(name, None)
             self._pids[name] = _kernel_pid(manager)
             if manager is not None:
@@ -1022,11 +1029,13 @@ class _Kernels:
         with self._lock:
             return list(self._managers)
 
-    def signal(self, signum: int, *, running_only: bool = False) -> None:
-        """Send ``signum`` to the process group of every kernel not yet shut down (``running_only``: of the notebooks
-        still running)."""
+    def signal(self, signum: int, *, running_only: bool = False, executing_only: bool = False) -> None:
+        """Send ``signum`` to the process group of every kernel not yet shut down; ``running_only``: of the notebooks
+        still running; ``executing_only``: of those given a code cell (a Ctrl-C would kill a kernel still starting,
+        printing its traceback, where no cell will start anyway)."""
         with self._lock:
-            managers = [*self._managers.values(), *([] if running_only else self._ended.values())]
+            managers = [manager for name, manager in self._managers.items() if not executing_only or name in self._executing]
+            managers += [] if running_only or executing_only else list(self._ended.values())
         for manager in managers:
             pid = _kernel_pid(manager)
             if pid is None:
@@ -1092,6 +1101,7 @@ def _execute_once(
             kernel_name=plan.kernel,
             engine_name=register(),  # papermill's engine, writing the notebook when a code cell starts, not at every cell
             stop=stop,  # the engine's: no code cell starts after Ctrl-C, even if the kernel missed the interrupt
+            on_code_cell=None if kernels is None else (lambda: kernels.executing(notebook.name)),
             start_timeout=KERNEL_START_TIMEOUT,
             progress_bar={"desc": f"[{position}/{len(plan.notebooks)}] {notebook.name}", "file": sys.stderr}
             if progress
@@ -1359,7 +1369,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
         interrupted.set()
         stop.set()
         log("interrupted: no further notebook starts; interrupting the running ones (Ctrl-C again to stop at once)")
-        kernels.signal(signal.SIGINT)
+        kernels.signal(signal.SIGINT, executing_only=True)
         stragglers.start()
 
     def stop_stragglers() -> None:
