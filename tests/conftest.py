@@ -180,3 +180,13 @@ def process_running(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
     return state not in ("Z", "X")
+
+
+def process_ended(pid: int, timeout: float = 10) -> bool:
+    """Whether process ``pid`` has ended within ``timeout`` seconds (a signal is delivered asynchronously)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while process_running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not process_running(pid)

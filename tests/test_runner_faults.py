@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import process_running, write_notebook
+from conftest import process_ended, write_notebook
 
 from corpus_utils.core.paths import PROJECT_ROOT
 from corpus_utils.core import inventory as inputs_module
@@ -144,7 +144,7 @@ def test_a_kernel_that_misses_the_interrupt_runs_no_further_cell_and_is_stopped_
     cells = json.loads((out / "notebooks" / "01_deaf.ipynb").read_text(encoding="utf-8"))["cells"]
     kernel_pid = int(next(cell for cell in cells if "SIG_IGN" in "".join(cell["source"]))["outputs"][0]["text"][0])
     assert cells[-1]["metadata"]["papermill"]["status"] == "pending" and not cells[-1]["outputs"]
-    assert not process_running(kernel_pid)
+    assert process_ended(kernel_pid)
 
 
 def test_ctrl_c_reaches_only_kernels_given_a_cell_and_the_grace_reaches_every_running_one():
@@ -341,7 +341,7 @@ def test_every_kernel_has_stopped_when_the_run_ends(tmp_path):
     assert result.returncode == 0, result.stderr
     kernels = [int(line) for line in pids.read_text().split()]
     assert len(set(kernels)) == 3
-    assert not any(process_running(pid) for pid in kernels)
+    assert all(process_ended(pid) for pid in kernels)
     assert [entry["status"] for entry in _record(tmp_path / "run")["notebooks"]] == ["succeeded"] * 3
     assert "Parent appears to have exited" not in result.stderr
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from conftest import process_running
+from conftest import process_ended
 
 from corpus_utils import read_corpus
 from corpus_utils.analysis import topics as topics_module
@@ -372,7 +372,7 @@ def test_ctrl_c_while_the_corpus_loads_apart_stops_the_loading_process_and_its_w
     with pytest.raises(KeyboardInterrupt):
         ingest_corpus(pages, "*.txt", meanwhile=ctrl_c_once_the_worker_runs)
     assert (tmp_path / "cleaned up").read_text() == "yes"  # asked to stop, not killed outright
-    assert not process_running(int((tmp_path / "worker").read_text()))
+    assert process_ended(int((tmp_path / "worker").read_text()))
 
 
 def test_a_loading_process_that_dies_is_named_and_the_run_goes_on(pages, tmp_path, monkeypatch, capsys):
