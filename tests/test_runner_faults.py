@@ -17,7 +17,7 @@ from corpus_utils.core.paths import PROJECT_ROOT
 from corpus_utils.core import inventory as inputs_module
 
 SLEEPY = 'import time\nprint("started", flush=True)\ntime.sleep({seconds})'
-STUBBORN = 'import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("started", flush=True)\ntime.sleep(60)'
+STUBBORN = 'import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nopen({ready!r}, "w").close()\ntime.sleep(60)'
 
 
 @pytest.fixture
@@ -49,6 +49,15 @@ def _wait_running(out: Path, name: str = "01_slow", timeout: float = 60) -> None
             pass
         time.sleep(0.2)
     raise AssertionError(f"{name} never started")
+
+
+def _wait_for_file(path: Path, timeout: float = 90) -> None:
+    """Until a cell has written ``path`` (a kernel signals it has reached a point of its code)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no cell wrote {path.name}")
+        time.sleep(0.1)
 
 
 def _wait_cell_running(executed: Path, text: str, timeout: float = 90) -> None:
@@ -103,9 +112,9 @@ def test_a_reader_of_the_progress_that_goes_away_does_not_stop_the_run(notebooks
 
 def test_a_second_ctrl_c_stops_at_once(notebooks, tmp_path):
     out = tmp_path / "run"
-    runner = _start(notebooks(STUBBORN), out)
-    _wait_cell_running(out / "notebooks" / "01_slow.ipynb", "SIG_IGN")
-    time.sleep(1)  # the cell has reached its sleep
+    ready = tmp_path / "ignoring Ctrl-C"
+    runner = _start(notebooks(STUBBORN.format(ready=str(ready))), out)
+    _wait_for_file(ready)
     runner.send_signal(signal.SIGINT)  # the kernel ignores it
     time.sleep(2)
     assert runner.poll() is None
@@ -115,21 +124,22 @@ def test_a_second_ctrl_c_stops_at_once(notebooks, tmp_path):
     assert _record(out)["status"] == "interrupted"
 
 
-@pytest.mark.parametrize("deaf_for", [8, 300])
+@pytest.mark.parametrize("deaf_for", [5, 300])
 def test_a_kernel_that_misses_the_interrupt_runs_no_further_cell_and_is_stopped_after_the_grace(tmp_path, deaf_for):
     """The interrupt can reach a kernel while it answers a request, between cells, or in code that does not check
-    for it: lost. A notebook that ends its cell anyway starts no further cell (8 s); one whose cell goes on is
+    for it: lost. A notebook that ends its cell anyway starts no further cell (5 s); one whose cell goes on is
     stopped once ``INTERRUPT_GRACE_SECONDS`` have passed (300 s). Both runs end, and say they were interrupted."""
     from corpus_utils.run.runner import INTERRUPT_GRACE_SECONDS
 
     marker = tmp_path / "the next cell ran"
+    ready = tmp_path / "ignoring Ctrl-C"
     deaf = (f'import os, signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint(os.getpid(), flush=True)\n'
-            f'time.sleep({deaf_for})')
+            f'open({str(ready)!r}, "w").close()\ntime.sleep({deaf_for})')
     folder = tmp_path / "nbs"
     write_notebook(folder, "01_deaf", 'CORPUS = "seeds"', deaf, f"open({str(marker)!r}, 'w').close()")
     out = tmp_path / "run"
     runner = _start(folder, out)
-    _wait_cell_running(out / "notebooks" / "01_deaf.ipynb", "SIG_IGN")
+    _wait_for_file(ready)
     runner.send_signal(signal.SIGINT)
     try:
         _, error = runner.communicate(timeout=INTERRUPT_GRACE_SECONDS + 60)
