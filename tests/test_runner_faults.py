@@ -94,6 +94,26 @@ def test_ctrl_c_interrupts_the_running_notebook_starts_no_other_and_says_so(note
     assert "interrupted" in (out / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_job_scheduler_s_time_limit_or_a_closed_terminal_stops_the_run_and_says_so(notebooks, tmp_path, signum):
+    """SIGTERM (a cluster's time limit) or SIGHUP (the terminal closed) used to kill the runner at once, its record
+    saying "running" and its loading process left to go on: now the run stops as on a second Ctrl-C."""
+    out = tmp_path / "run"
+    ready = tmp_path / "sleeping"
+    runner = _start(notebooks(f'import os, time\nprint(os.getpid(), flush=True)\nopen({str(ready)!r}, "w").close()\n'
+                              'time.sleep(120)'), out)
+    _wait_for_file(ready)
+    runner.send_signal(signum)
+    _, error = runner.communicate(timeout=60)
+    assert runner.returncode == 130, error
+    assert "stopped at once" in error and "Traceback" not in error
+    record = _record(out)
+    assert record["status"] == "interrupted"
+    assert {entry["name"]: entry["status"] for entry in record["notebooks"]} == {"01_slow": "interrupted", "02_quick": "not run"}
+    cells = json.loads((out / "notebooks" / "01_slow.ipynb").read_text(encoding="utf-8"))["cells"]
+    assert process_ended(int(next(cell for cell in cells if "getpid" in "".join(cell["source"]))["outputs"][0]["text"][0]))
+
+
 def test_a_reader_of_the_progress_that_goes_away_does_not_stop_the_run(notebooks, tmp_path):
     """``run … 2>&1 | head``: once the pipe's reader has gone, bars and messages are dropped; every notebook still
     runs and the record is finished (before, each write raised BrokenPipeError: notebooks "failed" at once, one

@@ -22,7 +22,7 @@ from corpus_utils.analysis.terms import token_stream
 from corpus_utils.analysis.topics import fit_topics
 from corpus_utils.core import columns as columns_module
 from corpus_utils.core.memo import KEEP_ENTRIES, Memo, digest_texts, memo_key
-from corpus_utils.core.paths import NOTEBOOKS_DIR, SEEDS_DIR
+from corpus_utils.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR
 from corpus_utils.input import folders as folders_module
 from corpus_utils.input import parsing as parsing_module
 from corpus_utils.input.load import load_paragraphs
@@ -515,3 +515,39 @@ def test_a_pinned_snapshot_of_another_loader_version_is_not_read_and_the_noteboo
     with pytest.warns(UserWarning, match="another version of the loader .* loads the corpus again"):
         loaded = read_corpus(pages)
     assert len(loaded.documents) == 5
+
+
+ORPHANED_LOAD = """
+import os, signal, sys, time
+from pathlib import Path
+from corpus_utils.run.ingest import _stop_as_on_ctrl_c, stop_when_orphaned
+folder = Path(sys.argv[1])
+signal.signal(signal.SIGTERM, _stop_as_on_ctrl_c)
+set_up = stop_when_orphaned(int(sys.argv[2]))
+(folder / "loading").write_text(str(set_up))
+try:
+    time.sleep(120)
+except KeyboardInterrupt:
+    (folder / "stopped").write_text("yes")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG) is Linux's")
+def test_a_loading_process_whose_runner_was_killed_stops_itself(tmp_path):
+    """The runner killed outright (SIGKILL, out of memory) cannot stop the load it started in a session of its own:
+    the loading process notices its parent's death and stops as if asked (removing its half-written snapshot)."""
+    import subprocess
+
+    runner = subprocess.Popen([sys.executable, "-c", "import os, subprocess, sys, time\n"
+                               f"subprocess.Popen([sys.executable, '-c', {ORPHANED_LOAD!r}, {str(tmp_path)!r}, str(os.getpid())],"
+                               " start_new_session=True)\ntime.sleep(120)"], cwd=str(PROJECT_ROOT))
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "loading").is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (tmp_path / "loading").read_text() == "True"
+    runner.kill()
+    runner.wait()
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "stopped").is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (tmp_path / "stopped").read_text() == "yes"

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED"]
 
@@ -92,7 +97,7 @@ def _only(value: str | None) -> list[str] | None:
     return items
 
 
-def _modified(path) -> int | None:
+def _modified(path: Path) -> int | None:
     """When ``path`` was last written (nanoseconds), or None when it does not exist."""
     try:
         return path.stat().st_mtime_ns
@@ -104,11 +109,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 a notebook failed, 2 nothing run: bad input, 130
     interrupted)."""
     try:
-        return _run_command(argv)
+        with _stopped_as_by_ctrl_c():
+            return _run_command(argv)
     except KeyboardInterrupt:  # while the run was prepared: imports, the plan, loading the corpus
         print("corpus-notebooks: interrupted before any notebook started; no notebook ran and no run record was written",
               file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+@contextmanager
+def _stopped_as_by_ctrl_c() -> Iterator[None]:
+    """Within the block, SIGTERM (a job scheduler's time limit) and SIGHUP (a closed terminal) raise
+    :class:`KeyboardInterrupt`, as Ctrl-C does, so that the run stops its loading process and kernels and
+    records what it did rather than dying at once. Only in the main thread; the previous handlers are restored after."""
+    from .runner import STOP_SIGNALS
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _run_command(argv: Sequence[str] | None) -> int:

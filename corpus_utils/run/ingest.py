@@ -1,7 +1,7 @@
 """Load a corpus for a run in a process of its own: the snapshot stays, the memory goes back when it ends.
 
 ``python -m corpus_utils.run.ingest CORPUS PATTERN [--scheduler ADDRESS] [--filters JSON] [--tokenise JSON]
-[--inputs FILE]`` loads ``CORPUS`` once (storing its snapshot, see :mod:`corpus_utils.input.snapshot`) and prints one
+[--inputs FILE] [--parent PID]`` loads ``CORPUS`` once (storing its snapshot, see :mod:`corpus_utils.input.snapshot`) and prints one
 JSON object: the snapshot folder, the number of documents loaded, the load summary, the subcorpus the filters
 (``{"DATE_FROM": …}``) keep and the language groups of that subcorpus; with ``--inputs``, every input file of a
 folder hashed (the loader's content keys, and the files it did not read) goes to ``FILE``
@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -135,6 +137,31 @@ def _stop_as_on_ctrl_c(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+#: ``prctl`` option: the signal a process receives when its parent dies (Linux, ``<linux/prctl.h>``).
+PR_SET_PDEATHSIG = 1
+
+
+def stop_when_orphaned(parent: int) -> bool:
+    """Have this process receive SIGTERM, and so stop as on the runner's request (:func:`_stop_as_on_ctrl_c`), when
+    ``parent`` dies: a runner killed outright (out of memory, SIGKILL) cannot ask, and in a session of its own the
+    load would otherwise go on for minutes (``ipykernel``'s parent poller does the same for kernels). Linux's
+    ``prctl(PR_SET_PDEATHSIG)``: no thread and no timer; elsewhere nothing is set (False). A parent gone before the
+    call stops the process at once."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):  # no C library to call into
+        return False
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGTERM)
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m corpus_utils.run.ingest")
     parser.add_argument("corpus")
@@ -143,11 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--filters", default="{}", help="the subcorpus parameters as a JSON object")
     parser.add_argument("--tokenise", default=None, help="notebook 02's tokenising parameters as a JSON object")
     parser.add_argument("--inputs", default=None, type=Path, help="where to write the input files hashed (Parquet)")
+    parser.add_argument("--parent", default=None, type=int, help="the runner's process id: this process stops when it dies")
     arguments = parser.parse_args(argv)
     from ..core.progress import survive_closed_output
 
     survive_closed_output()  # its bar shares the runner's standard error, whose reader may have gone
     signal.signal(signal.SIGTERM, _stop_as_on_ctrl_c)
+    stop_when_orphaned(os.getppid() if arguments.parent is None else arguments.parent)
     try:
         result = ingest_outcome(arguments.corpus, arguments.pattern, arguments.scheduler, json.loads(arguments.filters),
                                 None if arguments.tokenise is None else json.loads(arguments.tokenise), arguments.inputs)

@@ -511,7 +511,8 @@ def ingest_corpus(corpus_path: Path, pattern: str, *, progress: bool = False, sc
     with tempfile.TemporaryDirectory(prefix="ingest-") as folder:
         inputs_table = Path(folder) / "inputs.parquet"
         command = [sys.executable, "-m", "corpus_utils.run.ingest", str(corpus_path), pattern, "--inputs", str(inputs_table),
-                   "--filters", json.dumps(dict(filters or {}))] + (["--scheduler", scheduler] if scheduler else [])
+                   "--filters", json.dumps(dict(filters or {})), "--parent", str(os.getpid())]
+        command += ["--scheduler", scheduler] if scheduler else []
         command += ["--tokenise", json.dumps(dict(tokenising))] if tokenising is not None else []
         # a session of its own, as the kernels: a Ctrl-C reaches the runner only, which stops the load with its workers
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=None if progress else subprocess.DEVNULL, text=True,
@@ -1158,11 +1159,16 @@ def _unreadable_notebook(path: Path) -> BaseException | None:
     return None
 
 
+#: Signals that stop a run at once, as a second Ctrl-C does: a job scheduler's time limit (SIGTERM), a closed terminal
+#: (SIGHUP).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
 @contextmanager
 def _interruptible(on_first: Callable[[], None], on_second: Callable[[], None]) -> Iterator[None]:
-    """Within the block, the first SIGINT (Ctrl-C) calls ``on_first``; a second calls ``on_second`` and raises
-    :class:`KeyboardInterrupt`. Only in the main thread (elsewhere signals cannot be handled); the previous
-    handler is restored after."""
+    """Within the block, the first SIGINT (Ctrl-C) calls ``on_first``; a second, or any of :data:`STOP_SIGNALS`, calls
+    ``on_second`` and raises :class:`KeyboardInterrupt`. Only in the main thread (elsewhere signals cannot be
+    handled); the previous handlers are restored after."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -1170,17 +1176,18 @@ def _interruptible(on_first: Callable[[], None], on_second: Callable[[], None]) 
 
     def handle(signum, frame) -> None:
         seen.append(signum)
-        if len(seen) == 1:
+        if signum == signal.SIGINT and len(seen) == 1:
             on_first()
         else:
             on_second()
             raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, handle)
+    previous = {signum: signal.signal(signum, handle) for signum in (signal.SIGINT, *STOP_SIGNALS)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 _OUT_LOCK = ".runner.lock"
@@ -1381,6 +1388,11 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
     stragglers = threading.Timer(INTERRUPT_GRACE_SECONDS, stop_stragglers)
     stragglers.daemon = True
 
+    def stop_at_once() -> None:  # a second Ctrl-C, SIGTERM or SIGHUP
+        interrupted.set()
+        stop.set()
+        kernels.signal(signal.SIGKILL)
+
     def run_one(position: int, notebook: NotebookPlan, free: Callable[[], None]) -> None:
         if stop.is_set():
             return
@@ -1435,7 +1447,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
         try:
             side_by_side = max(1, min(jobs, len(plan.notebooks)))
             # kernels running side by side share the cores: each starts at most its share of workers
-            with _interruptible(first_interrupt, lambda: kernels.signal(signal.SIGKILL)), \
+            with _interruptible(first_interrupt, stop_at_once), \
                     cores_per_process(max(1, available_cores() // side_by_side)), \
                     environment(NOTEBOOKS_ENV_VAR, str(plan.notebooks[0].path.parent) if plan.notebooks else ""), \
                     environment(SNAPSHOT_ENV_VAR, "" if plan.snapshot is None else str(plan.snapshot)), \
