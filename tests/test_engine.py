@@ -53,7 +53,8 @@ def test_the_engine_writes_papermill_s_notebook_once_per_code_cell(tmp_path, mon
     for name, engine in (("papermill", None), ("ours", register())):
         try:
             papermill.execute_notebook(str(source), str(tmp_path / f"{name}.ipynb"), parameters={"VALUE": 2},
-                                       engine_name=engine, progress_bar=False, cwd=str(tmp_path))
+                                       engine_name=engine, progress_bar=False, cwd=str(tmp_path),
+                                       autosave_cell_every=0)  # no timed saves: a slow kernel start would add one
             outcomes[name] = "ran"
         except papermill.PapermillExecutionError as error:
             outcomes[name] = error.evalue
