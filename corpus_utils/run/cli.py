@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import errno
-import signal
 import sys
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -117,26 +114,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-@contextmanager
-def _stopped_as_by_ctrl_c() -> Iterator[None]:
-    """Within the block, SIGTERM (a job scheduler's time limit) and SIGHUP (a closed terminal) raise
+def _stopped_as_by_ctrl_c() -> Any:
+    """A block within which SIGTERM (a job scheduler's time limit) and SIGHUP (a closed terminal) raise
     :class:`KeyboardInterrupt`, as Ctrl-C does, so that the run stops its loading process and kernels and
-    records what it did rather than dying at once. Only in the main thread; the previous handlers are restored after."""
-    from .runner import STOP_SIGNALS
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    records what it did rather than dying at once."""
+    from .runner import STOP_SIGNALS, signal_handlers
 
     def interrupt(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    previous = {signum: signal.signal(signum, interrupt) for signum in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    return signal_handlers(interrupt, STOP_SIGNALS)
 
 
 def _run_command(argv: Sequence[str] | None) -> int:

@@ -1165,13 +1165,23 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 @contextmanager
-def _interruptible(on_first: Callable[[], None], on_second: Callable[[], None]) -> Iterator[None]:
-    """Within the block, the first SIGINT (Ctrl-C) calls ``on_first``; a second, or any of :data:`STOP_SIGNALS`, calls
-    ``on_second`` and raises :class:`KeyboardInterrupt`. Only in the main thread (elsewhere signals cannot be
-    handled); the previous handlers are restored after."""
+def signal_handlers(handler: Callable[[int, Any], None], signums: Sequence[int]) -> Iterator[None]:
+    """Within the block, ``handler`` handles the signals ``signums``; the previous handlers are restored after. Only in
+    the main thread (elsewhere signals cannot be handled: nothing is installed)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    previous = {signum: signal.signal(signum, handler) for signum in signums}
+    try:
+        yield
+    finally:
+        for signum, earlier in previous.items():
+            signal.signal(signum, earlier)
+
+
+def _interruptible(on_first: Callable[[], None], on_second: Callable[[], None]) -> Any:
+    """A block within which the first SIGINT (Ctrl-C) calls ``on_first``; a second, or any of :data:`STOP_SIGNALS`,
+    calls ``on_second`` and raises :class:`KeyboardInterrupt` (:func:`signal_handlers`)."""
     seen = []
 
     def handle(signum, frame) -> None:
@@ -1182,12 +1192,7 @@ def _interruptible(on_first: Callable[[], None], on_second: Callable[[], None]) 
             on_second()
             raise KeyboardInterrupt
 
-    previous = {signum: signal.signal(signum, handle) for signum in (signal.SIGINT, *STOP_SIGNALS)}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    return signal_handlers(handle, (signal.SIGINT, *STOP_SIGNALS))
 
 
 _OUT_LOCK = ".runner.lock"
