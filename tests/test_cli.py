@@ -99,3 +99,43 @@ def test_ctrl_c_at_any_point_ends_with_130_and_a_message_that_matches_the_record
     error = capsys.readouterr().err
     assert says in error and "Traceback" not in error
     assert ((out / "run.json").read_text(encoding="utf-8") == old_record) is not record_written
+
+
+def _python(code: str) -> "subprocess.CompletedProcess[str]":
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_the_package_imports_nothing_heavy_until_a_re_exported_name_is_used():
+    """``python -m corpus_utils`` imports the package first, before the command line can catch Ctrl-C: that import
+    must not load pandas (half a second in which Ctrl-C printed Python's traceback). The names still resolve."""
+    done = _python("import sys, corpus_utils\n"
+                   "print('pandas' in sys.modules, 'corpus_utils.input.load' in sys.modules)\n"
+                   "from corpus_utils import load_corpus, Tokenizer, TEXT_DTYPE\n"
+                   "import corpus_utils.input.load as load\n"
+                   "print(load_corpus is load.load_corpus, Tokenizer.__name__, 'read_corpus' in dir(corpus_utils))\n"
+                   "print(sorted(set(corpus_utils.__all__) - set(dir(corpus_utils))))\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == ["False False", "True Tokenizer True", "[]"]
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        import corpus_utils
+
+        corpus_utils.no_such_name  # noqa: B018
+
+
+def test_ctrl_c_while_the_command_line_imports_the_runner_ends_with_130_and_no_traceback():
+    """A KeyboardInterrupt raised inside the import of the runner (what Ctrl-C in the first second of
+    ``python -m corpus_utils run`` does), made certain by an import hook rather than by timing a signal."""
+    done = _python("import sys\n"
+                   "class Interrupt:\n"
+                   "    def find_spec(self, name, path=None, target=None):\n"
+                   "        if name == 'corpus_utils.run.runner':\n"
+                   "            raise KeyboardInterrupt\n"
+                   "sys.meta_path.insert(0, Interrupt())\n"
+                   "import runpy\n"
+                   "sys.argv = ['corpus_utils', 'run', '--no-progress']\n"
+                   "runpy.run_module('corpus_utils', run_name='__main__', alter_sys=True)\n")
+    assert done.returncode == 130, done.stderr
+    assert "interrupted before any notebook started" in done.stderr and "Traceback" not in done.stderr
