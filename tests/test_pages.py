@@ -96,3 +96,19 @@ def test_parse_page_on_any_text(text):
     assert isinstance(page, ParsedPage)
     assert page.layout in {"procuratorate", "repost", "plain"}
     assert all(paragraph and paragraph == paragraph.strip() for paragraph in page.paragraphs)
+
+
+def test_a_repost_page_below_a_site_menu_takes_the_line_above_its_fields_as_title():
+    page = parse_page("Home | News | Work\nSearch\nCounty Procuratorate: Six Guarantees\n(Summary description)Short.\n"
+                      "- Categories:Party building\n- Author:\n- Origin:Xinhua\n- Time of issue:2022-08-01\n- Views:12\n"
+                      "The body paragraph.")
+    assert (page.layout, page.title, page.section, page.source) == ("repost", "County Procuratorate: Six Guarantees", "Party building", "Xinhua")
+    assert str(page.date.date()) == "2022-08-01" and page.paragraphs == ["The body paragraph."]
+    assert page.warnings == ["extra header lines before the title ignored: Home | News | Work | Search"]
+
+
+def test_a_page_of_no_known_family_never_takes_a_menu_bar_as_its_title():
+    page = parse_page("首页 | 机构设置 | 检务公开\nHome | News\nThe article's first paragraph.")
+    assert (page.title, page.paragraphs) == ("Home | News", ["The article's first paragraph."])  # one bar: a title may hold one
+    assert page.warnings[0] == "menu lines before the title ignored: 首页 | 机构设置 | 检务公开"
+    assert parse_page("A | B | C").title == "A | B | C"  # the only line stays the title

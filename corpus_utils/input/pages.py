@@ -263,8 +263,10 @@ def breadcrumb_trail(line: str) -> list[str] | None:
 
 #: Steps of a breadcrumb that name the article, not its category.
 _ARTICLE_STEPS = re.compile(r"^(?:正文|内容|內容|详情|詳情|文章|content|text|article|detail)$", re.I)
+#: A menu bar: three or more short items separated by bars (首页 | 机构设置 | 检务公开, Home | News | Work).
+_MENU_BAR = re.compile(r"^(?:[^|]{0,20}\|){2,}[^|]{0,20}$")
 #: A line of site navigation: a menu with bars (登录 | 注册), or four or more short items separated by spaces.
-_NAVIGATION = re.compile(r"^(?:[^|]{0,20}\|){2,}[^|]{0,20}$|^(?:\S{1,6}\s+){3,}\S{1,6}$")
+_NAVIGATION = re.compile(rf"{_MENU_BAR.pattern}|^(?:\S{{1,6}}\s+){{3,}}\S{{1,6}}$")
 #: A subtitle line (——基于…, -- based on …): part of the title above it.
 _SUBTITLE = re.compile(r"^(?:——|--|—)")
 
@@ -310,12 +312,18 @@ def _parse_procuratorate(lines: list[str], time_index: int, fields: dict[str, st
     return page
 
 
-def _parse_repost(lines: list[str]) -> ParsedPage:
+def _parse_repost(lines: list[str], meta_at: int) -> ParsedPage:
+    """A repost page whose first ``- Categories:``-style line is ``lines[meta_at]``: the title is the last line above
+    it; lines above the title are the site's chrome (menus), ignored with a warning."""
     page = ParsedPage("repost")
-    page.title = next(line for line in lines if line)
+    above = [index for index, line in enumerate(lines[:meta_at]) if line and not _SUMMARY.match(line)]
+    title_at = above[-1] if above else next(index for index, line in enumerate(lines) if line)
+    page.title = lines[title_at]
+    if ignored := [line for line in lines[:title_at] if line]:
+        page.warnings.append(f"extra header lines before the title ignored: {' | '.join(ignored)}")
     meta: dict[str, str] = {}
     body_start = len(lines)
-    for index, line in enumerate(lines):
+    for index, line in enumerate(lines[title_at:], start=title_at):
         if not line or line == page.title or _SUMMARY.match(line):
             continue
         if meta_match := _REPOST_META.match(line):
@@ -339,8 +347,13 @@ def _parse_plain(lines: list[str]) -> ParsedPage:
     if len(content) > 1 and (crumbs := breadcrumb_trail(content[0])) is not None:  # a breadcrumb is never the title
         page.section = crumbs[-1] if crumbs else None
         content = content[1:]
-    page.title = content[0]
-    page.paragraphs, page.credits = split_credits(content[1:])
+    menus = 0
+    while len(content) - menus > 1 and _MENU_BAR.match(content[menus]):  # a site's menu bar is never the title either
+        menus += 1
+    if menus:
+        page.warnings.append(f"menu lines before the title ignored: {' | '.join(content[:menus])}")
+    page.title = content[menus]
+    page.paragraphs, page.credits = split_credits(content[menus + 1:])
     page.warnings.append(
         "unknown layout: no 'Time: … Author: …' or '- Time of issue:' header; title taken from the first line, no date"
     )
@@ -374,7 +387,7 @@ def parse_page(text: str) -> ParsedPage:
     repost_at = next((index for index in nonempty[:_DATE_SCAN_LINES] if _REPOST_META.match(lines[index])), None)
     chosen = labelled or dated  # a labelled header line wins over a date alone (often today's date in a menu)
     if repost_at is not None and (not chosen or repost_at < chosen[0][0]):
-        return _parse_repost(lines)
+        return _parse_repost(lines, repost_at)
     if chosen:
         return _parse_procuratorate(lines, *chosen[0])
     return _parse_plain(lines)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .cache import content_key
 from .decode import DecodeRefusal, decode_bytes
+from .markup import looks_like_html, parse_html_page
 from .pages import EmptyPageError, parse_page
 from .records import document_row, report_row
 from ..core.files import read_bytes
@@ -43,11 +44,13 @@ def _parse_bytes(data: bytes) -> tuple:
         decoded = decode_bytes(data)
     except DecodeRefusal as exc:
         return ("skipped", exc.reason)
+    html = looks_like_html(decoded.text)
     try:
-        page = parse_page(decoded.text)
+        page = parse_html_page(decoded.text) if html else parse_page(decoded.text)
     except EmptyPageError:
-        return ("skipped", "empty file: only invisible characters (zero-width or other spaces)")
-    notes = list(page.warnings)
+        return ("skipped", "HTML page without visible text: only markup, scripts or styles" if html
+                else "empty file: only invisible characters (zero-width or other spaces)")
+    notes = list(page.warnings)  # an HTML page's note first, after the decoding's
     if decoded.note:
         notes.insert(0, decoded.note)
     if not page.paragraphs:
