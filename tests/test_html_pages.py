@@ -101,3 +101,22 @@ def test_a_seed_page_inside_a_site_menu_and_footer_gives_the_same_document(path)
     from_text, from_html = parse_page(text), parse_html_page(page)
     for field in ("layout", "title", "section", "date", "author", "source", "paragraphs", "credits"):
         assert getattr(from_html, field) == getattr(from_text, field), field
+
+
+def test_table_bodies_stored_as_html_load_as_their_text(tmp_path):
+    import pandas as pd
+
+    table = pd.DataFrame({
+        "doc_id": ["markup", "scripts", "angle", "plain"],
+        "title": ["A", "B", "C", "D"],
+        "body": ["<div><p>First <b>paragraph</b> here.</p><script>var never = 1;</script><p>Second&nbsp;one.</p></div>",
+                 "<div><script>var only = 'code';</script></div>", "<Beijing> report on the meeting.", "Line one.\nLine two."],
+    })
+    table.to_csv(tmp_path / "pages.csv", index=False)
+    corpus = read_corpus(tmp_path / "pages.csv")
+    documents, report = corpus.documents.set_index("doc_id"), corpus.report.files.set_index("doc_id")
+    assert documents.loc["markup", "body"] == "First paragraph here.\n\nSecond one."
+    assert HTML_NOTE in report.loc["markup", "warnings"]
+    assert (report.loc["scripts", "status"], report.loc["scripts", "reason"]) == ("skipped", "empty body: HTML without visible text")
+    assert documents.loc["angle", "body"] == "<Beijing> report on the meeting." and pd.isna(report.loc["angle", "warnings"])
+    assert documents.loc["plain", "body"] == "Line one.\n\nLine two."

@@ -29,8 +29,8 @@ _HTML_START = re.compile(
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*>")
 #: The layout of the text: no indentation (the "strict" profile), no image or link annotations.
 _CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_images=False, display_links=False)
-#: The load-report note of every page read from HTML.
-HTML_NOTE = "HTML page: text taken from its markup (inscriptis); scripts, styles, <noscript> and the <head> left out"
+#: The load-report note of every page, or table body, read from HTML.
+HTML_NOTE = "HTML: text taken from its markup (inscriptis); scripts, styles, <noscript> and the <head> left out"
 
 
 def looks_like_html(text: str) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .cache import cache_folder
+from .markup import HTML_NOTE, html_text, looks_like_html
 from .pages import ParsedPage, clean_line, clean_lines, parse_date, storable_date
 from .records import (DOCUMENT_COLUMNS, STREAM_FILES, LoadedCorpus, document_row, finish_documents, finish_report,
                       from_snapshot, raise_if_strict, report_row)
@@ -154,6 +155,9 @@ def _table_page(record: dict) -> ParsedPage:
             page.warnings.append(f"unparseable date {page.date_text!r}: date left empty (NaT)")
         page.date = storable_date(parsed, page.date_text, page.warnings)
     body, _ = _table_body(record.get("body"))
+    if looks_like_html(body):  # a scraper that stored the article's markup: its visible text, as for an HTML page
+        body = html_text(body)[0]
+        page.warnings.append(HTML_NOTE)
     page.paragraphs = [line for line in clean_lines(body) if line]
     if page.title is None:
         page.warnings.append("no title")
@@ -254,16 +258,17 @@ def _table_rows(rows: list[tuple[str, str, dict, list[str]]]) -> list[tuple[dict
     and its report row. Each row is cleaned on its own, so parts of a table give what the whole gives."""
     pages = []
     for doc_id, where, record, notes in rows:
-        _, refusal = _table_body(record.get("body"))
+        text, refusal = _table_body(record.get("body"))
         page = _table_page(record)
-        pages.append((doc_id, where, notes, None if refusal or not page.paragraphs else page, refusal))
+        if not (refusal or page.paragraphs):
+            refusal = "empty body: HTML without visible text" if looks_like_html(text) else "empty body"
+        pages.append((doc_id, where, notes, None if refusal else page, refusal))
     bodies = [PARAGRAPH_SEPARATOR.join(page.paragraphs) for *_, page, _ in pages if page is not None]
     counts = iter(zip(bodies, count_words_many(bodies)))  # the words of every body at once: 3x one call per body
     cleaned = []
     for doc_id, where, notes, page, refusal in pages:
         if page is None:
-            cleaned.append((None, report_row(where, "skipped", doc_id=doc_id, layout="table",
-                                              reason=refusal or "empty body", warnings_=notes)))
+            cleaned.append((None, report_row(where, "skipped", doc_id=doc_id, layout="table", reason=refusal, warnings_=notes)))
         else:
             body, n_words = next(counts)
             cleaned.append((document_row(doc_id, where, page, body=body, n_words=int(n_words)),
