@@ -228,3 +228,23 @@ def test_the_checked_copy_is_normalised_in_place_and_leaves_the_callers_matrix_a
     expected.sort_indices()
     assert np.array_equal(checked.indices, expected.indices) and np.array_equal(checked.data, expected.data)
     assert np.array_equal(matrix.data, before[0]) and np.array_equal(matrix.indices, before[1])
+
+
+def test_repeated_units_are_not_split_into_more_clusters_than_they_hold_distinct_points():
+    """Every paragraph twice (a corpus of reposts): k-means cannot make more clusters than distinct points (scikit-learn
+    warns, and the notebook printed its warning); those k are not scored, and the choice says why."""
+    import warnings
+
+    from corpus_utils.core.paths import PROJECT_ROOT
+
+    texts = text_units(read_corpus(PROJECT_ROOT / "seeds").documents, unit="paragraph", min_words=5)["text"].head(6)
+    matrix, _ = tfidf_matrix(pd.concat([texts, texts], ignore_index=True), tokenizer=Tokenizer.from_parameters())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning reaches the notebook
+        scores = silhouette_by_k(matrix, range(2, 11), random_state=42)
+    assert scores.loc[scores["k"] >= 6, "silhouette"].isna().all() and scores.loc[scores["k"] >= 6, "silhouette_ward"].isna().all()
+    assert scores.loc[scores["k"] < 6, "silhouette"].notna().all()
+    choice = choose_k(scores)
+    assert choice.k < 6
+    assert any("only 6 distinct points" in warning and "k = 6 and above" in warning for warning in choice.warnings)
+    assert not any("top of the searched range" in warning for warning in choice.warnings)

@@ -466,6 +466,32 @@ def test_memo_keys_change_with_any_text_or_setting_and_old_entries_go(tmp_path, 
     assert len(list(tmp_path.glob("kind-*.npz"))) == KEEP_ENTRIES
 
 
+def test_memo_keys_change_with_the_code_that_computes_and_not_with_the_report_or_runner(tmp_path, monkeypatch):
+    """A stored entry made by other code (an older version, an edited module) is never read back: the silhouettes of
+    a fixed clustering kept the old scores after the clustering code changed."""
+    from corpus_utils.core import memo as memo_module
+
+    package = tmp_path / "package"
+    for layer in ("core", "input", "text", "analysis", "report", "run"):
+        (package / layer / "sub").mkdir(parents=True)
+        (package / layer / "sub" / "module.py").write_text(f"# {layer}\n", encoding="utf-8")
+    original = memo_module.code_version(package)
+    (package / "report" / "sub" / "module.py").write_text("# report, edited\n", encoding="utf-8")
+    (package / "run" / "new.py").write_text("# a new runner module\n", encoding="utf-8")
+    assert memo_module.code_version.__wrapped__(package) == original
+    for layer in ("core", "input", "text", "analysis"):
+        edited = package / layer / "sub" / "module.py"
+        kept = edited.read_text(encoding="utf-8")
+        edited.write_text(kept + "# edited\n", encoding="utf-8")
+        assert memo_module.code_version.__wrapped__(package) != original, layer
+        edited.write_text(kept, encoding="utf-8")
+    (package / "analysis" / "sub" / "module.py").rename(package / "analysis" / "moved.py")  # the same source elsewhere
+    assert memo_module.code_version.__wrapped__(package) != original
+    key = memo_key(a=1)
+    monkeypatch.setattr(memo_module, "code_version", lambda: "another version")
+    assert memo_key(a=1) != key
+
+
 def test_a_topic_fit_is_computed_once_and_read_back_identical(tmp_path, monkeypatch):
     texts = read_corpus(SEEDS_DIR).documents["body"].tolist()
     memo = Memo(tmp_path)

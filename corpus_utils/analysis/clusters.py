@@ -297,7 +297,9 @@ def silhouette_by_k(
     -------
     pandas.DataFrame
         Columns ``k``, ``silhouette`` (k-means), ``silhouette_ward``, ``n_units`` (units scored), ``sampled``
-        (bool); sorted by ``k``.
+        (bool); sorted by ``k``. A ``k`` at least the number of distinct units (repeated paragraphs) is not fitted:
+        its scores are NaN (k-means cannot make more clusters than distinct points, and as many would only group
+        copies).
 
     Notes
     -----
@@ -320,6 +322,10 @@ def silhouette_by_k(
         if not 2 <= k <= len(index) - 1:
             raise ValueError(f"k={k} is outside 2 … {len(index) - 1} (the silhouette needs 2 ≤ k < number of units)")
         points = sample.leading(k)
+        if k >= len(np.unique(points, axis=0)):  # as many clusters as distinct units (repeated ones): nothing to group
+            rows.append({"k": k, "silhouette": float("nan"), "silhouette_ward": float("nan"), "n_units": int(len(index)),
+                         "sampled": bool(len(index) < len(space.coordinates))})
+            continue
         by_kmeans = cluster_kmeans(points, k, random_state=random_state, n_init=n_init)
         by_ward = ward_labels(points, k)[0]
         rows.append({"k": k, "silhouette": _silhouette(scored, by_kmeans), "silhouette_ward": _silhouette(scored, by_ward),
@@ -397,7 +403,11 @@ def choose_k(scores: pd.DataFrame, *, fixed: int | None = None, n_units: int | N
             runner_up = int(valid["k"].iloc[1]) if int(valid["k"].iloc[0]) == k else int(valid["k"].iloc[0])
             warnings.append(f"flat curve: k = {runner_up} scores within {FLAT_MARGIN:.0%} of k = {k} "
                             f"({second:.3f} against {best:.3f}), so the choice between them is arbitrary")
-        if len(scores) > 1 and k == int(scores["k"].max()):
+        unscored = scores.loc[scores["silhouette"].isna() & (scores["k"] > k), "k"]
+        if len(unscored):
+            warnings.append(f"the units hold only {int(unscored.min())} distinct points (repeated units): k = {int(unscored.min())} "
+                            "and above would only split copies, so they are not scored")
+        elif len(scores) > 1 and k == int(scores["k"].max()):
             warnings.append(f"k = {k} is the top of the searched range: more clusters may fit better (raise MAX_K)")
         if scores["silhouette_ward"].notna().any() and abs(best_k(scores, "silhouette_ward") - k) > 1:
             warnings.append(f"the methods disagree: Ward's best silhouette is at k = {best_k(scores, 'silhouette_ward')}")

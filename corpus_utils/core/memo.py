@@ -2,8 +2,8 @@
 
 An expensive result (a topic model's factors, a TF-IDF matrix) is stored as one ``.npz`` file of plain arrays —
 numbers and fixed-width strings, never pickled objects, so a planted or damaged file can only be a miss, never
-run code. The key is a SHA-256 of the inputs themselves (the texts, or the corpus snapshot's key) and of every
-setting, so a changed text or parameter computes afresh and an unchanged one is read back bit for bit: results
+run code. The key is a SHA-256 of the inputs themselves (the texts, or the corpus snapshot's key), of every
+setting and of the package's computing code (:func:`code_version`), so a changed text, parameter or module computes afresh and an unchanged one is read back bit for bit: results
 are the same whether they were computed now or read. Files are written whole (a temporary file renamed into
 place); the least recently used beyond :data:`KEEP_ENTRIES` per kind are deleted. The folder is
 ``<cache folder>/derived`` (see :func:`corpus_utils.input.cache.default_cache_dir`); delete it, or call
@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from .locks import file_lock
 
-__all__ = ["KEEP_ENTRIES", "Memo", "digest_arrays", "digest_hashes", "digest_texts", "memo_key", "source_version", "text_hashes"]
+__all__ = ["COMPUTING_LAYERS", "KEEP_ENTRIES", "Memo", "code_version", "digest_arrays", "digest_hashes", "digest_texts", "memo_key", "source_version", "text_hashes"]
 
 #: Entries kept per kind (``topics``, …); the least recently used beyond this are deleted.
 KEEP_ENTRIES = 16
@@ -78,9 +78,27 @@ def source_version(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
+#: The package's folders whose code computes derived data: a change to any of their modules makes new keys.
+COMPUTING_LAYERS = ("core", "input", "text", "analysis")
+
+
+@functools.lru_cache(maxsize=None)
+def code_version(package: Path | None = None) -> str:
+    """A short hash of the source of :data:`COMPUTING_LAYERS` of ``package`` (default this package; every module, by
+    relative path), part of every :func:`memo_key`: an entry made by other code (an older version of the package, an
+    edited module) is never read back as if this code had made it."""
+    package = package or Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(path for layer in COMPUTING_LAYERS for path in (package / layer).rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def memo_key(**parts: Any) -> str:
-    """A short hash of named settings (JSON with sorted keys; values that JSON cannot hold are written as text)."""
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    """A short hash of named settings (JSON with sorted keys; values that JSON cannot hold are written as text) and of
+    the code that computes from them (:func:`code_version`)."""
+    keyed = {**parts, "__code__": code_version()}
+    return hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
 class Memo:
