@@ -120,3 +120,11 @@ def test_table_bodies_stored_as_html_load_as_their_text(tmp_path):
     assert (report.loc["scripts", "status"], report.loc["scripts", "reason"]) == ("skipped", "empty body: HTML without visible text")
     assert documents.loc["angle", "body"] == "<Beijing> report on the meeting." and pd.isna(report.loc["angle", "warnings"])
     assert documents.loc["plain", "body"] == "Line one.\n\nLine two."
+
+
+def test_an_unordered_lists_bullets_are_not_text_and_a_numbered_lists_numbers_are():
+    page = parse_html_page("<html><body><div>当前位置：首页 &gt; 检察要闻</div><h1>专题党课</h1><ul><li>时间：2021-07-01</li>"
+                           "<li>来源：本院</li></ul><p>检察长讲授专题党课。</p><ol><li>第一项</li><li>第二项</li></ol>"
+                           "<ul><li>要点</li></ul></body></html>")
+    assert (page.layout, page.title, page.source, str(page.date.date())) == ("procuratorate", "专题党课", "本院", "2021-07-01")
+    assert page.paragraphs == ["检察长讲授专题党课。", "1. 第一项", "2. 第二项", "要点"]

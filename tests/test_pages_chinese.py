@@ -136,3 +136,21 @@ def test_breadcrumb_trails(line, expected):
 )
 def test_header_lines(line, is_header):
     assert (header_fields(line) is not None) == is_header
+
+
+def test_header_fields_laid_out_one_per_line_join_the_header():
+    """Sites that list 时间, 来源, 作者 in a list or in separate boxes: one field per line, above or below the date."""
+    page = parse_page("当前位置：首页 > 检察要闻\n检察长讲授专题党课\n作者：王五\n\n时间：2021-07-01\n来源：本院\n浏览次数：12\n"
+                      "7月1日，检察长讲授专题党课。\n全院干警参加。")
+    assert (page.layout, page.title, page.section, page.author, page.source) == ("procuratorate", "检察长讲授专题党课", "检察要闻", "王五", "本院")
+    assert str(page.date.date()) == "2021-07-01" and page.paragraphs == ["7月1日，检察长讲授专题党课。", "全院干警参加。"]
+    english = parse_page("Party building\nCounty procuratorate holds meeting\nTime: August 21, 2018\nAuthor: Zhang\n"
+                         "Time: to act, comrades, the meeting said.")
+    assert (english.author, english.paragraphs) == ("Zhang", ["Time: to act, comrades, the meeting said."])  # prose stays
+
+
+def test_a_sites_sponsor_and_address_footer_is_chrome_but_a_sponsor_in_an_article_is_not():
+    page = parse_page("某县检察院召开会议\n时间：2022-02-08 来源：市检察院\n会议召开。\n主办：某县人民检察院 地址：某县某路1号 邮编：100000")
+    assert page.paragraphs == ["会议召开。"]
+    notice = parse_page("检察开放日活动通知\n时间：2022-02-08\n活动定于3月举行。\n主办：某县人民检察院")
+    assert notice.paragraphs == ["活动定于3月举行。", "主办：某县人民检察院"]

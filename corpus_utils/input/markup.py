@@ -15,6 +15,9 @@ import lxml.html
 from inscriptis import Inscriptis
 from inscriptis.css_profiles import CSS_PROFILES
 from inscriptis.model.config import ParserConfig
+from inscriptis.model.html_document_state import HtmlDocumentState
+from inscriptis.model.tag import CustomHtmlTagHandlerMapping
+from inscriptis.model.tag.list_tag import li_start_handler
 from lxml.etree import ParserError
 
 from .pages import EmptyPageError, ParsedPage, breadcrumb_trail, clean_line, clean_lines, parse_page
@@ -27,8 +30,19 @@ _HTML_START = re.compile(
     re.I | re.S,
 )
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*>")
-#: The layout of the text: no indentation (the "strict" profile), no image or link annotations.
-_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_images=False, display_links=False)
+
+
+def _list_item(state: HtmlDocumentState, tag: dict) -> None:
+    """inscriptis' ``<li>`` handler, without the bullet of an unordered list: a browser draws it, it is not text (a
+    numbered list's ``1.`` stays). Sets the element's ``list_bullet``: tested on inscriptis 2.7."""
+    li_start_handler(state, tag)
+    if not str(state.tags[-1].list_bullet)[:1].isdigit():
+        state.tags[-1].list_bullet = ""
+
+
+#: The layout of the text: no indentation (the "strict" profile), no image or link annotations, no list bullets.
+_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_images=False, display_links=False,
+                       custom_html_tag_handler_mapping=CustomHtmlTagHandlerMapping(start_tag_mapping={"li": _list_item}, end_tag_mapping={}))
 #: The load-report note of every page, or table body, read from HTML.
 HTML_NOTE = "HTML: text taken from its markup (inscriptis); scripts, styles, <noscript> and the <head> left out"
 

@@ -21,6 +21,7 @@ Three families are known:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -59,6 +60,8 @@ _HEADER_LABELS = {
 _HEADER_LABEL = re.compile(
     r"[【\[]?\s*(?:" + "|".join(f"(?P<{field}>{labels})" for field, labels in _HEADER_LABELS.items()) + r")\s*[:：]", re.I
 )
+#: A line of header fields laid out one per line is at most this long (an article's first sentence is longer).
+_FIELD_LINE_CHARS = 60
 _DATE_ALONE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _REPOST_META = re.compile(
     r"^-\s*(?P<key>categories|category|author|origin|source|time of issue|release time|views)\s*[:：]\s*(?P<value>.*)$", re.I
@@ -79,6 +82,7 @@ _CHROME_LINE = re.compile(
     r"(?:上一篇|下一篇|上一条|下一条|上一條|下一條|上一页|下一页)\s*[:：].{0,200}|"
     r"扫一扫.{0,40}|掃一掃.{0,40}|分享到[:：]?.{0,40}|"
     r".{0,80}(?:版权所有|版權所有|主办单位|主辦單位|承办单位|技术支持|技術支持).{0,120}|"
+    r"(?:主办|主辦|承办|承辦)\s*[:：].{0,80}(?:地址|邮编|郵編|电话|電話|版权|版權|ICP).{0,120}|"
     r".{0,80}ICP\s*[备備证證].{0,60}|.{0,40}公网安备.{0,60}|.{0,20}网站标识码.{0,40}|"
     r"(?:浏览次数|瀏覽次數|点击数|點擊數|阅读次数|閱讀次數)\s*[:：]\s*\d*)$",
     re.I,
@@ -211,6 +215,20 @@ def header_fields(line: str) -> dict[str, str | None] | None:
         return {"date": line, "author": None, "source": None}
     if not _HEADER_LABEL.match(line):  # most lines: one anchored attempt, not a scan of the whole line
         return None
+    labels, fields = _labelled_values(line)
+    if labels[0].lastgroup not in ("date", "author", "source"):
+        return None
+    has_date = fields["date"] is not None and parse_date(fields["date"]) is not None
+    if not has_date and fields["author"] is None and fields["source"] is None:
+        return None
+    if labels[0].lastgroup == "source" and fields["date"] is None and len(labels) == 1:
+        return None  # "Source: Xinhua" alone is a credit line, not a page header
+    return fields
+
+
+def _labelled_values(line: str) -> tuple[list[re.Match], dict[str, str | None]]:
+    """The labels of a line that starts with one (:data:`_HEADER_LABEL`) and the date, author and source they give
+    (None where missing); the font-size widget ends the fields."""
     labels = list(_HEADER_LABEL.finditer(line))
     fields: dict[str, str | None] = {"date": None, "author": None, "source": None}
     for index, label in enumerate(labels):
@@ -221,14 +239,37 @@ def header_fields(line: str) -> dict[str, str | None] | None:
         value = line[label.end():end].strip(" 【】[]|()（）\t")
         if field in fields and fields[field] is None:
             fields[field] = value
-    if labels[0].lastgroup not in ("date", "author", "source"):
+    return labels, fields
+
+
+def _field_line(line: str) -> dict[str, str | None] | None:
+    """The fields of a short line holding header fields only (``来源：本院``, ``Author: Zhang``, ``浏览次数：12``), as
+    a page lays them out one per line: None for any other line, an article's first sentence included."""
+    if len(line) > _FIELD_LINE_CHARS or not _HEADER_LABEL.match(line):
         return None
-    has_date = fields["date"] is not None and parse_date(fields["date"]) is not None
-    if not has_date and fields["author"] is None and fields["source"] is None:
+    labels, fields = _labelled_values(line)
+    if labels[0].lastgroup not in ("date", "author", "source", "views"):
         return None
-    if labels[0].lastgroup == "source" and fields["date"] is None and len(labels) == 1:
-        return None  # "Source: Xinhua" alone is a credit line, not a page header
+    if fields["date"] is not None and parse_date(fields["date"]) is None:
+        return None  # "Time: to act, comrades" is prose
     return fields
+
+
+def _merge_field_lines(lines: list[str], indexes: Iterable[int], fields: dict[str, str | None]) -> list[int]:
+    """Fill the missing ``fields`` from the lines at ``indexes`` (in order, blank lines skipped) as long as each is a
+    :func:`_field_line`; the indexes of the lines taken."""
+    taken = []
+    for index in indexes:
+        if not lines[index]:
+            continue
+        found = _field_line(lines[index])
+        if found is None:
+            break
+        for name, value in found.items():
+            if fields[name] is None and value:
+                fields[name] = value
+        taken.append(index)
+    return taken
 
 
 _HEADER_CREDIT = re.compile(r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯|editor)\s*[:：]\s*([^【\[|]*)", re.I)
@@ -283,9 +324,12 @@ def _title_lines(header: list[str]) -> list[str]:
 
 
 def _parse_procuratorate(lines: list[str], time_index: int, fields: dict[str, str | None]) -> ParsedPage:
+    fields = dict(fields)  # fields on lines of their own, just above or below the header line, join it
+    above = _merge_field_lines(lines, range(time_index - 1, -1, -1), fields)
+    below = _merge_field_lines(lines, range(time_index + 1, len(lines)), fields)
     page = ParsedPage("procuratorate", author=_blank_to_none(fields["author"]), source=_blank_to_none(fields["source"]))
     _set_date(page, fields["date"])
-    header = [line for line in lines[:time_index] if line]
+    header = [line for line in lines[:min(above, default=time_index)] if line]
     trail: list[str] = []
     crumb_at = max((index for index, line in enumerate(header) if breadcrumb_trail(line) is not None), default=None)
     if crumb_at is not None:  # what stands above the breadcrumb is site chrome (menus, today's date)
@@ -306,7 +350,7 @@ def _parse_procuratorate(lines: list[str], time_index: int, fields: dict[str, st
     ignored = header[:-2] if page.section == (header[-2] if len(header) >= 2 else None) else header[:-1]
     if ignored:
         page.warnings.append(f"extra header lines before the title ignored: {' | '.join(ignored)}")
-    page.paragraphs, page.credits = split_credits(lines[time_index + 1:])
+    page.paragraphs, page.credits = split_credits(lines[max(below, default=time_index) + 1:])
     if credit := header_credit(lines[time_index]):
         page.credits.insert(0, credit)
     return page
