@@ -128,3 +128,11 @@ def test_an_unordered_lists_bullets_are_not_text_and_a_numbered_lists_numbers_ar
                            "<ul><li>要点</li></ul></body></html>")
     assert (page.layout, page.title, page.source, str(page.date.date())) == ("procuratorate", "专题党课", "本院", "2021-07-01")
     assert page.paragraphs == ["检察长讲授专题党课。", "1. 第一项", "2. 第二项", "要点"]
+
+
+@pytest.mark.parametrize("title", ["县检察院召开党风廉政建设会议_某县人民检察院", "县检察院召开党风廉政建设会议 - 某县人民检察院",
+                                   "县检察院召开党风廉政建设会议｜某县人民检察院", "县检察院召开党风廉政建设会议"])
+def test_a_title_element_naming_the_site_after_the_article_finds_the_articles_line(title):
+    page = parse_html_page(f"<html><head><title>{title}</title></head><body><div>网站首页</div><div>检察动态</div>"
+                           "<div class='t'>县检察院召开党风廉政建设会议</div><p>会议召开。</p></body></html>")
+    assert (page.title, page.paragraphs) == ("县检察院召开党风廉政建设会议", ["会议召开。"])

@@ -84,12 +84,17 @@ def html_text(html: str) -> tuple[str, str | None]:
     return Inscriptis(tree, _CONFIG).get_text(), _heading(tree)
 
 
+#: A ``<title>`` that adds the site's name after the article's: ``标题_某县人民检察院``, ``Title - Site``, ``Title | Site``.
+_SITE_NAME_AFTER = re.compile(r"^(.+?)\s*(?:_|｜|——|\s[-–—|]\s)\s*[^_｜|]+$")
+
+
 def _from_heading(text: str, heading: str, page: ParsedPage) -> ParsedPage:
-    """A page of no known family parsed again from its heading on, when the heading is one of its lines below the
-    first: the lines above it (a site's menus) are left out and counted in a warning; a breadcrumb among them still
+    """A page of no known family parsed again from its heading on, when the heading (or a ``<title>`` without the
+    site's name after it, :data:`_SITE_NAME_AFTER`) is one of its lines below the first: the lines above it (a site's menus) are left out and counted in a warning; a breadcrumb among them still
     gives the section."""
     lines = [line for line in clean_lines(text) if line]
-    at = lines.index(heading) if heading in lines else 0
+    names = {heading, *(match.group(1) for match in [_SITE_NAME_AFTER.match(heading)] if match)}
+    at = next((index for index, line in enumerate(lines) if line in names), 0)
     if at == 0:
         return page
     reparsed = parse_page("\n".join(lines[at:]))
