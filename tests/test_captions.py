@@ -39,6 +39,12 @@ def test_captions_follow_the_numbers():
     assert figure_caption("01_documents_per_year", years) == "10 dated documents from 2019 to 2021; the most in 2020 (7)."
     silhouettes = pd.DataFrame({"k": [2, 3], "silhouette": [0.41, 0.52], "silhouette_ward": [0.4, 0.3], "n_units": 9, "sampled": False})
     assert figure_caption("04_silhouette", silhouettes) == "The best k-means silhouette is 0.520, at k = 3 (Ward: 0.400 at k = 2)."
+    unscored = silhouettes.assign(silhouette=float("nan"), silhouette_ward=float("nan"))  # repeated units: no k scored
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert figure_caption("04_silhouette", unscored) == "No k from 2 to 3 could be scored: the units hold too few distinct points."
 
 
 def test_empty_or_unknown_data_gets_a_plain_caption():

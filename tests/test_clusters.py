@@ -248,3 +248,15 @@ def test_repeated_units_are_not_split_into_more_clusters_than_they_hold_distinct
     assert choice.k < 6
     assert any("only 6 distinct points" in warning and "k = 6 and above" in warning for warning in choice.warnings)
     assert not any("top of the searched range" in warning for warning in choice.warnings)
+
+
+def test_units_with_too_few_distinct_points_are_not_clustered_and_the_findings_say_why():
+    from corpus_utils.analysis.findings import cluster_findings
+
+    scores = pd.DataFrame({"k": [2, 3, 4], "silhouette": [float("nan")] * 3, "silhouette_ward": [float("nan")] * 3,
+                           "n_units": 12, "sampled": False})
+    choice = choose_k(scores, n_units=12)
+    assert choice.k == 1 and "no more than 2 distinct points" in choice.warnings[0]
+    found = str(cluster_findings(pd.Series({"a": 0.6, "b": 0.4}), k=choice.k, warnings=choice.warnings, agreement=None,
+                                 cluster_sizes=pd.Series([12]), n_units=12, unit="paragraph"))
+    assert "The 12 paragraph(s) are too few to cluster: the units hold no more than 2 distinct points (repeated units)." in found

@@ -179,3 +179,35 @@ def test_topic_labels_skip_bare_numbers_and_corpus_generic_words(method):
     heads = topics.topic_terms[topics.topic_terms["rank"] <= 3]["term"]
     if method == "lda":  # the raw top terms do carry generic words: the labels leave them out on purpose
         assert {"year", "people"} & set(heads)
+
+
+def test_no_more_topics_than_distinct_units_and_the_notes_say_so():
+    """Six weather reports whose two paragraphs differ only in a number: two distinct units, so two topics (six
+    would split copies, and scikit-learn printed a RuntimeWarning fitting them)."""
+    import warnings
+
+    texts = [f"Rain is expected in the morning with temperatures around {10 + day} degrees." if part == 0 else
+             "Winds from the north will ease by the evening, and the weekend looks dry and sunny." for day in range(6) for part in (0, 1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = fit_topics(texts, n_topics=6, min_df=2, allow_fewer=True)  # each number is in one unit only: left out
+    assert (model.n_topics, model.n_distinct_units, model.stopped_at_limit) == (2, 2, False)
+    assert model.notes(requested=6, n_units=12) == [f"N_TOPICS lowered from 6 to 2: only 12 units (2 distinct) and {len(model.terms)} terms to model."]
+    assert fit_topics(texts, n_topics=6, min_df=1, allow_fewer=True).n_distinct_units == 7  # the numbers kept: 7 distinct
+    assert fit_topics(texts, n_topics=6, min_df=2).n_topics == 6  # without allow_fewer, what was asked
+
+
+def test_a_fit_stopped_at_its_iteration_limit_is_said_in_words_not_by_a_library_warning(theme_corpus):
+    import warnings
+
+    folder, _ = theme_corpus
+    texts = text_units(read_corpus(folder).documents, unit="paragraph", min_words=5)["text"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn's ConvergenceWarning would fail here
+        stopped = fit_topics(texts, n_topics=4, min_df=1, max_iter=2)
+    assert stopped.stopped_at_limit and stopped.n_iter == 2
+    assert stopped.notes(requested=4, n_units=len(texts), max_iter=2) == [
+        "Caution: NMF stopped at its limit of 2 iterations before its fit converged; the topics are close to, not at, the "
+        "solution (fewer or longer units, or more topics, usually converge)."]
+    converged = fit_topics(texts, n_topics=4, min_df=1)
+    assert not converged.stopped_at_limit and converged.notes(requested=4, n_units=len(texts)) == []

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse
 from sklearn.decomposition import NMF, LatentDirichletAllocation
+from sklearn.exceptions import ConvergenceWarning
 
 from .labels import document_labels
 from ..core.checks import check_choice
@@ -274,6 +276,11 @@ class TopicModel:
         heads most topics).
     n_iter : int
         Iterations the solver ran (scikit-learn's ``n_iter_``).
+    n_distinct_units : int
+        Units with distinct rows in ``matrix`` (repeated paragraphs, or texts that differ only in words left out,
+        count once): more topics than this would only split copies.
+    stopped_at_limit : bool
+        NMF stopped at its iteration limit before its fit converged (scikit-learn's ``ConvergenceWarning``).
     """
 
     method: str
@@ -284,6 +291,21 @@ class TopicModel:
     topic_terms: pd.DataFrame
     labels: list[str]
     n_iter: int = 0
+    n_distinct_units: int = 0
+    stopped_at_limit: bool = False
+
+    def notes(self, *, requested: int, n_units: int, max_iter: int = 400) -> list[str]:
+        """Sentences for the notebook: why fewer than ``requested`` topics were fitted, and a fit that did not
+        converge within ``max_iter`` iterations (none when neither happened)."""
+        notes = []
+        if self.n_topics < requested:
+            distinct = f" ({self.n_distinct_units:,} distinct)" if self.n_distinct_units < n_units else ""
+            notes.append(f"N_TOPICS lowered from {requested} to {self.n_topics}: only {n_units:,} units{distinct} and "
+                         f"{len(self.terms):,} terms to model.")
+        if self.stopped_at_limit:
+            notes.append(f"Caution: NMF stopped at its limit of {max_iter} iterations before its fit converged; the topics are "
+                         "close to, not at, the solution (fewer or longer units, or more topics, usually converge).")
+        return notes
 
     @property
     def n_topics(self) -> int:
@@ -350,7 +372,8 @@ def fit_topics(
         Iterations of the solver.
     allow_fewer : bool
         With fewer terms in the vocabulary than ``n_topics``, fit one topic per term instead of raising
-        ``ValueError`` (the model's ``n_topics`` says how many were fitted).
+        ``ValueError``, and fit no more topics than distinct units (``n_distinct_units``); the model's ``n_topics``
+        says how many were fitted.
     memo : Memo, optional
         Where fits are kept (:class:`~corpus_utils.core.memo.Memo`): a fit of the same texts with the same
         settings and tokenizer is read back instead of computed (notebooks 04 and 05 share one this way), with
@@ -386,7 +409,8 @@ def fit_topics(
         return _fit_factors(texts, tokenizer=tokenizer, memo=memo, **settings)
 
     factors = compute() if memo is None else memo.get_or_compute("topics", key, compute)
-    return _topic_model(method, factors, n_top_terms)
+    model = _topic_model(method, factors, n_top_terms)
+    return replace(model, stopped_at_limit=method == "nmf" and model.n_iter >= max_iter)
 
 
 #: The type each method's solver works in. NMF: float32, on a float32 copy of the TF-IDF matrix (which stays float64
@@ -396,7 +420,7 @@ def fit_topics(
 #: paragraphs unchanged.
 _FIT_TYPE: dict[str, type] = {"nmf": np.float32, "lda": np.float64}
 #: What a stored fit holds (part of its key: a fit stored with other fields is never read back as this one).
-_FACTOR_FIELDS = "matrix,doc_topic,components,terms,n_iter"
+_FACTOR_FIELDS = "matrix,doc_topic,components,terms,n_iter,n_distinct"
 
 
 def _fit_factors(texts: list[str], *, n_topics: int, method: str, random_state: int, tokenizer: Tokenizer,
@@ -424,9 +448,14 @@ def _fit_factors(texts: list[str], *, n_topics: int, method: str, random_state: 
         if not allow_fewer:
             raise ValueError(f"n_topics={n_topics} is more than the {len(terms)} term(s) in the vocabulary; lower n_topics")
         n_topics = len(terms)
+    n_distinct = _distinct_rows(matrix)
+    if allow_fewer:
+        n_topics = max(1, min(n_topics, n_distinct))
     if method == "nmf":
         model = NMF(n_components=n_topics, init="nndsvda", random_state=random_state, max_iter=max_iter)
-        weights = model.fit_transform(matrix.astype(_FIT_TYPE[method]))
+        with warnings.catch_warnings(), np.errstate(invalid="ignore"):  # the notes say it (TopicModel.notes)
+            warnings.simplefilter("ignore", ConvergenceWarning)  # scikit-learn's own words, printed as a traceback line
+            weights = model.fit_transform(matrix.astype(_FIT_TYPE[method]))
     else:
         model = LatentDirichletAllocation(
             n_components=n_topics, learning_method="batch", random_state=random_state, max_iter=min(max_iter, 100)
@@ -439,7 +468,17 @@ def _fit_factors(texts: list[str], *, n_topics: int, method: str, random_state: 
     fitted = model.components_.astype(np.float64, copy=False)
     components = fitted / np.maximum(fitted.sum(axis=1, keepdims=True), 1e-12)
     return {"matrix": matrix, "doc_topic": doc_topic, "components": components, "terms": np.asarray(terms, dtype=str),
-            "n_iter": np.asarray(model.n_iter_, dtype=np.int64)}
+            "n_iter": np.asarray(model.n_iter_, dtype=np.int64), "n_distinct": np.asarray(n_distinct, dtype=np.int64)}
+
+
+def _distinct_rows(matrix: sparse.csr_matrix) -> int:
+    """How many distinct rows ``matrix`` holds, from two fixed random projections of each row (equal rows project
+    equally; distinct ones coincide with probability about 0): sparse products, no row compared in Python."""
+    if matrix.shape[0] == 0:
+        return 0
+    directions = np.random.default_rng(0).standard_normal((matrix.shape[1], 2))
+    projected = matrix @ directions
+    return len(np.unique(projected, axis=0))
 
 
 def _topic_model(method: str, factors: dict, n_top_terms: int) -> TopicModel:
@@ -459,7 +498,7 @@ def _topic_model(method: str, factors: dict, n_top_terms: int) -> TopicModel:
         }
     )
     return TopicModel(method, components, factors["matrix"], factors["doc_topic"], terms, topic_terms, labels,
-                      int(factors["n_iter"]))
+                      int(factors["n_iter"]), int(factors["n_distinct"]))
 
 
 def topic_share_table(

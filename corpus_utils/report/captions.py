@@ -128,6 +128,8 @@ def _clusters(data: pd.DataFrame) -> str:
 
 
 def _silhouette(data: pd.DataFrame) -> str:
+    if not data["silhouette"].notna().any():
+        return f"No k from {data['k'].min():.0f} to {data['k'].max():.0f} could be scored: the units hold too few distinct points."
     best = data.loc[data["silhouette"].idxmax()]
     text = f"The best k-means silhouette is {best['silhouette']:.3f}, at k = {best['k']:.0f}"
     if "silhouette_ward" in data and data["silhouette_ward"].notna().any():
