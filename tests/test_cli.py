@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from corpus_utils.run.cli import EXIT_USAGE, main
@@ -101,10 +104,7 @@ def test_ctrl_c_at_any_point_ends_with_130_and_a_message_that_matches_the_record
     assert ((out / "run.json").read_text(encoding="utf-8") == old_record) is not record_written
 
 
-def _python(code: str) -> "subprocess.CompletedProcess[str]":
-    import subprocess
-    import sys
-
+def _python(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
 
