@@ -259,4 +259,5 @@ def test_units_with_too_few_distinct_points_are_not_clustered_and_the_findings_s
     assert choice.k == 1 and "no more than 2 distinct points" in choice.warnings[0]
     found = str(cluster_findings(pd.Series({"a": 0.6, "b": 0.4}), k=choice.k, warnings=choice.warnings, agreement=None,
                                  cluster_sizes=pd.Series([12]), n_units=12, unit="paragraph"))
-    assert "The 12 paragraph(s) are too few to cluster: the units hold no more than 2 distinct points (repeated units)." in found
+    assert ("The 12 paragraph(s) are too few to cluster: the units hold no more than 2 distinct points (repeated units); "
+            "set N_CLUSTERS to cluster them anyway.") in found

@@ -391,8 +391,8 @@ def choose_k(scores: pd.DataFrame, *, fixed: int | None = None, n_units: int | N
         raise ValueError(f"N_CLUSTERS = {fixed} is more than the {n_units} units to cluster; lower it")
     if fixed is None and scores["silhouette"].notna().sum() == 0:
         if len(scores):  # k from 2 up could be tried, but the units repeat: not even two clusters of distinct points
-            return KChoice(1, "too few", (f"the units hold no more than {int(scores['k'].min())} distinct points (repeated units), "
-                                          "too few to choose a number of clusters; set N_CLUSTERS",))
+            return KChoice(1, "too few", (f"the units hold no more than {int(scores['k'].min())} distinct points (repeated units); "
+                                          "set N_CLUSTERS to cluster them anyway",))
         count = f"{n_units} unit(s) are" if n_units is not None else "the units are"
         return KChoice(1, "too few", (f"{count} too few to choose a number of clusters (at least 4 are needed); set N_CLUSTERS",))
     valid = scores.dropna(subset=["silhouette"]).sort_values("silhouette", ascending=False, kind="stable")

@@ -195,8 +195,8 @@ def cluster_findings(
         found.add(f"The strongest topic is {_quoted(ordered.index[0])}, with {ordered.iloc[0]:.0%} of the words of {n_units:,} {unit}s"
                   + (f"; the next is {_quoted(ordered.index[1])} ({ordered.iloc[1]:.0%})." if len(ordered) > 1 else "."))
     if k < 2:
-        repeated = [warning for warning in warnings if "distinct points" in warning]  # from choose_k: copies, not few units
-        found.add(f"The {n_units:,} {unit}(s) are too few to cluster: {repeated[0].split(', too few')[0]}." if repeated
+        repeated = [warning for warning in warnings if "(repeated units)" in warning]  # choose_k's reason: copies, not few units
+        found.add(f"The {n_units:,} {unit}(s) are too few to cluster: {repeated[0]}." if repeated
                   else f"{n_units:,} {unit}(s) are too few to cluster.")
         return found
     largest = cluster_sizes.max() / max(cluster_sizes.sum(), 1)

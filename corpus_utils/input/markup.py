@@ -20,7 +20,7 @@ from inscriptis.model.tag import CustomHtmlTagHandlerMapping
 from inscriptis.model.tag.list_tag import li_start_handler
 from lxml.etree import ParserError
 
-from .pages import EmptyPageError, ParsedPage, breadcrumb_trail, clean_line, clean_lines, parse_page
+from .pages import UNKNOWN_LAYOUT, EmptyPageError, ParsedPage, breadcrumb_trail, clean_line, clean_lines, parse_page
 
 __all__ = ["HTML_NOTE", "looks_like_html", "html_text", "parse_html_page"]
 
@@ -90,8 +90,8 @@ _SITE_NAME_AFTER = re.compile(r"^(.+?)\s*(?:_|｜|——|\s[-–—|]\s)\s*[^_�
 
 def _from_heading(text: str, heading: str, page: ParsedPage) -> ParsedPage:
     """A page of no known family parsed again from its heading on, when the heading (or a ``<title>`` without the
-    site's name after it, :data:`_SITE_NAME_AFTER`) is one of its lines below the first: the lines above it (a site's menus) are left out and counted in a warning; a breadcrumb among them still
-    gives the section."""
+    site's name after it, :data:`_SITE_NAME_AFTER`) is one of its lines below the first: the lines above it (a site's
+    menus) are left out and counted in a warning; a breadcrumb among them still gives the section."""
     lines = [line for line in clean_lines(text) if line]
     names = {heading, *(match.group(1) for match in [_SITE_NAME_AFTER.match(heading)] if match)}
     at = next((index for index, line in enumerate(lines) if line in names), 0)
@@ -101,9 +101,9 @@ def _from_heading(text: str, heading: str, page: ParsedPage) -> ParsedPage:
     trails = [trail for line in lines[:at] if (trail := breadcrumb_trail(line))]
     if reparsed.section is None and trails:
         reparsed.section = trails[-1][-1]
-    reparsed.warnings = [note for note in reparsed.warnings if not note.startswith("unknown layout")]
-    reparsed.warnings.append(f"unknown layout: no 'Time: … Author: …' or '- Time of issue:' header; title from the page's heading "
-                             f"(<h1>, else <title>), no date; the {at} line(s) above it left out as the site's menus")
+    reparsed.warnings = [note for note in reparsed.warnings if not note.startswith(UNKNOWN_LAYOUT)]
+    reparsed.warnings.append(f"{UNKNOWN_LAYOUT}; title from the page's heading (<h1>, else <title>), no date; the {at} line(s) "
+                             "above it left out as the site's menus")
     return reparsed
 
 

@@ -26,10 +26,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["EmptyPageError", "ParsedPage", "parse_page", "parse_date", "storable_date", "clean_line", "clean_lines", "split_credits", "LAYOUTS",
+__all__ = ["EmptyPageError", "ParsedPage", "parse_page", "parse_date", "storable_date", "clean_line", "clean_lines", "split_credits", "LAYOUTS", "UNKNOWN_LAYOUT",
            "FIRST_DATE", "LAST_DATE", "header_fields", "header_credit", "breadcrumb_trail"]
 
 LAYOUTS = ("procuratorate", "repost", "plain", "table")
+#: How a ``plain`` page's warning starts: no header of a known family was found.
+UNKNOWN_LAYOUT = "unknown layout: no 'Time: … Author: …' or '- Time of issue:' header"
 
 #: The spaces :func:`clean_line` folds: a run of them becomes one plain space.
 SPACE_CHARACTERS = " \t\u00a0\u2002\u2003\u2009\u3000\u200b\ufeff"
@@ -398,9 +400,7 @@ def _parse_plain(lines: list[str]) -> ParsedPage:
         page.warnings.append(f"menu lines before the title ignored: {' | '.join(content[:menus])}")
     page.title = content[menus]
     page.paragraphs, page.credits = split_credits(content[menus + 1:])
-    page.warnings.append(
-        "unknown layout: no 'Time: … Author: …' or '- Time of issue:' header; title taken from the first line, no date"
-    )
+    page.warnings.append(f"{UNKNOWN_LAYOUT}; title taken from the first line, no date")
     return page
 
 
