@@ -538,11 +538,11 @@ def _heavy_stages(ctx: Context, scheduler: str | None) -> None:
     from corpus_utils.text.tokenizer import Tokenizer
     from corpus_utils.text.vectorizers import make_vectorizer
 
-    documents = read_corpus(ctx.parquet).documents
     started = time.perf_counter()
     connected = connect(scheduler)
     ctx.result["start_seconds"] = round(time.perf_counter() - started, 1)
     try:
+        documents = read_corpus(ctx.parquet).documents  # connected first, as prepare_corpus: the workers read the store
         with ctx.timed():
             matrix = make_vectorizer("tfidf", tokenizer=Tokenizer(), sublinear_tf=True).fit_transform(texts_of(documents["body"]))
             top_k_neighbours(matrix, k=K_NEIGHBOURS, rows=sample_index(matrix.shape[0], DASK_SOURCES, random_state=42))
@@ -557,6 +557,8 @@ def _heavy_stages(ctx: Context, scheduler: str | None) -> None:
             ctx.result["worker_peak_mb"] = "/".join(f"{peak:.0f}" for peak, _, _ in workers.values())
             ctx.result["moved_between_workers_mb"] = round(sum(moved for _, moved, _ in workers.values()) / 2**20, 1)
             ctx.result["sent_by_workers_mb"] = round(sum(sent for _, _, sent in workers.values()) / 2**20, 1)
+            ctx.result["sent_to_workers_mb"] = round(connected.sent_bytes / 2**20, 1)
+            ctx.result["read_from_store_mb"] = round(connected.read_from_store_bytes / 2**20, 1)
     finally:
         disconnect()
     ctx.result.update(n_documents=matrix.shape[0], nnz=int(matrix.nnz))

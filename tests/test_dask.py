@@ -13,15 +13,19 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import write_generated_corpus
 
 from corpus_utils import read_corpus
 from corpus_utils.analysis.similarity import top_k_neighbours
+from corpus_utils.core import columns as columns_module
 from corpus_utils.core import scheduler as scheduler_module
+from corpus_utils.core.columns import select_where, texts_of
 from corpus_utils.core.memo import Memo
 from corpus_utils.core.paths import PROJECT_ROOT
-from corpus_utils.core.scheduler import SchedulerError, check_scheduler, connect, disconnect, in_this_process, stage_times
+from corpus_utils.core.scheduler import (SchedulerError, check_scheduler, connect, disconnect, in_this_process, stage_times,
+                                         where_stages_run)
 from corpus_utils.text import encoded as encoded_module
 from corpus_utils.text.encoded import encode_texts
 from corpus_utils.text.tokenizer import Tokenizer
@@ -262,6 +266,95 @@ def test_boilerplate_joins_on_dask_equal_this_process(cluster, documents):
     assert {"shingling", "normalising paragraphs"} <= {time.stage for time in stage_times() if time.where.startswith("dask")}
 
 
+@pytest.fixture(scope="module")
+def stored_documents(cluster, page_folder, tmp_path_factory):
+    """The pages read back from the corpus store with their texts in Arrow buffers (as a large corpus's are), with the
+    cluster active: the workers read those texts from the store's file."""
+    cache = tmp_path_factory.mktemp("store")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(columns_module, "ARROW_TEXT_FROM_BYTES", 0)
+        with in_this_process():
+            read_corpus(page_folder, cache=cache)  # parsed and stored
+        loaded = read_corpus(page_folder, cache=cache)  # read from the store
+    assert loaded.snapshot is not None and loaded.documents["body"].dtype.storage == "pyarrow"
+    assert where_stages_run(cluster).endswith("The workers read the corpus's texts from the corpus store.")
+    return loaded.documents
+
+
+def _read_from_store(stage_name: str) -> float:
+    return sum(time.read_from_store_mb or 0 for time in stage_times() if time.stage == stage_name and time.where.startswith("dask"))
+
+
+def test_the_workers_read_the_stores_texts_themselves_and_find_what_this_process_finds(cluster, stored_documents, monkeypatch, tmp_path):
+    from corpus_utils.analysis.formulations import discover_candidates, find_formulations
+    from corpus_utils.analysis.kwic import concordance
+    from corpus_utils.text.variants import count_variants, load_variant_table
+
+    monkeypatch.setattr(scheduler_module, "MAX_PART_ITEMS", 70)  # several parts, across the store's row groups
+    monkeypatch.setattr(encoded_module, "_CHUNK_TEXTS", 40)
+    documents, table = stored_documents, load_variant_table()
+    texts = texts_of(documents["body"])
+    calls = [lambda: find_formulations(documents), lambda: discover_candidates(documents), lambda: count_variants(documents, table),
+             lambda: concordance(documents, ["party"], tokenizer=Tokenizer()),
+             lambda: make_vectorizer("tfidf", tokenizer=Tokenizer(), ngram_range=(1, 2)).fit_transform(texts).toarray(),
+             lambda: encode_texts(texts, TOKENIZERS[:1])[0].ids]
+    with in_this_process():
+        expected = [call() for call in calls]
+    before = cluster.read_from_store_bytes
+    for call, here in zip(calls, expected):
+        found = call()
+        if isinstance(here, pd.DataFrame):
+            assert len(here) > 0
+            pd.testing.assert_frame_equal(found, here)
+        else:
+            np.testing.assert_allclose(found, here, rtol=0, atol=1e-9)
+    body_mb = pa.array(documents["body"].tolist()).nbytes / 2**20
+    assert cluster.read_from_store_bytes - before > 5 * body_mb * 2**20  # every stage read the bodies from the store
+    with in_this_process():  # token ids kept in a memo are tokenised paragraph by paragraph
+        expected = encode_texts(texts, TOKENIZERS, memo=Memo(tmp_path / "here"))
+    before = cluster.read_from_store_bytes
+    for found, here in zip(encode_texts(texts, TOKENIZERS, memo=Memo(tmp_path / "on-dask")), expected):
+        np.testing.assert_array_equal(found.ids, here.ids)
+        np.testing.assert_array_equal(found.offsets, here.offsets)
+    assert cluster.read_from_store_bytes - before > body_mb * 2**20
+    for stage_name in ("formulations", "candidate formulations", "MT variants", "concordance", "counting and vocabulary", "tokenising"):
+        assert _read_from_store(stage_name) > 0.5 * body_mb, stage_name
+
+
+def test_a_selection_of_stored_rows_is_read_from_the_store_and_changed_texts_travel_as_they_are(cluster, stored_documents, monkeypatch):
+    from corpus_utils.analysis.formulations import find_formulations
+
+    monkeypatch.setattr(columns_module, "SLICE_MIN_RUN", 4)
+    dated = select_where(stored_documents, stored_documents["date"].notna().to_numpy())  # runs of the store's rows
+    changed = stored_documents.assign(body=stored_documents["body"].str.replace("Party", "party", regex=False))
+    assert 0 < len(dated) < len(stored_documents)
+    for documents, from_store in ((dated, True), (changed, False)):
+        with in_this_process():
+            expected = find_formulations(documents)
+        read_before, sent_before = cluster.read_from_store_bytes, cluster.sent_bytes
+        pd.testing.assert_frame_equal(find_formulations(documents), expected)
+        body_bytes = pa.array(documents["body"].tolist()).nbytes  # the titles come from the store in both
+        assert (cluster.read_from_store_bytes - read_before > body_bytes) is from_store
+        assert (cluster.sent_bytes - sent_before > body_bytes) is not from_store
+
+
+def test_texts_travel_as_they_are_when_the_workers_do_not_see_the_store(cluster, stored_documents, tmp_path, monkeypatch):
+    from corpus_utils.analysis.formulations import find_formulations
+
+    here = tmp_path / "store.parquet"
+    here.write_bytes(b"x" * 10)
+    assert cluster.sees(str(here))  # a LocalCluster shares this filesystem
+    assert not cluster.sees(str(tmp_path / "missing.parquet"))
+    monkeypatch.setattr(cluster, "sees", lambda path: False)  # e.g. workers on machines without this cache folder
+    assert "do not see the corpus store" in where_stages_run(cluster)
+    with in_this_process():
+        expected = find_formulations(stored_documents)
+    read_before, sent_before = cluster.read_from_store_bytes, cluster.sent_bytes
+    pd.testing.assert_frame_equal(find_formulations(stored_documents), expected)
+    assert cluster.read_from_store_bytes == read_before
+    assert cluster.sent_bytes - sent_before > pa.array(stored_documents["body"].tolist()).nbytes
+
+
 def test_the_runner_starts_one_cluster_for_the_run_and_records_each_stage(tmp_path, page_folder):
     """``--scheduler local:2``: every notebook joins the runner's cluster; run.json names it and each notebook's stages."""
     import json
@@ -278,6 +371,6 @@ def test_the_runner_starts_one_cluster_for_the_run_and_records_each_stage(tmp_pa
     entry = next(entry for entry in record["notebooks"] if entry["name"].startswith("03_tfidf_similarity"))
     assert entry["parameters"]["SCHEDULER"] == record["scheduler"]["address"]
     assert {"top-k neighbours"} <= {stage["stage"] for stage in entry["stages"]}
-    assert all(stage["where"].startswith("dask") for stage in entry["stages"])
-    assert "on Dask at tcp://" in (out / "index.html").read_text()
+    assert all(stage["where"].startswith("dask") and stage["sent_mb"] >= 0 for stage in entry["stages"])
+    assert "on Dask at tcp://" in (out / "index.html").read_text() and "MB read from the store" in (out / "index.html").read_text()
     assert scheduler_module.active() is None  # the run's cluster ended with the run

@@ -27,6 +27,7 @@ from functools import partial
 from typing import Any
 
 from .progress import PROGRESS_ENV_VAR
+from .stored import StoredPart, forget_columns, remembered_files, stored_part
 from .workers import available_cores, ordered_map, process_pool
 
 __all__ = [
@@ -57,6 +58,9 @@ MAX_PART_ITEMS = 20_000
 #: From this many items, a stage that asks for ``processes`` (:func:`map_in_parts`) runs on every free core of this
 #: machine when there is no scheduler: below it, starting the processes costs more than they save.
 POOL_MIN_ITEMS = 20_000
+#: A part of at least this many bytes travels to a worker before its task (:meth:`DaskScheduler.map`), not inside it:
+#: Dask warns from 10 MB of task graph.
+GRAPH_MAX_BYTES = 2**20
 #: Seconds to wait for a scheduler at an address before saying it cannot be reached.
 CONNECT_TIMEOUT = 30
 
@@ -70,12 +74,16 @@ class SchedulerError(RuntimeError):
 
 @dataclass(frozen=True)
 class StageTime:
-    """One stage's wall time: ``stage`` (e.g. ``"tokenising"``), ``where`` it ran, ``seconds``, ``items`` (texts, pairs…)."""
+    """One stage's wall time: ``stage`` (e.g. ``"tokenising"``), ``where`` it ran, ``seconds``, ``items`` (texts, pairs…);
+    on Dask, the MB of parts (texts, matrices) sent to the workers from this process (``sent_mb``) and of texts the
+    workers read from the corpus store instead (``read_from_store_mb``)."""
 
     stage: str
     where: str
     seconds: float
     items: int | None = None
+    sent_mb: float | None = None
+    read_from_store_mb: float | None = None
 
 
 def check_scheduler(spec: str | None) -> str | None:
@@ -117,6 +125,10 @@ class DaskScheduler:
         self.client = client
         self.cluster = cluster
         self.requested = requested
+        #: Bytes of parts sent from here, and of texts the workers read from the corpus store instead, so far.
+        self.sent_bytes = 0
+        self.read_from_store_bytes = 0
+        self._sees: dict[str, bool] = {}
 
     @property
     def address(self) -> str:
@@ -143,6 +155,32 @@ class DaskScheduler:
         """What ``run.json`` records: what was asked, the address, workers and threads."""
         return {"requested": self.requested, "address": self.address, "workers": self.n_workers, "threads": self.n_threads}
 
+    def cut(self, items: Any, start: int, stop: int) -> Any:
+        """Rows ``start:stop`` of ``items`` (a list, an array, a column, a table, a
+        :class:`~corpus_utils.core.columns.TextSequence`) as a task takes them. Text columns this process read from
+        the corpus store, unchanged, travel as references and the worker reads them from the store
+        (:mod:`corpus_utils.core.stored`), when every worker sees the store's file; the rest travels as values."""
+        part = stored_part(items, start, stop)
+        if part is not None and all(self.sees(path) for path in part.paths):
+            self.read_from_store_bytes += part.stored_bytes
+            self.sent_bytes += sum(_size_of(value) for value in part.values)
+            return part
+        values = _slice(items, start, stop)
+        self.sent_bytes += _size_of(values)
+        return values
+
+    def sees(self, path: str) -> bool:
+        """Whether every worker reads the file ``path`` as this process does (same size): a shared filesystem. Asked
+        once per file."""
+        if path not in self._sees:
+            try:
+                here = os.path.getsize(path)
+                sizes = self.client.run(os.path.getsize, path)
+                self._sees[path] = bool(sizes) and all(size == here for size in sizes.values())
+            except Exception:  # a worker without the file (OSError there), or one that left: send the values
+                self._sees[path] = False
+        return self._sees[path]
+
     def map(self, function: Callable, parts: Iterable, **shared: Any) -> list:
         """``[function(part, **shared) for part in parts]``, one task per part on the workers, results in order.
 
@@ -161,7 +199,7 @@ class DaskScheduler:
 
         def send_next() -> Any:
             for number, part in numbered:
-                future = self.client.submit(_call, function, _Whole(part), pure=False, **sent)
+                future = self.client.submit(_call, function, self._held(part), pure=False, **sent)
                 running[future] = number
                 return future
             return None
@@ -199,6 +237,7 @@ class DaskScheduler:
         homes, prepared = [], []
         for number, part in enumerate(parts):
             home = [workers[number % len(workers)]]
+            self.sent_bytes += _size_of(part)
             held = self.client.scatter(_Whole(part), workers=home, hash=False)
             prepared.append(self.client.submit(_call, prepare_part or _itself, held, workers=home, pure=False))
             homes.append(home)
@@ -207,6 +246,7 @@ class DaskScheduler:
         try:
             for number, block in enumerate(blocks):
                 where = [workers[number % len(workers)]]
+                self.sent_bytes += _size_of(block)
                 held = self.client.scatter(_Whole(block), workers=where, hash=False)
                 ready = self.client.submit(_call, prepare_block or _itself, held, workers=where, pure=False)
                 results = [self.client.submit(_fold_step, function, merge, part, ready, result, workers=home,
@@ -220,6 +260,13 @@ class DaskScheduler:
             return [whole.value for whole in self.client.gather(results)]
         finally:
             self.client.cancel([future for step in in_flight for future in step] + prepared)
+
+    def _held(self, part: Any) -> Any:
+        """``part`` as a task's argument: a large one is first sent to a worker (``scatter``) and the task names it
+        there; embedded in the task itself, Dask warns "Sending large graph" for every part of a large corpus."""
+        if isinstance(part, StoredPart) or _size_of(part) < GRAPH_MAX_BYTES:
+            return _Whole(part)
+        return self.client.scatter(_Whole(part), hash=False)
 
     def _sent(self, shared: dict[str, Any]) -> dict[str, Any]:
         """``shared`` as tasks take it: plain values as they are, others sent to every worker once."""
@@ -269,8 +316,17 @@ class _Whole:
 
 
 def _call(function: Callable, part: _Whole, **shared: Any) -> _Whole:
-    """On a worker: ``function`` of the part and the shared values, unwrapped; the result wrapped again."""
-    return _Whole(function(part.value, **_on_worker(shared)))
+    """On a worker: ``function`` of the part (read from the corpus store when it is a reference) and the shared
+    values, unwrapped; the result wrapped again."""
+    value = part.value.load() if isinstance(part.value, StoredPart) else part.value
+    return _Whole(function(value, **_on_worker(shared)))
+
+
+def _size_of(value: Any) -> int:
+    """What ``value`` takes, as Dask estimates it (a sample of a list's items)."""
+    from dask.sizeof import sizeof
+
+    return int(sizeof(value))
 
 
 def _on_worker(shared: dict[str, Any]) -> dict[str, Any]:
@@ -348,6 +404,7 @@ def _connected(spec: str) -> DaskScheduler:
 def disconnect() -> None:
     """Close the active scheduler, if any; stages run in this process again."""
     global _active
+    forget_columns()
     if _active is not None:
         scheduler, _active = _active, None
         scheduler.close()
@@ -374,12 +431,16 @@ def stage(name: str, items: int | None = None) -> Iterator[None]:
     """Time the block as stage ``name`` (over ``items`` texts, pairs…), recording where it ran: ``"this process"``
     or the active scheduler (:attr:`DaskScheduler.where`). The times are kept for :func:`stage_times` and, when
     the runner names a folder in ``CORPUS_UTILS_STAGE_LOG``, appended to this process's file there."""
-    where = _active.where if _active is not None else "this process"
+    scheduler = _active
+    where = scheduler.where if scheduler is not None else "this process"
+    sent, read = (scheduler.sent_bytes, scheduler.read_from_store_bytes) if scheduler is not None else (0, 0)
     started = time.perf_counter()
     try:
         yield
     finally:
-        record = StageTime(stage=name, where=where, seconds=round(time.perf_counter() - started, 3), items=items)
+        traffic = {} if scheduler is None else {"sent_mb": round((scheduler.sent_bytes - sent) / 2**20, 1),
+                                                "read_from_store_mb": round((scheduler.read_from_store_bytes - read) / 2**20, 1)}
+        record = StageTime(stage=name, where=where, seconds=round(time.perf_counter() - started, 3), items=items, **traffic)
         _times.append(record)
         folder = os.environ.get(STAGE_LOG_ENV_VAR, "").strip()
         if folder:
@@ -406,18 +467,22 @@ def map_in_parts(function: Callable, items: Any, *, stage_name: str, processes: 
             with process_pool(jobs, preload=function.__module__) as pool:  # parts made as the pool asks for them
                 return list(ordered_map(pool, partial(_call_quietly, function, **shared), _parts(items, 2 * jobs), ahead=2 * jobs))
     with stage(stage_name, items=len(items)):
-        return scheduler.map(function, _parts(items, 2 * max(1, scheduler.n_workers)), **shared)
+        return scheduler.map(function, _parts(items, 2 * max(1, scheduler.n_workers), cut=scheduler.cut), **shared)
 
 
-def _parts(items: Any, at_least: int) -> Iterator:
+def _parts(items: Any, at_least: int, *, cut: Callable[[Any, int, int], Any] | None = None) -> Iterator:
     """Contiguous parts of ``items``: ``at_least`` of them (fewer for fewer items), more when a part would hold more
-    than :data:`MAX_PART_ITEMS`. Each part is cut when it is asked for: the parts of a text column read from Arrow
-    are Python strings, and all of them at once would be the corpus a second time (4.7 GB that a million pages'
-    MT-variant scan left in the kernel)."""
+    than :data:`MAX_PART_ITEMS`, each ``cut(items, start, stop)`` (default: the rows). Each part is cut when it is
+    asked for: the parts of a text column read from Arrow are Python strings, and all of them at once would be the
+    corpus a second time (4.7 GB that a million pages' MT-variant scan left in the kernel)."""
     n_parts = min(len(items), max(at_least, -(-len(items) // MAX_PART_ITEMS)))
     bounds = [len(items) * number // n_parts for number in range(n_parts + 1)]
-    take = items.iloc if hasattr(items, "iloc") else items
-    return (take[start:stop] for start, stop in zip(bounds[:-1], bounds[1:]))
+    return ((cut or _slice)(items, start, stop) for start, stop in zip(bounds[:-1], bounds[1:]))
+
+
+def _slice(items: Any, start: int, stop: int) -> Any:
+    """Rows ``start:stop`` of a list, an array, a column, a table or a text sequence."""
+    return items.iloc[start:stop] if hasattr(items, "iloc") else items[start:stop]
 
 
 def _call_quietly(function: Callable, part: Any, **shared: Any) -> Any:
@@ -435,8 +500,11 @@ def where_stages_run(scheduler: DaskScheduler | None) -> str:
     """One line for a notebook's output: which stages run on the workers and which here ("" without a scheduler)."""
     if scheduler is None:
         return ""
+    files = remembered_files()
+    texts = ("" if not files else " The workers read the corpus's texts from the corpus store." if all(map(scheduler.sees, files))
+             else " The workers do not see the corpus store (CORPUS_UTILS_CACHE_DIR on a shared filesystem): the texts travel from here.")
     return (f"On Dask at {scheduler.address} ({scheduler.where.split('(')[1].rstrip(')')}, {scheduler.n_threads} threads): "
-            f"{', '.join(DASK_STAGES)}. In this kernel: the vocabularies' merge, TF-IDF weighting, models and figures.")
+            f"{', '.join(DASK_STAGES)}. In this kernel: the vocabularies' merge, TF-IDF weighting, models and figures.{texts}")
 
 
 def stage_times() -> list[StageTime]:

@@ -30,6 +30,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.columns import release_arrow_memory, text_dtype_for
+from ..core.scheduler import active
+from ..core.stored import remember_columns
 from .cache import parser_version
 
 __all__ = ["SNAPSHOT_ENV_VAR", "KEEP_SNAPSHOTS", "SNAPSHOT_FORMAT", "Snapshot", "snapshot_key", "SnapshotStore", "SnapshotWriter", "snapshot_table_bytes",
@@ -223,7 +225,8 @@ class SnapshotWriter:
 
 def read_snapshot(folder: str | Path) -> Snapshot | None:
     """The snapshot stored in ``folder``, or None when it is not a complete snapshot of this loader version.
-    Reading it marks it recently used."""
+    Reading it marks it recently used. With a Dask scheduler active, its Arrow-backed text columns are remembered
+    (:func:`~corpus_utils.core.stored.remember_columns`): the workers read those texts from the file."""
     folder = Path(folder)
     try:
         meta = json.loads((folder / _META).read_text(encoding="utf-8"))
@@ -232,6 +235,8 @@ def read_snapshot(folder: str | Path) -> Snapshot | None:
         documents = _restore(_read_table(folder / "documents.parquet"), meta["documents_types"])
         files = _restore(_read_table(folder / "report.parquet"), meta["report_types"])
         release_arrow_memory()
+        if active() is not None:  # the workers read these texts from the file, not from this process
+            remember_columns(documents, folder / "documents.parquet")
         os.utime(folder / _META)
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -250,10 +250,13 @@ def _subcorpus(record: Mapping[str, Any] | None) -> str:
 
 
 def _stage_table(stages: list[Mapping[str, Any]]) -> str:
-    """One row per timed stage: what, where, seconds, items."""
+    """One row per timed stage: what, where, seconds, items; on Dask, the MB sent to the workers and read by them
+    from the corpus store."""
     rows = [(stage.get("stage"), f"{stage.get('where')} · {float(stage.get('seconds', 0)):.2f} s"
-             + (f" · {int(stage['items']):,} items" if stage.get("items") is not None else "")) for stage in stages]
-    return _table(rows, ("stage", "where · time · items"))
+             + (f" · {int(stage['items']):,} items" if stage.get("items") is not None else "")
+             + (f" · {float(stage['sent_mb']):,.1f} MB sent, {float(stage.get('read_from_store_mb') or 0):,.1f} MB read from the store"
+                if stage.get("sent_mb") is not None else "")) for stage in stages]
+    return _table(rows, ("stage", "where · time · items · data to the workers"))
 
 
 def _input_files(recorded: Mapping[str, Any] | None) -> str:

@@ -18,7 +18,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -29,6 +29,7 @@ from ..core.columns import texts_of
 from ..core.memo import Memo, digest_hashes, memo_key, text_hashes
 from ..core.progress import PROGRESS_ENV_VAR, progress_bar
 from ..core.scheduler import DaskScheduler, active, in_this_process, stage
+from ..core.stored import StoredPart, stored_part
 from ..core.words import PARAGRAPH_SEPARATOR, ascii_words_only
 from ..core.workers import available_cores, process_pool
 from .tokenizer import Tokenizer
@@ -205,6 +206,16 @@ class _Paragraphs(Sequence):
         pieces = [paragraph for text in self.texts[first : last + 1] for paragraph in text.split(PARAGRAPH_SEPARATOR)]
         return pieces[start - self.bounds[first] : stop - self.bounds[first]]
 
+    def stored_part(self, start: int, stop: int) -> StoredPart | None:
+        """Paragraphs ``start:stop`` as the corpus store's rows of the texts holding them, which a Dask worker reads
+        and splits (:func:`~corpus_utils.core.stored.stored_part`); None when those texts are not the store's."""
+        if start >= stop:
+            return None
+        first, last = (int(bound) for bound in np.searchsorted(self.bounds, [start, stop - 1], side="right") - 1)
+        texts = stored_part(self.texts, first, last + 1)
+        offset = int(self.bounds[first])
+        return None if texts is None else replace(texts, split=(PARAGRAPH_SEPARATOR, start - offset, stop - offset))
+
     def joined(self, paragraphs: EncodedTexts) -> EncodedTexts:
         """The texts' encoding from their paragraphs' encoding."""
         return EncodedTexts(ids=paragraphs.ids, offsets=paragraphs.offsets[self.bounds], vocabulary=paragraphs.vocabulary)
@@ -306,7 +317,7 @@ def _encode_on(scheduler: DaskScheduler, texts: Sequence[str], tokenizers: Seque
     vocabulary in the order of one pass here: joined partition after partition, the ids are that pass's ids.
     """
     size = _partition_size(len(texts), 2 * scheduler.n_workers, most=PARTITION_TEXTS)  # two per worker
-    parts = (list(texts[start : start + size]) for start in range(0, len(texts), size))
+    parts = (scheduler.cut(texts, start, min(start + size, len(texts))) for start in range(0, len(texts), size))
     return _joined(scheduler.map(_encode_here, parts, tokenizers=list(tokenizers), chunk=_CHUNK_TEXTS))
 
 
