@@ -48,7 +48,14 @@ def stored(tmp_path):
     return path, frame
 
 
-def test_a_whole_column_and_a_slice_across_row_groups_are_found_and_read_back(stored):
+@pytest.fixture(params=[2, 3, 5_000], ids=lambda rows: f"batches of {rows}")
+def batch_rows(request, monkeypatch):
+    """Rows a worker decodes at a time: fewer than a row group (7 rows), not dividing it, or more."""
+    monkeypatch.setattr(stored_module, "READ_BATCH_ROWS", request.param)
+    return request.param
+
+
+def test_a_whole_column_and_a_slice_across_row_groups_are_found_and_read_back(stored, batch_rows):
     path, frame = stored
     whole = stored_rows(frame["body"])
     assert whole.runs == ((0, 30),) and whole.path == str(path) and whole.column == "body"
@@ -59,7 +66,7 @@ def test_a_whole_column_and_a_slice_across_row_groups_are_found_and_read_back(st
     assert abs(part.nbytes - pa.array(frame["body"].iloc[5:23].tolist(), type=pa.large_string()).nbytes) <= 8 * 3
 
 
-def test_a_selection_that_keeps_runs_of_the_chunks_is_read_back_run_by_run(stored, monkeypatch):
+def test_a_selection_that_keeps_runs_of_the_chunks_is_read_back_run_by_run(stored, monkeypatch, batch_rows):
     path, frame = stored
     monkeypatch.setattr(columns_module, "SLICE_MIN_RUN", 2)
     positions = np.r_[2:9, 15:18, 25:30]
