@@ -12,6 +12,7 @@ from corpus_utils import read_corpus
 from corpus_utils.analysis.keyness import keyness
 from corpus_utils.analysis.terms import ngram_frequency_table, token_streams
 from corpus_utils.analysis.timeline import term_trends
+from corpus_utils.core import memo as memo_module
 from corpus_utils.core.memo import Memo
 from corpus_utils.core.paths import PROJECT_ROOT
 from corpus_utils.text import tokenizer as tokenizer_module
@@ -122,6 +123,9 @@ def test_texts_an_earlier_entry_holds_are_taken_from_it_not_tokenised(documents,
     encode_texts(subset + ["a text no entry holds"], tokenizers, memo=memo)
     n_paragraphs = sum(text.count("\n\n") + 1 for text in subset) + 1
     assert calls == [n_paragraphs]  # one new text: all its list's paragraphs tokenised, as no entry holds them all
+    monkeypatch.setattr(memo_module, "code_version", lambda: "another version of the code")
+    encode_texts(subset[::-1], tokenizers, memo=memo)
+    assert calls == [n_paragraphs, n_paragraphs - 1]  # entries of other code are not taken from: tokenised again
 
 
 @pytest.mark.parametrize("kind", ["count", "tfidf"])

@@ -174,7 +174,7 @@ def _encode_through(memo: Memo, texts: Sequence[str], tokenizers: Sequence[Token
                     return taken
                 encoded = _encode_all(texts, tokenizers)
                 for key, tokenizer, one in zip(keys, tokenizers, encoded):
-                    memo.store(MEMO_KIND, key, _arrays(one, hashes, tokenizer.key))
+                    memo.store(MEMO_KIND, key, _arrays(one, hashes, _made_by(tokenizer)))
                 return encoded
     return _shared_vocabulary([_from_arrays(found) for found in stored])
 
@@ -221,6 +221,12 @@ class _Paragraphs(Sequence):
         return EncodedTexts(ids=paragraphs.ids, offsets=paragraphs.offsets[self.bounds], vocabulary=paragraphs.vocabulary)
 
 
+def _made_by(tokenizer: Tokenizer) -> str:
+    """What a stored entry is matched on when its texts are taken from it: the tokenizer's key and the code that
+    tokenised (:func:`~corpus_utils.core.memo.memo_key`), so an entry another version of the code made is not."""
+    return memo_key(tokenizer=tokenizer.key)
+
+
 def _taken_from_stored(memo: Memo, hashes: np.ndarray, tokenizers: Sequence[Tokenizer]) -> list[EncodedTexts] | None:
     """Each tokenizer's encoding of the texts of ``hashes`` taken from a stored entry that holds them all, or None
     when one tokenizer has no such entry."""
@@ -228,7 +234,7 @@ def _taken_from_stored(memo: Memo, hashes: np.ndarray, tokenizers: Sequence[Toke
     for tokenizer in tokenizers:
         for key in memo.keys(MEMO_KIND):
             head = memo.load(MEMO_KIND, key, names=("tokenizer", "text_hashes"))
-            if head is None or str(head["tokenizer"]) != tokenizer.key:
+            if head is None or str(head["tokenizer"]) != _made_by(tokenizer):
                 continue
             rows = _rows_holding(hashes, head["text_hashes"])
             arrays = memo.load(MEMO_KIND, key) if rows is not None else None
@@ -441,13 +447,13 @@ def _drop_stops(ids: np.ndarray, lengths: np.ndarray, stops: np.ndarray, vocabul
     return EncodedTexts(ids=ids[keep], offsets=offsets, vocabulary=vocabulary)
 
 
-def _arrays(encoded: EncodedTexts, hashes: np.ndarray, tokenizer_key: str) -> dict[str, np.ndarray]:
+def _arrays(encoded: EncodedTexts, hashes: np.ndarray, made_by: str) -> dict[str, np.ndarray]:
     """Plain arrays to store: the vocabulary as one UTF-8 buffer and each token's byte length, each text's hash and
-    the tokenizer's key (what a later list of texts is matched against)."""
+    what made them (:func:`_made_by`: what a later list of texts is matched against)."""
     raw = [str(token).encode("utf-8", "surrogatepass") for token in encoded.vocabulary]
     return {"ids": encoded.ids, "offsets": encoded.offsets, "vocabulary_utf8": np.frombuffer(b"".join(raw), dtype=np.uint8),
             "vocabulary_lengths": np.fromiter(map(len, raw), dtype=np.int64, count=len(raw)), "text_hashes": hashes,
-            "tokenizer": np.asarray(tokenizer_key)}
+            "tokenizer": np.asarray(made_by)}
 
 
 def _from_arrays(arrays: dict) -> EncodedTexts:
