@@ -184,8 +184,12 @@ def test_ctrl_c_reaches_only_kernels_given_a_cell_and_the_grace_reaches_every_ru
 
     from corpus_utils.run.runner import _Kernels
 
-    processes = {name: subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)
+    # Ctrl-C's default meaning, whatever this process passed on (a shell's background job ignores it), once ready
+    code = "import signal, time; signal.signal(signal.SIGINT, signal.default_int_handler); print('ready', flush=True); time.sleep(120)"
+    processes = {name: subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stdout=subprocess.PIPE, text=True)
                  for name in ("in a cell", "starting", "ended")}
+    for process in processes.values():
+        assert process.stdout.readline().strip() == "ready"
     try:
         kernels = _Kernels()
         for name, process in processes.items():  # as kernels.new() registers a kernel manager
