@@ -163,6 +163,19 @@ def test_parts_may_come_from_a_generator_and_a_failing_task_raises_here(cluster)
     assert cluster.map(int, ["8"]) == [8]  # the cluster still works
 
 
+def test_large_parts_travel_before_their_tasks_and_give_the_same_results(cluster, monkeypatch):
+    import warnings
+
+    parts = [["word"] * (40_000 + number) for number in range(5)]  # about 2.6 MB each, as Dask sizes them
+    monkeypatch.setattr(scheduler_module, "GRAPH_MAX_BYTES", 2**20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Dask's "Sending large graph" among them
+        assert cluster.map(len, iter(parts)) == [len(part) for part in parts]
+    scattered = []
+    monkeypatch.setattr(cluster.client, "scatter", lambda value, **options: scattered.append(value) or type(cluster.client).scatter(cluster.client, value, **options))
+    assert cluster.map(len, parts) == [len(part) for part in parts] and len(scattered) == len(parts)
+
+
 def test_fold_blocks_folds_every_block_into_every_part_in_order_and_a_failing_block_raises_here(cluster):
     """Parts prepared once where they stay, blocks prepared once and sent on, two in flight: sum over the blocks of
     abs(part) × int(block)."""
