@@ -162,12 +162,8 @@ class DaskScheduler:
         (:mod:`corpus_utils.core.stored`), when every worker sees the store's file; the rest travels as values."""
         part = stored_part(items, start, stop)
         if part is not None and all(self.sees(path) for path in part.paths):
-            self.read_from_store_bytes += part.stored_bytes
-            self.sent_bytes += sum(_size_of(value) for value in part.values)
             return part
-        values = _slice(items, start, stop)
-        self.sent_bytes += _size_of(values)
-        return values
+        return _slice(items, start, stop)
 
     def sees(self, path: str) -> bool:
         """Whether every worker reads the file ``path`` as this process does (same size): a shared filesystem. Asked
@@ -262,11 +258,16 @@ class DaskScheduler:
             self.client.cancel([future for step in in_flight for future in step] + prepared)
 
     def _held(self, part: Any) -> Any:
-        """``part`` as a task's argument: a large one is first sent to a worker (``scatter``) and the task names it
+        """``part`` as a task's argument, counted in :attr:`sent_bytes` (and a reference's rows in
+        :attr:`read_from_store_bytes`): a large one is first sent to a worker (``scatter``) and the task names it
         there; embedded in the task itself, Dask warns "Sending large graph" for every part of a large corpus."""
-        if isinstance(part, StoredPart) or _size_of(part) < GRAPH_MAX_BYTES:
+        if isinstance(part, StoredPart):
+            self.read_from_store_bytes += part.stored_bytes
+            self.sent_bytes += sum(_size_of(value) for value in part.values)
             return _Whole(part)
-        return self.client.scatter(_Whole(part), hash=False)
+        size = _size_of(part)
+        self.sent_bytes += size
+        return _Whole(part) if size < GRAPH_MAX_BYTES else self.client.scatter(_Whole(part), hash=False)
 
     def _sent(self, shared: dict[str, Any]) -> dict[str, Any]:
         """``shared`` as tasks take it: plain values as they are, others sent to every worker once."""

@@ -73,7 +73,7 @@ class StoredRows:
         del kept
         release_arrow_memory()
         mapper = {pa.string(): self.dtype, pa.large_string(): self.dtype}.get
-        return pa.table({self.column: column}).to_pandas(types_mapper=mapper)[self.column].astype(self.dtype)
+        return pa.table({self.column: column}).to_pandas(types_mapper=mapper)[self.column]
 
 
 #: Rows decoded at a time when a worker reads its rows of a row group: a row group holds 50,000 pages (170 MB of
@@ -252,8 +252,7 @@ class StoredPart:
             return [piece for text in texts for piece in text.split(separator)][start:stop]
         if self.kind == "series":
             return pd.Series(values[self.name].array, index=self.index, name=self.name)
-        return pd.DataFrame({name: column.array if isinstance(column, pd.Series) else column for name, column in values.items()},
-                            index=self.index)
+        return pd.DataFrame({name: column.array for name, column in values.items()}, index=self.index)
 
 
 def stored_part(items: Any, start: int, stop: int) -> StoredPart | None:
