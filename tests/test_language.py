@@ -51,3 +51,21 @@ def test_the_english_check_reads_the_first_300_words_each_lower_cased():
     decisions = [_reads_as_english(sample) for sample in samples]
     assert decisions == [one_by_one(sample) for sample in samples]
     assert 0 < sum(decisions) < len(samples)  # both answers occur
+
+
+def test_the_first_300_words_found_in_a_prefix_are_those_of_the_whole_sample():
+    """The English check looks for its words in the first 2,400 characters first; a word cut at that point, or fewer
+    than 300 words there, must not change which words it reads. Samples of long words put the 300th word around the
+    cut."""
+    import random
+
+    from corpus_utils.input.language import _ENGLISH_PREFIX, _LATIN_WORD, _first_latin_words
+
+    rng = random.Random(7)
+    samples = []
+    for _ in range(2_000):
+        words = ["".join(rng.choice("abcdeÀß") for _ in range(rng.randint(1, 12))) for _ in range(rng.randint(150, 450))]
+        samples.append("".join(word + rng.choice([" ", ", ", "1", "\n", " - "]) for word in words)[: rng.randint(2_000, 4_000)])
+    assert [_first_latin_words(sample) for sample in samples] == [_LATIN_WORD.findall(sample)[:300] for sample in samples]
+    cut = [sample for sample in samples if len(_LATIN_WORD.findall(sample, 0, _ENGLISH_PREFIX)) <= 300 < len(sample)]
+    assert len(cut) > 100  # many samples need the whole sample

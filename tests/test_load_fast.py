@@ -216,3 +216,19 @@ def test_read_bytes_raises_what_pathlib_raises(tmp_path):
         read_bytes(tmp_path / "missing.txt")
     with pytest.raises(IsADirectoryError):
         read_bytes(tmp_path)
+
+
+def test_pages_parsed_in_a_batch_count_their_words_as_one_page_alone_does(mixed, tmp_path):
+    """A batch of files has its words counted at once (``count_words_many``); each page keeps the count, and every
+    other field, it gets parsed alone (``count_words``): English, Chinese, HTML and skipped files side by side."""
+    from corpus_utils.core.paths import PROJECT_ROOT
+
+    folder, _ = mixed
+    (tmp_path / "page.html").write_text("<html><body><h1>Title</h1><p>The branch's grass-roots work, 2021.</p>"
+                                        "<p>两个维护 and more</p></body></html>", encoding="utf-8")
+    paths = sorted(map(str, [*folder.rglob("*.txt"), *(PROJECT_ROOT / "seeds_zh").glob("*.txt"), tmp_path / "page.html"]))
+    batch = parsing_module.parse_paths(paths, True)
+    alone = [parsing_module._read_and_parse(path, True) for path in paths]
+    assert batch == alone
+    words = [result[3][parsing_module._WORDS_FIELD] for _, result in batch if result[0] == "loaded"]
+    assert len(words) == len(paths) - 2 and all(type(count) is int and count > 0 for count in words)

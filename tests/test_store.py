@@ -169,10 +169,10 @@ def test_a_parser_error_in_a_later_part_is_raised_and_no_snapshot_is_left(parted
     snapshot that cannot be written is a ValueError the load goes on without)."""
     parse = parsing_module._parse_bytes
 
-    def failing(data: bytes):
+    def failing(data: bytes, **options):
         if data == (parted / "zh.txt").read_bytes():  # the seventh of eight files: the fourth part
             raise error("parser bug")
-        return parse(data)
+        return parse(data, **options)
 
     monkeypatch.setattr(parsing_module, "_parse_bytes", failing)
     with pytest.raises(error, match="parser bug"):

@@ -61,9 +61,23 @@ def _chinese_script(text: str) -> str:
     return "zh-Hant" if to_simplified > to_traditional else "zh-Hans"
 
 
+#: Latin-script words :func:`_reads_as_english` reads, and the characters it first looks for them in.
+_ENGLISH_WORDS, _ENGLISH_PREFIX = 300, 2_400
+
+
+def _first_latin_words(sample: str) -> list[str]:
+    """The first :data:`_ENGLISH_WORDS` Latin-script words of ``sample`` (fewer if it has fewer). Found in its first
+    :data:`_ENGLISH_PREFIX` characters when they hold more words than that (then the last one, which may be cut at the
+    prefix's end, is not among them); else in the whole sample."""
+    words = _LATIN_WORD.findall(sample, 0, _ENGLISH_PREFIX)
+    if len(words) <= _ENGLISH_WORDS and len(sample) > _ENGLISH_PREFIX:
+        words = _LATIN_WORD.findall(sample)
+    return words[:_ENGLISH_WORDS]
+
+
 def _reads_as_english(sample: str) -> bool:
     """At least 15 % of the first 300 Latin-script words of ``sample`` (at least 3) are English function words."""
-    words = " ".join(_LATIN_WORD.findall(sample)[:300]).lower().split(" ")  # the first 300, each lower-cased
+    words = " ".join(_first_latin_words(sample)).lower().split(" ")  # the first 300, each lower-cased
     return len(words) >= 3 and sum(map(_ENGLISH_FUNCTION_WORDS.__contains__, words)) >= 0.15 * len(words)
 
 

@@ -21,6 +21,7 @@ from .records import document_row, report_row
 from ..core.files import read_bytes
 from ..core.progress import progress_bar
 from ..core.scheduler import active, map_in_parts, stage
+from ..core.words import count_words_many
 from ..core.workers import available_cores, process_pool, start_method
 
 __all__ = ["PARALLEL_MIN_FILES", "cache_entries", "files_per_task", "from_cache", "jobs_for", "page_rows", "parse_all",
@@ -34,11 +35,12 @@ _PAGE_FIELDS = ("layout", "section", "title", "date", "date_text", "author", "so
                 "n_paragraphs")
 
 
-def _parse_bytes(data: bytes) -> tuple:
+def _parse_bytes(data: bytes, *, count: bool = True) -> tuple:
     """Decode and parse one file's bytes into a picklable, location-free result.
 
     ``("skipped", reason)`` or ``("loaded", encoding, warnings, fields)`` with ``fields`` in
-    :data:`_PAGE_FIELDS` order. A function of the bytes alone, so it can be cached by content.
+    :data:`_PAGE_FIELDS` order. A function of the bytes alone, so it can be cached by content. With
+    ``count=False`` its ``n_words`` is left at 0 for the caller to count (:func:`_count_words_of`).
     """
     try:
         decoded = decode_bytes(data)
@@ -55,7 +57,7 @@ def _parse_bytes(data: bytes) -> tuple:
         notes.insert(0, decoded.note)
     if not page.paragraphs:
         notes.append("empty body: no article paragraph after the header")
-    row = document_row("", "", page)
+    row = document_row("", "", page, n_words=None if count else 0)
     return ("loaded", decoded.encoding, tuple(notes), tuple(row[name] for name in _PAGE_FIELDS))
 
 
@@ -117,22 +119,38 @@ def from_cache(value: object) -> tuple | None:
     return ("loaded", encoding, tuple(notes), tuple(fields))
 
 
-def _read_and_parse(path: str, with_key: bool) -> tuple[str | None, tuple | BaseException]:
-    """(content key or None, parse result) of one file; an unexpected parser error is returned, not raised."""
+def _read_and_parse(path: str, with_key: bool, *, count: bool = True) -> tuple[str | None, tuple | BaseException]:
+    """(content key or None, parse result) of one file; an unexpected parser error is returned, not raised.
+    ``count`` as in :func:`_parse_bytes`."""
     try:
         data = read_bytes(path)
     except OSError as exc:
         return None, ("skipped", f"unreadable: {exc.strerror or exc}; check permissions")
     try:
-        parsed: tuple | BaseException = _parse_bytes(data)
+        parsed: tuple | BaseException = _parse_bytes(data, count=count)
     except Exception as exc:  # re-raised by the caller in file order, as the sequential loop would
         parsed = exc
     return (content_key(data) if with_key else None), parsed
 
 
 def parse_paths(paths: list[str], with_key: bool) -> list[tuple[str | None, tuple | BaseException]]:
-    """Worker task: :func:`_read_and_parse` for a batch of files."""
-    return [_read_and_parse(path, with_key) for path in paths]
+    """Worker task: :func:`_read_and_parse` for a batch of files, their words counted together."""
+    return _count_words_of([_read_and_parse(path, with_key, count=False) for path in paths])
+
+
+_WORDS_FIELD, _BODY_FIELD = _PAGE_FIELDS.index("n_words"), _PAGE_FIELDS.index("body")
+
+
+def _count_words_of(results: list[tuple[str | None, tuple | BaseException]]) -> list[tuple[str | None, tuple | BaseException]]:
+    """``results`` with the ``n_words`` of every loaded page counted at once (:func:`count_words_many`: the same counts
+    as :func:`~corpus_utils.core.words.count_words` page by page, about four times as fast on English pages)."""
+    loaded = [at for at, (_, parsed) in enumerate(results) if isinstance(parsed, tuple) and parsed[0] == "loaded"]
+    counts = count_words_many([results[at][1][3][_BODY_FIELD] for at in loaded]).tolist()  # Python ints, as cached
+    for at, n_words in zip(loaded, counts):
+        key, (status, encoding, notes, fields) = results[at]
+        fields = (*fields[:_WORDS_FIELD], n_words, *fields[_WORDS_FIELD + 1 :])
+        results[at] = (key, (status, encoding, notes, fields))
+    return results
 
 
 _available_cores = available_cores
