@@ -179,3 +179,21 @@ def test_the_loading_step_hands_the_runner_every_input_file_hashed(corpus, tmp_p
     table = pd.read_csv(out / INPUTS_FILE, dtype={"sha256": str})
     assert read == [] and table["path"].tolist() == ["a.txt", "b.txt", 'odd, "quoted" name.txt']
     assert table["sha256"].tolist() == [digest.hex() for digest in hash_inputs(corpus, "*.txt").digests]
+
+
+@pytest.mark.parametrize("written", ["absolute", "relative", "dot", "trailing separator"])
+def test_the_files_of_a_folder_are_named_relative_to_it_however_it_is_written(corpus, monkeypatch, written):
+    """Listing slices the folder's prefix off each path; a folder written as ".", relative or with a trailing
+    separator gives the names ``Path.relative_to`` gives, in the same order, subfolders included."""
+    import os
+    from pathlib import Path
+
+    from corpus_utils.core.files import glob_relative
+
+    monkeypatch.chdir(corpus.parent if written != "dot" else corpus)
+    folder = {"absolute": corpus, "relative": Path("corpus"), "dot": Path("."),
+              "trailing separator": Path(f"corpus{os.sep}")}[written]
+    expected = sorted((path.relative_to(folder).as_posix(), path) for path in folder.glob("**/*"))
+    assert glob_relative(folder, "**/*") == expected
+    assert [name for name, _ in expected] == ["a.txt", "b.txt", "notes.md", 'odd, "quoted" name.txt', "sub", "sub/c.txt"]
+    assert list(inputs_module.input_paths(folder, "**/*.txt")) == ["a.txt", "b.txt", 'odd, "quoted" name.txt', "sub/c.txt"]

@@ -8,10 +8,23 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["file_sha256", "is_temporary", "read_bytes", "read_signed", "write_whole"]
+__all__ = ["file_sha256", "glob_relative", "is_temporary", "read_bytes", "read_signed", "write_whole"]
 
 _READ_CHUNK = 1 << 20  # bytes per read call: one call for a typical page
 _TEMPORARY_SUFFIX = ".tmp"
+
+
+def glob_relative(folder: Path, pattern: str) -> list[tuple[str, Path]]:
+    """``(relative path, path)`` of everything ``folder.glob(pattern)`` yields, sorted by the relative path (``/``
+    between its parts on every system). The folder's prefix is sliced off the path's text: about ten times as fast as
+    ``Path.relative_to``, which 100,000 files make seconds."""
+    prefix = os.path.join(str(folder), "")
+
+    def relative(path: Path) -> str:
+        text = str(path)
+        return (text[len(prefix):] if text.startswith(prefix) else str(path.relative_to(folder))).replace(os.sep, "/")
+
+    return sorted((relative(path), path) for path in folder.glob(pattern))
 
 
 def read_bytes(path: str | os.PathLike) -> bytes:

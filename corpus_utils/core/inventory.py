@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .files import file_sha256, write_whole
+from .files import file_sha256, glob_relative, write_whole
 
 __all__ = ["INPUTS_FILE", "InputFiles", "hash_inputs", "input_paths", "inputs_digest", "recorded_digest"]
 
@@ -35,8 +35,7 @@ def input_paths(corpus_path: Path, pattern: str) -> dict[str, Path]:
     """Every input file (regular files only) by its path relative to the corpus, sorted by it."""
     if not corpus_path.is_dir():
         return {corpus_path.name: corpus_path}
-    found = {p.relative_to(corpus_path).as_posix(): p for p in corpus_path.glob(pattern) if p.is_file()}
-    return dict(sorted(found.items()))
+    return {relative: path for relative, path in glob_relative(corpus_path, pattern) if path.is_file()}
 
 
 def inputs_digest(pairs: Iterator[tuple[str, str]] | Sequence[tuple[str, str]]) -> str:
