@@ -16,6 +16,7 @@ from corpus_utils.analysis.overview import (
     length_summary,
     report_counts,
 )
+from corpus_utils.analysis.labels import NO_SECTION
 from corpus_utils.analysis.periods import undated_documents
 
 
@@ -46,7 +47,7 @@ def test_documents_overview_columns_and_dates(documents):
 @pytest.mark.parametrize(
     ("column", "expected"),
     [
-        ("section", [("Party building", 2), (MISSING_LABEL, 1), ("Work", 1)]),
+        ("section", [("Party building", 2), (NO_SECTION, 1), ("Work", 1)]),
         ("layout", [("procuratorate", 2), ("plain", 1), ("repost", 1)]),
     ],
 )
@@ -87,3 +88,21 @@ def test_report_counts_on_a_corpus_with_a_skipped_file(tmp_path):
 def test_missing_column_is_named(documents):
     with pytest.raises(ValueError, match="n_words"):
         length_summary(documents.drop(columns="n_words"))
+
+
+def test_documents_without_a_section_go_by_one_name_in_counts_findings_and_rate_grids():
+    """01's bar of sections, the summary's sentence about them and 02's heatmap rows by section name the documents
+    without a section the same way, so a reader can match the sentence to the figure."""
+    from corpus_utils.analysis.findings import overview_findings
+    from corpus_utils.analysis.terms import ngram_matrix, rate_grid, token_stream
+
+    bodies = ["The branch held a meeting on discipline.", "Discipline education for every branch.",
+              "A lesson on the two safeguards.", "Weather: rain in the north."]
+    documents = pd.DataFrame({"doc_id": list("abcd"), "title": list("ABCD"), "body": bodies,
+                              "section": [None, None, None, "Work"], "date": pd.NaT, "n_words": [7, 5, 6, 5],
+                              "duplicate_of": pd.array([None] * 4, dtype="string")})
+    files = pd.DataFrame({"status": ["loaded"] * 4})
+    assert count_by(documents, "section").iloc[0].tolist() == [NO_SECTION, 3]
+    assert f"the largest, “{NO_SECTION}”, holds 3" in str(overview_findings(documents, files))
+    grid, by_section = rate_grid(ngram_matrix(token_stream(documents)), ["branch", "discipline"], documents, max_rows=2)
+    assert by_section and grid.index.tolist() == [NO_SECTION, "Work"]

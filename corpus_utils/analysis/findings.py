@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..input.language import language_counts
 from .explore import TermProfile
+from .labels import NO_SECTION
 
 __all__ = [
     "THIN_GROUP",
@@ -86,7 +87,7 @@ def overview_findings(documents: pd.DataFrame, files: pd.DataFrame) -> Findings:
     found.add(f"Lengths run from {int(lengths.min()):,} to {int(lengths.max()):,} words (median {lengths.median():,.0f})"
               + ("; the longest is more than ten times the shortest, so per-1,000-word rates are the fair comparison."
                  if lengths.min() > 0 and lengths.max() > 10 * lengths.min() else "."))
-    sections = documents["section"].astype(object).fillna("(no section)").value_counts()
+    sections = documents["section"].astype(object).fillna(NO_SECTION).value_counts()
     top_share = sections.iloc[0] / n_documents
     found.add(f"{len(sections):,} section(s); the largest, {_quoted(sections.index[0])}, holds {sections.iloc[0]} "
               f"document(s) ({top_share:.0%})" + (": the corpus mostly speaks for that section." if top_share > 0.5 and len(sections) > 1 else "."))

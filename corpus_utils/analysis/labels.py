@@ -6,7 +6,10 @@ import pandas as pd
 
 from ..core.columns import as_str
 
-__all__ = ["short_title", "document_labels"]
+__all__ = ["NO_SECTION", "short_title", "document_labels"]
+
+#: What a document without a section is called wherever sections are counted, compared or drawn.
+NO_SECTION = "(no section)"
 
 
 def short_title(title: str | None, *, max_chars: int = 36) -> str:

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..core.columns import as_str
 from ..core.checks import check_whole_number
+from .labels import NO_SECTION
 
 __all__ = [
     "MISSING_LABEL",
@@ -18,8 +19,10 @@ __all__ = [
     "report_counts",
 ]
 
-#: Label used for a missing section, layout or date in count tables (missing values are counted, not dropped).
+#: Label used for a missing layout or date in count tables (missing values are counted, not dropped); a missing
+#: section is :data:`~corpus_utils.analysis.labels.NO_SECTION`, as in every other table and figure of sections.
 MISSING_LABEL = "(none)"
+_MISSING_LABELS = {"section": NO_SECTION}
 
 
 def _require(documents: pd.DataFrame, columns: list[str]) -> None:
@@ -59,7 +62,8 @@ def documents_overview(documents: pd.DataFrame) -> pd.DataFrame:
 
 
 def count_by(documents: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Documents per value of ``column``, missing values counted under :data:`MISSING_LABEL`.
+    """Documents per value of ``column``, missing values counted under :data:`MISSING_LABEL` (a missing section
+    under :data:`~corpus_utils.analysis.labels.NO_SECTION`).
 
     Parameters
     ----------
@@ -73,7 +77,8 @@ def count_by(documents: pd.DataFrame, column: str) -> pd.DataFrame:
         only values that occur (an unused category is not listed).
     """
     _require(documents, [column])
-    values = documents[column].astype(object).where(documents[column].notna(), MISSING_LABEL).astype(str)
+    missing = _MISSING_LABELS.get(column, MISSING_LABEL)
+    values = documents[column].astype(object).where(documents[column].notna(), missing).astype(str)
     counts = values.value_counts().rename_axis(column).reset_index(name="documents")
     counts = counts.sort_values(["documents", column], ascending=[False, True], kind="stable")
     return counts.astype({column: object, "documents": "int64"}).reset_index(drop=True)

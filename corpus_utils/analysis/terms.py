@@ -23,7 +23,7 @@ from ..core.memo import Memo
 from ..core.words import count_words_many
 from ..text.encoded import EncodedTexts, encode_texts
 from ..text.tokenizer import Tokenizer
-from .labels import document_labels
+from .labels import NO_SECTION, document_labels
 
 __all__ = [
     "choose_terms",
@@ -170,7 +170,7 @@ def rate_grid(dtm: DocumentTermMatrix, terms: Sequence[str], documents: pd.DataF
         and ``section``.
     max_rows : int
         Up to this many documents, one row each (labelled); beyond, the ``max_rows`` largest sections, each
-        the mean rate of its documents (a missing section is ``(none)``).
+        the mean rate of its documents (a missing section is :data:`~corpus_utils.analysis.labels.NO_SECTION`).
 
     Returns
     -------
@@ -183,7 +183,7 @@ def rate_grid(dtm: DocumentTermMatrix, terms: Sequence[str], documents: pd.DataF
         grid = rates.pivot(index="doc_id", columns="term", values="per_1000_words").reindex(index=labels.index, columns=terms)
         grid.index = labels.to_numpy()
         return grid, False
-    sections = documents.set_index(documents["doc_id"].pipe(as_str))["section"].fillna("(none)")
+    sections = documents.set_index(documents["doc_id"].pipe(as_str))["section"].fillna(NO_SECTION)
     rates["section"] = rates["doc_id"].map(sections)
     largest = sections.value_counts().head(max_rows).index
     grid = rates[rates["section"].isin(largest)].pivot_table(

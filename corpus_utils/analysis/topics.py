@@ -16,7 +16,7 @@ from scipy import sparse
 from sklearn.decomposition import NMF, LatentDirichletAllocation
 from sklearn.exceptions import ConvergenceWarning
 
-from .labels import document_labels
+from .labels import NO_SECTION, document_labels
 from ..core.checks import check_choice
 from ..core.columns import ARROW_TEXT_DTYPE, TEXT_DTYPE, as_str, release_arrow_memory, texts_of
 from ..core.memo import Memo, digest_texts, memo_key
@@ -511,7 +511,7 @@ def topic_share_table(
     units : pandas.DataFrame
         From :func:`text_units` (columns ``doc_id``, ``n_words``), the units ``model`` was fitted on.
     documents : pandas.DataFrame
-        Takes columns ``doc_id``, ``title`` (bar names) and ``section`` (a missing one is ``(no section)``).
+        Takes columns ``doc_id``, ``title`` (bar names) and ``section`` (a missing one is :data:`~corpus_utils.analysis.labels.NO_SECTION`).
     model : TopicModel
     max_rows : int
         Up to this many documents with units, one row each; beyond, the ``max_rows`` largest sections by words.
@@ -522,7 +522,7 @@ def topic_share_table(
         :func:`topic_shares` with a column ``name`` (document label, or section cut to 40 characters) after the
         first, and whether the rows are sections.
     """
-    sections = documents.set_index(documents["doc_id"].pipe(as_str))["section"].astype(object).fillna("(no section)")
+    sections = documents.set_index(documents["doc_id"].pipe(as_str))["section"].astype(object).fillna(NO_SECTION)
     units_by = units.assign(section=units["doc_id"].pipe(as_str).map(sections))
     if units["doc_id"].nunique() <= max_rows:
         shares = topic_shares(units_by, model.doc_topic, labels=model.labels, by="doc_id")
