@@ -105,20 +105,25 @@ def _content_keys(files: list[Path]) -> tuple[dict[int, str], dict[int, tuple[in
     Read :data:`_KEY_BATCH` files at a time in this thread while they come fast (from the system's file cache); from
     the first batch slower than :data:`COLD_READ_SECONDS` per file on, the rest is read and hashed by
     :data:`KEY_THREADS` threads (the reads and the hashing release the GIL, and files not yet cached arrive sooner
-    when several are asked for at once). Only the time changes, never the keys.
+    when several are asked for at once). Only the time changes, never the keys. A bar counts the files read (from
+    :data:`~corpus_utils.core.progress.PROGRESS_MIN_ITEMS` files on: a million files take minutes from disk).
     """
     found: list[tuple[int, str, tuple[int, int]]] = []
-    for start in range(0, len(files), _KEY_BATCH):
-        began = time.perf_counter()
-        found.extend(_keys_of(files[start : start + _KEY_BATCH], start))
-        rest = start + _KEY_BATCH
-        slow = time.perf_counter() - began > COLD_READ_SECONDS * _KEY_BATCH
-        if slow and len(files) - rest >= THREADED_KEYS_MIN_FILES:
-            with ThreadPoolExecutor(max_workers=KEY_THREADS, thread_name_prefix="content-keys") as threads:
-                batches = threads.map(lambda first: _keys_of(files[first : first + _KEY_BATCH], first),
-                                      range(rest, len(files), _KEY_BATCH))
-                found.extend(entry for batch in batches for entry in batch)
-            break
+    with progress_bar(len(files), "reading files", unit="file") as bar:
+        for start in range(0, len(files), _KEY_BATCH):
+            began = time.perf_counter()
+            found.extend(_keys_of(files[start : start + _KEY_BATCH], start))
+            bar.update(min(_KEY_BATCH, len(files) - start))
+            rest = start + _KEY_BATCH
+            slow = time.perf_counter() - began > COLD_READ_SECONDS * _KEY_BATCH
+            if slow and len(files) - rest >= THREADED_KEYS_MIN_FILES:
+                with ThreadPoolExecutor(max_workers=KEY_THREADS, thread_name_prefix="content-keys") as threads:
+                    batches = threads.map(lambda first: _keys_of(files[first : first + _KEY_BATCH], first),
+                                          range(rest, len(files), _KEY_BATCH))
+                    for batch_start, batch in zip(range(rest, len(files), _KEY_BATCH), batches):
+                        found.extend(batch)
+                        bar.update(min(_KEY_BATCH, len(files) - batch_start))
+                break
     return {index: key for index, key, _ in found}, {index: signature for index, _, signature in found}
 
 

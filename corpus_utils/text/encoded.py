@@ -301,17 +301,24 @@ def _partition_size(n_texts: int, n_parts: int, *, most: int | None = None) -> i
 
 def _encode_in_pool(texts: Sequence[str], tokenizers: Sequence[Tokenizer], jobs: int) -> list[EncodedTexts]:
     """:func:`_encode_here` of contiguous partitions (at most :data:`PARTITION_TEXTS` texts each) in ``jobs``
-    processes, joined here: the ids of one pass."""
+    processes, joined here: the ids of one pass. The texts done are counted here (:func:`progress_bar`), a partition at
+    a time, as the pool's processes count none."""
     size = _partition_size(len(texts), jobs, most=PARTITION_TEXTS)
-    parts = [list(texts[start : start + size]) for start in range(0, len(texts), size)]
-    with process_pool(min(jobs, len(parts)), preload=__name__) as pool:
-        encoded = list(pool.map(_encode_quietly, parts, [list(tokenizers)] * len(parts), [_CHUNK_TEXTS] * len(parts)))
-    del parts
+    encoded = []
+    with progress_bar(len(texts), "tokenising", unit="text") as bar:  # shown while the parts are cut, too
+        parts = [list(texts[start : start + size]) for start in range(0, len(texts), size)]
+        sizes = [len(part) for part in parts]
+        with process_pool(min(jobs, len(parts)), preload=__name__) as pool:
+            results = pool.map(_encode_quietly, parts, [list(tokenizers)] * len(parts), [_CHUNK_TEXTS] * len(parts))
+            del parts  # every part is sent: the pool holds its own copies
+            for size, result in zip(sizes, results):  # the parts in order, counted as each one is back
+                encoded.append(result)
+                bar.update(size)
     return _joined(encoded)
 
 
 def _encode_quietly(texts: list[str], tokenizers: list[Tokenizer], chunk: int) -> list[EncodedTexts]:
-    """:func:`_encode_here` in a pool's process, without a progress bar of its own (the caller's stage is timed)."""
+    """:func:`_encode_here` in a pool's process, without a progress bar of its own (:func:`_encode_in_pool` counts the texts)."""
     os.environ[PROGRESS_ENV_VAR] = "0"
     return _encode_here(texts, tokenizers=tokenizers, chunk=chunk)
 
