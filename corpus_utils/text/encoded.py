@@ -310,7 +310,7 @@ def _encode_in_pool(texts: Sequence[str], tokenizers: Sequence[Tokenizer], jobs:
         sizes = [len(part) for part in parts]
         with process_pool(min(jobs, len(parts)), preload=__name__) as pool:
             results = pool.map(_encode_quietly, parts, [list(tokenizers)] * len(parts), [_CHUNK_TEXTS] * len(parts))
-            del parts  # every part is sent: the pool holds its own copies
+            del parts  # the pool holds each part until it is sent, no longer
             for size, result in zip(sizes, results):  # the parts in order, counted as each one is back
                 encoded.append(result)
                 bar.update(size)
