@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -179,3 +180,20 @@ def test_formula_cells_are_found_alike_in_every_kind_of_text_column():
         safe, changed = neutralise_formulas(table)
         assert changed == 6
         assert [str(value).startswith("'") for value in safe["cell"]] == expected[: len(table)]
+
+
+def test_numbers_are_written_as_pandas_writes_them_with_six_significant_digits(tmp_path):
+    rng = np.random.default_rng(7)
+    wide = rng.standard_normal(400) * 10.0 ** rng.integers(-9, 9, 400)
+    wide[::17], wide[::19], wide[::23], wide[::29] = np.nan, np.inf, -0.0, 3.0
+    table = pd.DataFrame({
+        "wide": wide, "single": wide.astype(np.float32), "whole": np.arange(400),
+        "edges": np.resize([0.5, 1e-5, 1e16, 999999.5, 9999995.0, -1e-300, 5e-324, 123456.5, np.nan, -np.inf], 400),
+        "nullable": pd.array(np.resize([1.25, None, 1e-7], 400), dtype="Float64"),
+        "text": np.resize(["a", "b,c", None, "say \"hi\""], 400),
+        "when": pd.date_range("2021-01-01", periods=400, freq="D"),
+    })
+    table.insert(1, "wide", wide * 3, allow_duplicates=True)  # two columns of one name are written as they are
+    expected = table.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+    assert save_table(table, "02_numbers", figures_dir=tmp_path).read_text(encoding="utf-8") == expected
+    assert "1e+16" in expected and ",inf," in expected and ",-0," in expected  # the edges are in the comparison
