@@ -96,3 +96,40 @@ def test_the_collocation_and_concordance_choices_are_the_libraries_own():
         check_cross_rules({"COLLOCATION_LEFT": 0, "COLLOCATION_RIGHT": 0})
     with pytest.raises(ValueError, match="COLLOCATION_MEASURE must be one of 'g2', 'mi', 'logdice', 't_score'"):
         check_rule("COLLOCATION_MEASURE", "dice")
+
+
+@pytest.mark.parametrize("include_boundaries", ["both", "left", "right", "neither"])
+def test_number_bounds_agree_with_scikit_learns_check_scalar(include_boundaries):
+    import math
+    from numbers import Integral, Real
+
+    import numpy as np
+    from sklearn.utils import check_scalar
+
+    from corpus_utils.core.checks import is_number_within
+
+    values = [-1, 0, 1, 2, 3, 0.0, 0.5, 1.0, 2.5, 3.0, 3.5, np.int64(2), np.float32(0.5), np.float64(3.0), "2", None, 1j]
+    for kind in (Integral, Real):
+        for value in values:
+            try:
+                check_scalar(value, "x", kind, min_val=0, max_val=3, include_boundaries=include_boundaries)
+                expected = True
+            except (TypeError, ValueError):
+                expected = False
+            assert is_number_within(value, kind, min_val=0, max_val=3, include_boundaries=include_boundaries) is expected, (kind, value)
+    assert not is_number_within(True, Integral) and not is_number_within(math.nan, Real, min_val=0)  # where we are stricter
+
+
+def test_checking_parameters_imports_no_model_library():
+    """01 and 07 fit no model: their kernels must not pay scikit-learn's import (1.5 s) to check a number."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom corpus_utils.run.params import check_parameters, notebook_parameters\n"
+            "import corpus_utils.report.plots, corpus_utils.report.figures, corpus_utils.analysis.timeline\n"
+            "from corpus_utils.core.checks import check_whole_number\ncheck_whole_number(3, 'top')\n"
+            "for name in ('01_corpus_overview', '07_explore'):\n"
+            "    check_parameters({parameter.name: parameter.default for parameter in notebook_parameters(name)}, name)\n"
+            "print(sorted(module for module in ('sklearn', 'papermill') if module in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ..core.checks import check_topic_inputs
 from ..core.columns import as_str
 from ..core.memo import Memo
 from ..core.paths import PACKAGE_DATA_DIR, resolve_path
 from ..text.tokenizer import Tokenizer
 from .periods import PERIODS, UNDATED, assign_period, dated_documents, period_range, undated_documents
 from .terms import TokenStream, ngram_document_counts, ngram_frequency_table, token_stream
-from .topics import check_topic_inputs
 
 __all__ = [
     "PERIODS",

@@ -17,7 +17,7 @@ from sklearn.decomposition import NMF, LatentDirichletAllocation
 from sklearn.exceptions import ConvergenceWarning
 
 from .labels import NO_SECTION, document_labels
-from ..core.checks import check_choice
+from ..core.checks import check_choice, check_topic_inputs
 from ..core.columns import ARROW_TEXT_DTYPE, TEXT_DTYPE, as_str, release_arrow_memory, texts_of
 from ..core.memo import Memo, digest_texts, memo_key
 from ..input.load import PARAGRAPH_PART, load_paragraphs
@@ -533,14 +533,6 @@ def topic_share_table(
     shares = shares[shares["section"].isin(largest)]
     shares.insert(1, "name", shares["section"].pipe(as_str).str.slice(0, 40))
     return shares, True
-
-
-def check_topic_inputs(units: pd.DataFrame, doc_topic: np.ndarray, labels: Sequence[str]) -> None:
-    """Raise ``ValueError`` unless ``doc_topic`` has one row per unit and one column per label."""
-    if len(units) != doc_topic.shape[0]:
-        raise ValueError(f"units has {len(units)} rows but doc_topic has {doc_topic.shape[0]}; pass the units the model was fitted on")
-    if len(labels) != doc_topic.shape[1]:
-        raise ValueError(f"{len(labels)} labels for {doc_topic.shape[1]} topics")
 
 
 def topic_shares(

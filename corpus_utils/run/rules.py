@@ -3,8 +3,8 @@
 A parameter of the same name means the same thing in every notebook (``MIN_DF``, ``TOP_N``,
 ``BOILERPLATE_THRESHOLD`` …), so one table serves all of them: the notebooks check their values
 right after the ``parameters`` cell (:func:`corpus_utils.run.params.check_parameters`) and the
-runner checks every value before the first notebook starts. Numeric ranges are checked with
-scikit-learn's :func:`~sklearn.utils.check_scalar`.
+runner checks every value before the first notebook starts. Numeric ranges are checked by
+:func:`corpus_utils.core.checks.is_number_within`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
+
+from ..core.checks import is_number_within
 
 __all__ = ["Rule", "RULES", "CROSS_RULES", "TERM_LISTS", "check_rule", "check_cross_rules", "term_list_conflicts"]
 
@@ -26,7 +28,7 @@ class Rule:
     kind : type
         ``int`` (whole numbers, not bool), ``float`` (any real number), ``str`` or ``list``.
     min_val, max_val : float, optional
-        Bounds of a number; ``include_boundaries`` as in :func:`~sklearn.utils.check_scalar`.
+        Bounds of a number; ``include_boundaries`` as in :func:`~corpus_utils.core.checks.is_number_within`.
     choices : tuple of str, optional
         The allowed values of a string.
     allow_none : bool
@@ -117,21 +119,12 @@ def _describe(rule: Rule) -> str:
     return " ".join(part for part in (number, low, "and" if low and high else "", high) if part)
 
 
-def _valid(rule: Rule, name: str, value: Any) -> bool:
+def _valid(rule: Rule, value: Any) -> bool:
     if value is None:
         return rule.allow_none
     if rule.kind in (int, float):
-        from sklearn.utils import check_scalar  # numbers only: scikit-learn's own check of type and bounds
-
-        kind = Integral if rule.kind is int else Real
-        if isinstance(value, bool):
-            return False
-        try:
-            check_scalar(value, name, kind, min_val=rule.min_val, max_val=rule.max_val,
-                         include_boundaries=rule.include_boundaries)
-        except (TypeError, ValueError):
-            return False
-        return True
+        return is_number_within(value, Integral if rule.kind is int else Real, min_val=rule.min_val, max_val=rule.max_val,
+                                include_boundaries=rule.include_boundaries)
     if rule.kind is str:
         if not isinstance(value, str):
             return False
@@ -147,7 +140,7 @@ def check_rule(name: str, value: Any) -> None:
     Names without a rule accept any value of their default's type (checked elsewhere).
     """
     rule = RULES.get(name)
-    if rule is not None and not _valid(rule, name, value):
+    if rule is not None and not _valid(rule, value):
         allowed = _describe(rule) + (" or None" if rule.allow_none else "")
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
 
