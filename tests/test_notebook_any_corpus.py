@@ -116,3 +116,18 @@ def test_chinese_and_mixed_corpora_count_formulations_across_languages(tmp_path,
     assert by_language.loc[("two_safeguards", "en"), "documents"] == english["two_safeguards"]
     assert (out / "figures" / "06_formulation_shares_by_language.png").is_file()
     assert "The languages differ most on" in _printed(out, "06_formulations")
+
+
+def test_a_corpus_of_one_template_completes_the_topics_and_says_what_was_relaxed(tmp_path):
+    """Every page repeats the same words: MAX_DF leaves no term, so 04 and 05 model with MAX_DF = 1.0 and say so."""
+    rows = [{"title": f"Notice {index}", "date": f"2021-0{1 + index % 9}-0{1 + index % 7}",
+             "body": "Strict discipline and the two safeguards. " * (3 + index % 5)} for index in range(40)]
+    pd.DataFrame(rows).to_json(tmp_path / "notices.jsonl", orient="records", lines=True)
+    out = tmp_path / "run"
+    assert main(["run", "--corpus", str(tmp_path / "notices.jsonl"), "--out", str(out), "--no-progress", "--jobs", "2",
+                 "--only", "04,05", "-p", "MIN_WORDS", "5"]) == EXIT_OK
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    statuses = {entry["name"]: entry["status"] for entry in record["notebooks"] if entry["status"] != "not run"}
+    assert statuses == {"04_topic_clustering": "succeeded", "05_timeline": "succeeded"}
+    for name in ("04_topic_clustering", "05_timeline"):
+        assert "MAX_DF = 0.9 left no term: every term occurs in more than that share of the units" in _printed(out, name)

@@ -9,6 +9,7 @@ import pytest
 from conftest import THEMES
 from corpus_utils import read_corpus
 from corpus_utils.text.tokenizer import Tokenizer
+from corpus_utils.analysis.clusters import tfidf_matrix
 from corpus_utils.analysis import topics as topics_module
 from corpus_utils.analysis.topics import fit_topics, select_units, text_units, topic_label, topic_shares
 from tests.labelled import write_labelled_news
@@ -211,3 +212,19 @@ def test_a_fit_stopped_at_its_iteration_limit_is_said_in_words_not_by_a_library_
         "solution (fewer or longer units, or more topics, usually converge)."]
     converged = fit_topics(texts, n_topics=4, min_df=1)
     assert not converged.stopped_at_limit and converged.notes(requested=4, n_units=len(texts)) == []
+
+
+def test_limits_that_leave_no_term_are_relaxed_and_the_notes_say_so():
+    template = ["Strict discipline and the two safeguards. " * (3 + index % 4) for index in range(30)]  # one template
+    model = fit_topics(template, n_topics=4, min_df=2, max_df=0.9, allow_fewer=True)
+    assert sorted(model.terms) == ["discipline", "strict", "two_safeguards"]
+    assert model.notes(requested=4, n_units=30)[0].startswith("MAX_DF = 0.9 left no term")
+    own_words = [f"alpha{index} beta{index} gamma{index}" for index in range(30)]  # no word in two units
+    model = fit_topics(own_words, n_topics=3, min_df=2, max_df=0.9, allow_fewer=True)
+    assert len(model.terms) == 90 and model.notes(requested=3, n_units=30)[0].startswith("MIN_DF = 2 left no term")
+    usual = fit_topics(own_words[:20] + template[:10], n_topics=2, min_df=1, max_df=0.9, allow_fewer=True)
+    assert usual.relaxed_limits == "" and usual.notes(requested=2, n_units=30) == []
+    with pytest.raises(ValueError, match="no terms left to model"):  # stop words only: nothing to relax into
+        fit_topics(["the and of it"] * 10, n_topics=2, allow_fewer=True)
+    matrix, terms = tfidf_matrix(template, min_df=2, max_df=0.9)  # the clusters take the same vocabulary
+    assert sorted(terms) == ["discipline", "strict", "two_safeguards"] and matrix.shape == (30, 3)

@@ -21,7 +21,7 @@ from ..core.memo import Memo, digest_arrays, memo_key
 from ..text.tokenizer import Tokenizer
 from .sampling import sample_index
 from .similarity import _flip_signs
-from ..text.vectorizers import make_vectorizer, relaxed_limits
+from ..text.vectorizers import fit_relaxing_limits, make_vectorizer, relaxed_limits
 
 __all__ = [
     "MINIBATCH_THRESHOLD",
@@ -67,21 +67,20 @@ def tfidf_matrix(
     """Sublinear TF-IDF of ``texts`` (rows L2-normalised) with the project's tokeniser, for clustering.
 
     ``min_df`` and ``max_df`` are relaxed for tiny inputs (:func:`~corpus_utils.text.vectorizers.relaxed_limits`,
-    as in :func:`~corpus_utils.analysis.topics.fit_topics`), so the same settings give the same vocabulary.
+    as in :func:`~corpus_utils.analysis.topics.fit_topics`), and raised when they leave no term
+    (:func:`~corpus_utils.text.vectorizers.fit_relaxing_limits`, whose sentence the topic model's notes carry), so the same
+    settings give the same vocabulary.
     Returns ``(matrix, terms)``. Cost: one pass over the texts.
     """
     texts = [str(text) for text in texts]
-    min_df, max_df = relaxed_limits(len(texts), min_df, max_df)
-    vectorizer = make_vectorizer(
-        "tfidf",
-        tokenizer=tokenizer,
-        min_df=min_df,
-        max_df=max_df,
-        max_features=max_features,
-        sublinear_tf=True,
-    )
+
+    def vectorised(low: int | float, high: int | float) -> tuple:
+        vectorizer = make_vectorizer("tfidf", tokenizer=tokenizer, min_df=low, max_df=high, max_features=max_features,
+                                     sublinear_tf=True)
+        return vectorizer, vectorizer.fit_transform(texts).tocsr()
+
     try:
-        matrix = vectorizer.fit_transform(texts).tocsr()
+        (vectorizer, matrix), _ = fit_relaxing_limits(vectorised, *relaxed_limits(len(texts), min_df, max_df))
     except ValueError as exc:
         raise ValueError(f"no terms left to cluster on ({exc}); lower min_df, raise max_df or check the stop words") from exc
     return matrix, vectorizer.get_feature_names_out()

@@ -22,7 +22,7 @@ from ..core.columns import ARROW_TEXT_DTYPE, TEXT_DTYPE, as_str, release_arrow_m
 from ..core.memo import Memo, digest_texts, memo_key
 from ..input.load import PARAGRAPH_PART, load_paragraphs
 from ..text.tokenizer import Tokenizer
-from ..text.vectorizers import make_vectorizer, relaxed_limits
+from ..text.vectorizers import fit_relaxing_limits, make_vectorizer, relaxed_limits
 
 __all__ = [
     "UNITS",
@@ -281,6 +281,9 @@ class TopicModel:
         count once): more topics than this would only split copies.
     stopped_at_limit : bool
         NMF stopped at its iteration limit before its fit converged (scikit-learn's ``ConvergenceWarning``).
+    relaxed_limits : str
+        What :func:`~corpus_utils.text.vectorizers.fit_relaxing_limits` relaxed because ``min_df`` and ``max_df`` left
+        no term ("" when nothing was), for the reader.
     """
 
     method: str
@@ -293,11 +296,12 @@ class TopicModel:
     n_iter: int = 0
     n_distinct_units: int = 0
     stopped_at_limit: bool = False
+    relaxed_limits: str = ""
 
     def notes(self, *, requested: int, n_units: int, max_iter: int = 400) -> list[str]:
         """Sentences for the notebook: why fewer than ``requested`` topics were fitted, and a fit that did not
         converge within ``max_iter`` iterations (none when neither happened)."""
-        notes = []
+        notes = [self.relaxed_limits] if self.relaxed_limits else []
         if self.n_topics < requested:
             distinct = f" ({self.n_distinct_units:,} distinct)" if self.n_distinct_units < n_units else ""
             notes.append(f"N_TOPICS lowered from {requested} to {self.n_topics}: only {n_units:,} units{distinct} and "
@@ -420,7 +424,7 @@ def fit_topics(
 #: paragraphs unchanged.
 _FIT_TYPE: dict[str, type] = {"nmf": np.float32, "lda": np.float64}
 #: What a stored fit holds (part of its key: a fit stored with other fields is never read back as this one).
-_FACTOR_FIELDS = "matrix,doc_topic,components,terms,n_iter,n_distinct"
+_FACTOR_FIELDS = "matrix,doc_topic,components,terms,n_iter,n_distinct,relaxed"
 
 
 def _fit_factors(texts: list[str], *, n_topics: int, method: str, random_state: int, tokenizer: Tokenizer,
@@ -428,19 +432,14 @@ def _fit_factors(texts: list[str], *, n_topics: int, method: str, random_state: 
                  allow_fewer: bool, memo: Memo | None = None) -> dict[str, np.ndarray | sparse.csr_matrix]:
     """Vectorise ``texts`` (their token ids read from or kept in ``memo``) and fit the model: the arrays a
     :class:`TopicModel` is made of."""
-    min_df, max_df = relaxed_limits(len(texts), min_df, max_df)
-    vectorizer = make_vectorizer(
-        "tfidf" if method == "nmf" else "count",
-        tokenizer=tokenizer,
-        min_df=min_df,
-        max_df=max_df,
-        max_features=max_features,
-        sublinear_tf=method == "nmf",
-        memo=memo,
-    )
+    def vectorised(low: int | float, high: int | float) -> tuple:
+        vectorizer = make_vectorizer("tfidf" if method == "nmf" else "count", tokenizer=tokenizer, min_df=low, max_df=high,
+                                     max_features=max_features, sublinear_tf=method == "nmf", memo=memo)
+        return vectorizer, vectorizer.fit_transform(texts).tocsr()
+
     try:
-        matrix = vectorizer.fit_transform(texts).tocsr()
-    except ValueError as exc:  # scikit-learn: empty vocabulary / max_df < min_df
+        (vectorizer, matrix), relaxed = fit_relaxing_limits(vectorised, *relaxed_limits(len(texts), min_df, max_df))
+    except ValueError as exc:  # scikit-learn: empty vocabulary / max_df < min_df, whatever the limits
         raise ValueError(f"no terms left to model ({exc}); lower min_df, raise max_df or check the stop words") from exc
     matrix.sort_indices()  # as NMF would in place: notebook 04's clusters then take the matrix without a copy
     terms = vectorizer.get_feature_names_out()
@@ -468,7 +467,8 @@ def _fit_factors(texts: list[str], *, n_topics: int, method: str, random_state: 
     fitted = model.components_.astype(np.float64, copy=False)
     components = fitted / np.maximum(fitted.sum(axis=1, keepdims=True), 1e-12)
     return {"matrix": matrix, "doc_topic": doc_topic, "components": components, "terms": np.asarray(terms, dtype=str),
-            "n_iter": np.asarray(model.n_iter_, dtype=np.int64), "n_distinct": np.asarray(n_distinct, dtype=np.int64)}
+            "n_iter": np.asarray(model.n_iter_, dtype=np.int64), "n_distinct": np.asarray(n_distinct, dtype=np.int64),
+            "relaxed": np.asarray(relaxed, dtype=str)}
 
 
 def _distinct_rows(matrix: sparse.csr_matrix) -> int:
@@ -498,7 +498,7 @@ def _topic_model(method: str, factors: dict, n_top_terms: int) -> TopicModel:
         }
     )
     return TopicModel(method, components, factors["matrix"], factors["doc_topic"], terms, topic_terms, labels,
-                      int(factors["n_iter"]), int(factors["n_distinct"]))
+                      int(factors["n_iter"]), int(factors["n_distinct"]), relaxed_limits=str(factors["relaxed"]))
 
 
 def topic_share_table(

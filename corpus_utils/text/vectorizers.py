@@ -9,9 +9,10 @@ from __future__ import annotations
 import warnings
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,7 @@ from ..core.workers import available_cores, check_n_jobs, ordered_map, process_p
 from .encoded import encode_texts
 from .tokenizer import Tokenizer
 
-__all__ = ["make_vectorizer", "relaxed_limits", "CorpusCountVectorizer", "CorpusTfidfVectorizer", "PARALLEL_MIN_TEXTS"]
+__all__ = ["make_vectorizer", "relaxed_limits", "fit_relaxing_limits", "CorpusCountVectorizer", "CorpusTfidfVectorizer", "PARALLEL_MIN_TEXTS"]
 
 
 #: With ``n_jobs=None``, a vectoriser given at least this many texts counts them in one process per core.
@@ -286,3 +287,40 @@ def relaxed_limits(n_texts: int, min_df: int | float, max_df: int | float) -> tu
     if isinstance(min_df, int) and n_texts < 2 * min_df:
         min_df = 1
     return min_df, (max_df if n_texts > 2 else 1.0)
+
+
+_Fitted = TypeVar("_Fitted")
+
+
+def fit_relaxing_limits(fit: Callable[[int | float, int | float], _Fitted], min_df: int | float,
+                        max_df: int | float) -> tuple[_Fitted, str]:
+    """``fit(min_df, max_df)`` or, when those limits leave no term (scikit-learn's ``ValueError``), the same fit with
+    ``max_df`` raised to 1.0, else with ``min_df`` lowered to 1, else with both.
+
+    A corpus whose every unit holds the same words (one template repeated) has no term under ``max_df``; one whose
+    words each occur once has none at ``min_df = 2``. Topics and clusters both use it, so the same settings give
+    them the same vocabulary. Returns the result and a sentence for the reader saying what was relaxed (``""`` when
+    nothing was). When no relaxation helps (texts of stop words only) the first error is raised.
+    """
+    attempts = [(min_df, max_df), (min_df, 1.0), (1, max_df), (1, 1.0)]
+    first_error = None
+    for low, high in dict.fromkeys(attempts):  # each distinct pair once, in order
+        try:
+            fitted = fit(low, high)
+        except ValueError as error:
+            first_error = first_error or error
+            continue
+        if (low, high) == (min_df, max_df):
+            return fitted, ""
+        if high == max_df:
+            return fitted, (f"MIN_DF = {min_df} left no term: no term occurs in that many units (each unit has words of "
+                            "its own). Fitted with MIN_DF = 1: the topics rest on words that few units share.")
+        if low == min_df:
+            return fitted, (f"MAX_DF = {max_df} left no term: every term occurs in more than that share of the units "
+                            "(they repeat the same words). Fitted with MAX_DF = 1.0: units that share all their words "
+                            "cannot be told apart.")
+        return fitted, (f"MIN_DF = {min_df} and MAX_DF = {max_df} left no term: no term occurs in at least MIN_DF units and "
+                        "in at most a share MAX_DF of them. Fitted with MIN_DF = 1 and MAX_DF = 1.0: the topics rest on "
+                        "words that few units share.")
+    raise first_error
+
