@@ -122,6 +122,19 @@ def test_dendrogram_plot_draws_every_leaf_and_colours_links_by_cluster():
     assert len(leaves) == 3
 
 
+def test_a_dendrogram_of_units_all_alike_draws_without_a_warning():
+    import warnings
+
+    from scipy.cluster.hierarchy import linkage
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would be a line on the notebook's stderr
+        fig, leaves = dendrogram_plot(linkage(np.zeros((4, 2)), "ward"), list("abcd"), leaf_clusters=[1, 1, 1, 1],
+                                      colours=palette(1), max_leaves=10, title="T", ylabel="u")
+    low, high = fig.axes[0].get_xlim()
+    assert sorted(leaves) == list("abcd") and low != high
+
+
 def test_events_periods_and_timelines():
     dates = pd.to_datetime(pd.Series(["2019-03-01", "2019-09-01", "2021-01-01"]))
     grid = period_range(dates, "year")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -325,8 +326,10 @@ def dendrogram_plot(linkage: np.ndarray, leaf_names: Sequence[str], *, leaf_clus
     truncated = n_leaves > max_leaves
     fig, ax = plt.subplots(figsize=(9, 1.5 + 0.2 * min(n_leaves, max_leaves)))
     if len(linkage):
-        tree = dendrogram(linkage, labels=np.asarray(leaf_names), orientation="left", link_color_func=link_colour.get,
-                          truncate_mode="lastp" if truncated else None, p=max_leaves, leaf_font_size=8, ax=ax)
+        with warnings.catch_warnings():  # every merge at distance 0 (units all alike): matplotlib widens the axis itself
+            warnings.filterwarnings("ignore", message="Attempting to set identical low and high xlims", category=UserWarning)
+            tree = dendrogram(linkage, labels=np.asarray(leaf_names), orientation="left", link_color_func=link_colour.get,
+                              truncate_mode="lastp" if truncated else None, p=max_leaves, leaf_font_size=8, ax=ax)
         leaves = list(tree["ivl"])
         k = len(np.unique(leaf_clusters))
         if 1 < k <= n_leaves - 1:
