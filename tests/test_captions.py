@@ -91,3 +91,15 @@ def test_a_caption_before_or_after_the_pixels_is_read(tmp_path):
     other.write_bytes(_with_text_after_the_pixels(plain.read_bytes(), "Description", "Added afterwards."))
     assert read_caption(other) == "Added afterwards."
     assert read_caption(plain) == ""
+
+
+def test_captions_name_ties_and_keep_undated_documents_out_of_the_periods():
+    years = pd.DataFrame({"year": [2019, 2020, 2021], "documents": [7, 2, 7]})
+    assert figure_caption("01_documents_per_year", years) == (
+        "16 dated documents from 2019 to 2021; the most in 2019 (7, tied with 2021).")
+    sections = pd.DataFrame({"section": ["(no section)", "Party building", "Clean government"], "documents": [3, 3, 1]})
+    assert figure_caption("01_documents_per_section", sections) == (
+        "7 documents in 3 sections; the largest, “(no section)”, holds 3 (43%), tied with “Party building”.")
+    periods = pd.DataFrame({"period": ["2021", "2022", "undated"], "n_documents": [8, 8, 16], "n_words": [1, 1, 1]})
+    assert figure_caption("05_documents_per_period", periods) == (
+        "32 documents over 2 periods and 16 undated; the most in 2021 (8, tied with 2022).")

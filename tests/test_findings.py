@@ -114,3 +114,15 @@ def test_every_notebook_prints_its_findings_as_plain_text(path):
     assert "findings(" in "".join(findings["source"])
     assert findings["outputs"] and all(output["output_type"] == "stream" for output in findings["outputs"])
     assert "What we found" not in "".join("".join(cell["source"]) for cell in cells)
+
+
+def test_ties_for_the_largest_section_and_the_busiest_year_are_named():
+    from corpus_utils.analysis.findings import overview_findings, timeline_findings
+
+    documents = pd.DataFrame({"date": pd.to_datetime(["2021-01-01"] * 3 + ["2022-01-01"] * 3 + [None]),
+                              "n_words": [100] * 7, "section": [None, None, None, "Party building", "Party building", "Party building", "Other"],
+                              "duplicate_of": [None] * 7})
+    text = str(overview_findings(documents, pd.DataFrame({"status": ["loaded"] * 7})))
+    assert "the largest, “(no section)”, holds 3 document(s) (43%), tied with “Party building”." in text
+    per_period = pd.DataFrame({"period": ["2021", "2022", "undated"], "n_documents": [3, 3, 1]})
+    assert "The busiest year is 2021 with 3 document(s), tied with 2022;" in str(timeline_findings(per_period, None, None, period="year"))

@@ -15,7 +15,8 @@ import pandas as pd
 
 from ..input.language import language_counts
 from .explore import TermProfile
-from .labels import NO_SECTION
+from .labels import tied_with
+from .overview import count_by
 
 __all__ = [
     "THIN_GROUP",
@@ -87,10 +88,12 @@ def overview_findings(documents: pd.DataFrame, files: pd.DataFrame) -> Findings:
     found.add(f"Lengths run from {int(lengths.min()):,} to {int(lengths.max()):,} words (median {lengths.median():,.0f})"
               + ("; the longest is more than ten times the shortest, so per-1,000-word rates are the fair comparison."
                  if lengths.min() > 0 and lengths.max() > 10 * lengths.min() else "."))
-    sections = documents["section"].astype(object).fillna(NO_SECTION).value_counts()
-    top_share = sections.iloc[0] / n_documents
-    found.add(f"{len(sections):,} section(s); the largest, {_quoted(sections.index[0])}, holds {sections.iloc[0]} "
-              f"document(s) ({top_share:.0%})" + (": the corpus mostly speaks for that section." if top_share > 0.5 and len(sections) > 1 else "."))
+    sections = count_by(documents, "section")  # in the order of 01's bars: count, then name
+    top, most = sections["section"].iat[0], int(sections["documents"].iat[0])
+    top_share = most / n_documents
+    tie = tied_with([_quoted(name) for name in sections["section"][sections["documents"] == most].iloc[1:]])
+    found.add(f"{len(sections):,} section(s); the largest, {_quoted(top)}, holds {most} document(s) ({top_share:.0%}){tie}"
+              + (": the corpus mostly speaks for that section." if top_share > 0.5 and len(sections) > 1 else "."))
     if "language" in documents.columns:
         groups = language_counts(documents["language"])
         if len(groups.drop("und", errors="ignore")) > 1:
@@ -229,9 +232,11 @@ def timeline_findings(
     if dated.empty or int(dated["n_documents"].sum()) == 0:
         found.add("No document has a date, so nothing can be said about time.")
         return found
-    peak = dated.sort_values(["n_documents", "period"], ascending=[False, True], kind="stable").iloc[0]
+    ranked = dated.sort_values(["n_documents", "period"], ascending=[False, True], kind="stable")
+    peak = ranked.iloc[0]
+    tie = tied_with([str(other) for other in ranked["period"][ranked["n_documents"] == peak["n_documents"]].iloc[1:]])
     covered = int((dated["n_documents"] > 0).sum())
-    found.add(f"The busiest {period} is {peak['period']} with {int(peak['n_documents']):,} document(s); "
+    found.add(f"The busiest {period} is {peak['period']} with {int(peak['n_documents']):,} document(s){tie}; "
               f"{covered:,} of {len(dated):,} {period}(s) in the range have any document.")
     thin = int(((dated["n_documents"] > 0) & (dated["n_documents"] < THIN_GROUP)).sum())
     if thin:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from ..core.columns import as_str
 
-__all__ = ["NO_SECTION", "short_title", "document_labels"]
+__all__ = ["NO_SECTION", "short_title", "document_labels", "tied_with"]
 
 #: What a document without a section is called wherever sections are counted, compared or drawn.
 NO_SECTION = "(no section)"
@@ -32,3 +34,15 @@ def document_labels(documents: pd.DataFrame, *, max_chars: int = 36) -> pd.Serie
         for number, title in enumerate(documents["title"].astype(object).tolist(), start=1)
     ]
     return pd.Series(labels, index=documents["doc_id"].pipe(as_str).tolist(), dtype="string", name="label")
+
+
+def tied_with(names: Sequence[str], *, shown: int = 3) -> str:
+    """``", tied with A"``, ``", tied with A and B"``, ``", tied with A, B, C and 2 more"``: what a sentence naming the
+    largest or busiest one adds when others hold as many (``names``, already formatted), ``""`` when none do."""
+    names = list(names)
+    if not names:
+        return ""
+    if len(names) > shown:
+        return f", tied with {', '.join(names[:shown])} and {len(names) - shown} more"
+    return ", tied with " + (names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}")
+

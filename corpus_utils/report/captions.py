@@ -14,6 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..analysis.labels import tied_with
+from ..analysis.periods import UNDATED
+
 __all__ = ["CAPTIONS", "figure_caption", "read_caption"]
 
 
@@ -31,12 +34,18 @@ def _share(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "0%"
 
 
+def _others_as_many(data: pd.DataFrame, label: str, value: str, format_label: Callable[[object], str] = str) -> str:
+    """:func:`~corpus_utils.analysis.labels.tied_with` the other rows holding as much ``value`` as the first largest."""
+    most = data[value].max()
+    return tied_with([format_label(name) for name in data.loc[data[value] == most, label].iloc[1:]])
+
+
 def _biggest(data: pd.DataFrame, label: str, value: str, what: str, unit: str) -> str:
-    """"N <unit> in K <what>; the largest, “x”, holds n (p%)." for a table of counts by category."""
+    """"N <unit> in K <what>; the largest, “x”, holds n (p%)[, tied with “y”]." for a table of counts by category."""
     total = data[value].sum()
     top = data.loc[data[value].idxmax()]
     return (f"{total:,} {unit} in {_count(len(data), what)}; the largest, {_quoted(top[label])}, holds {top[value]:,} "
-            f"({_share(top[value], total)}).")
+            f"({_share(top[value], total)}){_others_as_many(data, label, value, _quoted)}.")
 
 
 def _ranking(data: pd.DataFrame) -> str:
@@ -50,14 +59,15 @@ def _ranking(data: pd.DataFrame) -> str:
 
 def _lengths(data: pd.DataFrame) -> str:
     top = data.loc[data["documents"].idxmax()]
+    ranges = data.assign(range=[f"{start:,.0f}–{end:,.0f}" for start, end in zip(data["bin_start"], data["bin_end"])])
     return (f"{_count(data['documents'].sum(), 'document')}; the most common length is {top['bin_start']:,.0f}–"
-            f"{top['bin_end']:,.0f} words ({_count(top['documents'], 'document')}).")
+            f"{top['bin_end']:,.0f} words ({_count(top['documents'], 'document')}{_others_as_many(ranges, 'range', 'documents')}).")
 
 
 def _years(data: pd.DataFrame) -> str:
     top = data.loc[data["documents"].idxmax()]
     return (f"{data['documents'].sum():,} dated documents from {data['year'].iloc[0]} to {data['year'].iloc[-1]}; the most in "
-            f"{top['year']} ({top['documents']:,}).")
+            f"{top['year']} ({top['documents']:,}{_others_as_many(data, 'year', 'documents')}).")
 
 
 def _grid_maximum(data: pd.DataFrame, index: str, *, skip_diagonal: bool) -> tuple[str, str, float]:
@@ -150,8 +160,15 @@ def _topic_terms(data: pd.DataFrame) -> str:
 
 
 def _periods(data: pd.DataFrame) -> str:
-    top = data.loc[data["n_documents"].idxmax()]
-    return f"{data['n_documents'].sum():,} documents over {_count(len(data), 'period')}; the most in {top['period']} ({top['n_documents']:,})."
+    """The busiest period among the dated ones; an ``undated`` row is counted in the total, never as a period."""
+    undated = data["period"].astype(str) == UNDATED
+    dated, n_undated = data[~undated], int(data.loc[undated, "n_documents"].sum())
+    text = f"{data['n_documents'].sum():,} documents over {_count(len(dated), 'period')}"
+    text += f" and {n_undated:,} undated" if undated.any() else ""
+    if dated.empty or dated["n_documents"].max() == 0:
+        return text + "."
+    top = dated.loc[dated["n_documents"].idxmax()]
+    return text + f"; the most in {top['period']} ({top['n_documents']:,}{_others_as_many(dated, 'period', 'n_documents')})."
 
 
 def _timeline(data: pd.DataFrame) -> str:
