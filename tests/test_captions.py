@@ -103,3 +103,11 @@ def test_captions_name_ties_and_keep_undated_documents_out_of_the_periods():
     periods = pd.DataFrame({"period": ["2021", "2022", "undated"], "n_documents": [8, 8, 16], "n_words": [1, 1, 1]})
     assert figure_caption("05_documents_per_period", periods) == (
         "32 documents over 2 periods and 16 undated; the most in 2021 (8, tied with 2022).")
+
+
+def test_the_length_caption_counts_the_giant_pages_apart():
+    lengths = pd.DataFrame({"bin_start": [100.0, 200.0, 300.0], "bin_end": [200.0, 300.0, 90_000.0],
+                            "documents": [5, 2, 3], "overflow": [False, False, True]})
+    assert figure_caption("01_document_length", lengths) == (
+        "10 documents; the most common length is 100–200 words (5 documents); the hatched bar gathers the 3 documents "
+        "over 300 words (up to 90,000).")

@@ -106,3 +106,16 @@ def test_documents_without_a_section_go_by_one_name_in_counts_findings_and_rate_
     assert f"the largest, “{NO_SECTION}”, holds 3" in str(overview_findings(documents, files))
     grid, by_section = rate_grid(ngram_matrix(token_stream(documents)), ["branch", "discipline"], documents, max_rows=2)
     assert by_section and grid.index.tolist() == [NO_SECTION, "Work"]
+
+
+def test_a_few_giant_pages_get_a_bar_of_their_own():
+    rng = np.random.default_rng(1)
+    words = np.r_[rng.integers(200, 900, 300), 40_000, 55_000, 180_000]
+    lengths = length_histogram(pd.DataFrame({"n_words": words}), bins=10)
+    regular, longest = lengths[~lengths["overflow"]], lengths[lengths["overflow"]]
+    assert len(regular) == 10 and len(longest) == 1 and lengths["documents"].sum() == len(words)
+    cap = np.quantile(words, 0.99)
+    assert longest["bin_start"].item() == cap and longest["bin_end"].item() == 180_000
+    assert longest["documents"].item() == int((words > cap).sum()) and regular["bin_end"].max() == cap
+    even = length_histogram(pd.DataFrame({"n_words": words[:300]}), bins=10)  # no giant page: equal bins to the longest
+    assert not even["overflow"].any() and even["bin_end"].max() == words[:300].max()

@@ -17,6 +17,7 @@ from corpus_utils.report.plots import (
     bar_chart,
     bar_panel,
     dendrogram_plot,
+    length_bars,
     palette,
     dispersion_plot,
     draw_events,
@@ -193,3 +194,14 @@ def test_trend_lines_skip_single_document_periods_and_dots_stay_bounded():
     assert np.isnan(line[1]) and not np.isnan(line[[0, 2, 3]]).any()
     sizes = ax.collections[0].get_sizes()
     assert sizes.max() == 200 and sizes.min() >= 20
+
+
+def test_length_bars_draw_the_giant_pages_as_one_hatched_bar_of_the_usual_width():
+    lengths = pd.DataFrame({"bin_start": [100.0, 200.0, 300.0], "bin_end": [200.0, 300.0, 90_000.0],
+                            "documents": [5, 2, 3], "overflow": [False, False, True]})
+    ax = length_bars(lengths, title="Lengths").axes[0]
+    bars = ax.patches
+    assert [bar.get_height() for bar in bars] == [5, 2, 3] and {bar.get_width() for bar in bars} == {100.0}
+    assert [bool(bar.get_hatch()) for bar in bars] == [False, False, True]
+    assert "3 over 300\n(up to 90,000)" in [text.get_text() for text in ax.texts]
+    assert ax.get_xlim()[1] < 1_000  # the axis ends near the bins, not at the longest page

@@ -106,6 +106,13 @@ def documents_per_year(documents: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"year": span.astype("int64"), "documents": counts.to_numpy(dtype="int64")})
 
 
+#: The share of documents the bins of :func:`length_histogram` span when a few pages are far longer than the rest.
+LENGTH_QUANTILE: float = 0.99
+#: The longest document must be this many times the :data:`LENGTH_QUANTILE` length for the longest to get a bar of
+#: their own: equal bins up to it would otherwise crowd every other document into the first bars.
+OVERFLOW_RATIO: float = 2.0
+
+
 def length_histogram(documents: pd.DataFrame, *, bins: int = 20) -> pd.DataFrame:
     """Document lengths in words, binned for a histogram.
 
@@ -114,21 +121,32 @@ def length_histogram(documents: pd.DataFrame, *, bins: int = 20) -> pd.DataFrame
     documents : pandas.DataFrame
         Takes column ``n_words``.
     bins : int
-        Number of equal-width bins between the shortest and the longest document.
+        Number of equal-width bins between the shortest and the longest document. When the longest is more than
+        :data:`OVERFLOW_RATIO` times the length under which :data:`LENGTH_QUANTILE` of the documents fall (a few
+        giant pages: whole reports, lists scraped as one page), the bins end at that length and one more row
+        gathers the longer documents.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``bin_start``, ``bin_end`` (float64 words; the last bin includes its end) and
-        ``documents`` (int64). Cost: O(n).
+        Columns ``bin_start``, ``bin_end`` (float64 words; a bin includes its start, the last equal bin its end too),
+        ``documents`` (int64) and ``overflow`` (bool: the last row holds the documents longer than its
+        ``bin_start``, up to its ``bin_end``, the longest). Cost: O(n).
     """
     _require(documents, ["n_words"])
     check_whole_number(bins, "bins")
     words = documents["n_words"].to_numpy(dtype=np.float64)
     if words.size == 0:
-        return pd.DataFrame({"bin_start": [], "bin_end": [], "documents": pd.Series(dtype="int64")})
-    counts, edges = np.histogram(words, bins=int(bins))
-    return pd.DataFrame({"bin_start": edges[:-1], "bin_end": edges[1:], "documents": counts.astype("int64")})
+        return pd.DataFrame({"bin_start": [], "bin_end": [], "documents": pd.Series(dtype="int64"), "overflow": pd.Series(dtype=bool)})
+    cap, longest = float(np.quantile(words, LENGTH_QUANTILE)), float(words.max())
+    overflow = longest > OVERFLOW_RATIO * cap and cap > words.min()
+    counts, edges = np.histogram(words[words <= cap] if overflow else words, bins=int(bins),
+                                 range=(float(words.min()), cap if overflow else longest))
+    table = pd.DataFrame({"bin_start": edges[:-1], "bin_end": edges[1:], "documents": counts.astype("int64"), "overflow": False})
+    if overflow:
+        longer = pd.DataFrame({"bin_start": [cap], "bin_end": [longest], "documents": [int((words > cap).sum())], "overflow": [True]})
+        table = pd.concat([table, longer], ignore_index=True)
+    return table
 
 
 def length_summary(documents: pd.DataFrame) -> pd.DataFrame:

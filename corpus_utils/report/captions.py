@@ -58,10 +58,17 @@ def _ranking(data: pd.DataFrame) -> str:
 
 
 def _lengths(data: pd.DataFrame) -> str:
+    longest = data[data["overflow"].astype(bool)] if "overflow" in data.columns else data.iloc[:0]
+    data = data.drop(longest.index)
     top = data.loc[data["documents"].idxmax()]
     ranges = data.assign(range=[f"{start:,.0f}–{end:,.0f}" for start, end in zip(data["bin_start"], data["bin_end"])])
-    return (f"{_count(data['documents'].sum(), 'document')}; the most common length is {top['bin_start']:,.0f}–"
-            f"{top['bin_end']:,.0f} words ({_count(top['documents'], 'document')}{_others_as_many(ranges, 'range', 'documents')}).")
+    text = (f"{_count(data['documents'].sum() + longest['documents'].sum(), 'document')}; the most common length is "
+            f"{top['bin_start']:,.0f}–{top['bin_end']:,.0f} words ({_count(top['documents'], 'document')}"
+            f"{_others_as_many(ranges, 'range', 'documents')})")
+    for row in longest.itertuples():
+        text += (f"; the hatched bar gathers the {_count(row.documents, 'document')} over {row.bin_start:,.0f} words "
+                 f"(up to {row.bin_end:,.0f})")
+    return text + "."
 
 
 def _years(data: pd.DataFrame) -> str:

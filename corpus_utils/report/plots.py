@@ -4,7 +4,8 @@ Every helper takes the numbers to draw (DataFrames, arrays, labels) and returns 
 :class:`~matplotlib.figure.Figure`; the caller saves it with
 :func:`~corpus_utils.report.figures.save_figure` together with the data behind it. Titles and axis
 labels are arguments, never guessed, so each figure says what it shows. All labels are drawn as plain
-text (see :func:`plain`), so a ``$`` in a scraped title never turns into mathematics.
+text (``text.parse_math`` is off in :data:`~corpus_utils.report.figures.STYLE`), so a ``$`` in a scraped title never
+turns into mathematics.
 """
 
 from __future__ import annotations
@@ -105,6 +106,24 @@ def bar_chart(
 
 #: Below this many values a histogram's bars are mostly ones and zeros: draw one dot per value instead.
 MIN_HISTOGRAM_VALUES = 20
+
+
+def length_bars(lengths: pd.DataFrame, *, title: str, color: Any = BLUE) -> Figure:
+    """A histogram of document lengths from :func:`~corpus_utils.analysis.overview.length_histogram`: one bar per bin,
+    and the row gathering the longest documents (``overflow``), if any, as a hatched bar of the same width, labelled
+    with the lengths it holds."""
+    regular, longest = lengths[~lengths["overflow"]], lengths[lengths["overflow"]]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    widths = regular["bin_end"] - regular["bin_start"]
+    ax.bar(regular["bin_start"], regular["documents"], width=widths, align="edge", color=color, edgecolor="white")
+    for row in longest.itertuples():
+        width = float(widths.iloc[-1]) if len(widths) else 1.0
+        ax.bar([row.bin_start + 0.5 * width], [row.documents], width=width, align="edge", color="white", edgecolor=color, hatch="///")
+        ax.annotate(f"{row.documents:,} over {row.bin_start:,.0f}\n(up to {row.bin_end:,.0f})", (row.bin_start + width, row.documents),
+                    xytext=(0, 3), textcoords="offset points", ha="center", va="bottom", fontsize=8)
+    ax.set(xlabel="Document length (words)", ylabel="Documents", title=title)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    return fig
 
 
 def dot_strip(values: Sequence[float], labels: Sequence[str], *, xlabel: str, ylabel: str, title: str,
