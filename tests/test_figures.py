@@ -197,3 +197,17 @@ def test_numbers_are_written_as_pandas_writes_them_with_six_significant_digits(t
     expected = table.to_csv(index=False, lineterminator="\n", float_format="%.6g")
     assert save_table(table, "02_numbers", figures_dir=tmp_path).read_text(encoding="utf-8") == expected
     assert "1e+16" in expected and ",inf," in expected and ",-0," in expected  # the edges are in the comparison
+
+
+def test_a_table_longer_than_a_spreadsheet_opens_is_written_whole_and_said(tmp_path, monkeypatch, capsys):
+    from corpus_utils.report import figures
+
+    monkeypatch.setattr(figures, "SPREADSHEET_MAX_ROWS", 5)
+    monkeypatch.setattr(figures, "_in_inline_kernel", lambda: True)
+    table = pd.DataFrame({"unit": [f"unit {index}" for index in range(6)], "z": np.linspace(0, 1, 6)})
+    csv = save_table(table, "02_units", figures_dir=tmp_path)
+    assert len(csv.read_text(encoding="utf-8").splitlines()) == 7  # every row, and the header
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "02_units.parquet"), table)
+    assert "02_units.csv holds 6 rows: a spreadsheet opens only the first 5." in capsys.readouterr().out
+    save_table(table.head(5), "02_units", figures_dir=tmp_path)  # short again: no copy, nothing said
+    assert not (tmp_path / "02_units.parquet").exists() and capsys.readouterr().out == ""

@@ -23,7 +23,7 @@ from ..core.paths import FIGURES_DIR, PACKAGE_DATA_DIR, resolve_path
 from .captions import figure_caption
 
 __all__ = [
-    "STYLE", "CJK_FONT", "CJK_FAMILY", "register_cjk_font", "apply_style", "save_figure", "save_table", "save_html_table", "neutralise_formulas", "FORMULA_STARTS", "figure_stem"]
+    "STYLE", "CJK_FONT", "CJK_FAMILY", "register_cjk_font", "apply_style", "save_figure", "save_table", "save_html_table", "neutralise_formulas", "FORMULA_STARTS", "SPREADSHEET_MAX_ROWS", "figure_stem"]
 
 #: The packaged font for Chinese (a subset of Noto Sans CJK SC, SIL OFL 1.1; see ``data/fonts/OFL.txt``).
 CJK_FONT = PACKAGE_DATA_DIR / "fonts" / "CorpusCJKSans-Regular.otf"
@@ -236,13 +236,19 @@ def _floats_as_text(table: pd.DataFrame) -> pd.DataFrame:
     return result
 
 
+#: Rows of data a spreadsheet opens: Excel and LibreOffice Calc stop at 1,048,576 rows, the header included.
+SPREADSHEET_MAX_ROWS = 1_048_575
+
+
 def save_table(table: pd.DataFrame, name: str, *, figures_dir: str | Path | None = None) -> Path:
     """Write ``table`` as ``<figures_dir>/<name>.csv`` (no index, ``\n`` line ends, 6 significant digits).
 
     The one writer of every CSV the project writes, so all of them read alike. Scraped text is data: a text
     cell that starts like a spreadsheet formula (``=``, ``+``, ``-``, ``@``) is written with a leading ``'``
     (:func:`neutralise_formulas`), and the raw values then go to ``<name>.parquet`` beside it for programs.
-    ``figures_dir`` as in :func:`save_figure`. Returns the CSV's path.
+    A table of more than :data:`SPREADSHEET_MAX_ROWS` rows (a concordance or the multi-word units of a large
+    corpus) is still written whole, with the same Parquet copy, and in a notebook a line says that a spreadsheet
+    shows only its first rows. ``figures_dir`` as in :func:`save_figure`. Returns the CSV's path.
     """
     folder = resolve_path(figures_dir) if figures_dir else FIGURES_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -250,10 +256,14 @@ def save_table(table: pd.DataFrame, name: str, *, figures_dir: str | Path | None
     safe, changed = neutralise_formulas(table)
     write_whole(target, _floats_as_text(safe).to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT))
     raw = target.with_suffix(".parquet")
-    if changed:
+    too_long = len(table) > SPREADSHEET_MAX_ROWS
+    if changed or too_long:
         table.to_parquet(raw, index=False)
     else:
         raw.unlink(missing_ok=True)  # a raw copy from an earlier run of the same figure no longer applies
+    if too_long and _in_inline_kernel():
+        print(f"{target.name} holds {len(table):,} rows: a spreadsheet opens only the first {SPREADSHEET_MAX_ROWS:,}. "
+              f"Read it whole with pandas (pd.read_csv), or {raw.name} beside it.")
     return target
 
 
