@@ -126,3 +126,14 @@ def test_ties_for_the_largest_section_and_the_busiest_year_are_named():
     assert "the largest, “(no section)”, holds 3 document(s) (43%), tied with “Party building”." in text
     per_period = pd.DataFrame({"period": ["2021", "2022", "undated"], "n_documents": [3, 3, 1]})
     assert "The busiest year is 2021 with 3 document(s), tied with 2022;" in str(timeline_findings(per_period, None, None, period="year"))
+
+
+def test_the_languages_sentence_holds_for_both_language_settings():
+    """01 runs on every document whatever LANGUAGE the later notebooks get: its sentence names both settings."""
+    from corpus_utils.analysis.findings import overview_findings
+
+    documents = pd.DataFrame({"date": pd.to_datetime(["2021-01-01"] * 4), "n_words": [100] * 4, "section": ["A"] * 4,
+                              "duplicate_of": [None] * 4, "language": ["en", "en", "zh-Hans", "zh-Hans"]})
+    text = str(overview_findings(documents, pd.DataFrame({"status": ["loaded"] * 4})))
+    assert ('with LANGUAGE = "auto" (the default) notebooks 02–05 analyse one language at a time; with LANGUAGE = "all" '
+            "their counts mix the languages.") in text

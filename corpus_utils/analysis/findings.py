@@ -98,7 +98,8 @@ def overview_findings(documents: pd.DataFrame, files: pd.DataFrame) -> Findings:
         groups = language_counts(documents["language"])
         if len(groups.drop("und", errors="ignore")) > 1:
             found.add("Languages: " + ", ".join(f"{group} {count:,}" for group, count in groups.items())
-                      + " document(s). Their words differ, so notebooks 02–05 analyse one language at a time (LANGUAGE).")
+                      + " document(s). Their words differ: with LANGUAGE = \"auto\" (the default) notebooks 02–05 analyse one "
+                        "language at a time; with LANGUAGE = \"all\" their counts mix the languages.")
     duplicates = int(documents["duplicate_of"].notna().sum())
     found.add(f"{duplicates:,} document(s) repeat an earlier body word for word" + (": every count includes them again (the duplicate_of column says which to drop)." if duplicates else "."))
     return found
