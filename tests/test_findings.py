@@ -137,3 +137,17 @@ def test_the_languages_sentence_holds_for_both_language_settings():
     text = str(overview_findings(documents, pd.DataFrame({"status": ["loaded"] * 4})))
     assert ('with LANGUAGE = "auto" (the default) notebooks 02–05 analyse one language at a time; with LANGUAGE = "all" '
             "their counts mix the languages.") in text
+
+
+def test_a_corpus_dated_in_one_period_is_said_to_show_no_change():
+    from corpus_utils.analysis.findings import timeline_findings
+
+    per_period = pd.DataFrame({"period": ["2021", "undated"], "n_documents": [25, 3]})
+    carried = pd.DataFrame({"term": ["two_safeguards", "warning education"], "occurrences": [25, 0], "periods_used": [1, 0],
+                            "max_documents_in_a_period": [25, 0]})
+    leaders = pd.DataFrame({"period": ["2021"], "label": ["T1 party"]})
+    text = str(timeline_findings(per_period, carried, leaders, period="year"))
+    assert ("Every dated document falls in one year, 2021 (25 document(s)): there is no change over time to describe "
+            "(a shorter PERIOD than 'year' may show one).") in text
+    assert "busiest" not in text and "leading" not in text and "most widely followed" not in text
+    assert "Never used in the dated documents: “warning education”." in text

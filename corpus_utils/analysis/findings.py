@@ -237,23 +237,29 @@ def timeline_findings(
     peak = ranked.iloc[0]
     tie = tied_with([str(other) for other in ranked["period"][ranked["n_documents"] == peak["n_documents"]].iloc[1:]])
     covered = int((dated["n_documents"] > 0).sum())
-    found.add(f"The busiest {period} is {peak['period']} with {int(peak['n_documents']):,} document(s){tie}; "
-              f"{covered:,} of {len(dated):,} {period}(s) in the range have any document.")
+    single = covered == 1  # one period: no trend, no leader over time
+    if single:
+        found.add(f"Every dated document falls in one {period}, {peak['period']} ({int(peak['n_documents']):,} document(s)): "
+                  "there is no change over time to describe" + (f" (a shorter PERIOD than {period!r} may show one)."
+                                                                 if period != "month" else "."))
+    else:
+        found.add(f"The busiest {period} is {peak['period']} with {int(peak['n_documents']):,} document(s){tie}; "
+                  f"{covered:,} of {len(dated):,} {period}(s) in the range have any document.")
     thin = int(((dated["n_documents"] > 0) & (dated["n_documents"] < THIN_GROUP)).sum())
-    if thin:
+    if thin and not single:
         found.add(f"{thin:,} of those {covered:,} {period}(s) hold fewer than {THIN_GROUP} documents: their points describe "
                   "single articles, not trends.")
     carried = carried if carried is not None else pd.DataFrame(columns=["term", "occurrences"])
     used = carried[carried["occurrences"] > 0]
     unused = carried[carried["occurrences"] == 0]
-    if len(used):
+    if len(used) and not single:
         widest = used.sort_values(["periods_used", "occurrences"], ascending=False, kind="stable").iloc[0]
         found.add(f"The most widely followed term is {_quoted(_readable(widest['term']))}: {int(widest['occurrences']):,} "
                   f"occurrence(s) in {int(widest['periods_used']):,} {period}(s), at most {int(widest['max_documents_in_a_period']):,} "
                   f"document(s) in any one {period}.")
     if len(unused):
         found.add("Never used in the dated documents: " + ", ".join(_quoted(_readable(term)) for term in unused["term"]) + ".")
-    if leaders is not None and len(leaders):
+    if leaders is not None and len(leaders) and not single:
         most = leaders["label"].value_counts()
         tied = int((most == most.iloc[0]).sum())
         if tied > 1:
