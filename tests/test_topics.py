@@ -223,7 +223,7 @@ def test_limits_that_leave_no_term_are_relaxed_and_the_notes_say_so():
     model = fit_topics(own_words, n_topics=3, min_df=2, max_df=0.9, allow_fewer=True)
     assert len(model.terms) == 90 and model.notes(requested=3, n_units=30)[0].startswith("MIN_DF = 2 left no term")
     usual = fit_topics(own_words[:20] + template[:10], n_topics=2, min_df=1, max_df=0.9, allow_fewer=True)
-    assert usual.relaxed_limits == "" and usual.notes(requested=2, n_units=30) == []
+    assert usual.relaxed_note == "" and usual.notes(requested=2, n_units=30) == []
     with pytest.raises(ValueError, match="no terms left to model"):  # stop words only: nothing to relax into
         fit_topics(["the and of it"] * 10, n_topics=2, allow_fewer=True)
     matrix, terms = tfidf_matrix(template, min_df=2, max_df=0.9)  # the clusters take the same vocabulary

@@ -281,7 +281,7 @@ class TopicModel:
         count once): more topics than this would only split copies.
     stopped_at_limit : bool
         NMF stopped at its iteration limit before its fit converged (scikit-learn's ``ConvergenceWarning``).
-    relaxed_limits : str
+    relaxed_note : str
         What :func:`~corpus_utils.text.vectorizers.fit_relaxing_limits` relaxed because ``min_df`` and ``max_df`` left
         no term ("" when nothing was), for the reader.
     """
@@ -296,12 +296,12 @@ class TopicModel:
     n_iter: int = 0
     n_distinct_units: int = 0
     stopped_at_limit: bool = False
-    relaxed_limits: str = ""
+    relaxed_note: str = ""
 
     def notes(self, *, requested: int, n_units: int, max_iter: int = 400) -> list[str]:
         """Sentences for the notebook: why fewer than ``requested`` topics were fitted, and a fit that did not
         converge within ``max_iter`` iterations (none when neither happened)."""
-        notes = [self.relaxed_limits] if self.relaxed_limits else []
+        notes = [self.relaxed_note] if self.relaxed_note else []
         if self.n_topics < requested:
             distinct = f" ({self.n_distinct_units:,} distinct)" if self.n_distinct_units < n_units else ""
             notes.append(f"N_TOPICS lowered from {requested} to {self.n_topics}: only {n_units:,} units{distinct} and "
@@ -498,7 +498,7 @@ def _topic_model(method: str, factors: dict, n_top_terms: int) -> TopicModel:
         }
     )
     return TopicModel(method, components, factors["matrix"], factors["doc_topic"], terms, topic_terms, labels,
-                      int(factors["n_iter"]), int(factors["n_distinct"]), relaxed_limits=str(factors["relaxed"]))
+                      int(factors["n_iter"]), int(factors["n_distinct"]), relaxed_note=str(factors["relaxed"]))
 
 
 def topic_share_table(
