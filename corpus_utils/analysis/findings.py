@@ -91,7 +91,7 @@ def overview_findings(documents: pd.DataFrame, files: pd.DataFrame) -> Findings:
     sections = count_by(documents, "section")  # in the order of 01's bars: count, then name
     top, most = sections["section"].iat[0], int(sections["documents"].iat[0])
     top_share = most / n_documents
-    tie = tied_with([_quoted(name) for name in sections["section"][sections["documents"] == most].iloc[1:]])
+    tie = tied_with(sections, "section", "documents", formatted=_quoted)
     found.add(f"{len(sections):,} section(s); the largest, {_quoted(top)}, holds {most} document(s) ({top_share:.0%}){tie}"
               + (": the corpus mostly speaks for that section." if top_share > 0.5 and len(sections) > 1 else "."))
     if "language" in documents.columns:
@@ -235,7 +235,7 @@ def timeline_findings(
         return found
     ranked = dated.sort_values(["n_documents", "period"], ascending=[False, True], kind="stable")
     peak = ranked.iloc[0]
-    tie = tied_with([str(other) for other in ranked["period"][ranked["n_documents"] == peak["n_documents"]].iloc[1:]])
+    tie = tied_with(ranked, "period", "n_documents")
     covered = int((dated["n_documents"] > 0).sum())
     single = covered == 1  # one period: no trend, no leader over time
     if single:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -36,13 +36,14 @@ def document_labels(documents: pd.DataFrame, *, max_chars: int = 36) -> pd.Serie
     return pd.Series(labels, index=documents["doc_id"].pipe(as_str).tolist(), dtype="string", name="label")
 
 
-def tied_with(names: Sequence[str], *, shown: int = 3) -> str:
-    """``", tied with A"``, ``", tied with A and B"``, ``", tied with A, B, C and 2 more"``: what a sentence naming the
-    largest or busiest one adds when others hold as many (``names``, already formatted), ``""`` when none do."""
-    names = list(names)
+def tied_with(table: pd.DataFrame, label: str, value: str, *, formatted: Callable[[object], str] = str,
+              shown: int = 3) -> str:
+    """What a sentence naming the first row of ``table`` with the largest ``value`` adds when other rows hold as much:
+    ``", tied with A"``, ``", tied with A and B"``, ``", tied with A, B, C and 2 more"`` (their ``label``, through
+    ``formatted``), ``""`` when none do."""
+    names = [formatted(name) for name in table.loc[table[value] == table[value].max(), label].iloc[1:]]
     if not names:
         return ""
     if len(names) > shown:
         return f", tied with {', '.join(names[:shown])} and {len(names) - shown} more"
     return ", tied with " + (names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}")
-

@@ -34,18 +34,12 @@ def _share(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "0%"
 
 
-def _others_as_many(data: pd.DataFrame, label: str, value: str, format_label: Callable[[object], str] = str) -> str:
-    """:func:`~corpus_utils.analysis.labels.tied_with` the other rows holding as much ``value`` as the first largest."""
-    most = data[value].max()
-    return tied_with([format_label(name) for name in data.loc[data[value] == most, label].iloc[1:]])
-
-
 def _biggest(data: pd.DataFrame, label: str, value: str, what: str, unit: str) -> str:
     """"N <unit> in K <what>; the largest, “x”, holds n (p%)[, tied with “y”]." for a table of counts by category."""
     total = data[value].sum()
     top = data.loc[data[value].idxmax()]
     return (f"{total:,} {unit} in {_count(len(data), what)}; the largest, {_quoted(top[label])}, holds {top[value]:,} "
-            f"({_share(top[value], total)}){_others_as_many(data, label, value, _quoted)}.")
+            f"({_share(top[value], total)}){tied_with(data, label, value, formatted=_quoted)}.")
 
 
 def _ranking(data: pd.DataFrame) -> str:
@@ -64,7 +58,7 @@ def _lengths(data: pd.DataFrame) -> str:
     ranges = data.assign(range=[f"{start:,.0f}–{end:,.0f}" for start, end in zip(data["bin_start"], data["bin_end"])])
     text = (f"{_count(data['documents'].sum() + longest['documents'].sum(), 'document')}; the most common length is "
             f"{top['bin_start']:,.0f}–{top['bin_end']:,.0f} words ({_count(top['documents'], 'document')}"
-            f"{_others_as_many(ranges, 'range', 'documents')})")
+            f"{tied_with(ranges, 'range', 'documents')})")
     for row in longest.itertuples():
         text += (f"; the hatched bar gathers the {_count(row.documents, 'document')} over {row.bin_start:,.0f} words "
                  f"(up to {row.bin_end:,.0f})")
@@ -74,7 +68,7 @@ def _lengths(data: pd.DataFrame) -> str:
 def _years(data: pd.DataFrame) -> str:
     top = data.loc[data["documents"].idxmax()]
     return (f"{data['documents'].sum():,} dated documents from {data['year'].iloc[0]} to {data['year'].iloc[-1]}; the most in "
-            f"{top['year']} ({top['documents']:,}{_others_as_many(data, 'year', 'documents')}).")
+            f"{top['year']} ({top['documents']:,}{tied_with(data, 'year', 'documents')}).")
 
 
 def _grid_maximum(data: pd.DataFrame, index: str, *, skip_diagonal: bool) -> tuple[str, str, float]:
@@ -175,7 +169,7 @@ def _periods(data: pd.DataFrame) -> str:
     if dated.empty or dated["n_documents"].max() == 0:
         return text + "."
     top = dated.loc[dated["n_documents"].idxmax()]
-    return text + f"; the most in {top['period']} ({top['n_documents']:,}{_others_as_many(dated, 'period', 'n_documents')})."
+    return text + f"; the most in {top['period']} ({top['n_documents']:,}{tied_with(dated, 'period', 'n_documents')})."
 
 
 def _timeline(data: pd.DataFrame) -> str:
