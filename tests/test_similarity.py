@@ -19,22 +19,35 @@ from corpus_utils.analysis.similarity import (
 from reference import most_similar_pairs
 
 
-@pytest.fixture(params=["mixed", "all_sparse", "all_dense", "topn", "topn_blocks"])
+@pytest.fixture(params=["mixed", "all_sparse", "all_dense", "topn", "topn_blocks", "dense_terms", "dense_terms_blocks"])
 def product_path(request, monkeypatch):
-    """Run a test with frequent terms multiplied densely (default), with none, with every term dense, and through
-    sparse_dot_topn (with its exact fall-back for rows tied at the k-th neighbour), against the whole matrix or
-    against blocks of 3 target rows whose top k are merged.
+    """Run a test with frequent terms multiplied densely (default), with none, with every term dense, through
+    sparse_dot_topn (with its exact fall-back for rows tied at the k-th neighbour), and through the dense-terms
+    path (BLAS for the shared terms, sparse_dot_topn's full product for the others, kept candidates summed again),
+    the last two against the whole matrix or against blocks of 3 target rows whose top k are merged.
 
     A small column sample makes the candidate bound weak, so the exact fall-back is exercised too.
     """
-    topn = request.param.startswith("topn")
+    topn = request.param.startswith(("topn", "dense_terms"))
     ratio = {"all_sparse": 0, "all_dense": 10**9}.get(request.param, similarity_module.DENSE_DF_RATIO)
     monkeypatch.setattr(similarity_module, "DENSE_DF_RATIO", ratio)
     monkeypatch.setattr(similarity_module, "TOPN_MIN_PRODUCT", 0 if topn else 10**18)
-    if request.param == "topn_blocks":
+    _choose_product(monkeypatch, "dense_terms" if request.param.startswith("dense_terms") else "topn")
+    if request.param.endswith("blocks"):
         monkeypatch.setattr(similarity_module, "TARGET_BLOCK_ROWS", 3)
     monkeypatch.setattr(similarity_module, "SAMPLE_COLUMNS", 4)
     return request.param
+
+
+def _choose_product(monkeypatch, product: str, *, dense_share: float = 1.0) -> None:
+    """Make the cost model pick sparse_dot_topn's top-n product, or the dense-terms path with every shared term
+    dense (``dense_share`` 1) or only the terms shared by at least that share of all query × target pairs."""
+    if product == "topn":
+        monkeypatch.setattr(similarity_module, "DENSE_SECONDS_PER_PRODUCT", float("inf"))
+        return
+    monkeypatch.setattr(similarity_module, "TOPN_SECONDS_PER_PRODUCT", 1.0)
+    monkeypatch.setattr(similarity_module, "SPARSE_SECONDS_PER_PRODUCT", 1.0)
+    monkeypatch.setattr(similarity_module, "DENSE_SECONDS_PER_PRODUCT", dense_share if dense_share < 1 else 1e-12)
 
 
 def _random_matrix(n_rows: int, n_cols: int, density: float, seed: int) -> sp.csr_matrix:
@@ -257,6 +270,69 @@ def test_sparse_dot_topn_path_equals_the_blocks_with_ties_and_empty_rows(monkeyp
     np.testing.assert_allclose(exact[sources, got["target"].to_numpy()[differ]],
                                exact[sources, expected["target"].to_numpy()[differ]], atol=1e-12)
     assert got[got["source"].between(28, 30)]["similarity"].eq(0).all()  # empty rows: the lowest other rows, at 0
+
+
+@pytest.mark.parametrize("dense_share", [1.0, 0.2])
+@pytest.mark.parametrize(("margin", "block_rows"), [(0, 2**16), (8, 2**16), (0, 5)])
+def test_dense_terms_path_equals_sparse_dot_topn_bit_for_bit(monkeypatch, dense_share, margin, block_rows):
+    """Duplicated rows (ties at the k-th neighbour past the candidates kept), all-zero rows, rows sharing nothing,
+    frequent and rare terms: the dense-terms path gives sparse_dot_topn's table, targets and float32 values alike,
+    and leaves to the exact product only rows whose kept candidates may cut a tie (none of the others)."""
+    rng = np.random.default_rng(11)
+    base = (rng.random((14, 40)) < 0.15) * rng.integers(1, 5, (14, 40))
+    base[:, :3] = rng.integers(1, 4, (14, 3))  # three terms in every row: the dense part
+    base[13] = 0
+    base[13, 39] = 1  # a row sharing its only term with nobody
+    copies = np.repeat(base[2:3], 9, axis=0)
+    matrix = sp.csr_matrix(np.vstack([base, copies[:5], np.zeros((2, 40)), base[::-1], copies[5:]]).astype(np.float64))
+    monkeypatch.setattr(similarity_module, "TOPN_MIN_PRODUCT", 0)
+    monkeypatch.setattr(similarity_module, "TOPN_MARGIN", margin)
+    monkeypatch.setattr(similarity_module, "TARGET_BLOCK_ROWS", block_rows)
+    _choose_product(monkeypatch, "topn")
+    expected = top_k_neighbours(matrix, k=4)
+    exact_rows, dense_calls = [], []
+    exact, dense_path = similarity_module._top_k_exact, similarity_module._top_k_by_dense_terms
+    monkeypatch.setattr(similarity_module, "_top_k_exact", lambda queries, rows, *rest: (exact_rows.extend(rows), exact(queries, rows, *rest))[1])
+    monkeypatch.setattr(similarity_module, "_top_k_by_dense_terms", lambda *args: (dense_calls.append(args[-1].size), dense_path(*args))[1])
+    _choose_product(monkeypatch, "dense_terms", dense_share=dense_share)
+    got = top_k_neighbours(matrix, k=4)
+    assert dense_calls and (min(dense_calls) < 40 if dense_share < 1 else max(dense_calls) > 3)
+    pd.testing.assert_frame_equal(got, expected)
+    # a row is left to the exact product only when its k-th neighbour ties with its last kept candidate
+    similarity = cosine_similarity(matrix)
+    np.fill_diagonal(similarity, -1.0)
+    kept = 4 + 1 + max(4, margin)
+    for row in set(exact_rows):
+        ranked = np.sort(similarity[row])[::-1]
+        assert ranked[3] - ranked[kept - 1] < 1e-5
+    if margin == 0 and block_rows > matrix.shape[0]:
+        assert exact_rows  # every row has a copy: ties there are
+
+
+def test_pair_similarities_are_the_sparse_products_bit_for_bit():
+    rng = np.random.default_rng(4)
+    queries = similarity_module._normalised(sp.random(30, 300, density=0.3, format="csr", random_state=1))
+    targets = similarity_module._normalised(sp.random(50, 300, density=0.3, format="csr", random_state=2))
+    rows, columns = rng.integers(0, 30, 400), rng.integers(0, 50, 400)
+    got = similarity_module._pair_similarities(queries, rows, targets, columns)
+    product = (queries @ targets.T).toarray()
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, product[rows, columns])
+
+
+def test_without_columns_drops_those_weights_only():
+    matrix = sp.csr_matrix(np.array([[1.0, 2.0, 0.0, 3.0], [0.0, 0.0, 0.0, 0.0], [0.0, 5.0, 6.0, 0.0], [7.0, 0.0, 0.0, 0.0]]))
+    got = similarity_module._without_columns(matrix, np.array([1, 3]))
+    np.testing.assert_array_equal(got.toarray(), [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 6, 0], [7, 0, 0, 0]])
+    assert got.has_sorted_indices and got.nnz == 3
+
+
+def test_cost_model_picks_dense_terms_where_shared_terms_dominate():
+    everywhere = sp.csr_matrix(np.ones((200, 5)))
+    queries, targets_t = everywhere[:100], everywhere.T.tocsr()
+    assert (similarity_module._dense_terms(queries, targets_t) == np.arange(5)).all()
+    rare = sp.identity(200, format="csr")  # no term shared: nothing to gain from dense blocks
+    assert similarity_module._dense_terms(rare[:100], rare.T.tocsr()) is None
 
 
 class _InProcessScheduler:

@@ -17,10 +17,10 @@ from ..core.checks import check_whole_number
 from ..core.scheduler import DaskScheduler, active, stage
 from ..core.workers import available_cores
 
-try:  # multi-threaded sparse product with top-n selection; the dense blocks below do the same job without it
-    from sparse_dot_topn import sp_matmul_topn
+try:  # multi-threaded sparse products (with top-n selection, or whole); the dense blocks below do the same job without it
+    from sparse_dot_topn import sp_matmul, sp_matmul_topn
 except ImportError:  # pragma: no cover
-    sp_matmul_topn = None
+    sp_matmul = sp_matmul_topn = None
 
 __all__ = [
     "CHUNK_ELEMENTS",
@@ -36,8 +36,9 @@ CHUNK_ELEMENTS: int = 2**24
 DENSE_DF_RATIO: int = 8
 #: Memory cap for the dense copy of those frequent-term columns (float32).
 DENSE_BYTES: int = 2**28
-#: Columns sampled per row to bound its k-th largest similarity before selecting candidates.
-SAMPLE_COLUMNS: int = 1024
+#: Columns sampled per row to bound its k-th largest similarity before selecting candidates (8,192 rather than
+#: 1,024: about a tenth of the candidates to sort for 29 of 100,000 columns, the selection 0.73 -> 0.33 s per 512 rows).
+SAMPLE_COLUMNS: int = 8192
 #: From this many query rows × rows on, neighbours of non-negative weights come from sparse_dot_topn.
 TOPN_MIN_PRODUCT: int = 10**7
 #: Candidates kept per row beyond ``k + 1`` (at least ``k``), so that ties at the k-th neighbour are seen.
@@ -49,6 +50,23 @@ TARGET_BLOCK_NNZ: int = 2**25
 #: its accumulator of one similarity per target then stays in the cache (a million targets: 71 -> 43 s for
 #: 2,000 sources; 100,000 targets: the same time).
 TARGET_BLOCK_ROWS: int = 2**16
+#: The cost model that picks, per block of targets, between sparse_dot_topn and :func:`_top_k_by_dense_terms`, in
+#: seconds per multiplication or per similarity, measured on two cores (2,000 sources × 100,000 generated pages);
+#: only their ratios matter. sparse_dot_topn's top-n product, per multiplication of two weights:
+TOPN_SECONDS_PER_PRODUCT: float = 1.2e-9
+#: sparse_dot_topn's full product (every similarity kept, as the dense-terms path needs), per multiplication:
+SPARSE_SECONDS_PER_PRODUCT: float = 6.7e-9
+#: A BLAS ``sgemm`` over the frequent terms, per multiplication (zeros included):
+DENSE_SECONDS_PER_PRODUCT: float = 1.2e-11
+#: Filling, scanning and selecting in a dense block of similarities, per similarity:
+SECONDS_PER_SIMILARITY: float = 5e-9
+#: Dense-terms path: the frequent terms' weights of a block of targets, as float32, at most this many bytes.
+DENSE_TERMS_BYTES: int = 2**28
+#: Dense-terms path: similarities held at a time (2**25 float32 = 128 MB): query rows per pass × targets.
+DENSE_BLOCK_ELEMENTS: int = 2**25
+#: Unit roundoff of float32: a sum of ``n`` non-negative float32 products is within ``n`` of it (relative) of the
+#: exact sum, whatever the order (see :func:`_top_k_by_dense_terms`).
+FLOAT32_ROUNDOFF: float = 2.0**-24
 
 
 def _as_csr(matrix, name: str = "matrix") -> sp.csr_matrix:
@@ -156,7 +174,7 @@ def _top_k_in_block(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     if crowded.any():
         # the sampled bound is too weak for these rows (e.g. many zero similarities): exact selection
         candidates[crowded] = _exact_top_k_mask(block[crowded], k)
-    rows, cols = np.nonzero(candidates)
+    rows, cols = np.divmod(np.flatnonzero(candidates), n_cols)  # one index array: 7 times as fast as np.nonzero
     values = block[rows, cols]
     order = np.lexsort((cols, -values, rows))  # per row: value descending, then column ascending
     rows, cols, values = rows[order], cols[order], values[order]
@@ -207,7 +225,112 @@ def _top_k_by_topn(queries: sp.csr_matrix, query_rows: np.ndarray, targets_t: sp
     smallest = np.full(n_queries, np.inf, dtype=np.float32)
     np.minimum.at(smallest, np.repeat(np.arange(n_queries), stored), product.data.astype(np.float32))
     settled = (stored < kept) | (enough & (smallest < values[:, -1]))
-    for position in np.flatnonzero(settled & ~enough):  # fewer than k non-zero similarities: zeros by lower row
+    _fill_with_zeros(columns, values, np.flatnonzero(settled & ~enough), col, value, first_found, found,
+                     query_rows, first, n_targets, k)
+    return columns, values, np.flatnonzero(~settled)
+
+
+def _dense_terms(queries: sp.csr_matrix, targets_t: sp.csr_matrix) -> np.ndarray | None:
+    """The terms (sorted) that :func:`_top_k_by_dense_terms` multiplies densely, or None when sparse_dot_topn's
+    top-n product is expected to be faster (the cost model of :data:`TOPN_SECONDS_PER_PRODUCT` and its neighbours).
+
+    A term found in ``q`` query rows and ``t`` targets costs ``q·t`` multiplications in a sparse product and
+    ``n_queries × n_targets`` in a dense one (BLAS, some hundred times cheaper each); it goes dense when that is
+    cheaper, the most shared terms first, within :data:`DENSE_TERMS_BYTES`.
+    """
+    n_queries, n_targets = queries.shape[0], targets_t.shape[1]
+    shared = np.bincount(queries.indices, minlength=queries.shape[1]).astype(np.float64) * np.diff(targets_t.indptr)
+    cells = float(n_queries) * n_targets
+    dense = np.flatnonzero(shared * SPARSE_SECONDS_PER_PRODUCT > cells * DENSE_SECONDS_PER_PRODUCT)
+    budget = DENSE_TERMS_BYTES // (4 * max(n_targets, 1))
+    if dense.size > budget:
+        dense = np.sort(dense[np.argsort(-shared[dense], kind="stable")[:budget]])
+    rare = shared.sum() - shared[dense].sum()
+    dense_cost = (cells * (dense.size * DENSE_SECONDS_PER_PRODUCT + SECONDS_PER_SIMILARITY)
+                  + rare * SPARSE_SECONDS_PER_PRODUCT)
+    return dense if dense.size and dense_cost < shared.sum() * TOPN_SECONDS_PER_PRODUCT else None
+
+
+def _without_columns(csr: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
+    """``csr`` with the weights of ``columns`` left out (same shape, indices still sorted)."""
+    drop = np.zeros(csr.shape[1], dtype=bool)
+    drop[columns] = True
+    keep = ~drop[csr.indices]
+    row = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(row[keep], minlength=csr.shape[0]))])
+    return sp.csr_matrix((csr.data[keep], csr.indices[keep], indptr), shape=csr.shape)
+
+
+def _pair_similarities(queries: sp.csr_matrix, rows: np.ndarray, targets: sp.csr_matrix,
+                       columns: np.ndarray) -> np.ndarray:
+    """Float32 dot products of ``queries[rows[i]]`` and ``targets[columns[i]]``, each summed term by term in term
+    order: bit for bit what scipy's and sparse_dot_topn's sparse products give for that pair."""
+    products = queries[rows].multiply(targets[columns]).tocsr()
+    products.sort_indices()
+    return products @ np.ones(products.shape[1], dtype=np.float32)  # a sequential sum per row (csr_matvec)
+
+
+def _top_k_by_dense_terms(queries: sp.csr_matrix, query_rows: np.ndarray, targets_t: sp.csr_matrix, first: int,
+                          k: int, dense: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_top_k_by_topn`'s result (same arguments, same ``(columns, values, unsettled)``), by dense blocks.
+
+    Each block of similarities is the ``dense`` terms' product through one BLAS ``sgemm`` plus the other terms'
+    through sparse_dot_topn's full product. The ``k + 1 + max(k, TOPN_MARGIN)`` largest of each row are then
+    summed again pair by pair as the sparse products sum them (:func:`_pair_similarities`), so the values and the
+    order of ties are those of the other paths. Both sums of a row of ``L`` weights are within
+    ``δ = 2 (L + 2) u`` of each other (``u`` = :data:`FLOAT32_ROUNDOFF`; non-negative products of L2-normalised
+    rows), so a row is settled when it kept every target (or every target of non-zero similarity: a block value
+    of 0 is exactly 0), or when its smallest kept block value plus δ is below its ``k``-th neighbour's value.
+    """
+    n_targets, n_queries = targets_t.shape[1], queries.shape[0]
+    kept = min(k + 1 + max(k, TOPN_MARGIN), n_targets)
+    frequent_t = targets_t[dense].toarray()  # dense terms × targets, C order: its transpose is Fortran-ordered
+    frequent = queries[:, dense].toarray()
+    rare = _without_columns(queries, dense)
+    cand, approx = np.empty((n_queries, kept), np.int64), np.empty((n_queries, kept), np.float32)
+    size = max(1, DENSE_BLOCK_ELEMENTS // max(n_targets, 1))
+    buffer = np.empty((min(size, n_queries), n_targets), dtype=np.float32)
+    threads = max(2, available_cores())
+    for start in range(0, n_queries, size):
+        stop = min(start + size, n_queries)
+        block = buffer[: stop - start]
+        sp_matmul(rare[start:stop], targets_t, n_threads=threads).toarray(out=block)
+        # block.T (targets × rows, Fortran order) += frequent_t.T @ frequent[rows].T, in place and without copies
+        sgemm(1.0, frequent_t.T, frequent[start:stop].T, beta=1.0, c=block.T, overwrite_c=True)
+        rows = query_rows[start:stop]
+        inside = np.flatnonzero((rows >= first) & (rows < first + n_targets))
+        block[inside, rows[inside] - first] = -np.inf  # exclude self
+        cand[start:stop], approx[start:stop] = _top_k_in_block(block, kept)
+    row = np.repeat(np.arange(n_queries), kept)
+    col = cand.ravel()
+    keep = col + first != query_rows[row]
+    row, col = row[keep], col[keep]
+    value = _pair_similarities(queries, row, targets_t.T.tocsr(), col)
+    positive = value > 0
+    row, col, value = row[positive], col[positive] + first, value[positive]
+    order = np.lexsort((col, -value, row))
+    row, col, value = row[order], col[order], value[order]
+    first_found = np.searchsorted(row, np.arange(n_queries))
+    found = np.bincount(row, minlength=n_queries)
+    columns, values = _padded(n_queries, k)
+    enough = found >= k
+    take = (first_found[enough, None] + np.arange(k)[None, :]).ravel()
+    columns[enough] = col[take].reshape(-1, k)
+    values[enough] = value[take].reshape(-1, k)
+    margin = 2.0 * (np.diff(queries.indptr) + 2) * FLOAT32_ROUNDOFF * 1.01
+    smallest = approx[:, -1]
+    settled = (kept >= n_targets) | (smallest <= 0) | (enough & (smallest + margin < values[:, -1]))
+    _fill_with_zeros(columns, values, np.flatnonzero(settled & ~enough), col, value, first_found, found,
+                     query_rows, first, n_targets, k)
+    return columns, values, np.flatnonzero(~settled)
+
+
+def _fill_with_zeros(columns: np.ndarray, values: np.ndarray, positions: np.ndarray, col: np.ndarray,
+                     value: np.ndarray, first_found: np.ndarray, found: np.ndarray, query_rows: np.ndarray,
+                     first: int, n_targets: int, k: int) -> None:
+    """Rows (``positions``) with fewer than ``k`` non-zero similarities, in place: those found (``col``, ``value``
+    from ``first_found``, ``found`` of each row), then the lowest other targets at similarity 0."""
+    for position in positions:
         positive = col[first_found[position]:first_found[position] + found[position]]
         taken = set(positive.tolist()) | {int(query_rows[position])}
         zeros = list(islice((index for index in range(first, first + n_targets) if index not in taken), k - found[position]))
@@ -215,7 +338,6 @@ def _top_k_by_topn(queries: sp.csr_matrix, query_rows: np.ndarray, targets_t: sp
         columns[position, :filled] = np.r_[positive, zeros]
         values[position, : found[position]] = value[first_found[position]:first_found[position] + found[position]]
         values[position, found[position]:filled] = 0.0
-    return columns, values, np.flatnonzero(~settled)
 
 
 def _padded(n_queries: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -248,7 +370,11 @@ def _top_k_among(part: tuple[sp.csr_matrix, np.ndarray], *, targets_t: sp.csr_ma
     """The ``k`` nearest target rows (``first …``) of the query rows in ``part`` = (their L2-normalised rows, their
     positions): sparse_dot_topn, then the exact product for the rows it leaves unsettled. One task on Dask."""
     queries, query_rows = part
-    columns, values, unsettled = _top_k_by_topn(queries, query_rows, targets_t, first, k)
+    dense = _dense_terms(queries, targets_t)
+    if dense is None:
+        columns, values, unsettled = _top_k_by_topn(queries, query_rows, targets_t, first, k)
+    else:
+        columns, values, unsettled = _top_k_by_dense_terms(queries, query_rows, targets_t, first, k, dense)
     if unsettled.size:  # a tie at the k-th neighbour may have been cut off: these rows exactly
         columns[unsettled], values[unsettled] = _top_k_exact(queries[unsettled], query_rows[unsettled], targets_t,
                                                              first, k, chunk_size)
