@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from corpus_utils.analysis.formulations import (
@@ -354,6 +354,31 @@ def test_candidates_found_in_the_lower_cased_text_are_those_a_case_insensitive_s
         assert fast == formulations._spans(text, 8)
     finally:
         formulations._case_folded = original
+
+
+_START_PIECES = ["two", "one", "someone", "often", "ten", "seven", "eleven", "twelve", "twenty-two", " ", "  ", ", ",
+                 "and ", "with ", "meetings", "lesson", "years", "-", "_", "x", "1", "12", "123", "a1", "٣", "３", "\n",
+                 "’s", "é", "\ud800", "三"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_START_PIECES), max_size=40))
+@example(pieces=["two", " ", "meetings", " ", "two", " ", "meetings", " ", "two", " ", "meetings"])  # a start inside a match
+def test_matches_tried_only_where_a_number_begins_are_those_finditer_finds(pieces):
+    from corpus_utils.analysis.formulations import (
+        _NUMBER_WORDS, _NUMBERED_LOWER, _PAIRED_LOWER, _matches_from, _number_starts)
+
+    text = "".join(pieces)
+    for pattern, words, digits in ((_PAIRED_LOWER, _NUMBER_WORDS, True), (_NUMBERED_LOWER, _NUMBER_WORDS[1:], False)):
+        expected = [match.span() for match in pattern.finditer(text)]
+        assert [match.span() for match in _matches_from(pattern, text, _number_starts(text, words, digits=digits))] == expected
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1", "a12 345-6", "٣٤ and ３ x9", "\ud800 7", "12\n34"])
+def test_digit_runs_begin_where_a_regex_finds_them(text):
+    from corpus_utils.analysis.formulations import _digit_run_starts
+
+    assert _digit_run_starts(text).tolist() == [match.start() for match in re.finditer(r"\d+", text)]
 
 
 def test_only_dotless_i_and_long_s_read_as_ascii_letters_without_changing_length_when_lower_cased():
