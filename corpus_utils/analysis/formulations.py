@@ -384,18 +384,22 @@ def _digit_run_starts(text: str) -> np.ndarray:
     return np.flatnonzero(digit & ~np.concatenate(([False], digit[:-1])))
 
 
-def _number_starts(text: str, words: tuple[str, ...], *, digits: bool) -> list[int]:
-    """Every position of ``text`` where one of ``words`` begins (inside other words too), and with ``digits`` where a
-    run of digits begins, sorted: each place a paired or numbered candidate can begin."""
-    starts = set()
-    for word in words:
+def _number_starts(text: str) -> tuple[list[int], list[int]]:
+    """Every position of ``text`` where a paired candidate can begin (one of :data:`_NUMBER_WORDS`, inside other words
+    too, or a run of digits) and where a numbered one can (the words from "two" on), each sorted."""
+    numbered = set()
+    for word in _NUMBER_WORDS[1:]:
         position = text.find(word)
         while position >= 0:
-            starts.add(position)
+            numbered.add(position)
             position = text.find(word, position + 1)
-    if digits:
-        starts.update(_digit_run_starts(text).tolist())
-    return sorted(starts)
+    paired = set(numbered)
+    position = text.find("one")
+    while position >= 0:
+        paired.add(position)
+        position = text.find("one", position + 1)
+    paired.update(_digit_run_starts(text).tolist())
+    return sorted(paired), sorted(numbered)
 
 
 def _matches_from(pattern: re.Pattern, text: str, starts: list[int]) -> Iterator[re.Match]:
@@ -419,8 +423,9 @@ def _spans(text: str, max_words: int) -> list[tuple[int, int, str]]:
     spans = []
     searched, paired, numbered = _case_folded(text)
     if paired is _PAIRED_LOWER:  # lower-cased text: the number words can be found as they are written
-        paired_matches = _matches_from(paired, searched, _number_starts(searched, _NUMBER_WORDS, digits=True))
-        numbered_matches = _matches_from(numbered, searched, _number_starts(searched, _NUMBER_WORDS[1:], digits=False))
+        paired_starts, numbered_starts = _number_starts(searched)
+        paired_matches = _matches_from(paired, searched, paired_starts)
+        numbered_matches = _matches_from(numbered, searched, numbered_starts)
     else:
         paired_matches, numbered_matches = paired.finditer(searched), numbered.finditer(searched)
     for match in paired_matches:
