@@ -72,8 +72,8 @@ DENSE_BLOCK_ELEMENTS: int = 2**24
 #: Dense-terms path: candidate pairs summed again at a time (their rows copied: about 2 × 16 MB per 8,192 pairs of
 #: rows of 250 weights).
 PAIR_BLOCK: int = 2**13
-#: Unit roundoff of float32: a sum of ``n`` non-negative float32 products is within ``n`` of it (relative) of the
-#: exact sum, whatever the order (see :func:`_top_k_by_dense_terms`).
+#: Unit roundoff ``u`` of float32: ``n`` non-negative products summed in float32, in any order, are within about
+#: ``(n + 1)·u`` times the exact sum of it (see :func:`_top_k_by_dense_terms`).
 FLOAT32_ROUNDOFF: float = 2.0**-24
 
 
