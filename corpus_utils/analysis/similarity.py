@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import islice
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -220,22 +221,38 @@ def _top_k_by_topn(queries: sp.csr_matrix, query_rows: np.ndarray, targets_t: sp
     col, value = product.indices.astype(np.int64) + first, product.data.astype(np.float32)
     stored = np.diff(product.indptr)
     keep = (col != query_rows[row]) & (value > 0)
-    row, col, value = row[keep], col[keep], value[keep]
-    order = np.lexsort((col, -value, row))
-    row, col, value = row[order], col[order], value[order]
-    first_found = np.searchsorted(row, np.arange(n_queries))
-    found = np.bincount(row, minlength=n_queries)
-    columns, values = _padded(n_queries, k)
-    enough = found >= k
-    take = (first_found[enough, None] + np.arange(k)[None, :]).ravel()
-    columns[enough] = col[take].reshape(-1, k)
-    values[enough] = value[take].reshape(-1, k)
+    columns, values, ranked = _ranked(row[keep], col[keep], value[keep], n_queries, k)
+    enough = ranked.found >= k
     smallest = np.full(n_queries, np.inf, dtype=np.float32)
     np.minimum.at(smallest, np.repeat(np.arange(n_queries), stored), product.data.astype(np.float32))
     settled = (stored < kept) | (enough & (smallest < values[:, -1]))
-    _fill_with_zeros(columns, values, np.flatnonzero(settled & ~enough), col, value, first_found, found,
-                     query_rows, first, n_targets, k)
+    _fill_with_zeros(columns, values, np.flatnonzero(settled & ~enough), ranked, query_rows, first, n_targets)
     return columns, values, np.flatnonzero(~settled)
+
+
+class _Ranked(NamedTuple):
+    """Each query row's non-zero similarities, ranked (value descending, then lower column), one row after the
+    other: ``col`` and ``value``, where each row's begin (``first``) and how many it has (``found``)."""
+
+    col: np.ndarray
+    value: np.ndarray
+    first: np.ndarray
+    found: np.ndarray
+
+
+def _ranked(row: np.ndarray, col: np.ndarray, value: np.ndarray, n_queries: int,
+            k: int) -> tuple[np.ndarray, np.ndarray, _Ranked]:
+    """The ``k`` best targets of each query row (``n_queries × k`` columns and values, :func:`_padded` where a row
+    has fewer) from its similarities ``(row, col, value)`` in any order, and all of them ranked (:class:`_Ranked`)."""
+    order = np.lexsort((col, -value, row))
+    row, col, value = row[order], col[order], value[order]
+    ranked = _Ranked(col, value, np.searchsorted(row, np.arange(n_queries)), np.bincount(row, minlength=n_queries))
+    columns, values = _padded(n_queries, k)
+    enough = ranked.found >= k
+    take = (ranked.first[enough, None] + np.arange(k)[None, :]).ravel()
+    columns[enough] = col[take].reshape(-1, k)
+    values[enough] = value[take].reshape(-1, k)
+    return columns, values, ranked
 
 
 def _dense_terms(queries: sp.csr_matrix, targets_t: sp.csr_matrix) -> np.ndarray | None:
@@ -305,21 +322,12 @@ def _top_k_by_dense_terms(queries: sp.csr_matrix, query_rows: np.ndarray, target
     row, col = row[keep], col[keep]
     value = _pair_similarities(queries, row, targets_t.T.tocsr(), col)
     positive = value > 0
-    row, col, value = row[positive], col[positive] + first, value[positive]
-    order = np.lexsort((col, -value, row))
-    row, col, value = row[order], col[order], value[order]
-    first_found = np.searchsorted(row, np.arange(n_queries))
-    found = np.bincount(row, minlength=n_queries)
-    columns, values = _padded(n_queries, k)
-    enough = found >= k
-    take = (first_found[enough, None] + np.arange(k)[None, :]).ravel()
-    columns[enough] = col[take].reshape(-1, k)
-    values[enough] = value[take].reshape(-1, k)
+    columns, values, ranked = _ranked(row[positive], col[positive] + first, value[positive], n_queries, k)
+    enough = ranked.found >= k
     margin = 2.0 * (np.diff(queries.indptr) + 2) * FLOAT32_ROUNDOFF * 1.01
     smallest = approx[:, -1]
     settled = (kept >= n_targets) | (smallest <= 0) | (enough & (smallest + margin < values[:, -1]))
-    _fill_with_zeros(columns, values, np.flatnonzero(settled & ~enough), col, value, first_found, found,
-                     query_rows, first, n_targets, k)
+    _fill_with_zeros(columns, values, np.flatnonzero(settled & ~enough), ranked, query_rows, first, n_targets)
     return columns, values, np.flatnonzero(~settled)
 
 
@@ -365,19 +373,20 @@ def _dense_terms_block(frequent: np.ndarray, rare: sp.csr_matrix, own: np.ndarra
     return columns, values
 
 
-def _fill_with_zeros(columns: np.ndarray, values: np.ndarray, positions: np.ndarray, col: np.ndarray,
-                     value: np.ndarray, first_found: np.ndarray, found: np.ndarray, query_rows: np.ndarray,
-                     first: int, n_targets: int, k: int) -> None:
-    """Rows (``positions``) with fewer than ``k`` non-zero similarities, in place: those found (``col``, ``value``
-    from ``first_found``, ``found`` of each row), then the lowest other targets at similarity 0."""
+def _fill_with_zeros(columns: np.ndarray, values: np.ndarray, positions: np.ndarray, ranked: _Ranked,
+                     query_rows: np.ndarray, first: int, n_targets: int) -> None:
+    """Rows (``positions``) with fewer than ``k`` (``columns.shape[1]``) non-zero similarities, in place: those
+    ``ranked`` holds, then the lowest other targets (``first …``) at similarity 0."""
+    k = columns.shape[1]
     for position in positions:
-        positive = col[first_found[position]:first_found[position] + found[position]]
+        begin, found = ranked.first[position], ranked.found[position]
+        positive = ranked.col[begin:begin + found]
         taken = set(positive.tolist()) | {int(query_rows[position])}
-        zeros = list(islice((index for index in range(first, first + n_targets) if index not in taken), k - found[position]))
-        filled = found[position] + len(zeros)
+        zeros = list(islice((index for index in range(first, first + n_targets) if index not in taken), k - found))
+        filled = found + len(zeros)
         columns[position, :filled] = np.r_[positive, zeros]
-        values[position, : found[position]] = value[first_found[position]:first_found[position] + found[position]]
-        values[position, found[position]:filled] = 0.0
+        values[position, :found] = ranked.value[begin:begin + found]
+        values[position, found:filled] = 0.0
 
 
 def _padded(n_queries: int, k: int) -> tuple[np.ndarray, np.ndarray]:
