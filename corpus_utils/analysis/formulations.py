@@ -384,21 +384,22 @@ def _digit_run_starts(text: str) -> np.ndarray:
     return np.flatnonzero(digit & ~np.concatenate(([False], digit[:-1])))
 
 
-def _number_starts(text: str) -> tuple[list[int], list[int]]:
-    """Every position of ``text`` where a paired candidate can begin (one of :data:`_NUMBER_WORDS`, inside other words
-    too, or a run of digits) and where a numbered one can (the words from "two" on), each sorted."""
-    numbered = set()
-    for word in _NUMBER_WORDS[1:]:
+def _found_at(text: str, words: tuple[str, ...]) -> set[int]:
+    """Every position of ``text`` where one of ``words`` begins, inside other words too."""
+    found = set()
+    for word in words:
         position = text.find(word)
         while position >= 0:
-            numbered.add(position)
+            found.add(position)
             position = text.find(word, position + 1)
-    paired = set(numbered)
-    position = text.find("one")
-    while position >= 0:
-        paired.add(position)
-        position = text.find("one", position + 1)
-    paired.update(_digit_run_starts(text).tolist())
+    return found
+
+
+def _number_starts(text: str) -> tuple[list[int], list[int]]:
+    """Every position of ``text`` where a paired candidate can begin (one of :data:`_NUMBER_WORDS` or a run of
+    digits) and where a numbered one can (the words from "two" on), each sorted."""
+    numbered = _found_at(text, _NUMBER_WORDS[1:])
+    paired = numbered | _found_at(text, _NUMBER_WORDS[:1]) | set(_digit_run_starts(text).tolist())
     return sorted(paired), sorted(numbered)
 
 
