@@ -6,11 +6,14 @@ import pickle
 
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from corpus_utils.analysis.prepare import prepare_corpus
 from corpus_utils.analysis.sampling import sample_index, sample_rows
 from corpus_utils.analysis.terms import ngram_frequency_table, side_by_side, token_stream
-from corpus_utils.text.tokenizer import Tokenizer, build_stop_words, tokenize
+from corpus_utils.core.words import paragraph_spans
+from corpus_utils.text.tokenizer import Tokenizer, build_stop_words, token_occurrences, tokenize
 
 TEXT = "The Two Safeguards and the people’s “whole hospital” of grass-roots units, 2 maintenance."
 
@@ -118,3 +121,52 @@ def test_side_by_side_rankings():
     assert list(table.columns) == ["rank", "without", "count", "with", "count "]
     assert table["without"].tolist()[:2] == ["party", "work"] and "procuratorate" in table["with"].tolist()
     assert table["count"].isna().sum() == 1  # three terms for four ranks
+
+
+#: Pieces of text where a search for a term can go wrong: the term inside a longer token ("multi-party",
+#: "party_line"), in a merged phrase ("three meetings and one party lesson", "whole hospital"), with a possessive,
+#: in capitals, with a Kelvin sign (lower-cased to "k"), a long s (matched by "s" ignoring case, lower-cased to
+#: itself), a dotted capital I (lower-cased to two characters), Greek capitals (a final sigma), Chinese.
+_PIECES = ["party", "Party", "PARTY", "parties", "party-building", "multi-party", "party_line", "party's", "Party’s", "the",
+           "of", "warning", "Warning", "education", "education-", "building", "two safeguards", "Two Maintenance",
+           "three meetings and one party lesson", "hospital", "whole hospital", "procuratorate", "\u212aey", "key",
+           "ſtrict", "strict", "İparty", "ΟΔΟΣ", "οδος", "党建", "2", "_", "-", "--", "'", "’", "“", ",", ".", " ", " ", "\n",
+           "\n\n"]
+#: A phrase merged into tokens that hold a stop word ("the" is dropped from them too).
+_STOPPED = Tokenizer(replacements=((r"whole\s+hospital", "the whole procuratorate"),))
+_TOKENIZERS = {"plain": Tokenizer(), "mt": Tokenizer.from_parameters(mt_normalisation=True), "stopped": _STOPPED}
+_TERMS = ["party", "warning education", "education", "two_safeguards", "procuratorate", "whole procuratorate", "key",
+          "strict", "party building", "procuratorate party", "οδος", "building party warning", "party whole"]
+
+
+def _scanned(tokenizer: Tokenizer, text: str, words: list[str]) -> list[tuple[int, int]]:
+    """The reference: every token of the text, scanned for ``words``."""
+    tokens = tokenizer.token_spans(text)
+    return [(tokens[index][1], tokens[index + len(words) - 1][2]) for index in token_occurrences(tokens, words)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=30), term=st.sampled_from(_TERMS), kind=st.sampled_from(sorted(_TOKENIZERS)))
+@example(pieces=["multi-party", " ", "party", "-", "-", "party"], term="party", kind="plain")
+@example(pieces=["whole hospital", " ", "party"], term="procuratorate party", kind="mt")
+@example(pieces=["\u212aey", " ", "ſtrict"], term="key", kind="plain")
+@example(pieces=["Warning", "’", " ", "the", " ", "education"], term="warning education", kind="plain")
+@example(pieces=["party", " ", "whole hospital"], term="party whole", kind="stopped")
+def test_occurrence_spans_are_those_of_scanning_every_token(pieces, term, kind):
+    tokenizer = _TOKENIZERS[kind]
+    text = "".join(pieces)
+    words = tokenizer.term_words(term)
+    assert tokenizer.occurrence_spans(text, words) == _scanned(tokenizer, text, words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=30), term=st.sampled_from(_TERMS), kind=st.sampled_from(sorted(_TOKENIZERS)))
+@example(pieces=["multi-party", " ", "party", "\n\n", "PARTY"], term="party", kind="plain")
+@example(pieces=["two", "\n\n", "safeguards", " ", "2", " ", "safeguards"], term="two_safeguards", kind="plain")
+def test_the_paragraphs_that_may_hold_a_term_are_those_its_pattern_finds(pieces, term, kind):
+    tokenizer = _TOKENIZERS[kind]
+    text = "".join(pieces)
+    words = tokenizer.term_words(term)
+    search = tokenizer.may_contain(words).search
+    expected = [(start, end) for start, end in paragraph_spans(text) if search(text, start, end) is not None]
+    assert tokenizer.paragraphs_that_may_hold(text, words) == expected

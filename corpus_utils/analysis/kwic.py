@@ -10,20 +10,11 @@ import pandas as pd
 from ..core.columns import as_str, take_rows, texts_of
 from ..core.checks import check_whole_number
 from ..core.scheduler import map_in_parts
-from ..core.words import HAN, SHINGLE_WORD, paragraph_spans
-from ..text.tokenizer import Tokenizer
+from ..core.words import HAN, SHINGLE_WORD
+from ..text.tokenizer import Tokenizer, token_occurrences
 from .terms import TokenStream, check_documents, ngram_document_counts
 
 __all__ = ["CONCORDANCE_COLUMNS", "SORT_KEYS", "concordance", "kwic", "sort_concordance", "term_positions"]
-
-
-def _occurrences(tokens: list[tuple[str, int, int]], words: list[str]) -> list[int]:
-    size = len(words)
-    return [
-        index
-        for index in range(len(tokens) - size + 1)
-        if tokens[index][0] == words[0] and all(tokens[index + offset][0] == words[offset] for offset in range(1, size))
-    ]
 
 
 def _words_around(text: str, start: int, end: int, window: int) -> tuple[str, str]:
@@ -133,7 +124,7 @@ def _hits(documents: pd.DataFrame, term: str, *, window: int, chars: int, tokeni
         text = "" if pd.isna(text) else str(text)
         if rows is None and not may_contain(text):
             continue
-        spans = _paragraph_matches(text, words, may_contain, tokenizer) if expected is not None else None
+        spans = _paragraph_matches(text, words, tokenizer) if expected is not None else None
         if spans is None or len(spans) != expected[index]:
             spans = _matches(text, words, tokenizer)
         for start, end in spans:
@@ -142,21 +133,20 @@ def _hits(documents: pd.DataFrame, term: str, *, window: int, chars: int, tokeni
 
 def _matches(text: str, words: list[str], tokenizer: Tokenizer) -> list[tuple[int, int]]:
     """``(start, end)`` of each occurrence of ``words`` among the tokens of ``text``."""
-    tokens = tokenizer.token_spans(text)
-    return [(tokens[index][1], tokens[index + len(words) - 1][2]) for index in _occurrences(tokens, words)]
+    return tokenizer.occurrence_spans(text, words)
 
 
-def _paragraph_matches(text: str, words: list[str], may_contain, tokenizer: Tokenizer) -> list[tuple[int, int]]:
-    """:func:`_matches` within each paragraph that ``may_contain`` lets through, the others not tokenised.
+def _paragraph_matches(text: str, words: list[str], tokenizer: Tokenizer) -> list[tuple[int, int]]:
+    """:func:`_matches` within each paragraph where the term may be (:meth:`~Tokenizer.paragraphs_that_may_hold`),
+    the others not read further.
 
     A document's tokens are its paragraphs' tokens one after the other (no token or phrase spans
     :data:`~corpus_utils.core.words.PARAGRAPH_SEPARATOR`), so this finds every occurrence but those of an n-gram
     running from one paragraph into the next; the caller compares the number found with the count.
     """
     found: list[tuple[int, int]] = []
-    for first, last in paragraph_spans(text):
-        if may_contain(text, first, last) is not None:
-            found += [(first + start, first + end) for start, end in _matches(text[first:last], words, tokenizer)]
+    for first, last in tokenizer.paragraphs_that_may_hold(text, words):
+        found += [(first + start, first + end) for start, end in _matches(text[first:last], words, tokenizer)]
     return found
 
 
@@ -338,7 +328,7 @@ def term_positions(
     for doc_id, text in zip(documents["doc_id"].pipe(as_str), texts_of(documents["body"])):
         tokens = tokenizer.token_spans(text)
         for term, words in searched:
-            rows.extend((doc_id, term, index, len(tokens)) for index in _occurrences(tokens, words))
+            rows.extend((doc_id, term, index, len(tokens)) for index in token_occurrences(tokens, words))
     table = pd.DataFrame(rows, columns=["doc_id", "term", "token_index", "n_tokens"]).astype(
         {"doc_id": object, "term": object, "token_index": "int64", "n_tokens": "int64"}
     )

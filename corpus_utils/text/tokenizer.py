@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate
@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.paths import PACKAGE_DATA_DIR
-from ..core.words import HAN, TOKEN_PATTERN
+from ..core.words import HAN, TOKEN_PATTERN, paragraph_spans
 from .chinese import chinese_forms, chinese_stop_words, has_han, segment, simplified
 from .phrases import PhraseReplacer, literal_phrase_pattern
 from .registry import formulation_replacements, load_registry
@@ -34,6 +34,7 @@ __all__ = [
     "build_stop_words",
     "TextPreprocessor",
     "Tokenizer",
+    "token_occurrences",
     "tokenize",
 ]
 
@@ -60,6 +61,102 @@ def _no_spans(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
 
 
 _TOKEN_SPLIT = re.compile(f"({TOKEN_PATTERN.removeprefix('(?u)')})")  # _TOKEN as one group: re.split keeps the words
+_WORD_CHARACTER = re.compile(r"\w")
+
+
+_WORD_OR_HYPHEN = re.compile(r"[\w-]")
+
+
+class _BoundedSearch:
+    """``test(text, start, end)``: whether ``(?<![\\w-])`` + ``pattern`` matches in ``text[start:end]``, from the hits
+    of ``pattern`` alone, each kept when no word character or hyphen comes before it (the look-behind of a search
+    from ``start`` reads before ``start`` too)."""
+
+    def __init__(self, pattern: re.Pattern) -> None:
+        self._search = pattern.search
+
+    def __call__(self, text: str, start: int, end: int) -> bool:
+        while (hit := self._search(text, start, end)) is not None:
+            begin = hit.start()
+            if begin == 0 or _WORD_OR_HYPHEN.match(text, begin - 1) is None:
+                return True
+            start = begin + 1
+        return False
+
+
+def token_occurrences(tokens: Sequence[tuple[str, int, int]], words: Sequence[str]) -> list[int]:
+    """Indices of ``tokens`` (``(token, start, end)``, as :meth:`Tokenizer.token_spans` gives them) where ``words``
+    begin."""
+    size = len(words)
+    return [
+        index
+        for index in range(len(tokens) - size + 1)
+        if tokens[index][0] == words[0] and all(tokens[index + offset][0] == words[offset] for offset in range(1, size))
+    ]
+
+
+@lru_cache(maxsize=64)
+def _literal_search(word: str) -> Callable[..., Iterator[re.Match]]:
+    """``finditer`` of ``word`` ignoring case: every string whose ``str.lower()`` is ``word`` matches it (and more)."""
+    return re.compile(re.escape(word), re.IGNORECASE).finditer
+
+
+def _segments(replaced: list[tuple[int, int, str]], length: int, stops: frozenset[str]) -> list[tuple[int, int, list[str] | None]]:
+    """A text of ``length`` characters cut into its stretches of words (``(start, end, None)``) and its phrase
+    replacements (``(start, end, tokens)``, stop words dropped), in order: what :meth:`Tokenizer.token_spans`
+    reads its tokens from."""
+    segments: list[tuple[int, int, list[str] | None]] = []
+    cursor = 0
+    for start, end, replacement in replaced:
+        tokens = [match.group() for match in _TOKEN.finditer(replacement.lower())]
+        segments += [(cursor, start, None), (start, end, [token for token in tokens if token not in stops])]
+        cursor = end
+    return [*segments, (cursor, length, None)]
+
+
+def _starts_token(text: str, position: int, start: int) -> bool:
+    """Whether a token of the stretch beginning at ``start`` may begin at ``position`` (a word character): the
+    character before it is in the stretch and is a word character, or a hyphen after one, when it continues one."""
+    if position == start or _WORD_CHARACTER.match(text, position - 1) is not None:
+        return position == start
+    return not (text[position - 1] == "-" and position - 2 >= start and _WORD_CHARACTER.match(text, position - 2) is not None)
+
+
+def _whole_tokens(text: str, search: Callable[..., Iterator[re.Match]], word: str, start: int, end: int) -> Iterator[int]:
+    """Where the tokens of ``text[start:end]`` equal to ``word`` (lower-cased) begin, from the hits of ``search``
+    (:func:`_literal_search`): a hit counts when the token that begins there is the word."""
+    for hit in search(text, start, end):
+        begin = hit.start()
+        if _starts_token(text, begin, start):
+            token = _TOKEN.match(text, begin, end)
+            if token is not None and token.group().lower() == word:
+                yield begin
+
+
+def _tokens_after(text: str, segments: list[tuple[int, int, list[str] | None]], stops: frozenset[str], number: int,
+                  after: int) -> Iterator[tuple[str, int]]:
+    """``(token, end)`` of the tokens after a place in ``segments`` (:func:`_segments`): from character ``after``
+    of segment ``number`` when it is a stretch of words, from its token ``after`` when it is a replacement."""
+    for index in range(number, len(segments)):
+        start, end, tokens = segments[index]
+        if tokens is None:
+            for match in _TOKEN.finditer(text, after if index == number else start, end):
+                token = match.group().lower()
+                if token not in stops:
+                    yield token, match.end()
+        else:
+            yield from ((token, end) for token in (tokens[after:] if index == number else tokens))
+
+
+def _end_of_rest(rest: Sequence[str], following: Iterator[tuple[str, int]], first_end: int) -> int | None:
+    """The end of the last of ``rest`` when the ``following`` tokens begin with them (``first_end`` when there are
+    none), else None."""
+    end, matched = first_end, 0
+    for word, (token, end) in zip(rest, following):
+        if token != word:
+            return None
+        matched += 1
+    return end if matched == len(rest) else None
 
 
 @lru_cache(maxsize=1)
@@ -330,9 +427,7 @@ class Tokenizer:
                ) -> list[tuple[str, int, int]]:
         """The spans of the phrase replacements of ``text`` and, between them, those ``words_for(blanked)`` finds in
         each stretch of the blanked text (``(blanked, start, end)``), stop words dropped."""
-        straight = _APOSTROPHES.sub("'", text)  # one character for one: offsets are unchanged
-        replaced = self.replacer.spans(straight)
-        blanked = _POSSESSIVE_FAST.sub("  ", straight)  # drop possessive 's, keeping offsets
+        replaced, blanked = self._blanked(text)
         words = words_for(blanked)
         spans: list[tuple[str, int, int]] = []
         cursor = 0
@@ -342,6 +437,44 @@ class Tokenizer:
             cursor = end
         stops = self.stop_words
         return [span for span in spans if span[0] not in stops]
+
+    def _blanked(self, text: str) -> tuple[list[tuple[int, int, str]], str]:
+        """The phrase replacements of ``text`` (``(start, end, replacement)``, see
+        :meth:`~corpus_utils.text.phrases.PhraseReplacer.spans`) and the text its words are read from: apostrophes
+        straightened and possessive 's blanked, each character for one, so its offsets are those of ``text``."""
+        straight = _APOSTROPHES.sub("'", text)
+        return self.replacer.spans(straight), _POSSESSIVE_FAST.sub("  ", straight)
+
+    def occurrence_spans(self, text: str, words: Sequence[str]) -> list[tuple[int, int]]:
+        """``(start, end)`` in ``text`` of each occurrence of ``words`` (consecutive tokens, as :meth:`term_words`
+        gives them) among :meth:`token_spans`, left to right: from the first token's start to the last one's end.
+
+        The same spans as scanning every token of ``text``, found from the places where the first word can be: a
+        case-insensitive search for it, each hit kept when it is a whole token outside the phrase replacements, then
+        the tokens after it read one by one; and the phrase replacements whose tokens hold it. Text with Chinese
+        (segmented) or a first word that is not ASCII is scanned token by token.
+        """
+        words = list(words)
+        if not words or any(word in self.stop_words for word in words):
+            return []  # a stop word is never a token
+        if not words[0].isascii() or HAN.search(text) is not None:
+            tokens = self.token_spans(text)
+            return [(tokens[index][1], tokens[index + len(words) - 1][2]) for index in token_occurrences(tokens, words)]
+        replaced, blanked = self._blanked(text)
+        segments = _segments(replaced, len(text), self.stop_words)
+        first, rest = words[0], words[1:]
+        search = _literal_search(first)
+        found: list[tuple[int, int]] = []
+        for number, (start, end, tokens) in enumerate(segments):
+            if tokens is None:  # (span of the first word, where the tokens after it begin)
+                hits = [(begin, begin + len(first), begin + len(first)) for begin in _whole_tokens(blanked, search, first, start, end)]
+            else:
+                hits = [(start, end, index + 1) for index, token in enumerate(tokens) if token == first]
+            for begin, first_end, after in hits:
+                last = _end_of_rest(rest, _tokens_after(blanked, segments, self.stop_words, number, after), first_end)
+                if last is not None:
+                    found.append((begin, last))
+        return found
 
     @cached_property
     def _forms_pattern(self) -> re.Pattern | None:
@@ -411,6 +544,37 @@ class Tokenizer:
 
     def may_contain(self, words: Sequence[str]) -> re.Pattern:
         """A regex every text whose tokens contain ``words`` must match: the first word, or a phrase merged into it."""
+        options, chinese = self._first_word_patterns(words)
+        bounded = rf"(?<![\w-])(?:{'|'.join(options)})(?![\w-])" if options else ""
+        return re.compile("|".join(part for part in (bounded, "|".join(chinese)) if part), re.I)
+
+    def paragraphs_that_may_hold(self, text: str, words: Sequence[str]) -> list[tuple[int, int]]:
+        """The paragraphs of ``text`` (:func:`~corpus_utils.core.words.paragraph_spans`) in which
+        ``may_contain(words)`` finds a match: ``[(start, end) for start, end in paragraph_spans(text) if
+        may_contain(words).search(text, start, end)]``, about three times faster for a word no phrase is merged
+        into. The look-behind that begins the pattern keeps Python's engine from skipping ahead to the word, so
+        the word is searched for alone and the look-behind checked at each hit."""
+        holds = self._paragraph_test(tuple(words))
+        return [(start, end) for start, end in paragraph_spans(text) if holds(text, start, end)]
+
+    @cached_property
+    def _paragraph_tests(self) -> dict[tuple[str, ...], Callable[[str, int, int], bool]]:
+        return {}
+
+    def _paragraph_test(self, words: tuple[str, ...]) -> Callable[[str, int, int], bool]:
+        """``test(text, start, end)``: whether ``may_contain(words)`` matches in ``text[start:end]`` (kept per ``words``)."""
+        if words not in self._paragraph_tests:
+            options, chinese = self._first_word_patterns(words)
+            if chinese or options != [literal_phrase_pattern(words[0])]:  # phrases, Chinese: the pattern as it is
+                search = self.may_contain(words).search
+                self._paragraph_tests[words] = lambda text, start, end: search(text, start, end) is not None
+            else:
+                self._paragraph_tests[words] = _BoundedSearch(re.compile(rf"(?:{options[0]})(?![\w-])", re.I))
+        return self._paragraph_tests[words]
+
+    def _first_word_patterns(self, words: Sequence[str]) -> tuple[list[str], list[str]]:
+        """The alternatives of :meth:`may_contain`: those for English text (the first word, the phrases merged into
+        it) and those for Chinese text."""
         first = words[0]
         options = [literal_phrase_pattern(first)] if not has_han(first) else []
         options += [pattern for pattern, target in self.replacements if first in {t.lower() for t in _TOKEN.findall(target)}]
@@ -418,8 +582,7 @@ class Tokenizer:
         chinese += [re.escape(first)] if has_han(first) else []
         if self.simplify_chinese and chinese:  # a traditional spelling of the word: any Chinese text may hold it
             chinese = [HAN.pattern]
-        bounded = rf"(?<![\w-])(?:{'|'.join(options)})(?![\w-])" if options else ""
-        return re.compile("|".join(part for part in (bounded, "|".join(chinese)) if part), re.I)
+        return options, chinese
 
     def describe(self) -> str:
         """One line for notebook output: stop list size and what is merged."""
