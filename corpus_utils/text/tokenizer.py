@@ -62,8 +62,6 @@ def _no_spans(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
 
 _TOKEN_SPLIT = re.compile(f"({TOKEN_PATTERN.removeprefix('(?u)')})")  # _TOKEN as one group: re.split keeps the words
 _WORD_CHARACTER = re.compile(r"\w")
-
-
 _WORD_OR_HYPHEN = re.compile(r"[\w-]")
 
 
@@ -115,10 +113,12 @@ def _segments(replaced: list[tuple[int, int, str]], length: int, stops: frozense
 
 
 def _starts_token(text: str, position: int, start: int) -> bool:
-    """Whether a token of the stretch beginning at ``start`` may begin at ``position`` (a word character): the
-    character before it is in the stretch and is a word character, or a hyphen after one, when it continues one."""
-    if position == start or _WORD_CHARACTER.match(text, position - 1) is not None:
-        return position == start
+    """Whether a token of the stretch that begins at ``start`` begins at ``position`` (a word character): not when
+    the character before it, in the stretch, is a word character or a hyphen after one (the token there goes on)."""
+    if position == start:
+        return True
+    if _WORD_CHARACTER.match(text, position - 1) is not None:
+        return False
     return not (text[position - 1] == "-" and position - 2 >= start and _WORD_CHARACTER.match(text, position - 2) is not None)
 
 
