@@ -126,18 +126,13 @@ def _hits(documents: pd.DataFrame, term: str, *, window: int, chars: int, tokeni
             continue
         spans = _paragraph_matches(text, words, tokenizer) if expected is not None else None
         if spans is None or len(spans) != expected[index]:
-            spans = _matches(text, words, tokenizer)
+            spans = tokenizer.occurrence_spans(text, words)
         for start, end in spans:
             yield int(position), start, *_context(text, start, end, int(window), int(chars))
 
 
-def _matches(text: str, words: list[str], tokenizer: Tokenizer) -> list[tuple[int, int]]:
-    """``(start, end)`` of each occurrence of ``words`` among the tokens of ``text``."""
-    return tokenizer.occurrence_spans(text, words)
-
-
 def _paragraph_matches(text: str, words: list[str], tokenizer: Tokenizer) -> list[tuple[int, int]]:
-    """:func:`_matches` within each paragraph where the term may be (:meth:`~Tokenizer.paragraphs_that_may_hold`),
+    """:meth:`~Tokenizer.occurrence_spans` within each paragraph where the term may be (:meth:`~Tokenizer.paragraphs_that_may_hold`),
     the others not read further.
 
     A document's tokens are its paragraphs' tokens one after the other (no token or phrase spans
@@ -146,7 +141,7 @@ def _paragraph_matches(text: str, words: list[str], tokenizer: Tokenizer) -> lis
     """
     found: list[tuple[int, int]] = []
     for first, last in tokenizer.paragraphs_that_may_hold(text, words):
-        found += [(first + start, first + end) for start, end in _matches(text[first:last], words, tokenizer)]
+        found += [(first + start, first + end) for start, end in tokenizer.occurrence_spans(text[first:last], words)]
     return found
 
 
