@@ -268,7 +268,8 @@ def test_bench_compute_stages_run_every_variant_at_small_n(tmp_path):
     assert table["error"].isna().all(), table.loc[table["error"].notna(), ["stage", "variant", "error"]].to_string()
     assert set(table["stage"]) == {"counts", "tfidf", "similarity", "topics", "clusters"}
     topics = table[table["stage"] == "topics"].set_index("variant")["details"]
-    assert topics.str.contains(r"n_iter=[1-9]").all() and set(topics.index) == {"sklearn", "ours"}
+    assert topics.str.contains(r"n_iter=[1-9]").all() and set(topics.index) == {"sklearn", "ours", "sampled"}
+    assert topics[["ours", "sampled"]].str.contains("n_fitted_units=60").all()  # 60 documents: no sample at this size
 
 
 def test_plot_shows_time_and_memory_against_size(tmp_path):

@@ -14,7 +14,7 @@ from corpus_utils.analysis.topics import fit_topics, text_units
 
 
 def test_topic_defaults_match_notebook_04():
-    shared = ("UNIT", "MIN_WORDS", "TOPIC_METHOD", "N_TOPICS", "MIN_DF", "MAX_DF", "MERGE_FORMULATIONS", "MT_NORMALISATION")
+    shared = ("UNIT", "MIN_WORDS", "TOPIC_METHOD", "N_TOPICS", "TOPIC_SAMPLE", "MIN_DF", "MAX_DF", "MERGE_FORMULATIONS", "MT_NORMALISATION")
     defaults_04 = {p.name: p.default for p in notebook_parameters("04_topic_clustering")}
     defaults_05 = {p.name: p.default for p in notebook_parameters("05_timeline")}
     assert {name: defaults_04[name] for name in shared} == {name: defaults_05[name] for name in shared}

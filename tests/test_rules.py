@@ -98,6 +98,15 @@ def test_the_collocation_and_concordance_choices_are_the_libraries_own():
         check_rule("COLLOCATION_MEASURE", "dice")
 
 
+def test_topic_sample_is_none_or_at_least_one_unit_per_topic():
+    check_cross_rules({"TOPIC_SAMPLE": None, "N_TOPICS": 6})
+    check_cross_rules({"TOPIC_SAMPLE": 6, "N_TOPICS": 6})
+    with pytest.raises(ValueError, match="TOPIC_SAMPLE is smaller than N_TOPICS"):
+        check_cross_rules({"TOPIC_SAMPLE": 5, "N_TOPICS": 6})
+    with pytest.raises(ValueError, match="TOPIC_SAMPLE"):
+        check_rule("TOPIC_SAMPLE", 0)
+
+
 @pytest.mark.parametrize("include_boundaries", ["both", "left", "right", "neither"])
 def test_number_bounds_agree_with_scikit_learns_check_scalar(include_boundaries):
     import math

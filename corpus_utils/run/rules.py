@@ -76,6 +76,7 @@ RULES: dict[str, Rule] = {
     **dict.fromkeys(["MAX_K", "MAX_LEAVES", "HIERARCHY_SAMPLE"], _AT_LEAST_2),
     **dict.fromkeys(["MAX_DF", "DUPLICATE_THRESHOLD", "BOILERPLATE_THRESHOLD"], _SHARE),
     "N_CLUSTERS": Rule(int, min_val=2, allow_none=True),
+    "TOPIC_SAMPLE": Rule(int, min_val=1, allow_none=True),
     "UNIT": _TOPIC_UNIT,
     "TOPIC_METHOD": _TOPIC_METHOD,
     "PERIOD": Rule(str, choices=("year", "quarter", "month")),
@@ -100,6 +101,8 @@ CROSS_RULES: tuple[tuple[tuple[str, ...], Callable[..., bool], str], ...] = (
      "REGISTRY_MODE = 'replace' needs a REGISTRY file to replace the shipped registry with"),
     (("COLLOCATION_LEFT", "COLLOCATION_RIGHT"), lambda left, right: left + right > 0,
      "COLLOCATION_LEFT and COLLOCATION_RIGHT are both 0: a window of no tokens has no collocates; set one to 1 or more"),
+    (("TOPIC_SAMPLE", "N_TOPICS"), lambda sample, n_topics: sample is None or sample >= n_topics,
+     "TOPIC_SAMPLE is smaller than N_TOPICS: a sample needs at least one unit per topic; raise TOPIC_SAMPLE or set it to None"),
     (("CONCORDANCE_SORT",), lambda keys: all(key in CONCORDANCE_SORT_KEYS for key in keys),
      "CONCORDANCE_SORT holds an unknown key: use 1L..5L, 1R..5R (the nth word left or right of the match), "
      "date, section, doc_id, term, title or rendering"),
