@@ -195,3 +195,22 @@ def test_automatic_mode_counts_in_processes_only_for_many_texts(seed_bodies, mon
     assert pools == [2]
     with pytest.raises(ValueError, match="n_jobs"):
         make_vectorizer(n_jobs=0)
+
+
+PHRASE_WORDS = st.sampled_from(["the", "The", "there", "institute", "police", "policemen", "officers", "people's", "people",
+                                "court", "courts", "grass-roots", "seven", "one", "two", "micro", "ends", "İ", "é", "x"])
+GAPS = st.sampled_from([" ", "  ", "-", " - ", "\t", "\n", "\u00a0", "\u3000", "_", "'", ".", ""])
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.tuples(PHRASE_WORDS, GAPS), max_size=20))
+def test_phrase_counter_with_first_words_held_to_their_phrase_counts_as_finditer(pieces):
+    """A first word that only begins longer literal phrases ("the" of "the institute") stops the byte scan only
+    where the rest of one follows; any gap a phrase may or may not span (spaces of every kind, hyphens, an
+    underscore, an apostrophe, none) gives the counts of each pattern's own ``finditer``."""
+    text = "".join(word + gap for word, gap in pieces)
+    patterns = [literal_phrase_pattern(phrase) for phrase in
+                ("the institute", "police officers", "policemen", "people's court", "grass-roots courts", "seven one",
+                 "two micro ends", "two micro and one end", "police")]
+    assert PhraseCounter(patterns).count(text) == _count_each_separately([text], patterns)[0]
+    assert PhraseCounter(patterns[:-1]).count(text) == _count_each_separately([text], patterns[:-1])[0]

@@ -86,22 +86,55 @@ def _shortest(words: set[bytes]) -> set[bytes]:
     return {word for word in words if not any(other != word and word.startswith(other) for other in words)}
 
 
-def _trie_pattern(words: set[bytes]) -> bytes:
-    """A byte regex matching exactly one of ``words`` (none of which begins another), factored as a trie."""
+def _trie_pattern(words: set[bytes], after: dict[bytes, bytes] | None = None) -> bytes:
+    """A byte regex matching exactly one of ``words`` (none of which begins another), factored as a trie; a word
+    with an entry in ``after`` must be followed by what that byte regex matches (a look-ahead, not consumed)."""
+    after = after or {}
     trie: dict = {}
     for word in sorted(words):
         node = trie
         for byte in word:
             node = node.setdefault(byte, {})
-        node[None] = {}
+        node[None] = word
 
     def render(node: dict) -> bytes:
         if None in node:
-            return b""
+            return b"(?=" + after[node[None]] + b")" if node[None] in after else b""
         parts = [re.escape(bytes([byte])) + render(child) for byte, child in sorted(node.items())]
         return parts[0] if len(parts) == 1 else b"(?:" + b"|".join(parts) + b")"
 
     return render(trie)
+
+
+#: What :func:`~corpus_utils.text.phrases.literal_phrase_pattern` puts between the words of a phrase.
+_PHRASE_GAP = r"[\s-]+"
+#: The same gap in the byte probe, where every whitespace character is a space and a hyphen stays a hyphen.
+_PROBE_GAP = b"[ -]+"
+
+
+def _probe_words(pattern: str) -> list[bytes] | None:
+    """The words of a literal phrase pattern (words of literal characters joined by ``[\\s-]+``) as they read in the
+    byte probe, or None for any other pattern or a word that is not ASCII."""
+    words = []
+    for piece in pattern.split(_PHRASE_GAP):
+        word = re.sub(r"\\(.)", r"\1", piece)
+        if not word or re.escape(word) != piece or not word.isascii():
+            return None
+        words.append(word.lower().encode("ascii").translate(_BOUNDARY_TABLE))
+    return words
+
+
+def _continuations(word: bytes, patterns: list[str]) -> bytes | None:
+    """A byte regex for what follows ``word`` in the probe wherever one of ``patterns`` (those that can start with
+    it) matches there, or None when one of them is not a literal phrase or can end with ``word`` itself."""
+    options = []
+    for pattern in patterns:
+        words = _probe_words(pattern)
+        if words is None or not words[0].startswith(word) or (len(words) == 1 and words[0] == word):
+            return None
+        rest = re.escape(words[0][len(word):]) + b"".join(_PROBE_GAP + re.escape(later) for later in words[1:])
+        options.append(rest)
+    return b"|".join(options) if options else None
 
 
 class PrefixScanner:
@@ -134,8 +167,12 @@ class PrefixScanner:
             ]
             verifiers[word] = compile_phrases([named_patterns[index] for index in starters[word]])
         first = b"".join(re.escape(bytes([byte])) for byte in sorted({word[0] for word in words}))
+        # a word that only begins longer literal phrases ("the" of "the institute") is a hit only where the rest of
+        # one of them follows in the probe: common first words no longer stop the scan at every occurrence
+        after = {word: rest for word in words
+                 if (rest := _continuations(word, [named_patterns[index][1] for index in starters[word]])) is not None}
         # the look-ahead rejects most word starts with one class test before the trie is tried
-        candidates = re.compile(b" (?=[" + first + b"])(" + _trie_pattern(words) + b")")
+        candidates = re.compile(b" (?=[" + first + b"])(" + _trie_pattern(words, after) + b")")
         return cls(candidates, verifiers, starters)
 
     def _probe(self, text: str) -> bytes | None:
