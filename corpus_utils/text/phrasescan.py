@@ -6,8 +6,10 @@ page with the 70 formulation renderings, ten times the cost of tokenising it. Ev
 a pattern starts at a word boundary with one of a few literal words ("two", "three", "never"…), so
 :class:`PrefixScanner` finds those places first with one case-sensitive byte-level search on a
 lower-cased copy of the text, then runs the real regex (restricted to the alternatives that can
-start there) only at those places. The matches are exactly those of ``regex.finditer(text)``;
-texts or patterns the shortcut cannot vouch for take the plain regex.
+start there) only at those places. A first word that only begins longer literal phrases ("the" of
+"the institute", a machine-translation variant) stops that search only where the rest of one of them follows
+in the probe, so a common word does not cost a regex match at each of its occurrences. The matches are exactly
+those of ``regex.finditer(text)``; texts or patterns the shortcut cannot vouch for take the plain regex.
 """
 
 from __future__ import annotations
