@@ -23,6 +23,7 @@ def test_document_clusters_recover_the_themes(theme_corpus, tmp_path):
         MIN_WORDS=5,
         TOPIC_METHOD="lda",
         N_TOPICS=3,
+        TOPIC_SAMPLE=8,
         MAX_BARS=2,
         MAX_LEAVES=6,
         EXCLUDE_BOILERPLATE=True,
@@ -48,6 +49,7 @@ def test_document_clusters_recover_the_themes(theme_corpus, tmp_path):
     assert "12 documents are more than MAX_BARS = 2" in text
     assert "the tree is truncated to its top 6 branches" in text
     assert "k = 3 (the best k-means silhouette)" in text
+    assert "Topics fitted on a fixed-seed sample of 8 of 12 units (TOPIC_SAMPLE)" in text
 
 
 def test_bad_unit_fails_loudly(theme_corpus, tmp_path):
