@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from ..core.words import paragraph_spans
-from .phrasescan import PrefixScanner, compile_phrases
+from .phrasescan import PHRASE_GAP, PrefixScanner, compile_phrases
 
 __all__ = ["PhraseReplacer", "literal_phrase_pattern"]
 
@@ -83,6 +83,6 @@ class PhraseReplacer:
 
 def literal_phrase_pattern(phrase: str) -> str:
     """Regex for a literal phrase whose words may be separated by spaces or hyphens."""
-    return r"[\s-]+".join(re.escape(word) for word in phrase.split())
+    return PHRASE_GAP.join(re.escape(word) for word in phrase.split())
 
 

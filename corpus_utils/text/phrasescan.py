@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _sre_constants  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-__all__ = ["BOUNDARY_BEFORE", "BOUNDARY_AFTER", "compile_phrases", "literal_prefixes", "PrefixScanner", "PhraseCounter"]
+__all__ = ["BOUNDARY_BEFORE", "BOUNDARY_AFTER", "PHRASE_GAP", "compile_phrases", "literal_prefixes", "PrefixScanner", "PhraseCounter"]
 
 #: A phrase starts where the previous character is not a word character or hyphen …
 BOUNDARY_BEFORE = r"(?<![\w-])"
@@ -109,7 +109,7 @@ def _trie_pattern(words: set[bytes], after: dict[bytes, bytes] | None = None) ->
 
 
 #: What :func:`~corpus_utils.text.phrases.literal_phrase_pattern` puts between the words of a phrase.
-_PHRASE_GAP = r"[\s-]+"
+PHRASE_GAP = r"[\s-]+"
 #: The same gap in the byte probe, where every whitespace character is a space and a hyphen stays a hyphen.
 _PROBE_GAP = b"[ -]+"
 
@@ -118,7 +118,7 @@ def _probe_words(pattern: str) -> list[bytes] | None:
     """The words of a literal phrase pattern (words of literal characters joined by ``[\\s-]+``) as they read in the
     byte probe, or None for any other pattern or a word that is not ASCII."""
     words = []
-    for piece in pattern.split(_PHRASE_GAP):
+    for piece in pattern.split(PHRASE_GAP):
         word = re.sub(r"\\(.)", r"\1", piece)
         if not word or re.escape(word) != piece or not word.isascii():
             return None
