@@ -19,12 +19,14 @@ from corpus_utils.analysis.similarity import (
 from reference import most_similar_pairs
 
 
-@pytest.fixture(params=["mixed", "all_sparse", "all_dense", "topn", "topn_blocks", "dense_terms", "dense_terms_blocks"])
+@pytest.fixture(params=["mixed", "all_sparse", "all_dense", "topn", "topn_blocks", "dense_terms", "dense_terms_blocks",
+                        "dense_terms_parts"])
 def product_path(request, monkeypatch):
     """Run a test with frequent terms multiplied densely (default), with none, with every term dense, through
     sparse_dot_topn (with its exact fall-back for rows tied at the k-th neighbour), and through the dense-terms
     path (BLAS for the shared terms, sparse_dot_topn's full product for the others, kept candidates summed again),
-    the last two against the whole matrix or against blocks of 3 target rows whose top k are merged.
+    the last two against the whole matrix or against blocks of 3 target rows whose top k are merged; the
+    dense-terms path also in parts of 3 targets, each part's candidates only those above the kept-th so far.
 
     A small column sample makes the candidate bound weak, so the exact fall-back is exercised too.
     """
@@ -35,6 +37,8 @@ def product_path(request, monkeypatch):
     _choose_product(monkeypatch, "dense_terms" if request.param.startswith("dense_terms") else "topn")
     if request.param.endswith("blocks"):
         monkeypatch.setattr(similarity_module, "TARGET_BLOCK_ROWS", 3)
+    if request.param.endswith("parts"):
+        monkeypatch.setattr(similarity_module, "DENSE_TARGET_ROWS", 3)
     monkeypatch.setattr(similarity_module, "SAMPLE_COLUMNS", 4)
     return request.param
 
@@ -273,8 +277,9 @@ def test_sparse_dot_topn_path_equals_the_blocks_with_ties_and_empty_rows(monkeyp
 
 
 @pytest.mark.parametrize("dense_share", [1.0, 0.2])
-@pytest.mark.parametrize(("margin", "block_rows"), [(0, 2**16), (8, 2**16), (0, 5)])
-def test_dense_terms_path_equals_sparse_dot_topn_bit_for_bit(monkeypatch, dense_share, margin, block_rows):
+@pytest.mark.parametrize(("margin", "block_rows", "part_rows"), [(0, 2**16, 2**14), (8, 2**16, 2**14), (0, 5, 2**14),
+                                                                 (0, 2**16, 4), (8, 2**16, 7)])
+def test_dense_terms_path_equals_sparse_dot_topn_bit_for_bit(monkeypatch, dense_share, margin, block_rows, part_rows):
     """Duplicated rows (ties at the k-th neighbour past the candidates kept), all-zero rows, rows sharing nothing,
     frequent and rare terms: the dense-terms path gives sparse_dot_topn's table, targets and float32 values alike,
     and leaves to the exact product only rows whose kept candidates may cut a tie (none of the others)."""
@@ -288,6 +293,7 @@ def test_dense_terms_path_equals_sparse_dot_topn_bit_for_bit(monkeypatch, dense_
     monkeypatch.setattr(similarity_module, "TOPN_MIN_PRODUCT", 0)
     monkeypatch.setattr(similarity_module, "TOPN_MARGIN", margin)
     monkeypatch.setattr(similarity_module, "TARGET_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(similarity_module, "DENSE_TARGET_ROWS", part_rows)
     _choose_product(monkeypatch, "topn")
     expected = top_k_neighbours(matrix, k=4)
     exact_rows, dense_calls = [], []
@@ -307,6 +313,37 @@ def test_dense_terms_path_equals_sparse_dot_topn_bit_for_bit(monkeypatch, dense_
         assert ranked[3] - ranked[kept - 1] < 1e-5
     if margin == 0 and block_rows > matrix.shape[0]:
         assert exact_rows  # every row has a copy: ties there are
+
+
+def _top_k_by_sorting(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Reference: each row's k largest by value descending, then lower column, by a full sort."""
+    order = np.lexsort((np.broadcast_to(np.arange(block.shape[1]), block.shape), -block), axis=1)[:, :k]
+    return order, np.take_along_axis(block, order, axis=1)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("sample_columns", [4, 8192])
+def test_top_k_in_block_with_and_without_a_floor_equals_a_full_sort(monkeypatch, seed, sample_columns):
+    """Blocks of few distinct values (ties at the k-th), all-zero rows and an excluded cell: the top k of a block
+    alone, and the top k of an earlier block merged with those of a later block above the earlier k-th value,
+    are those of a full sort of both blocks side by side."""
+    monkeypatch.setattr(similarity_module, "SAMPLE_COLUMNS", sample_columns)
+    rng = np.random.default_rng(seed)
+    k = 5
+    left, right = (rng.integers(0, 6, (40, n_cols)).astype(np.float32) / 5 for n_cols in (37, 90))
+    left[3], right[3], right[5] = 0, 0, 0  # rows of zeros: every entry ties
+    right[7, 11] = -np.inf  # a row's own column, excluded
+    columns, values = similarity_module._top_k_in_block(right, k)
+    expected_columns, expected_values = _top_k_by_sorting(right, k)
+    np.testing.assert_array_equal(columns, expected_columns)
+    np.testing.assert_array_equal(values, expected_values)
+    earlier = similarity_module._top_k_in_block(left, k)
+    later = similarity_module._top_k_in_block(right, k, floor=earlier[1][:, -1])
+    assert (later[0] == -1).any() and (later[0] >= 0).sum(axis=1).max() <= k  # rows with fewer than k above the floor
+    merged = similarity_module._merge_top_k([earlier, (np.where(later[0] < 0, -1, later[0] + 37), later[1])], k)
+    expected_columns, expected_values = _top_k_by_sorting(np.hstack([left, right]), k)
+    np.testing.assert_array_equal(merged[0], expected_columns)
+    np.testing.assert_array_equal(merged[1], expected_values)
 
 
 def test_pair_similarities_are_the_sparse_products_bit_for_bit():
