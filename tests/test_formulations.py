@@ -385,7 +385,7 @@ def test_only_dotless_i_and_long_s_read_as_ascii_letters_without_changing_length
 
     folding = [chr(code) for code in range(128, 0x10000) if re.fullmatch("[a-z]", chr(code), re.I)]
     kept = [character.lower() for character in folding if len(character.lower()) == 1 and not character.lower().isascii()]
-    assert kept and all(_FOLDS_TO_ASCII.fullmatch(character) for character in kept)
+    assert kept and all(character in _FOLDS_TO_ASCII for character in kept)
 
 
 @pytest.mark.parametrize("cuts", [(), (1,), (2, 3), (1, 2, 3, 4, 5)])

@@ -31,8 +31,8 @@ SITE_WORDS = (
 
 
 def has_han(text: str) -> bool:
-    """Whether ``text`` holds a Han character."""
-    return HAN.search(text) is not None
+    """Whether ``text`` holds a Han character (an ASCII text, known without reading it, holds none)."""
+    return not text.isascii() and HAN.search(text) is not None
 
 
 @lru_cache(maxsize=1)
