@@ -358,12 +358,14 @@ def test_candidates_found_in_the_lower_cased_text_are_those_a_case_insensitive_s
 
 _START_PIECES = ["two", "one", "someone", "often", "ten", "seven", "eleven", "twelve", "twenty-two", " ", "  ", ", ",
                  "and ", "with ", "meetings", "lesson", "years", "-", "_", "x", "1", "12", "123", "a1", "٣", "３", "\n",
-                 "’s", "é", "\ud800", "三"]
+                 "’s", "é", "\ud800", "三", "²", "½", "ǅ", "·"]
 
 
 @settings(max_examples=600, deadline=None)
 @given(pieces=st.lists(st.sampled_from(_START_PIECES), max_size=40))
 @example(pieces=["two", " ", "meetings", " ", "two", " ", "meetings", " ", "two", " ", "meetings"])  # a start inside a match
+@example(pieces=["·", "two", " ", "meetings", "(", "one", " ", "lesson", "“", "12", " ", "years", "½", "two", " ", "meetings",
+                 "ǅ", "seven", " ", "lesson", "—", "three", " ", "meetings"])  # after characters that are not words, and that are
 def test_matches_tried_only_where_a_number_begins_are_those_finditer_finds(pieces):
     from corpus_utils.analysis.formulations import _NUMBERED_LOWER, _PAIRED_LOWER, _matches_from, _number_starts
 

@@ -356,6 +356,10 @@ COUNTING_WORDS_ZH = frozenset(
     "方面 部门 部門 单位 單位 地区 地區 问题 問題 案件 阶段 階段 环节 環節 部分 小组 小組 项目 項目 乡镇 鄉鎮 街道 社区 社區 "
     "工作 季度 年度 小时 小時 星期 百分 多月 方向 层面 層面 领域 領域 重点 重點 案例 县区 縣區 支部 班子 月内 月來 月来".split()
 )
+#: The words of a candidate, read for counting nouns: runs of word characters and apostrophes (hyphens too).
+_PLAIN_WORD, _HYPHENATED_WORD = re.compile(r"[\w'’]+"), re.compile(r"[\w'’-]+")
+#: A last word a numbered candidate loses ("eight cases involving"), and a letter a quoted one needs.
+_PARTICIPLE_END, _ASCII_LETTER = re.compile(r"(?:ing|ed)$", re.I), re.compile(r"[A-Za-z]")
 _PRIORITY = {"paired": 0, "quoted": 1, "numbered": 2}
 #: What a candidate was found by, in order of precedence.
 CANDIDATE_KINDS = tuple(_PRIORITY)
@@ -438,17 +442,17 @@ def _spans(text: str, max_words: int) -> list[tuple[int, int, str]]:
     else:
         paired_matches, numbered_matches = paired.finditer(searched), numbered.finditer(searched)
     for match in paired_matches:
-        if not any(word.lower() in COUNTING_NOUNS for word in re.findall(r"[\w'’]+", match.group(0))):
+        if not any(word.lower() in COUNTING_NOUNS for word in _PLAIN_WORD.findall(match.group(0))):
             spans.append((match.start(), match.end(), "paired"))
     for match in _QUOTED.finditer(text):
         inner = match.group(1)
         n_words = len(inner.split())
-        if 2 <= n_words <= max_words and re.search(r"[A-Za-z]", inner):
+        if 2 <= n_words <= max_words and _ASCII_LETTER.search(inner):
             start = match.start(1) + (len(inner) - len(inner.lstrip()))
             spans.append((start, match.start(1) + len(inner.rstrip()), "quoted"))
     for match in numbered_matches:
-        words = list(re.finditer(r"[\w'’-]+", match.group(0)))
-        while len(words) > 2 and re.search(r"(?:ing|ed)$", words[-1].group(0), re.I):
+        words = list(_HYPHENATED_WORD.finditer(match.group(0)))
+        while len(words) > 2 and _PARTICIPLE_END.search(words[-1].group(0)):
             words.pop()  # "eight cases involving" -> "eight cases"
         if not any(word.group(0).lower() in COUNTING_NOUNS for word in words[1:]):
             spans.append((match.start(), match.start() + words[-1].end(), "numbered"))
