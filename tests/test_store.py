@@ -11,16 +11,20 @@ import time
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import scipy.sparse as sp
 
 from conftest import process_ended
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_utils import read_corpus
 from corpus_utils.analysis import topics as topics_module
 from corpus_utils.analysis.terms import token_stream
 from corpus_utils.analysis.topics import fit_topics
 from corpus_utils.core import columns as columns_module
+from corpus_utils.core.columns import texts_of
 from corpus_utils.core.memo import KEEP_ENTRIES, Memo, digest_texts, memo_key
 from corpus_utils.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR
 from corpus_utils.input import folders as folders_module
@@ -464,6 +468,20 @@ def test_memo_keys_change_with_any_text_or_setting_and_old_entries_go(tmp_path, 
     for number in range(KEEP_ENTRIES + 3):
         memo.store("kind", f"k{number}", {"x": np.asarray([number])})
     assert len(list(tmp_path.glob("kind-*.npz"))) == KEEP_ENTRIES
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(st.one_of(st.none(), st.text(st.characters(blacklist_categories=("Cs",)), max_size=6)), max_size=12),
+       chunk=st.integers(1, 5), start=st.integers(0, 4), large=st.booleans())
+def test_digest_texts_reads_an_arrow_column_as_it_reads_its_strings(texts, chunk, start, large):
+    """The digest read from Arrow buffers (chunked, sliced, with missing values) equals the one read string by string."""
+    kind = pa.large_string() if large else pa.string()
+    chunks = [pa.array(texts[at : at + chunk], type=kind) for at in range(0, len(texts), chunk)] or [pa.array([], type=kind)]
+    column = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=kind))).iloc[start:]
+    plain = ["" if text is None else text for text in texts[start:]]
+    assert digest_texts(texts_of(column)) == digest_texts(plain)
+    if plain:
+        assert digest_texts(texts_of(column)) != digest_texts(plain[:-1] + [plain[-1] + "x"])
 
 
 def test_memo_keys_change_with_the_code_that_computes_and_not_with_the_report_or_runner(tmp_path, monkeypatch):

@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..core.columns import TEXT_DTYPE, as_str, select_rows, take_rows, texts_of
 from ..core.scheduler import map_in_parts
-from ..core.memo import Memo, digest_arrays, digest_hashes, memo_key, source_version, text_hashes
+from ..core.memo import Memo, digest_arrays, digest_hashes, digest_texts, memo_key, source_version, text_hashes
 from ..core.words import PARAGRAPH_SEPARATOR, SHINGLE_WORD, count_words_many
 from ..input.load import load_paragraphs
 
@@ -40,6 +40,7 @@ _GATHERED_ENTRIES = 1 << 23  # shingle hashes joined into one array (64 MB: its 
 _HASH_BITS = 3  # the hash range is sorted in 2 ** _HASH_BITS slices, one at a time, to find clashing token prefixes
 _SPECIAL = np.uint32(0xFFFFFFFF)  # code point whose lower-casing needs the regex path
 _LOOK_UP = np.uint32(0xFFFFFFFE)  # code point not in the table (U+FFFF and above)
+_HAN_CODE = np.uint32(0xFFFFFFFD)  # Han character: one shingle word each, so its text takes the regex path
 _POOL = pa.system_memory_pool()  # Arrow buffers go back to the system when freed
 #: Kinds of the stored entries (:class:`~corpus_utils.core.memo.Memo`): the similar pairs of distinct texts, and
 #: their connected components (either gives the components; only the pairs give the pairs).
@@ -92,9 +93,10 @@ def _classify_code(code: int) -> int:
 
 @functools.lru_cache(maxsize=1)
 def _bmp_table() -> np.ndarray:
-    """``_classify_code`` for every code point below U+FFFF; U+FFFF itself (and, by clipping, every code above
-    it) reads ``_LOOK_UP``: classify one by one."""
+    """``_classify_code`` for every code point below U+FFFF, ``_HAN_CODE`` for Han characters; U+FFFF itself (and, by
+    clipping, every code above it) reads ``_LOOK_UP``: classify one by one."""
     table = np.fromiter(map(_classify_code, range(0x10000)), dtype=np.uint32, count=0x10000)
+    table[_is_han(np.arange(0x10000))] = _HAN_CODE
     table[0xFFFF] = _LOOK_UP
     return table
 
@@ -102,6 +104,26 @@ def _bmp_table() -> np.ndarray:
 def _is_han(codes: np.ndarray) -> np.ndarray:
     """Which code points are Han characters (:data:`~corpus_utils.core.words.HAN`)."""
     return ((codes >= 0x3400) & (codes <= 0x4DBF)) | ((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0xF900) & (codes <= 0xFAFF))
+
+
+def _code_points(text: str) -> np.ndarray | None:
+    """The code points of ``text``: as UTF-16 units (uint16, a quarter of the time of UTF-32) when it has no character
+    past U+FFFF, else as uint32; None if it holds a lone surrogate."""
+    try:
+        encoded = text.encode("utf-16-le")
+        if len(encoded) == 2 * len(text):  # no surrogate pair
+            return np.frombuffer(encoded, dtype=np.uint16)
+        return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:
+        return None
+
+
+def _from_code_points(codes: np.ndarray) -> str:
+    """The text of ``codes`` (uint32): decoded as Latin-1 bytes when every one is below 256 (a fifth of the time of
+    UTF-32), else as UTF-32."""
+    if codes.size and int(codes.max()) < 256:
+        return codes.astype(np.uint8).tobytes().decode("latin-1")
+    return codes.tobytes().decode("utf-32-le")
 
 
 def _normalise_chunk(texts: list[str]) -> list[str]:
@@ -112,23 +134,19 @@ def _normalise_chunk(texts: list[str]) -> list[str]:
     """
     if not texts:
         return []
-    try:
-        codes = np.frombuffer(("\0".join(texts) + "\0").encode("utf-32-le"), dtype=np.uint32)
-    except UnicodeEncodeError:  # lone surrogates: leave them to the regex
+    codes = _code_points("\0".join(texts) + "\0")
+    if codes is None:  # lone surrogates: leave them to the regex
         return [_normalise_text(text) for text in texts]
     separators = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1) - 1
     mapped = np.take(_bmp_table(), codes, mode="clip")
-    odd = np.flatnonzero(mapped >= _LOOK_UP)
+    unusual = np.flatnonzero(mapped >= _HAN_CODE)  # one comparison finds Han, İ, Σ and code points past the table
     slow: list[int] = []
-    if odd.size:
+    if unusual.size:
+        odd = unusual[mapped[unusual] == _LOOK_UP]
         mapped[odd] = np.fromiter(map(_classify_code, codes[odd].tolist()), dtype=np.uint32, count=odd.size)
-        special = odd[mapped[odd] == _SPECIAL]
-        slow = np.unique(np.searchsorted(separators, special)).tolist()
-        mapped[special] = 0
-    han = np.flatnonzero(_is_han(codes))
-    if han.size:  # one shingle word per Han character: the regex splits them
-        slow = sorted({*slow, *np.unique(np.searchsorted(separators, han)).tolist()})
-        mapped[han] = 0
+        to_regex = unusual[mapped[unusual] >= _HAN_CODE]  # Han (one shingle word per character: the regex splits them), İ, Σ
+        slow = np.unique(np.searchsorted(separators, to_regex)).tolist()
+        mapped[to_regex] = 0
     word = mapped != 0
     starts = np.flatnonzero(word[1:] > word[:-1]) + 1  # no word starts at 0: the first text is handled below
     if word[0]:
@@ -136,7 +154,7 @@ def _normalise_chunk(texts: list[str]) -> list[str]:
     text = np.searchsorted(separators, starts)
     mapped[starts[1:][text[1:] == text[:-1]] - 1] = 32
     keep = mapped != 0
-    joined = mapped[keep].tobytes().decode("utf-32-le")
+    joined = _from_code_points(mapped[keep])
     begins = np.r_[0, separators[:-1] + 1]
     bounds = np.r_[0, np.cumsum(np.add.reduceat(keep.view(np.int8), begins, dtype=np.int64))].tolist()
     result = [joined[begin:end] for begin, end in zip(bounds[:-1], bounds[1:])]
@@ -891,8 +909,8 @@ def _fingerprints(text: pd.Series, eligible: np.ndarray, memo: Memo | None) -> n
 
     With ``memo``, stored under a hash of the texts, of which are eligible and of this module's source (which
     defines the normal form): notebooks 03 and 06 join the same paragraphs, and the second reads what the first
-    computed. At 100,000 pages normalising and hashing the 448,732 paragraphs took 4.5 s, hashing them for the key
-    0.5 s.
+    computed. At 100,000 pages normalising and hashing the 448,732 paragraphs took 4.5 s; the key is read from the
+    text's Arrow buffers (:func:`~corpus_utils.core.memo.digest_texts`).
     """
     frame = pd.DataFrame({"text": text, "keep": eligible})
 
@@ -902,7 +920,7 @@ def _fingerprints(text: pd.Series, eligible: np.ndarray, memo: Memo | None) -> n
 
     if memo is None:
         return compute()["fingerprints"]
-    key = memo_key(texts=digest_hashes(text_hashes(texts_of(text))), eligible=digest_arrays(np.asarray(eligible, dtype=bool)),
+    key = memo_key(texts=digest_texts(texts_of(text)), eligible=digest_arrays(np.asarray(eligible, dtype=bool)),
                    normal_form=_normal_form_version())
     return memo.get_or_compute(FINGERPRINTS_KIND, key, compute)["fingerprints"]
 

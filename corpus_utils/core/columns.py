@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["TEXT_DTYPE", "ARROW_TEXT_DTYPE", "ARROW_TEXT_FROM_BYTES", "TextSequence", "as_str", "release_arrow_memory", "select_rows", "select_where", "take_rows", "text_dtype_for", "text_rows", "texts_of"]
+__all__ = ["TEXT_DTYPE", "ARROW_TEXT_DTYPE", "ARROW_TEXT_FROM_BYTES", "TextSequence", "arrow_chunks", "as_str", "release_arrow_memory", "select_rows", "select_where", "take_rows", "text_dtype_for", "text_rows", "texts_of", "utf8_offsets"]
 
 #: Text columns of the documents, paragraphs and report tables (and the units topic models are fitted on): pandas'
 #: ``string`` dtype, one Python object per cell, missing values ``pd.NA``. A table read from the corpus store past
@@ -146,6 +146,20 @@ def text_rows(frame: pd.DataFrame, columns: Sequence[str], *, chunk: int = 10_00
     for start in range(0, len(frame), chunk):
         part = frame.iloc[start : start + chunk]
         yield from zip(*(part[column].tolist() for column in columns))
+
+
+def arrow_chunks(values: pd.Series) -> list[pa.Array] | None:
+    """The Arrow chunks of an Arrow-backed text column (``__arrow_array__``, the array protocol), else None."""
+    if not (isinstance(values.dtype, pd.StringDtype) and getattr(values.dtype, "storage", None) in ("pyarrow", "pyarrow_numpy")):
+        return None
+    return values.array.__arrow_array__().chunks
+
+
+def utf8_offsets(chunk: pa.Array) -> tuple[np.ndarray, pa.Buffer | None]:
+    """(where each string of an Arrow string chunk starts in the data buffer, and where the last ends; that buffer)."""
+    _, offsets, data = chunk.buffers()
+    dtype = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    return np.frombuffer(offsets, dtype=dtype)[chunk.offset : chunk.offset + len(chunk) + 1], data
 
 
 #: Rows of a text column turned into Python strings at a time by :class:`TextSequence` (about 25 MB of

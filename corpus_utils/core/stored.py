@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .columns import TextSequence, release_arrow_memory
+from .columns import TextSequence, arrow_chunks, release_arrow_memory
 
 __all__ = ["StoredPart", "StoredRows", "forget_columns", "remember_columns", "remembered_files", "stored_part", "stored_rows"]
 
@@ -126,13 +126,6 @@ KEEP_FILES = 2
 _remembered: dict[tuple[int, int], list[_Remembered]] = {}
 
 
-def _chunks(values: pd.Series) -> list[pa.Array] | None:
-    """The Arrow chunks of an Arrow-backed text column (``__arrow_array__``, the array protocol), else None."""
-    if not (isinstance(values.dtype, pd.StringDtype) and getattr(values.dtype, "storage", None) == "pyarrow"):
-        return None
-    return values.array.__arrow_array__().chunks
-
-
 def _buffers_of(chunk: pa.Array) -> tuple[int, int] | None:
     buffers = chunk.buffers()
     if len(buffers) < 3 or buffers[1] is None or buffers[2] is None:
@@ -153,7 +146,7 @@ def remember_columns(frame: pd.DataFrame, path: str | os.PathLike) -> int:
             del _remembered[key]
     remembered = 0
     for column in frame.columns:
-        chunks = _chunks(frame[column])
+        chunks = arrow_chunks(frame[column])
         if chunks is None:
             continue
         first_row = 0
@@ -180,7 +173,7 @@ def forget_columns() -> None:
 def stored_rows(values: pd.Series) -> StoredRows | None:
     """The rows of a remembered file's column that ``values`` holds, in order, in the same buffers (runs of at most
     :data:`MAX_RUNS` consecutive rows: a selection of rows keeps slices of the chunks); else None."""
-    chunks = _chunks(values) if _remembered else None
+    chunks = arrow_chunks(values) if _remembered else None
     if chunks is None:
         return None
     found: _Remembered | None = None
