@@ -163,6 +163,8 @@ def test_occurrence_spans_are_those_of_scanning_every_token(pieces, term, kind):
 @given(pieces=st.lists(st.sampled_from(_PIECES), max_size=30), term=st.sampled_from(_TERMS), kind=st.sampled_from(sorted(_TOKENIZERS)))
 @example(pieces=["multi-party", " ", "party", "\n\n", "PARTY"], term="party", kind="plain")
 @example(pieces=["two", "\n\n", "safeguards", " ", "2", " ", "safeguards"], term="two_safeguards", kind="plain")
+@example(pieces=["party", "\n\n", "Two Maintenance", "\n\n", "party"], term="two_safeguards", kind="plain")
+@example(pieces=["party", "\n\n", "两个维护", "\n\n", "two safeguards"], term="two_safeguards", kind="plain")
 def test_the_paragraphs_that_may_hold_a_term_are_those_its_pattern_finds(pieces, term, kind):
     tokenizer = _TOKENIZERS[kind]
     text = "".join(pieces)

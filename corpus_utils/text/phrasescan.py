@@ -198,18 +198,29 @@ class PrefixScanner:
             for start, end in spans:
                 yield from regex.finditer(text, start, end)
             return
-        search = self._candidates.search
-        verifiers = self._verifiers
         for position, end in spans:
-            # probe[i] is the boundary before text[i]: a hit at i whose word ends by text[end - 1] ends by probe[end]
-            while (hit := search(probe, position, end + 1)) is not None:
-                start = hit.start()
-                match = verifiers[hit.group(1)].match(text, start, end)
-                if match is None:
-                    position = start + 1
-                    continue
-                yield match
-                position = match.end()
+            yield from self._matches(text, probe, position, end)
+
+    def spans_holding(self, text: str, regex: re.Pattern, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The ``(start, end)`` of ``spans`` in which ``regex`` (the full alternation) matches, as
+        ``regex.search(text, start, end)`` finds it: one probe of the whole text, each span scanned to its first match."""
+        probe = self._probe(text)
+        if probe is None:
+            return [(start, end) for start, end in spans if regex.search(text, start, end) is not None]
+        return [(start, end) for start, end in spans if next(self._matches(text, probe, start, end), None) is not None]
+
+    def _matches(self, text: str, probe: bytes, position: int, end: int) -> Iterator[re.Match]:
+        """The matches in ``text[position:end]``, left to right, from the candidates the ``probe`` of ``text`` shows."""
+        search = self._candidates.search
+        # probe[i] is the boundary before text[i]: a hit at i whose word ends by text[end - 1] ends by probe[end]
+        while (hit := search(probe, position, end + 1)) is not None:
+            start = hit.start()
+            match = self._verifiers[hit.group(1)].match(text, start, end)
+            if match is None:
+                position = start + 1
+                continue
+            yield match
+            position = match.end()
 
 
 class PhraseCounter:

@@ -23,6 +23,7 @@ from ..core.paths import PACKAGE_DATA_DIR
 from ..core.words import HAN, TOKEN_PATTERN, paragraph_spans
 from .chinese import chinese_forms, chinese_stop_words, has_han, segment, simplified
 from .phrases import PhraseReplacer, literal_phrase_pattern
+from .phrasescan import PrefixScanner, compile_phrases
 from .registry import formulation_replacements, load_registry
 from .variants import load_variant_table, variant_replacements
 
@@ -80,6 +81,36 @@ class _BoundedSearch:
                 return True
             start = begin + 1
         return False
+
+
+def _english_filter(first: str, options: list[str]) -> Callable[[str, list[tuple[int, int]]], list[tuple[int, int]]] | None:
+    r"""``kept(text, spans)``: the spans where ``(?<![\w-])(?:options…)(?![\w-])`` (ignoring case) matches; None when
+    the options' first words cannot be pinned down."""
+    if not options:
+        return lambda text, spans: []
+    if options == [literal_phrase_pattern(first)]:
+        test = _BoundedSearch(re.compile(rf"(?:{options[0]})(?![\w-])", re.I))
+        return lambda text, spans: [(start, end) for start, end in spans if test(text, start, end)]
+    named = [(f"p{index}", option) for index, option in enumerate(options)]
+    scanner = PrefixScanner.build(named)
+    if scanner is None:
+        return None
+    regex = compile_phrases(named)
+    return lambda text, spans: scanner.spans_holding(text, regex, spans)
+
+
+class _OrChinese:
+    """``kept(text, spans)``: the spans ``english`` keeps and those where ``chinese`` matches, in order; ``chinese``
+    is tried span by span only in a text where it matches at all."""
+
+    def __init__(self, english: Callable[[str, list[tuple[int, int]]], list[tuple[int, int]]], chinese: re.Pattern) -> None:
+        self._english, self._search = english, chinese.search
+
+    def __call__(self, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        if self._search(text) is None:
+            return self._english(text, spans)
+        found = set(self._english(text, spans))
+        return [(start, end) for start, end in spans if (start, end) in found or self._search(text, start, end) is not None]
 
 
 def token_occurrences(tokens: Sequence[tuple[str, int, int]], words: Sequence[str]) -> list[int]:
@@ -554,23 +585,28 @@ class Tokenizer:
         may_contain(words).search(text, start, end)]``, about three times faster for a word no phrase is merged
         into. The look-behind that begins the pattern keeps Python's engine from skipping ahead to the word, so
         the word is searched for alone and the look-behind checked at each hit."""
-        holds = self._paragraph_test(tuple(words))
-        return [(start, end) for start, end in paragraph_spans(text) if holds(text, start, end)]
+        return self._paragraph_filter(tuple(words))(text, paragraph_spans(text))
 
     @cached_property
-    def _paragraph_tests(self) -> dict[tuple[str, ...], Callable[[str, int, int], bool]]:
+    def _paragraph_filters(self) -> dict[tuple[str, ...], Callable[[str, list[tuple[int, int]]], list[tuple[int, int]]]]:
         return {}
 
-    def _paragraph_test(self, words: tuple[str, ...]) -> Callable[[str, int, int], bool]:
-        """``test(text, start, end)``: whether ``may_contain(words)`` matches in ``text[start:end]`` (kept per ``words``)."""
-        if words not in self._paragraph_tests:
+    def _paragraph_filter(self, words: tuple[str, ...]) -> Callable[[str, list[tuple[int, int]]], list[tuple[int, int]]]:
+        """``kept(text, spans)``: the spans of ``text`` in which ``may_contain(words)`` matches (kept per ``words``).
+
+        The pattern's English alternatives are searched without its leading look-behind (:class:`_BoundedSearch`)
+        when they are the word alone, else by one byte scan of the text for their first words
+        (:class:`~corpus_utils.text.phrasescan.PrefixScanner`); its Chinese ones only in a text where one of them
+        occurs. A pattern neither shortcut can vouch for is searched as it is.
+        """
+        if words not in self._paragraph_filters:
             options, chinese = self._first_word_patterns(words)
-            if chinese or options != [literal_phrase_pattern(words[0])]:  # phrases, Chinese: the pattern as it is
+            english = _english_filter(words[0], options)
+            if english is None or not (options or chinese):
                 search = self.may_contain(words).search
-                self._paragraph_tests[words] = lambda text, start, end: search(text, start, end) is not None
-            else:
-                self._paragraph_tests[words] = _BoundedSearch(re.compile(rf"(?:{options[0]})(?![\w-])", re.I))
-        return self._paragraph_tests[words]
+                english, chinese = (lambda text, spans: [(start, end) for start, end in spans if search(text, start, end)]), []
+            self._paragraph_filters[words] = english if not chinese else _OrChinese(english, re.compile("|".join(chinese), re.I))
+        return self._paragraph_filters[words]
 
     def _first_word_patterns(self, words: Sequence[str]) -> tuple[list[str], list[str]]:
         """The alternatives of :meth:`may_contain`: those for English text (the first word, the phrases merged into
