@@ -19,6 +19,7 @@ from bench.corpus import generate_pages, load_seed_material, write_corpus
 from bench.run import Measurement, plot_results
 from corpus_utils.input.load import read_corpus
 from corpus_utils.core.paths import PROJECT_ROOT
+from corpus_utils.core.words import paragraph_spans
 from corpus_utils.analysis.similarity import top_k_neighbours
 from corpus_utils.text.phrases import PhraseReplacer, literal_phrase_pattern
 from corpus_utils.text.tokenizer import TOKEN_PATTERN, Tokenizer, build_stop_words
@@ -166,6 +167,22 @@ def test_phrase_scan_finds_exactly_the_regex_matches_on_random_text():
         text = "".join(rng.choice(words) + rng.choice([" ", "", "-", "\n", " , "]) for _ in range(rng.randint(1, 10)))
         expected = [(m.span(), m.lastgroup) for m in replacer._regex.finditer(text)]
         assert [(m.span(), m.lastgroup) for m in replacer.finditer(text)] == expected, text
+
+
+@pytest.mark.parametrize("spans_of", [paragraph_spans, lambda text: [(0, len(text) // 2), (len(text) // 2, len(text))],
+                                      lambda text: [(len(text) // 2, len(text)), (0, len(text) // 2)]])
+def test_phrase_scan_of_several_spans_finds_the_regex_matches_of_each_span(spans_of):
+    """The scan of several spans (paragraphs, halves in order or not) gives each span's matches, as the regex finds
+    them span by span: a phrase is never matched across a span's end."""
+    replacer = PhraseReplacer([*Tokenizer.from_parameters(mt_normalisation=True).replacements,
+                               (literal_phrase_pattern("lead goose"), "x_goose"), (literal_phrase_pattern("the institute"), "x_inst")])
+    words = ["two", "TWO", "2", "safeguards", "maintenance", "whole", "hospital", "the", "institute", "lead", "goose", "K", "-"]
+    rng = random.Random(8)
+    for _ in range(2000):
+        text = "".join(rng.choice(words) + rng.choice([" ", "-", "\n\n", "\n \n", " \n\n "]) for _ in range(rng.randint(1, 12)))
+        spans = spans_of(text)
+        expected = [(m.span(), m.lastgroup) for start, end in spans for m in replacer._regex.finditer(text, start, end)]
+        assert [(m.span(), m.lastgroup) for m in replacer._scanner.finditer(text, replacer._regex, spans)] == expected, text
 
 
 def test_variant_counts_equal_one_regex_pass_per_variant(synthetic):
