@@ -237,6 +237,7 @@ def test_normalisation_equals_the_regex_on_random_unicode():
     rng = random.Random(3)
     alphabet = list("abcXYZ _-.,;'’“”\n\t0123")
     alphabet += ["İ", "Σ", "ς", "ß", "Ⅻ", "😀", "\u0307", "٣", "²", "\u00a0", "\x00", "\uffff"]
+    alphabet += ["中", "文", "\u3400", "\u9fff", "\ufa6e", "，", "。"]  # Han: each a word, also when two touch
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(5000)]
     series = pd.Series(texts + [None], dtype=object)
     assert bp._normalise(series) == _reference_normalise(series).tolist()

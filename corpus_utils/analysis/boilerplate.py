@@ -40,7 +40,7 @@ _GATHERED_ENTRIES = 1 << 23  # shingle hashes joined into one array (64 MB: its 
 _HASH_BITS = 3  # the hash range is sorted in 2 ** _HASH_BITS slices, one at a time, to find clashing token prefixes
 _SPECIAL = np.uint32(0xFFFFFFFF)  # code point whose lower-casing needs the regex path
 _LOOK_UP = np.uint32(0xFFFFFFFE)  # code point not in the table (U+FFFF and above)
-_HAN_CODE = np.uint32(0xFFFFFFFD)  # Han character: one shingle word each, so its text takes the regex path
+_HAN_CODE = np.uint32(0xFFFFFFFD)  # Han character: a shingle word on its own (see _word_starts)
 _POOL = pa.system_memory_pool()  # Arrow buffers go back to the system when freed
 #: Kinds of the stored entries (:class:`~corpus_utils.core.memo.Memo`): the similar pairs of distinct texts, and
 #: their connected components (either gives the components; only the pairs give the pairs).
@@ -127,10 +127,10 @@ def _from_code_points(codes: np.ndarray) -> str:
 
 
 def _normalise_chunk(texts: list[str]) -> list[str]:
-    """``_normalise_text`` of every text, vectorised over code points; texts with İ, Σ or Han characters use the regex.
+    """``_normalise_text`` of every text, vectorised over code points; texts with İ or Σ use the regex.
 
-    Texts are ended by NUL (not a word character); a word character is kept as its lower-case form, and
-    one space goes before every word that is not the first of its text.
+    Texts are ended by NUL (not a word character); a word character is kept as its lower-case form, each Han
+    character is a word of its own, and one space goes before every word that is not the first of its text.
     """
     if not texts:
         return []
@@ -140,33 +140,72 @@ def _normalise_chunk(texts: list[str]) -> list[str]:
     separators = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1) - 1
     mapped = np.take(_bmp_table(), codes, mode="clip")
     unusual = np.flatnonzero(mapped >= _HAN_CODE)  # one comparison finds Han, İ, Σ and code points past the table
-    slow: list[int] = []
+    han, slow = unusual[:0], []
     if unusual.size:
         odd = unusual[mapped[unusual] == _LOOK_UP]
         mapped[odd] = np.fromiter(map(_classify_code, codes[odd].tolist()), dtype=np.uint32, count=odd.size)
-        to_regex = unusual[mapped[unusual] >= _HAN_CODE]  # Han (one shingle word per character: the regex splits them), İ, Σ
+        han = unusual[mapped[unusual] == _HAN_CODE]
+        mapped[han] = codes[han]  # a Han character is its own lower case
+        to_regex = unusual[mapped[unusual] == _SPECIAL]  # İ, Σ: lower-cased with their context
         slow = np.unique(np.searchsorted(separators, to_regex)).tolist()
         mapped[to_regex] = 0
-    word = mapped != 0
-    starts = np.flatnonzero(word[1:] > word[:-1]) + 1  # no word starts at 0: the first text is handled below
-    if word[0]:
-        starts = np.r_[0, starts]
-    text = np.searchsorted(separators, starts)
-    mapped[starts[1:][text[1:] == text[:-1]] - 1] = 32
-    keep = mapped != 0
-    joined = _from_code_points(mapped[keep])
-    begins = np.r_[0, separators[:-1] + 1]
-    bounds = np.r_[0, np.cumsum(np.add.reduceat(keep.view(np.int8), begins, dtype=np.int64))].tolist()
+    starts, text = _word_starts(mapped != 0, han, separators)
+    follows = text[1:] == text[:-1]
+    spaced = starts[1:][follows]  # a word after another of its text
+    if han.size:
+        joined = _from_code_points(_with_spaces(mapped, spaced))
+        counts = _per_text(mapped != 0, separators) + np.bincount(text[1:][follows], minlength=separators.size)
+    else:  # every spaced word follows a character that is not a word character: it becomes the space
+        mapped[spaced - 1] = 32
+        keep = mapped != 0
+        joined, counts = _from_code_points(mapped[keep]), _per_text(keep, separators)
+    bounds = np.r_[0, np.cumsum(counts)].tolist()
     result = [joined[begin:end] for begin, end in zip(bounds[:-1], bounds[1:])]
     for index in slow:
         result[index] = _normalise_text(texts[index])
     return result
 
 
+def _word_starts(word: np.ndarray, han: np.ndarray, separators: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the words of the joined texts begin (a word character after one that is not, a Han character, a word
+    character after a Han one) and the text each is in."""
+    if not han.size:  # words of several characters: a binary search each costs less than a pass over them all
+        starts = np.flatnonzero(word[1:] > word[:-1]) + 1
+        starts = np.r_[0, starts] if word[0] else starts
+        return starts, np.searchsorted(separators, starts)
+    begins = word.copy()
+    begins[1:] &= ~word[:-1]
+    begins[han] = True
+    after = han[han + 1 < word.size] + 1
+    begins[after] = word[after]
+    starts = np.flatnonzero(begins)
+    text_of = np.zeros(word.size, dtype=np.int32)
+    text_of[separators[:-1] + 1] = 1
+    return starts, np.cumsum(text_of, dtype=np.int32)[starts]
+
+
+def _per_text(flags: np.ndarray, separators: np.ndarray) -> np.ndarray:
+    """How many of the joined texts' characters are flagged in each text."""
+    return np.add.reduceat(flags.view(np.int8), np.r_[0, separators[:-1] + 1], dtype=np.int64)
+
+
+def _with_spaces(mapped: np.ndarray, spaced: np.ndarray) -> np.ndarray:
+    """The non-zero characters of ``mapped`` with a space before each of ``spaced``: where two Han characters touch,
+    there is nothing between the two words to become the space."""
+    keep = mapped != 0
+    shift = np.zeros(mapped.size, dtype=np.int64)
+    shift[spaced] = 1
+    np.cumsum(shift, out=shift)
+    kept = mapped[keep]
+    out = np.full(kept.size + spaced.size, 32, dtype=np.uint32)
+    out[np.arange(kept.size) + shift[keep]] = kept
+    return out
+
+
 def _normalise(texts: pd.Series) -> list[str]:
     """Lower-cased word tokens joined by single spaces (punctuation, case and spacing ignored), in order.
 
-    Equal to ``texts.str.lower().str.findall(r"\\w+").str.join(" ")`` (Python's Unicode ``\\w``), computed
+    Equal to ``texts.str.lower().str.findall(SHINGLE_WORD).str.join(" ")`` (each Han character a word), computed
     on code points in chunks of about ``_CHUNK_CHARS`` characters; on the active Dask scheduler's workers when
     there is one.
     """
