@@ -131,12 +131,14 @@ _PIECES = ["party", "Party", "PARTY", "parties", "party-building", "multi-party"
            "of", "warning", "Warning", "education", "education-", "building", "two safeguards", "Two Maintenance",
            "three meetings and one party lesson", "hospital", "whole hospital", "procuratorate", "\u212aey", "key",
            "ſtrict", "strict", "İparty", "ΟΔΟΣ", "οδος", "党建", "2", "_", "-", "--", "'", "’", "“", ",", ".", " ", " ", "\n",
-           "\n\n"]
+           "\n\n", "检察院", "两个维护", "兩個維護", "检察院党建工作", "G20峰会", "\u212a党", "，", "。"]
 #: A phrase merged into tokens that hold a stop word ("the" is dropped from them too).
 _STOPPED = Tokenizer(replacements=((r"whole\s+hospital", "the whole procuratorate"),))
-_TOKENIZERS = {"plain": Tokenizer(), "mt": Tokenizer.from_parameters(mt_normalisation=True), "stopped": _STOPPED}
+_TOKENIZERS = {"plain": Tokenizer(), "mt": Tokenizer.from_parameters(mt_normalisation=True), "stopped": _STOPPED,
+               "simplified": Tokenizer.from_parameters(simplify_chinese=True)}
 _TERMS = ["party", "warning education", "education", "two_safeguards", "procuratorate", "whole procuratorate", "key",
-          "strict", "party building", "procuratorate party", "οδος", "building party warning", "party whole"]
+          "strict", "party building", "procuratorate party", "οδος", "building party warning", "party whole", "检察院",
+          "党建", "g20", "峰会", "检察院 党建", "k党", "k"]
 
 
 def _scanned(tokenizer: Tokenizer, text: str, words: list[str]) -> list[tuple[int, int]]:
@@ -152,6 +154,10 @@ def _scanned(tokenizer: Tokenizer, text: str, words: list[str]) -> list[tuple[in
 @example(pieces=["\u212aey", " ", "ſtrict"], term="key", kind="plain")
 @example(pieces=["Warning", "’", " ", "the", " ", "education"], term="warning education", kind="plain")
 @example(pieces=["party", " ", "whole hospital"], term="party whole", kind="stopped")
+@example(pieces=["G20峰会", "，", "兩個維護", "。", "检察院党建工作"], term="two_safeguards", kind="simplified")
+@example(pieces=["\u212a党", " ", "G20峰会"], term="k", kind="plain")
+@example(pieces=["G20峰会", " ", "party", "检察院"], term="g20", kind="plain")
+@example(pieces=["Party", " ", "检察院", "party"], term="party", kind="mt")
 def test_occurrence_spans_are_those_of_scanning_every_token(pieces, term, kind):
     tokenizer = _TOKENIZERS[kind]
     text = "".join(pieces)

@@ -13,7 +13,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from itertools import accumulate
 from typing import Any
 
@@ -57,6 +57,7 @@ _QUOTE_CHARS = "“”\""  # the characters of _QUOTES
 _TOKEN_RULES = "paragraph-local phrases"
 _POSSESSIVE_FAST = re.compile(r"'(?<=\w')s\b")  # _POSSESSIVE with the apostrophe first, so the engine skips ahead to it
 _TOKEN = re.compile(TOKEN_PATTERN)
+_HAN_STRETCH = re.compile(f"(?:{HAN.pattern})+")  # Han characters one after another
 def _no_spans(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
     return []
 
@@ -483,13 +484,14 @@ class Tokenizer:
         The same spans as scanning every token of ``text``, found from the places where the first word can be: a
         case-insensitive search for it, each hit kept when it is a whole token outside the phrase replacements, then
         the tokens after it read one by one; and the phrase replacements whose tokens hold it. Text with Chinese
-        (segmented) or a first word that is not ASCII is scanned token by token.
+        (segmented) or a first word that is not ASCII is scanned token by token; for a one-word term, only its
+        Chinese runs that may give that word are segmented (:meth:`_spans_that_may_be`).
         """
         words = list(words)
         if not words or any(word in self.stop_words for word in words):
             return []  # a stop word is never a token
         if not words[0].isascii() or HAN.search(text) is not None:
-            tokens = self.token_spans(text)
+            tokens = self._spans_that_may_be(text, words[0]) if len(words) == 1 else self.token_spans(text)
             return [(tokens[index][1], tokens[index + len(words) - 1][2]) for index in token_occurrences(tokens, words)]
         replaced, blanked = self._blanked(text)
         segments = _segments(replaced, len(text), self.stop_words)
@@ -520,15 +522,53 @@ class Tokenizer:
         on its own, so these spans are exactly those of :meth:`token_spans` for those runs."""
         if self._forms_pattern is None:
             return self._spans(text, lambda blanked: _no_spans)
-        return self._spans(text, lambda blanked: _no_spans if HAN.search(blanked) is None else self._form_runs)
+        runs = partial(self._runs_segmented_where, holds=self._forms_pattern.search, plain=False)
+        return self._spans(text, lambda blanked: _no_spans if HAN.search(blanked) is None else runs)
 
-    def _form_runs(self, text: str, start: int, end: int) -> list[tuple[str, int, int]]:
-        """:meth:`_mixed_spans` of the Chinese runs of ``text[start:end]`` holding a formulation form."""
+    def _spans_that_may_be(self, text: str, word: str) -> list[tuple[str, int, int]]:
+        """The spans of :meth:`token_spans` for ``text`` with every span whose token is ``word``: the Chinese runs that
+        cannot give that token are not segmented (:meth:`_run_test`), so a term in Chinese text costs the clauses that
+        may hold it rather than every clause."""
+        holds = self._run_test(word)
+        if holds is None:
+            return self.token_spans(text)
+        runs = partial(self._runs_segmented_where, holds=holds, plain=not has_han(word))
+        return self._spans(text, lambda blanked: self._word_spans if HAN.search(blanked) is None else runs)
+
+    @cached_property
+    def _run_tests(self) -> dict[str, Callable[[str], bool] | None]:
+        return {}
+
+    def _run_test(self, word: str) -> Callable[[str], bool] | None:
+        """``holds(run)``: false only for a Chinese run (simplified when the tokenizer simplifies) none of whose words
+        is counted as ``word``; None when no such test is known (a word neither ASCII nor holding Han).
+
+        A run's word is a piece of the run, counted as its formulation token or as itself lower-cased: so the run holds
+        one of the forms counted as ``word``, or every stretch of Han characters of ``word`` (lower-casing leaves Han
+        alone), or, for an ASCII ``word``, ``word`` in the lower-cased run."""
+        if word not in self._run_tests:
+            forms = tuple(form for form, token in self.chinese if token.lower() == word)
+            if has_han(word):
+                pieces = tuple(_HAN_STRETCH.findall(word))
+                self._run_tests[word] = lambda run: any(form in run for form in forms) or all(piece in run for piece in pieces)
+            elif word.isascii():
+                self._run_tests[word] = lambda run: any(form in run for form in forms) or word in run.lower()
+            else:
+                self._run_tests[word] = None
+        return self._run_tests[word]
+
+    def _runs_segmented_where(self, text: str, start: int, end: int, *, holds: Callable[[str], Any], plain: bool
+                              ) -> list[tuple[str, int, int]]:
+        """:meth:`_mixed_spans` of ``text[start:end]`` with only the Chinese runs that ``holds`` (simplified when the
+        tokenizer simplifies) segmented, and the words without Han only when ``plain``."""
         spans: list[tuple[str, int, int]] = []
         for match in _TOKEN.finditer(text, start, end):
             run = match.group()
-            if has_han(run) and self._forms_pattern.search(simplified(run) if self.simplify_chinese else run):
-                spans += self._segmented_spans(run, match.start())
+            if has_han(run):
+                if holds(simplified(run) if self.simplify_chinese else run):
+                    spans += self._segmented_spans(run, match.start())
+            elif plain:
+                spans.append((run.lower(), match.start(), match.end()))
         return spans
 
     @staticmethod
