@@ -560,12 +560,14 @@ def _shared_keys(keys: np.ndarray, bits: int) -> Iterator[tuple[np.ndarray, np.n
 @dataclass
 class _PrefixIndex:
     """Exact-join index over distinct texts: shingle-set sizes, a texts × shared-shingle matrix whose columns
-    are ranked rarest first, and the prefix groups (texts sharing a shingle in their prefix)."""
+    are ranked rarest first, and the prefix groups (texts sharing a shingle in their prefix), with how many of its
+    shared shingles each member has from that one on (``left``)."""
 
     sizes: np.ndarray
     matrix: sp.csr_matrix
     members: np.ndarray
     bounds: np.ndarray
+    left: np.ndarray
 
 
 def _row_blocks(counts: np.ndarray, entries: int) -> Iterator[slice]:
@@ -609,20 +611,23 @@ def _ranked_matrix(shared_row: np.ndarray, frequency: np.ndarray, rank: np.ndarr
     return matrix
 
 
-def _prefix_groups(matrix: sp.csr_matrix, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(members, bounds): the texts whose first ``taken`` columns include each column, grouped by column (texts
-    ascending), and where each group starts (plus the end)."""
+def _prefix_groups(matrix: sp.csr_matrix, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(members, bounds, left): the texts whose first ``taken`` columns include each column, grouped by column
+    (texts ascending), where each group starts (plus the end), and how many columns each member has from that one on."""
     by_token = np.empty(int(taken.sum()), dtype=np.int64)
+    left = np.empty(by_token.size, dtype=np.int32)
     filled = 0
     for block in _row_blocks(taken, _CHUNK_ENTRIES):
         count = taken[block]
-        run_start = np.cumsum(count) - count
-        position = np.repeat(matrix.indptr[block.start : block.stop] - run_start, count) + np.arange(int(count.sum()))
-        entries = matrix.indices[position].astype(np.int64) << 32
+        within = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)  # place in the row
+        entries = matrix.indices[np.repeat(matrix.indptr[block.start : block.stop], count) + within].astype(np.int64) << 32
         entries |= np.repeat(np.arange(block.start, block.stop, dtype=np.int64), count)
         by_token[filled : filled + entries.size] = entries
+        left[filled : filled + entries.size] = np.repeat(np.diff(matrix.indptr[block.start : block.stop + 1]), count) - within
         filled += entries.size
-    by_token.sort()
+    order = np.argsort(by_token)
+    by_token, left = by_token[order], left[order]
+    del order
     starts = [np.zeros(0, dtype=np.int64)]
     for span in _spans(by_token.size):
         before = max(span.start - 1, 0)
@@ -630,7 +635,7 @@ def _prefix_groups(matrix: sp.csr_matrix, taken: np.ndarray) -> tuple[np.ndarray
         new = token[1:] != token[:-1] if span.start else np.r_[True, token[1:] != token[:-1]]
         starts.append(span.start + np.flatnonzero(new))
     by_token &= 0xFFFFFFFF
-    return by_token, np.r_[np.concatenate(starts), by_token.size]
+    return by_token, np.r_[np.concatenate(starts), by_token.size], left
 
 
 def _prefix_index(texts: list[str], threshold: float, shingle_size: int) -> _PrefixIndex:
@@ -652,21 +657,26 @@ def _prefix_index(texts: list[str], threshold: float, shingle_size: int) -> _Pre
     del order
     matrix = _ranked_matrix(shared_row, frequency, rank, need > 0)
     del shared_row
-    members, bounds = _prefix_groups(matrix, np.clip(need, 0, np.diff(matrix.indptr)))
-    return _PrefixIndex(sizes=sizes, matrix=matrix, members=members, bounds=bounds)
+    members, bounds, left = _prefix_groups(matrix, np.clip(need, 0, np.diff(matrix.indptr)))
+    return _PrefixIndex(sizes=sizes, matrix=matrix, members=members, bounds=bounds, left=left)
 
 
 def _candidate_chunks(index: _PrefixIndex, threshold: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every pair (a < b) of texts in one prefix group whose sizes allow Jaccard ≥ ``threshold`` (the smaller at
-    least ``threshold`` × the larger), about ``_CHUNK_PAIRS`` pairs at a time (a pair in several groups comes once
-    per group). Each group is ordered by size, so a text meets only the texts from its own size up to its size /
-    ``threshold``."""
+    least ``threshold`` × the larger) and whose shared shingles from that group's on could still be enough, about
+    ``_CHUNK_PAIRS`` pairs at a time (a pair in several groups can come once per group). Each group is ordered by size,
+    so a text meets only the texts from its own size up to its size / ``threshold``.
+
+    The second test is PPJoin's positional filter: Jaccard ≥ t needs an overlap of t / (1 + t) × (|a| + |b|)
+    shingles, and every shingle two texts share comes at or after their first shared one in the order of ranks, so
+    the pair is found in the group of that first one, where the shingles each has left bound the overlap.
+    """
     group_size = np.diff(index.bounds)
     group = np.repeat(np.arange(group_size.size, dtype=np.int64), group_size)
     size = index.sizes[index.members]
     key = (group << 32) | size
     order = np.argsort(key, kind="stable")
-    members, key = index.members[order], key[order]
+    members, left, key = index.members[order], index.left[order], key[order]
     del order, group, size
     partners = np.empty(members.size, dtype=np.int64)
     for span in _spans(members.size):
@@ -675,13 +685,16 @@ def _candidate_chunks(index: _PrefixIndex, threshold: float) -> Iterator[tuple[n
         reach = np.searchsorted(key, (key[span] - size) | largest, side="right")
         partners[span] = reach - np.arange(span.start, span.stop) - 1
     del key
+    share = threshold / (1 + threshold) - 1e-9  # generous, as above
     for block in _row_blocks(partners, _CHUNK_PAIRS):
         start, stop = block.start, block.stop
         count = partners[start:stop]
         first = np.repeat(np.arange(start, stop), count)
         second = first + 1 + np.arange(first.size) - np.repeat(np.cumsum(count) - count, count)
-        if first.size:
-            a, b = members[first], members[second]
+        a, b = members[first], members[second]
+        enough = np.minimum(left[first], left[second]) >= share * (index.sizes[a] + index.sizes[b]) - 1e-6
+        if enough.any():
+            a, b = a[enough], b[enough]
             yield np.minimum(a, b), np.maximum(a, b)
 
 
