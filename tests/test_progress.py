@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import subprocess
+import sys
+
 import pytest
 
 from corpus_utils import read_corpus
@@ -92,3 +97,26 @@ def test_a_stream_whose_reader_has_gone_drops_what_follows_and_raises_nothing():
     pipe.open = True
     stream.write("later\n")
     assert pipe.written == ["before\n"]  # once gone, gone: no half of a bar written later
+
+
+#: A script without an ``if __name__ == "__main__":`` guard: a bar (shown or not), then the start method its process
+#: pools would take and the threads left running.
+_UNGUARDED = """
+import threading
+from corpus_utils.core.progress import progress_bar
+from corpus_utils.core.workers import start_method
+for total in (5, 30_000):
+    with progress_bar(total, "pages") as bar:
+        bar.update(total)
+print(start_method(), threading.active_count())
+"""
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="fork is not offered here")
+@pytest.mark.parametrize("shown", ["0", "1"])
+def test_a_bar_leaves_no_thread_so_a_script_s_pools_still_fork(shown):
+    """tqdm's monitor thread outlived the first bar, so a script's parse pool started by forkserver, which ran a
+    script without a main guard again in its server, and loading a folder hung."""
+    result = subprocess.run([sys.executable, "-c", _UNGUARDED], capture_output=True, text=True, timeout=120, check=True,
+                            env={**os.environ, progress_module.PROGRESS_ENV_VAR: shown})
+    assert result.stdout.split() == ["fork", "1"]

@@ -30,10 +30,19 @@ def progress_enabled() -> bool:
     return os.environ.get(PROGRESS_ENV_VAR, "1").strip() != "0"
 
 
+class _Bar(tqdm):
+    """tqdm's bar without its monitor thread (``monitor_interval = 0``, as tqdm documents). tqdm starts that thread
+    with its first bar, even a disabled one, and it outlives the bar: the process then looks multi-threaded, so its
+    process pools start by forkserver instead of fork (:func:`~corpus_utils.core.workers.start_method`), and a script
+    without an ``if __name__ == "__main__":`` guard was run again in the pool's server, which then hung."""
+
+    monitor_interval = 0
+
+
 def progress_bar(total: int, description: str, unit: str = "document") -> tqdm:
     """A bar counting ``total`` items (call ``update(n)``, then ``close()`` or use it as a context manager); silent
-    below :data:`PROGRESS_MIN_ITEMS` items or when progress is off."""
-    return tqdm(total=total, desc=description, unit=unit, file=sys.stderr, mininterval=PROGRESS_INTERVAL,
+    below :data:`PROGRESS_MIN_ITEMS` items or when progress is off. It starts no thread."""
+    return _Bar(total=total, desc=description, unit=unit, file=sys.stderr, mininterval=PROGRESS_INTERVAL,
                 disable=total < PROGRESS_MIN_ITEMS or not progress_enabled(), dynamic_ncols=True)
 
 
