@@ -58,6 +58,12 @@ _TOKEN_RULES = "paragraph-local phrases"
 _POSSESSIVE_FAST = re.compile(r"'(?<=\w')s\b")  # _POSSESSIVE with the apostrophe first, so the engine skips ahead to it
 _TOKEN = re.compile(TOKEN_PATTERN)
 _HAN_STRETCH = re.compile(f"(?:{HAN.pattern})+")  # Han characters one after another
+
+
+def _every_run(run: str) -> bool:
+    return True
+
+
 def _no_spans(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
     return []
 
@@ -585,13 +591,7 @@ class Tokenizer:
 
     def _mixed_spans(self, text: str, start: int, end: int) -> list[tuple[str, int, int]]:
         """The words of ``text[start:end]`` with their offsets, Chinese runs segmented."""
-        spans: list[tuple[str, int, int]] = []
-        for match in _TOKEN.finditer(text, start, end):
-            if has_han(match.group()):
-                spans += self._segmented_spans(match.group(), match.start())
-            else:
-                spans.append((match.group().lower(), match.start(), match.end()))
-        return spans
+        return self._runs_segmented_where(text, start, end, holds=_every_run, plain=True)
 
     def term_words(self, term: str, *, name: str = "term") -> list[str]:
         """The tokens a search term stands for (``"warning education"`` → two words).
