@@ -539,11 +539,13 @@ DASK_SOURCES = 10_000
 
 
 def _heavy_stages(ctx: Context, scheduler: str | None) -> None:
-    """TF-IDF (tokenising and counting), top-10 neighbours of a 10,000-document sample, formulations and candidate
-    formulations: the stages that go to Dask workers, as the notebooks call them, here or on ``scheduler``."""
+    """TF-IDF (tokenising and counting), top-10 neighbours of a 10,000-document sample, formulations, candidate
+    formulations and template families (the boilerplate join): the stages that go to Dask workers, as the notebooks
+    call them, here or on ``scheduler``."""
     from dataclasses import asdict
 
-    from corpus_utils import read_corpus
+    from corpus_utils import load_paragraphs, read_corpus
+    from corpus_utils.analysis.boilerplate import template_families
     from corpus_utils.analysis.formulations import discover_candidates, find_formulations
     from corpus_utils.analysis.sampling import sample_index
     from corpus_utils.analysis.similarity import top_k_neighbours
@@ -562,6 +564,7 @@ def _heavy_stages(ctx: Context, scheduler: str | None) -> None:
             top_k_neighbours(matrix, k=K_NEIGHBOURS, rows=sample_index(matrix.shape[0], DASK_SOURCES, random_state=42))
             find_formulations(documents)
             discover_candidates(documents)
+            families = template_families(load_paragraphs(documents))
         for time_ in stage_times():
             key = f"s_{asdict(time_)['stage'].replace(' ', '_')}"
             ctx.result[key] = round(ctx.result.get(key, 0) + time_.seconds, 1)
@@ -575,7 +578,7 @@ def _heavy_stages(ctx: Context, scheduler: str | None) -> None:
             ctx.result["read_from_store_mb"] = round(connected.read_from_store_bytes / 2**20, 1)
     finally:
         disconnect()
-    ctx.result.update(n_documents=matrix.shape[0], nnz=int(matrix.nnz))
+    ctx.result.update(n_documents=matrix.shape[0], nnz=int(matrix.nnz), family_members=len(families))
 
 
 def _worker_memory(dask_worker=None) -> tuple[float, float, float]:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from corpus_utils.analysis.boilerplate import _normalise, _shingle_table
+from corpus_utils.analysis.shingles import _normalise, _shingle_table
 from corpus_utils.analysis.similarity import _similarity_blocks
 from corpus_utils.analysis.terms import DocumentTermMatrix, _words, check_documents, frequency_table
 from corpus_utils.text.tokenizer import Tokenizer

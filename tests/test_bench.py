@@ -312,5 +312,8 @@ def test_bench_dask_stage_runs_here_and_on_one_and_two_workers(tmp_path):
     assert table.index.tolist() == ["here", "local1", "local2"] and table["error"].isna().all()
     nnz = table["details"].str.extract(r"nnz=(\d+)")[0]
     assert nnz.nunique() == 1  # the same matrix wherever it was computed
+    members = table["details"].str.extract(r"family_members=(\d+)")[0]
+    assert members.nunique() == 1 and int(members.iloc[0]) > 0  # the same template families wherever they were joined
     assert "workers=" not in table.loc["here", "details"] and "workers=2" in table.loc["local2", "details"]
     assert table["details"].str.contains("s_top-k_neighbours=").all()
+    assert table.loc[["local1", "local2"], "details"].str.contains("s_boilerplate_join=").all()

@@ -12,9 +12,12 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from corpus_utils.analysis import boilerplate as bp
+from corpus_utils.analysis import prefixjoin as pj
+from corpus_utils.analysis import shingles as sh
 from corpus_utils.analysis.boilerplate import near_duplicate_paragraphs, remove_boilerplate, template_families
 from corpus_utils.core.words import SHINGLE_WORD
 from corpus_utils.input.load import count_words, load_paragraphs
+from planted import dated, mutated, planted_corpus, random_text
 from reference import shingle_matrix
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -46,9 +49,9 @@ def _reference_shingle_hashes(texts: list[str], shingle_size: int) -> tuple[np.n
     for offset in range(shingle_size):
         take = starts + offset
         inside = take < limit
-        factor = np.uint64(pow(int(bp._PRIME), offset, 2**64))
+        factor = np.uint64(pow(int(sh._PRIME), offset, 2**64))
         value += np.where(inside, word_hash[np.minimum(take, flat.size - 1)], np.uint64(0)) * factor
-    return row_of_word[is_start], bp._mix(value)
+    return row_of_word[is_start], sh._mix(value)
 
 
 def _reference_pairs_within_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -76,15 +79,15 @@ def _reference_similar_pairs(texts, threshold, shingle_size, *, hashes=_referenc
     matrix.data[:] = 1
     sizes = np.diff(matrix.indptr)
     present = sizes > 0
-    bands, band_rows = bp._lsh_shape(threshold)
+    bands, band_rows = pj._lsh_shape(threshold)
     starts, row_ids = matrix.indptr[:-1][present], np.flatnonzero(present)
     candidates = []
     for band in range(bands):
         key = np.zeros(row_ids.size, dtype=np.uint64)
         for step in range(band_rows):
-            seed = np.uint64(((band * band_rows + step + 1) * int(bp._GOLDEN)) % 2**64)
-            minimum = np.minimum.reduceat(bp._mix(columns ^ seed)[matrix.indices], starts)
-            key = bp._mix(key ^ minimum)
+            seed = np.uint64(((band * band_rows + step + 1) * int(sh._GOLDEN)) % 2**64)
+            minimum = np.minimum.reduceat(sh._mix(columns ^ seed)[matrix.indices], starts)
+            key = sh._mix(key ^ minimum)
         first, second = _reference_pairs_within_groups(key)
         candidates.append(np.minimum(row_ids[first], row_ids[second]) * n + np.maximum(row_ids[first], row_ids[second]))
     codes = np.unique(np.concatenate(candidates))
@@ -135,48 +138,9 @@ def _results(documents: pd.DataFrame, threshold: float = 0.8, shingle_size: int 
 # ---------------------------------------------------------------------------------------------------------------
 # Test corpora: dated templates (one huge LSH bucket), paragraphs sharing sentences, mutated copies
 
-_VOCABULARY = [f"w{index}" for index in range(400)]
-_CITIES = ["Suzhou", "Hefei", "Bozhou", "Tongling", "Wuhu", "Anqing", "Chuzhou", "Huainan"]
-
-
-def _template(rng: random.Random, words: int) -> str:
-    return " ".join(rng.choice(_VOCABULARY) for _ in range(words))
-
-
-def _dated(template: str, rng: random.Random) -> str:
-    date = f"{rng.randrange(2015, 2025)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
-    return f"Published {date} in {rng.choice(_CITIES)}. {template} Editor {rng.choice(_VOCABULARY)}."
-
-
-def _mutated(text: str, rng: random.Random, edits: int) -> str:
-    words = text.split(" ")
-    for _ in range(edits):
-        words[rng.randrange(len(words))] = rng.choice(_VOCABULARY)
-    return " ".join(words)
-
-
-def _planted_corpus(seed: int, n_documents: int = 240) -> pd.DataFrame:
-    rng = random.Random(seed)
-    footers = [_template(rng, words) for words in (25, 60, 150)]
-    sentences = [_template(rng, 12) + "." for _ in range(30)]
-    articles = [_template(rng, rng.randrange(20, 80)) for _ in range(20)]
-    rows = []
-    for index in range(n_documents):
-        paragraphs = [" ".join(rng.sample(sentences, rng.randrange(3, 8)))]  # shared sentences: big LSH buckets
-        paragraphs.append(_mutated(rng.choice(articles), rng, rng.randrange(0, 6)))
-        if rng.random() < 0.8:
-            paragraphs.append(_dated(rng.choice(footers), rng))
-        if rng.random() < 0.1:
-            paragraphs.append(paragraphs[0])  # a repeat inside one document
-        if rng.random() < 0.2:
-            paragraphs.append("Short line " + str(index))
-        rows.append({"doc_id": f"d{index:04d}", "body": "\n\n".join(paragraphs)})
-    return pd.DataFrame(rows)
-
-
 @pytest.mark.parametrize(("seed", "threshold", "shingle_size"), [(1, 0.8, 5), (2, 0.6, 3), (3, 0.9, 5), (4, 0.5, 2)])
 def test_results_equal_the_reference_on_planted_templates(seed, threshold, shingle_size):
-    documents = _planted_corpus(seed)
+    documents = planted_corpus(seed)
     found = _results(documents, threshold=threshold, shingle_size=shingle_size)
     expected = _reference_results(documents, threshold=threshold, shingle_size=shingle_size)
     assert len(found[0]) > 500 and found[1]["family"].nunique() >= 2
@@ -186,9 +150,9 @@ def test_results_equal_the_reference_on_planted_templates(seed, threshold, shing
 
 @pytest.mark.parametrize(("chunk_entries", "block_entries"), [(97, 500), (13, 200), (4_000, 3_000)])
 def test_results_equal_the_reference_when_the_index_is_built_in_small_pieces(monkeypatch, chunk_entries, block_entries):
-    documents = _planted_corpus(5, n_documents=120)
-    monkeypatch.setattr(bp, "_CHUNK_ENTRIES", chunk_entries)  # passes over keys, tokens and prefix entries
-    monkeypatch.setattr(bp, "_BLOCK_ENTRIES", block_entries)  # rows of the ranked matrix packed at a time
+    documents = planted_corpus(5, n_documents=120)
+    monkeypatch.setattr(pj, "_CHUNK_ENTRIES", chunk_entries)  # passes over keys, tokens and prefix entries
+    monkeypatch.setattr(pj, "_BLOCK_ENTRIES", block_entries)  # rows of the ranked matrix packed at a time
     found = _results(documents, threshold=0.7, shingle_size=4)
     assert len(found[0]) > 100
     for got, want in zip(found, _reference_results(documents, threshold=0.7, shingle_size=4)):
@@ -199,12 +163,12 @@ def test_results_equal_the_reference_when_the_index_is_built_in_small_pieces(mon
 def test_results_equal_the_reference_whichever_test_of_a_candidate_pair_goes_first(monkeypatch, pairs_per_key, chunk_pairs):
     """0: the band test always first; 10**9: verification always first; small chunks: the order changes from chunk to
     chunk as the band keys get made."""
-    documents = _planted_corpus(6, n_documents=160)
-    monkeypatch.setattr(bp, "_PAIRS_PER_NEW_KEY", pairs_per_key)
-    monkeypatch.setattr(bp, "_CHUNK_PAIRS", chunk_pairs)
+    documents = planted_corpus(6, n_documents=160)
+    monkeypatch.setattr(pj, "_PAIRS_PER_NEW_KEY", pairs_per_key)
+    monkeypatch.setattr(pj, "_CHUNK_PAIRS", chunk_pairs)
     orders = []
-    real = bp._BandFilter.goes_first
-    monkeypatch.setattr(bp._BandFilter, "goes_first", lambda self, a, b: orders.append(real(self, a, b)) or orders[-1])
+    real = pj._BandFilter.goes_first
+    monkeypatch.setattr(pj._BandFilter, "goes_first", lambda self, a, b: orders.append(real(self, a, b)) or orders[-1])
     found = _results(documents, threshold=0.7, shingle_size=4)
     assert len(found[0]) > 100 and len(orders) >= 2
     assert set(orders) == ({True} if pairs_per_key == 0 else {False} if pairs_per_key == 10**9 else {True, False})
@@ -218,7 +182,7 @@ def test_results_equal_the_reference_with_short_paragraphs_and_odd_characters():
     bodies = []
     for index in range(120):
         base = " ".join(rng.choice(pieces) for _ in range(rng.randrange(1, 5)))
-        bodies.append("\n\n".join([base, _mutated(_template(rng, 9), rng, 1), f"{base} {index % 7}"]))
+        bodies.append("\n\n".join([base, mutated(random_text(rng, 9), rng, 1), f"{base} {index % 7}"]))
     documents = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(bodies))], "body": bodies})
     for options in ({"min_words": 1, "shingle_size": 3}, {"min_words": 2, "shingle_size": 5, "threshold": 0.7}):
         for got, want in zip(_results(documents, **options), _reference_results(documents, **options)):
@@ -230,7 +194,7 @@ def test_normalisation_equals_the_regex_for_every_code_point():
     texts = [f"x{char}y" for char in chars] + [f"A{char}" for char in chars]
     texts += ["", " ", "ΑΣ Β", "ΑΣ", "..a..", "a\x00b"]
     series = pd.Series(texts, dtype=object)
-    assert bp._normalise(series) == _reference_normalise(series).tolist()
+    assert sh._normalise(series) == _reference_normalise(series).tolist()
 
 
 def test_normalisation_equals_the_regex_on_random_unicode():
@@ -240,14 +204,14 @@ def test_normalisation_equals_the_regex_on_random_unicode():
     alphabet += ["中", "文", "\u3400", "\u9fff", "\ufa6e", "，", "。"]  # Han: each a word, also when two touch
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(5000)]
     series = pd.Series(texts + [None], dtype=object)
-    assert bp._normalise(series) == _reference_normalise(series).tolist()
+    assert sh._normalise(series) == _reference_normalise(series).tolist()
 
 
 @pytest.mark.parametrize("shingle_size", [1, 2, 5, 9])
 def test_shingle_hashes_equal_the_reference(shingle_size):
     rng = random.Random(shingle_size)
-    texts = ["", "one", "one two three", "ünï çødé wörds"] + [_template(rng, rng.randrange(0, 30)) for _ in range(300)]
-    counts, hashes = bp._shingle_table(texts, shingle_size)
+    texts = ["", "one", "one two three", "ünï çødé wörds"] + [random_text(rng, rng.randrange(0, 30)) for _ in range(300)]
+    counts, hashes = sh._shingle_table(texts, shingle_size)
     rows = np.repeat(np.arange(len(texts)), counts)
     expected_rows, expected_hashes = _reference_shingle_hashes(texts, shingle_size)
     assert np.array_equal(rows, expected_rows) and np.array_equal(hashes, expected_hashes)
@@ -260,10 +224,10 @@ def test_shingle_hashes_equal_the_reference(shingle_size):
 def test_distinct_texts_are_numbered_as_factorising_their_normalised_forms(monkeypatch, dtype, chunk_chars):
     """The join tells texts apart by the hash of their normalised form, normalising again when it needs a text:
     the same numbers, texts, shingles and stored-join key as holding every normalised text."""
-    monkeypatch.setattr(bp, "_CHUNK_CHARS", chunk_chars)  # 60: a chunk of a few paragraphs, short ones skipped
-    monkeypatch.setattr(bp, "_GATHERED_ENTRIES", 7 if chunk_chars == 60 else bp._GATHERED_ENTRIES)  # chunks joined in runs
+    monkeypatch.setattr(sh, "_CHUNK_CHARS", chunk_chars)  # 60: a chunk of a few paragraphs, short ones skipped
+    monkeypatch.setattr(sh, "_GATHERED_ENTRIES", 7 if chunk_chars == 60 else sh._GATHERED_ENTRIES)  # chunks joined in runs
     rng = random.Random(21)
-    base = [_template(rng, rng.randrange(1, 20)) for _ in range(80)]
+    base = [random_text(rng, rng.randrange(1, 20)) for _ in range(80)]
     variants = [rng.choice([text, text.upper(), f"«{text}»!", text.replace(" ", "  ,")]) for text in base for _ in range(3)]
     rng.shuffle(variants)
     paragraphs = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(variants))], "paragraph": 1,
@@ -275,7 +239,7 @@ def test_distinct_texts_are_numbered_as_factorising_their_normalised_forms(monke
     assert codes.tolist() == expected_codes.tolist() and list(uniques) == list(expected_uniques)
     assert uniques.take(np.array([3, 0, 3])) == [expected_uniques[3], expected_uniques[0], expected_uniques[3]]
     assert bp._join_key(uniques, 0.8, 5) == bp._join_key(list(expected_uniques), 0.8, 5)
-    for got, want in zip(bp._shingle_table(uniques, 3), bp._shingle_table(list(expected_uniques), 3)):
+    for got, want in zip(sh._shingle_table(uniques, 3), sh._shingle_table(list(expected_uniques), 3)):
         assert np.array_equal(got, want)
 
 
@@ -284,7 +248,7 @@ def test_tokens_stay_distinct_when_hash_prefixes_collide():
     bases = rng.integers(0, 2**62, 40, dtype=np.int64).astype(np.uint64)
     hashes = np.repeat(bases, 25) + rng.integers(0, 64, 1000).astype(np.uint64)  # many share all but 6 low bits
     separated = hashes.copy()
-    bp._separate_tokens(separated, bits=6)
+    pj._separate_tokens(separated, bits=6)
     tokens = separated >> np.uint64(6)
     pairs = pd.DataFrame({"hash": hashes, "token": tokens}).drop_duplicates()
     assert pairs["hash"].is_unique and pairs["token"].is_unique  # one token per distinct hash, and back
@@ -300,7 +264,7 @@ def test_pairs_at_the_size_limit_of_the_threshold_are_candidates(threshold):
         texts += [" ".join(words[:small]), " ".join(words[:large]), " ".join(words[: large + 1])]  # J = t, J < t
     expected = _reference_similar_pairs(texts, threshold, 1).sort_values(["i", "j"]).reset_index(drop=True)
     assert len(expected) > 50
-    pd.testing.assert_frame_equal(bp._similar_pairs(texts, threshold, 1), expected, check_dtype=False)
+    pd.testing.assert_frame_equal(pj._similar_pairs(texts, threshold, 1), expected, check_dtype=False)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -308,7 +272,7 @@ def test_components_grown_a_chunk_of_edges_at_a_time_equal_the_whole_graph(seed)
     rng = np.random.default_rng(seed)
     n = 500
     a, b = rng.integers(0, n, 400), rng.integers(0, n, 400)  # chains, stars and many texts left alone
-    components = bp._GrowingComponents(n)
+    components = pj._GrowingComponents(n)
     for start in range(0, a.size, 37):
         components.link(a[start : start + 37], b[start : start + 37])
         assert np.all(components.first <= np.arange(n)) and np.all(components.first[components.first] == components.first)
@@ -329,33 +293,33 @@ def _coarse_table(texts: list[str], shingle_size: int) -> tuple[np.ndarray, np.n
 
 def test_pairs_and_components_equal_the_reference_when_every_hash_prefix_collides(monkeypatch):
     rng = random.Random(11)
-    template = _template(rng, 30)
-    variants = {_mutated(template, rng, rng.randrange(0, 8)) for _ in range(150)}
-    texts = sorted(variants | {_template(rng, 20) for _ in range(50)})
+    template = random_text(rng, 30)
+    variants = {mutated(template, rng, rng.randrange(0, 8)) for _ in range(150)}
+    texts = sorted(variants | {random_text(rng, 20) for _ in range(50)})
     expected = _reference_similar_pairs(texts, 0.7, 3, hashes=_coarse_hashes)
     expected_components = _reference_components(texts, 0.7, 3, hashes=_coarse_hashes)
-    monkeypatch.setattr(bp, "_shingle_table", _coarse_table)
-    found = bp._similar_pairs(texts, 0.7, 3)
+    monkeypatch.setattr(pj, "_shingle_table", _coarse_table)
+    found = pj._similar_pairs(texts, 0.7, 3)
     assert len(found) > 100
     pd.testing.assert_frame_equal(found, expected.sort_values(["i", "j"]).reset_index(drop=True), check_dtype=False)
-    assert len(set(zip(bp._similar_components(texts, 0.7, 3), expected_components))) == len(set(expected_components))
+    assert len(set(zip(pj._similar_components(texts, 0.7, 3), expected_components))) == len(set(expected_components))
 
 
 def test_max_pairs_stops_early_on_many_distinct_near_duplicates(monkeypatch):
     rng = random.Random(5)
-    template = _template(rng, 60)
+    template = random_text(rng, 60)
     paragraphs = pd.DataFrame(
-        {"doc_id": [f"d{i}" for i in range(400)], "paragraph": 1, "text": [_dated(template, rng) for _ in range(400)]}
+        {"doc_id": [f"d{i}" for i in range(400)], "paragraph": 1, "text": [dated(template, rng) for _ in range(400)]}
     )
-    monkeypatch.setattr(bp, "_CHUNK_PAIRS", 1000)
+    monkeypatch.setattr(pj, "_CHUNK_PAIRS", 1000)
     with pytest.raises(ValueError, match="at least .* max_pairs=2000"):
         near_duplicate_paragraphs(paragraphs, max_pairs=2000)
 
 
 def test_one_big_family_of_dated_templates_is_one_family():
     rng = random.Random(9)
-    template = _template(rng, 60)
-    texts = [_dated(template, rng) for _ in range(3000)]
+    template = random_text(rng, 60)
+    texts = [dated(template, rng) for _ in range(3000)]
     paragraphs = pd.DataFrame({"doc_id": [f"d{i:04d}" for i in range(3000)], "paragraph": 1, "text": texts})
     families = template_families(paragraphs)
     assert families["family"].unique().tolist() == [1] and families["n_documents"].iloc[0] == 3000
@@ -370,4 +334,4 @@ def test_pairs_the_bands_miss_are_missed_alike():
         texts += [" ".join(words), " ".join(words[:18] + [f"p{pair}x0", f"p{pair}x1"])]  # Jaccard 18/22
     expected = _reference_similar_pairs(texts, 0.8, 1).sort_values(["i", "j"]).reset_index(drop=True)
     assert 1950 < len(expected) < 2000
-    pd.testing.assert_frame_equal(bp._similar_pairs(texts, 0.8, 1), expected, check_dtype=False)
+    pd.testing.assert_frame_equal(pj._similar_pairs(texts, 0.8, 1), expected, check_dtype=False)

@@ -7,6 +7,7 @@ side) so that several tasks, and the joins between them, are exercised.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import subprocess
 import sys
@@ -16,8 +17,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from conftest import write_generated_corpus
+from planted import planted_corpus
 
-from corpus_utils import read_corpus
+from corpus_utils import load_paragraphs, read_corpus
 from corpus_utils.analysis.similarity import top_k_neighbours
 from corpus_utils.core import columns as columns_module
 from corpus_utils.core import scheduler as scheduler_module
@@ -266,7 +268,6 @@ def test_the_concordance_on_dask_equals_this_process(cluster, documents):
 
 
 def test_boilerplate_joins_on_dask_equal_this_process(cluster, documents):
-    from corpus_utils import load_paragraphs
     from corpus_utils.analysis.boilerplate import near_duplicate_paragraphs, template_families
 
     paragraphs = load_paragraphs(documents)
@@ -276,7 +277,48 @@ def test_boilerplate_joins_on_dask_equal_this_process(cluster, documents):
     assert len(expected[0]) > 0 and len(expected[1]) > 0  # the generated pages repeat paragraphs
     for on_dask, here in zip(found, expected):
         pd.testing.assert_frame_equal(on_dask, here)
-    assert {"shingling", "normalising paragraphs"} <= {time.stage for time in stage_times() if time.where.startswith("dask")}
+    assert {"boilerplate join", "normalising paragraphs"} <= {time.stage for time in stage_times() if time.where.startswith("dask")}
+
+
+def _word_subsets() -> pd.DataFrame:
+    """Every set of 4 and of 5 of 10 words, one paragraph each: 1,260 pairs at Jaccard exactly 0.8 (a 4-set in a
+    5-set), each text's prefix one or two words long, and a few pairs that share no MinHash band."""
+    words = [f"v{index}" for index in range(10)]
+    texts = [" ".join(chosen) for size in (4, 5) for chosen in itertools.combinations(words, size)]
+    return pd.DataFrame({"doc_id": [f"d{index}" for index in range(len(texts))], "paragraph": 1, "text": texts})
+
+
+@pytest.mark.parametrize(("corpus", "threshold", "shingle_size", "part_texts"),
+                         [(1, 0.8, 5, 40), (2, 0.6, 3, 17), (4, 0.5, 2, 10**5), ("subsets", 0.8, 1, 50)])
+def test_the_boilerplate_join_on_dask_finds_the_pairs_of_one_process(cluster, monkeypatch, corpus, threshold, shingle_size, part_texts):
+    from corpus_utils.analysis import dask_join
+    from corpus_utils.analysis.boilerplate import _eligible
+    from corpus_utils.analysis.prefixjoin import _similar_pairs
+
+    with in_this_process():
+        paragraphs = _word_subsets() if corpus == "subsets" else load_paragraphs(planted_corpus(corpus))
+        _, _, _, texts = _eligible(paragraphs, 1 if corpus == "subsets" else 8)
+        expected = _similar_pairs(texts, threshold, shingle_size)
+    monkeypatch.setattr(dask_join, "PART_TEXTS", part_texts)  # 40: 12 parts and buckets, 17: 28, 10**5: 4, 50: 10
+    found = dask_join.similar_pairs_on_dask(cluster, texts, threshold, shingle_size)
+    assert len(expected) > 500 and expected["similarity"].min() < 0.99  # near, not only identical, pairs
+    if corpus == "subsets":
+        assert len(expected) == 1249  # 11 of the 1,260 pairs share no band
+    pd.testing.assert_frame_equal(found, expected)
+
+
+def test_templates_and_the_pair_budget_on_dask_are_those_of_one_process(cluster):
+    from corpus_utils.analysis.boilerplate import TooManyPairsError, near_duplicate_paragraphs, template_families
+
+    paragraphs = load_paragraphs(planted_corpus(3, n_documents=150))
+    with in_this_process():
+        expected = template_families(paragraphs, threshold=0.7, shingle_size=4)
+        with pytest.raises(TooManyPairsError):
+            near_duplicate_paragraphs(paragraphs, threshold=0.7, max_pairs=500)
+    pd.testing.assert_frame_equal(template_families(paragraphs, threshold=0.7, shingle_size=4), expected)
+    assert expected["family"].nunique() >= 2
+    with pytest.raises(TooManyPairsError):
+        near_duplicate_paragraphs(paragraphs, threshold=0.7, max_pairs=500)
 
 
 @pytest.fixture(scope="module")

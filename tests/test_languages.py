@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from corpus_utils import read_corpus
-from corpus_utils.analysis.boilerplate import _normalise, _normalise_text, near_duplicate_paragraphs
+from corpus_utils.analysis.boilerplate import near_duplicate_paragraphs
+from corpus_utils.analysis.shingles import _normalise, _normalise_text
 from corpus_utils.analysis.formulations import discover_candidates, find_formulations, formulations_by_language
 from corpus_utils.analysis.kwic import kwic
 from corpus_utils.analysis.prepare import prepare_corpus

@@ -274,6 +274,12 @@ class DaskScheduler:
         return {name: value if _is_plain(value) else self.client.scatter(_Whole(value), broadcast=True, hash=False)
                 for name, value in shared.items()}
 
+    def submit_part(self, function: Callable, part: Any, **shared: Any) -> Any:
+        """A future of ``function(part, **shared)`` on a worker, its result left there for further tasks
+        (:meth:`submit`); the part and the shared values travel as in :meth:`map` (a text column read from the corpus
+        store as a reference, a large part before its task)."""
+        return self.client.submit(_call_unwrapped, function, self._held(part), pure=False, **self._sent(shared))
+
     def submit(self, function: Callable, *args: Any, **kwargs: Any) -> Any:
         """A future of ``function(*args, **kwargs)`` on a worker (futures among the arguments are resolved there)."""
         return self.client.submit(function, *args, pure=False, **kwargs)
@@ -321,6 +327,11 @@ def _call(function: Callable, part: _Whole, **shared: Any) -> _Whole:
     values, unwrapped; the result wrapped again."""
     value = part.value.load() if isinstance(part.value, StoredPart) else part.value
     return _Whole(function(value, **_on_worker(shared)))
+
+
+def _call_unwrapped(function: Callable, part: _Whole, **shared: Any) -> Any:
+    """:func:`_call`, its result as it is (a further task takes it)."""
+    return _call(function, part, **shared).value
 
 
 def _size_of(value: Any) -> int:
@@ -494,7 +505,7 @@ def _call_quietly(function: Callable, part: Any, **shared: Any) -> Any:
 
 #: The stages that go to the workers when a scheduler is active, in the order a run meets them.
 DASK_STAGES = ("parsing pages", "cleaning table rows", "tokenising", "counting", "top-k neighbours", "formulations", "MT variants",
-               "concordance", "candidate formulations")
+               "concordance", "candidate formulations", "normalising paragraphs", "boilerplate join")
 
 
 def where_stages_run(scheduler: DaskScheduler | None) -> str:

@@ -1,0 +1,292 @@
+"""The boilerplate join on a Dask cluster: the pairs of :func:`.prefixjoin._similar_pairs`, with every step on the
+workers and only the pairs found coming back to this process.
+
+The distinct texts are cut into parts of consecutive texts, one task each; the shingles are spread over as many
+buckets, by hash. Four shuffles (tasks passing each other their pieces through Dask, as ``dask.dataframe`` shuffles
+by tasks) take the one-process join apart:
+
+1. each part's distinct (text, shingle) pairs go to the bucket of the shingle, which counts the texts holding it
+   (the frequencies of one process: every copy of a shingle meets in one bucket);
+2. the shingles found in two texts or more go back to the parts of their texts, with their frequencies; each text
+   orders its shingles rarest first (frequency, then hash: the order one process uses, up to ties between hashes)
+   and takes its prefix, as :func:`.prefixjoin._prefix_index` does;
+3. the prefix entries go to the bucket of their shingle, where each group of texts sharing a prefix shingle gives
+   its candidate pairs (:func:`.prefixjoin._candidate_chunks`: sizes and PPJoin's positional filter);
+4. each candidate pair goes to the part of its first text, which adds that text's shingles and MinHash band keys,
+   and then to the part of its second text, which verifies it exactly and tests the bands
+   (:func:`.prefixjoin._jaccard_at_least`, :func:`.prefixjoin._band_keys_of`).
+
+A pair is verified by the rule of one process on the same shingle sets, so the pairs and their similarities are
+the same (``tests/test_dask.py``). This process holds the parts' boundaries and the pairs found; a worker holds its
+parts' shingles, about 16 bytes per shingle twice over.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..core.scheduler import DaskScheduler, stage
+from .prefixjoin import _PrefixGroups, _band_keys_of, _candidate_chunks, _jaccard_at_least, _sizes_allow
+from .shingles import _DistinctTexts, _kept_shingles_here
+
+__all__ = ["similar_pairs_on_dask"]
+
+#: At most this many distinct texts per part: about 60 shingles each for pages of this kind, 16 bytes per shingle held
+#: twice on its worker (about 200 MB), and parts × buckets pieces per shuffle.
+PART_TEXTS = 100_000
+_MAX_FREQUENCY = np.iinfo(np.uint16).max  # frequencies past it rank as equal, as in one process
+
+
+def similar_pairs_on_dask(scheduler: DaskScheduler, texts: _DistinctTexts, threshold: float, shingle_size: int) -> pd.DataFrame:
+    """:func:`.prefixjoin._similar_pairs` of ``texts`` on the scheduler's workers: columns i, j (i < j), similarity;
+    sorted by i, j. Timed as the stage ``"boilerplate join"``."""
+    n = len(texts)
+    with stage("boilerplate join", items=n):
+        found = _pairs_found(scheduler, texts, threshold, shingle_size) if n >= 2 else []
+    a = np.concatenate([np.zeros(0, dtype=np.int64), *(piece[0] for piece in found)])
+    b = np.concatenate([np.zeros(0, dtype=np.int64), *(piece[1] for piece in found)])
+    similarity = np.concatenate([np.zeros(0), *(piece[2] for piece in found)])
+    codes, first = np.unique(a * n + b, return_index=True)
+    return pd.DataFrame({"i": codes // max(n, 1), "j": codes % max(n, 1), "similarity": similarity[first]})
+
+
+def _pairs_found(scheduler: DaskScheduler, texts: _DistinctTexts, threshold: float, shingle_size: int) -> list:
+    """The four shuffles of the module's docstring; the verified pairs of each part, gathered here."""
+    n = len(texts)
+    n_parts = min(n, max(2 * max(1, scheduler.n_workers), -(-n // PART_TEXTS)))
+    firsts = np.array([n * part // n_parts for part in range(n_parts)], dtype=np.int64)  # each part's first text
+    rows = texts.rows
+    starts = [0, *rows[firsts[1:]].tolist(), len(texts.frame)]  # the parts' paragraph positions
+    shingled = [scheduler.submit_part(_shingle_part, scheduler.cut(texts.frame, start, stop), shingle_size=shingle_size,
+                                      first=int(first), n_buckets=n_parts)
+                for first, start, stop in zip(firsts.tolist(), starts[:-1], starts[1:])]
+    counted = [scheduler.submit(_frequencies, firsts, *_pieces(scheduler, shingled, bucket)) for bucket in range(n_parts)]
+    shingled = _kept(scheduler, shingled)  # each step's pieces are freed once the next step has them
+    prefixed = [scheduler.submit(_prefix_entries, shingled[part], threshold, n_parts, *_pieces(scheduler, counted, part))
+                for part in range(n_parts)]
+    del counted
+    candidates = [scheduler.submit(_candidate_pairs, threshold, firsts, n, *_pieces(scheduler, prefixed, bucket))
+                  for bucket in range(n_parts)]
+    prefixed = _kept(scheduler, prefixed)
+    halves = [scheduler.submit(_first_halves, shingled[part], prefixed[part], threshold, firsts, n,
+                               *_pieces(scheduler, candidates, part))
+              for part in range(n_parts)]
+    del candidates
+    verified = [scheduler.submit(_verified, shingled[part], prefixed[part], threshold, *_pieces(scheduler, halves, part))
+                for part in range(n_parts)]
+    del halves, shingled, prefixed
+    return scheduler.gather(verified)
+
+
+def _kept(scheduler: DaskScheduler, futures: list) -> list:
+    """Futures of each result without its outgoing pieces (``"out"``), made where the result is."""
+    return [scheduler.submit(_without_pieces, future) for future in futures]
+
+
+def _without_pieces(result: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in result.items() if name != "out"}
+
+
+def _pieces(scheduler: DaskScheduler, futures: list, number: int) -> list:
+    """Piece ``number`` of each future's ``"out"`` list, as futures: what one task of the next step takes from each
+    task of this one (a small task each, run where the piece is)."""
+    return [scheduler.submit(_piece, future, number) for future in futures]
+
+
+def _piece(result: dict[str, Any], number: int) -> Any:
+    return result["out"][number]
+
+
+def _bucket_of(hashes: np.ndarray, n_buckets: int) -> np.ndarray:
+    """Which of ``n_buckets`` buckets each shingle hash goes to (its top 32 bits scaled to the number of buckets)."""
+    return (((hashes >> np.uint64(32)) * np.uint64(n_buckets)) >> np.uint64(32)).astype(np.int64)
+
+
+def _split(by: np.ndarray, n: int, *columns: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+    """``columns`` cut into ``n`` pieces by the destination ``by`` of each row (0 … n − 1), rows in order within each."""
+    order = np.argsort(by, kind="stable")
+    ends = np.searchsorted(by[order], np.arange(n + 1))
+    ordered = [column[order] for column in columns]
+    return [tuple(column[ends[k] : ends[k + 1]] for column in ordered) for k in range(n)]
+
+
+def _part_of(rows: np.ndarray, firsts: np.ndarray) -> np.ndarray:
+    """The part holding each text."""
+    return np.searchsorted(firsts, rows, side="right") - 1
+
+
+def _joined(pieces: tuple, width: int) -> list[np.ndarray]:
+    """The pieces' columns, each concatenated (``width`` columns)."""
+    return [np.concatenate([piece[column] for piece in pieces]) for column in range(width)]
+
+
+def _shingle_part(frame: pd.DataFrame, *, shingle_size: int, first: int, n_buckets: int) -> dict[str, Any]:
+    """Step 1 on a worker: the shingle hashes of the part's texts (``frame["text"]`` where ``frame["keep"]``, numbered
+    from ``first``), kept in text order for the band keys (``counts``, ``hashes``: a shingle repeated in a text counts
+    once in ``sizes``, the distinct shingles per text), and the distinct (shingle, text) pairs sent out by bucket."""
+    pieces = _kept_shingles_here(frame, shingle_size=shingle_size)
+    counts = np.concatenate([np.zeros(0, dtype=np.int64), *(counts for counts, _ in pieces)])
+    hashes = np.concatenate([np.zeros(0, dtype=np.uint64), *(hashes for _, hashes in pieces)])
+    del pieces
+    local = np.repeat(np.arange(counts.size, dtype=np.uint64), counts)
+    order, distinct = _by_hash_then_row(hashes, local, counts.size)
+    sorted_hashes, rows = hashes[order][distinct], local[order][distinct].astype(np.int64) + first
+    sizes = np.bincount(rows - first, minlength=counts.size).astype(np.int64)
+    ends = np.searchsorted(_bucket_of(sorted_hashes, n_buckets), np.arange(n_buckets + 1))  # buckets follow the hash
+    out = [(sorted_hashes[ends[k] : ends[k + 1]], rows[ends[k] : ends[k + 1]]) for k in range(n_buckets)]
+    return {"first": first, "sizes": sizes, "counts": counts, "hashes": hashes, "out": out}
+
+
+def _by_hash_then_row(hashes: np.ndarray, rows: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """An order of (hash, row) pairs by the hash's top bits (so by bucket), then row, and which pairs in that order
+    are not repeats of the one before. One sort of a 64-bit key (those top bits, then the row: three times faster
+    than sorting on both); where two different hashes of one row agree in those top bits (about one part in a
+    million), the part is sorted by hash, then row."""
+    bits = max(1, int(n_rows - 1).bit_length())
+    key = (hashes >> np.uint64(bits) << np.uint64(bits)) | rows
+    order = np.argsort(key)
+    key, ordered = key[order], hashes[order]
+    same_key = key[1:] == key[:-1]
+    repeat = same_key & (ordered[1:] == ordered[:-1])
+    if (same_key & ~repeat).any():
+        order = np.lexsort((rows, hashes))
+        ordered, by_row = hashes[order], rows[order]
+        repeat = (ordered[1:] == ordered[:-1]) & (by_row[1:] == by_row[:-1])
+    return order, np.r_[True, ~repeat] if hashes.size else np.zeros(0, dtype=bool)
+
+
+def _frequencies(firsts: np.ndarray, *pieces: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
+    """Step 1's bucket: how many texts hold each of its shingles (each (shingle, text) comes once); the (text,
+    shingle, frequency) of the shingles in two texts or more, sent to the parts of their texts."""
+    hashes, rows = _joined(pieces, 2)
+    order = np.argsort(hashes)
+    hashes, rows = hashes[order], rows[order]
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]]) if hashes.size else np.zeros(0, dtype=np.int64)
+    per_shingle = np.diff(np.r_[starts, hashes.size])
+    frequency = np.repeat(per_shingle, per_shingle)
+    shared = frequency >= 2
+    hashes, rows, frequency = hashes[shared], rows[shared], frequency[shared]
+    return {"out": _split(_part_of(rows, firsts), firsts.size, rows, hashes, frequency)}
+
+
+def _prefix_entries(shingled: dict[str, Any], threshold: float, n_buckets: int,
+                    *pieces: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, Any]:
+    """Step 2 on a part: each text's shingles found in other texts, rarest first; its prefix entries (shingle, text,
+    distinct shingles of the text, shared shingles from this one on) sent out by bucket; its shared shingles kept for
+    the verification (``indptr``, ``tokens``)."""
+    first, sizes = shingled["first"], shingled["sizes"]
+    rows, hashes, frequency = _joined(pieces, 3)
+    local = rows - first
+    order = _rarest_first(local, np.minimum(frequency, _MAX_FREQUENCY), hashes, sizes.size)
+    local, hashes = local[order], hashes[order]
+    n_shared = np.bincount(local, minlength=sizes.size).astype(np.int64)
+    overlap = np.maximum(1, np.ceil((threshold - 1e-6) * sizes)).astype(np.int64)  # as _prefix_index
+    taken = np.clip(sizes - overlap + 1 - (sizes - n_shared), 0, n_shared)
+    within = np.arange(local.size) - np.repeat(np.cumsum(n_shared) - n_shared, n_shared)
+    prefix = within < taken[local]
+    left = (n_shared[local] - within)[prefix].astype(np.int32)
+    entry_hashes, entry_local = hashes[prefix], local[prefix]
+    out = _split(_bucket_of(entry_hashes, n_buckets), n_buckets, entry_hashes, entry_local + first, sizes[entry_local], left)
+    return {"out": out, "indptr": np.r_[0, np.cumsum(n_shared)], "tokens": hashes}
+
+
+def _rarest_first(local: np.ndarray, frequency: np.ndarray, hashes: np.ndarray, n_rows: int) -> np.ndarray:
+    """The order of shared shingles by text, then frequency (below 2¹⁶), then hash: one sort of a 64-bit key holding
+    the text, the frequency and the hash's top bits; where two shingles of a text agree in all three (about one text
+    in a million), the part is sorted on the three."""
+    bits = max(1, int(n_rows - 1).bit_length())
+    if bits > 32:  # no room for the hash
+        return np.lexsort((hashes, frequency, local))
+    key = (local.astype(np.uint64) << np.uint64(64 - bits)) | (frequency.astype(np.uint64) << np.uint64(48 - bits))
+    key |= hashes >> np.uint64(16 + bits)
+    order = np.argsort(key)
+    ordered = key[order]
+    if (ordered[1:] == ordered[:-1]).any():
+        return np.lexsort((hashes, frequency, local))
+    return order
+
+
+def _candidate_pairs(threshold: float, firsts: np.ndarray, n: int,
+                     *pieces: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> dict[str, Any]:
+    """Step 3's bucket: the candidate pairs (a < b, distinct) of each group of texts sharing a prefix shingle, sent to
+    the parts of their first texts."""
+    hashes, rows, sizes, left = _joined(pieces, 4)
+    order = np.lexsort((rows, hashes))
+    hashes, rows, sizes, left = hashes[order], rows[order], sizes[order], left[order]
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]]) if hashes.size else np.zeros(0, dtype=np.int64)
+    groups = _PrefixGroups(sizes=sizes, members=np.arange(rows.size), bounds=np.r_[starts, rows.size], left=left)
+    codes = [np.zeros(0, dtype=np.int64)]
+    for a, b in _candidate_chunks(groups, threshold):
+        first, second = rows[a], rows[b]
+        codes.append(np.unique(np.minimum(first, second) * n + np.maximum(first, second)))
+    codes = np.unique(np.concatenate(codes))
+    a, b = codes // n, codes % n
+    return {"out": _split(_part_of(a, firsts), firsts.size, a, b)}
+
+
+def _members(shingled: dict[str, Any], prefixed: dict[str, Any], local: np.ndarray, threshold: float
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The part's texts numbered ``local`` (distinct): their distinct shingles, their shared shingles (``indptr``,
+    ``tokens``) and their MinHash band keys."""
+    counts, indptr = shingled["counts"], prefixed["indptr"]
+    starts = np.cumsum(counts) - counts
+    all_hashes = shingled["hashes"][np.repeat(starts[local], counts[local]) + _within(counts[local])]
+    shared = np.diff(indptr)[local]
+    tokens = prefixed["tokens"][np.repeat(indptr[local], shared) + _within(shared)]
+    keys = _band_keys_of(counts[local], all_hashes, threshold)
+    return shingled["sizes"][local], np.r_[0, np.cumsum(shared)], tokens, keys
+
+
+def _within(counts: np.ndarray) -> np.ndarray:
+    """0, 1, … counts[k] − 1 for each k, concatenated."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def _first_halves(shingled: dict[str, Any], prefixed: dict[str, Any], threshold: float, firsts: np.ndarray, n: int,
+                  *pieces: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
+    """Step 4 on the part of the pairs' first texts: the pairs (met once, whichever buckets found them) with what the
+    verification needs of their first texts, sent to the parts of their second texts: (first texts, which of them each
+    pair's is, second texts, then the first texts' sizes, shared shingles and band keys)."""
+    a, b = _joined(pieces, 2)
+    codes = np.unique(a * n + b)
+    a, b = codes // n, codes % n
+    out = []
+    for here, there in _split(_part_of(b, firsts), firsts.size, a, b):
+        texts, which = np.unique(here, return_inverse=True)
+        out.append((texts, which, there, *_members(shingled, prefixed, texts - shingled["first"], threshold)))
+    return {"out": out}
+
+
+def _verified(shingled: dict[str, Any], prefixed: dict[str, Any], threshold: float, *pieces: tuple
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 4 on the part of the pairs' second texts: (a, b, similarity) of the pairs with Jaccard ≥ ``threshold``
+    that share a band, verified by the rule of one process."""
+    found = [(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))]
+    for texts_a, which, there, sizes_a, indptr_a, tokens_a, keys_a in pieces:
+        texts_b, other = np.unique(there - shingled["first"], return_inverse=True)
+        sizes_b, indptr_b, tokens_b, keys_b = _members(shingled, prefixed, texts_b, threshold)
+        size_a, size_b = sizes_a[which], sizes_b[other]
+        keep = _sizes_allow(size_a, size_b, threshold) & (keys_a[which] == keys_b[other]).any(axis=1)
+        which, other, there, size_a, size_b = which[keep], other[keep], there[keep], size_a[keep], size_b[keep]
+        shared = _shared_counts(indptr_a, tokens_a, indptr_b, tokens_b, which, other)
+        similarity, kept = _jaccard_at_least(size_a, size_b, shared, threshold)
+        found.append((texts_a[which[kept]], there[kept], similarity[kept]))
+    return tuple(np.concatenate([piece[column] for piece in found]) for column in range(3))  # type: ignore[return-value]
+
+
+def _shared_counts(indptr_a: np.ndarray, tokens_a: np.ndarray, indptr_b: np.ndarray, tokens_b: np.ndarray,
+                   which: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """How many shingles each pair shares: first text ``which[k]`` of the sets (``indptr_a``, ``tokens_a``), second
+    text ``other[k]`` of (``indptr_b``, ``tokens_b``); as :func:`.prefixjoin._verify` counts them, through the
+    product of two sparse rows."""
+    vocabulary, ids = np.unique(np.r_[tokens_a, tokens_b], return_inverse=True)
+    ones = np.ones(ids.size, dtype=np.int8)
+    matrix_a = sp.csr_matrix((ones[: tokens_a.size], ids[: tokens_a.size], indptr_a), shape=(indptr_a.size - 1, max(vocabulary.size, 1)))
+    matrix_b = sp.csr_matrix((ones[tokens_a.size :], ids[tokens_a.size :], indptr_b), shape=(indptr_b.size - 1, max(vocabulary.size, 1)))
+    matrix_a.sort_indices()  # each text's shingles came rarest first
+    matrix_b.sort_indices()
+    return np.diff(matrix_a[which].multiply(matrix_b[other]).tocsr().indptr).astype(np.int64)
