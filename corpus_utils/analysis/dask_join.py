@@ -6,19 +6,21 @@ buckets, by hash. Four shuffles (tasks passing each other their pieces through D
 by tasks) take the one-process join apart:
 
 1. each part's distinct (text, shingle) pairs go to the bucket of the shingle, which counts the texts holding it
-   (the frequencies of one process: every copy of a shingle meets in one bucket);
-2. the shingles found in two texts or more go back to the parts of their texts, with their frequencies; each text
-   orders its shingles rarest first (frequency, then hash: the order one process uses, up to ties between hashes)
-   and takes its prefix, as :func:`.prefixjoin._prefix_index` does;
-3. the prefix entries go to the bucket of their shingle, where each group of texts sharing a prefix shingle gives
+   (the frequencies of one process: every copy of a shingle meets in one bucket) and numbers the shingles held by
+   two texts or more (their tokens, in the order of their hashes);
+2. those go back to the parts of their texts, with their frequencies and tokens; each text orders its shingles
+   rarest first (frequency, then hash: the order one process uses, up to ties between hashes) and takes its prefix,
+   as :func:`.prefixjoin._prefix_index` does;
+3. the prefix entries go to the bucket of their token, where each group of texts sharing a prefix shingle gives
    its candidate pairs (:func:`.prefixjoin._candidate_chunks`: sizes and PPJoin's positional filter);
-4. each candidate pair goes to the part of its first text, which adds that text's shingles and MinHash band keys,
-   and then to the part of its second text, which verifies it exactly and tests the bands
-   (:func:`.prefixjoin._jaccard_at_least`, :func:`.prefixjoin._band_keys_of`).
+4. each candidate pair goes to the part of its first text, which adds that text's tokens and MinHash band keys,
+   and then to the part of its second text, which tests the bands and verifies the pairs that share one exactly
+   (:func:`.prefixjoin._band_keys_of`, :func:`.prefixjoin._jaccard_at_least`).
 
 A pair is verified by the rule of one process on the same shingle sets, so the pairs and their similarities are
 the same (``tests/test_dask.py``). This process holds the parts' boundaries and the pairs found; a worker holds its
-parts' shingles, about 16 bytes per shingle twice over.
+parts' shingles (8 bytes each, kept for the band keys), their distinct (shingle, text) pairs on their way to the
+buckets (16 bytes each) and the shared ones' tokens.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ from .shingles import _DistinctTexts, _kept_shingles_here
 
 __all__ = ["similar_pairs_on_dask"]
 
-#: At most this many distinct texts per part: about 60 shingles each for pages of this kind, 16 bytes per shingle held
-#: twice on its worker (about 200 MB), and parts × buckets pieces per shuffle.
+#: At most this many distinct texts per part (about 100 shingles each for pages of this kind, some 50 bytes per shingle
+#: on its worker at the peak); a shuffle has parts × buckets pieces.
 PART_TEXTS = 100_000
 _MAX_FREQUENCY = np.iinfo(np.uint16).max  # frequencies past it rank as equal, as in one process
 
@@ -64,7 +66,7 @@ def _pairs_found(scheduler: DaskScheduler, texts: _DistinctTexts, threshold: flo
     shingled = [scheduler.submit_part(_shingle_part, scheduler.cut(texts.frame, start, stop), shingle_size=shingle_size,
                                       first=int(first), n_buckets=n_parts)
                 for first, start, stop in zip(firsts.tolist(), starts[:-1], starts[1:])]
-    counted = [scheduler.submit(_frequencies, firsts, *_pieces(scheduler, shingled, bucket)) for bucket in range(n_parts)]
+    counted = [scheduler.submit(_frequencies, firsts, bucket, *_pieces(scheduler, shingled, bucket)) for bucket in range(n_parts)]
     shingled = _kept(scheduler, shingled)  # each step's pieces are freed once the next step has them
     prefixed = [scheduler.submit(_prefix_entries, shingled[part], threshold, n_parts, *_pieces(scheduler, counted, part))
                 for part in range(n_parts)]
@@ -159,9 +161,11 @@ def _by_hash_then_row(hashes: np.ndarray, rows: np.ndarray, n_rows: int) -> tupl
     return order, np.r_[True, ~repeat] if hashes.size else np.zeros(0, dtype=bool)
 
 
-def _frequencies(firsts: np.ndarray, *pieces: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
-    """Step 1's bucket: how many texts hold each of its shingles (each (shingle, text) comes once); the (text,
-    shingle, frequency) of the shingles in two texts or more, sent to the parts of their texts."""
+def _frequencies(firsts: np.ndarray, bucket: int, *pieces: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
+    """Step 1's bucket: how many texts hold each of its shingles (each (shingle, text) comes once); the (text, shingle,
+    frequency, token) of the shingles in two texts or more, sent to the parts of their texts. A shingle's token is
+    ``bucket`` × 2³² + its place among the bucket's shared shingles by hash: a number in the order of the hashes,
+    the same in every part (8 bytes, like the hash, but the buckets can be read from it)."""
     hashes, rows = _joined(pieces, 2)
     order = np.argsort(hashes)
     hashes, rows = hashes[order], rows[order]
@@ -170,28 +174,31 @@ def _frequencies(firsts: np.ndarray, *pieces: tuple[np.ndarray, np.ndarray]) -> 
     frequency = np.repeat(per_shingle, per_shingle)
     shared = frequency >= 2
     hashes, rows, frequency = hashes[shared], rows[shared], frequency[shared]
-    return {"out": _split(_part_of(rows, firsts), firsts.size, rows, hashes, frequency)}
+    new_token = np.r_[True, hashes[1:] != hashes[:-1]] if hashes.size else np.zeros(0, dtype=bool)
+    tokens = (np.cumsum(new_token) - 1) | (bucket << 32)
+    return {"out": _split(_part_of(rows, firsts), firsts.size, rows, hashes, frequency, tokens)}
 
 
 def _prefix_entries(shingled: dict[str, Any], threshold: float, n_buckets: int,
                     *pieces: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, Any]:
-    """Step 2 on a part: each text's shingles found in other texts, rarest first; its prefix entries (shingle, text,
-    distinct shingles of the text, shared shingles from this one on) sent out by bucket; its shared shingles kept for
-    the verification (``indptr``, ``tokens``)."""
+    """Step 2 on a part: each text's shingles found in other texts, rarest first; its prefix entries (token, text,
+    distinct shingles of the text, shared shingles from this one on) sent out to the tokens' buckets; its shared
+    shingles' tokens kept for the verification (``indptr``, ``tokens``)."""
     first, sizes = shingled["first"], shingled["sizes"]
-    rows, hashes, frequency = _joined(pieces, 3)
+    rows, hashes, frequency, tokens = _joined(pieces, 4)
     local = rows - first
     order = _rarest_first(local, np.minimum(frequency, _MAX_FREQUENCY), hashes, sizes.size)
-    local, hashes = local[order], hashes[order]
+    local, tokens = local[order], tokens[order]
+    del hashes, frequency
     n_shared = np.bincount(local, minlength=sizes.size).astype(np.int64)
     overlap = np.maximum(1, np.ceil((threshold - 1e-6) * sizes)).astype(np.int64)  # as _prefix_index
     taken = np.clip(sizes - overlap + 1 - (sizes - n_shared), 0, n_shared)
     within = np.arange(local.size) - np.repeat(np.cumsum(n_shared) - n_shared, n_shared)
     prefix = within < taken[local]
     left = (n_shared[local] - within)[prefix].astype(np.int32)
-    entry_hashes, entry_local = hashes[prefix], local[prefix]
-    out = _split(_bucket_of(entry_hashes, n_buckets), n_buckets, entry_hashes, entry_local + first, sizes[entry_local], left)
-    return {"out": out, "indptr": np.r_[0, np.cumsum(n_shared)], "tokens": hashes}
+    entry_tokens, entry_local = tokens[prefix], local[prefix]
+    out = _split(entry_tokens >> 32, n_buckets, entry_tokens, entry_local + first, sizes[entry_local], left)
+    return {"out": out, "indptr": np.r_[0, np.cumsum(n_shared)], "tokens": tokens}
 
 
 def _rarest_first(local: np.ndarray, frequency: np.ndarray, hashes: np.ndarray, n_rows: int) -> np.ndarray:
@@ -214,10 +221,10 @@ def _candidate_pairs(threshold: float, firsts: np.ndarray, n: int,
                      *pieces: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> dict[str, Any]:
     """Step 3's bucket: the candidate pairs (a < b, distinct) of each group of texts sharing a prefix shingle, sent to
     the parts of their first texts."""
-    hashes, rows, sizes, left = _joined(pieces, 4)
-    order = np.lexsort((rows, hashes))
-    hashes, rows, sizes, left = hashes[order], rows[order], sizes[order], left[order]
-    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]]) if hashes.size else np.zeros(0, dtype=np.int64)
+    tokens, rows, sizes, left = _joined(pieces, 4)
+    order = np.argsort(tokens, kind="stable")
+    tokens, rows, sizes, left = tokens[order], rows[order], sizes[order], left[order]
+    starts = np.flatnonzero(np.r_[True, tokens[1:] != tokens[:-1]]) if tokens.size else np.zeros(0, dtype=np.int64)
     groups = _PrefixGroups(sizes=sizes, members=np.arange(rows.size), bounds=np.r_[starts, rows.size], left=left)
     codes = [np.zeros(0, dtype=np.int64)]
     for a, b in _candidate_chunks(groups, threshold):
@@ -272,21 +279,29 @@ def _verified(shingled: dict[str, Any], prefixed: dict[str, Any], threshold: flo
         size_a, size_b = sizes_a[which], sizes_b[other]
         keep = _sizes_allow(size_a, size_b, threshold) & (keys_a[which] == keys_b[other]).any(axis=1)
         which, other, there, size_a, size_b = which[keep], other[keep], there[keep], size_a[keep], size_b[keep]
-        shared = _shared_counts(indptr_a, tokens_a, indptr_b, tokens_b, which, other)
+        shared = _shared_counts(indptr_a, tokens_a, which, indptr_b, tokens_b, other)
         similarity, kept = _jaccard_at_least(size_a, size_b, shared, threshold)
         found.append((texts_a[which[kept]], there[kept], similarity[kept]))
     return tuple(np.concatenate([piece[column] for piece in found]) for column in range(3))  # type: ignore[return-value]
 
 
-def _shared_counts(indptr_a: np.ndarray, tokens_a: np.ndarray, indptr_b: np.ndarray, tokens_b: np.ndarray,
-                   which: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """How many shingles each pair shares: first text ``which[k]`` of the sets (``indptr_a``, ``tokens_a``), second
-    text ``other[k]`` of (``indptr_b``, ``tokens_b``); as :func:`.prefixjoin._verify` counts them, through the
-    product of two sparse rows."""
-    vocabulary, ids = np.unique(np.r_[tokens_a, tokens_b], return_inverse=True)
-    ones = np.ones(ids.size, dtype=np.int8)
-    matrix_a = sp.csr_matrix((ones[: tokens_a.size], ids[: tokens_a.size], indptr_a), shape=(indptr_a.size - 1, max(vocabulary.size, 1)))
-    matrix_b = sp.csr_matrix((ones[tokens_a.size :], ids[tokens_a.size :], indptr_b), shape=(indptr_b.size - 1, max(vocabulary.size, 1)))
-    matrix_a.sort_indices()  # each text's shingles came rarest first
+def _shared_counts(indptr_a: np.ndarray, tokens_a: np.ndarray, which: np.ndarray, indptr_b: np.ndarray,
+                   tokens_b: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """How many shared-shingle tokens each pair has in common: text ``which[k]`` of the first texts (``indptr_a``,
+    ``tokens_a``) and text ``other[k]`` of the second (``indptr_b``, ``tokens_b``). As :func:`.prefixjoin._verify`
+    counts them: the product of two sparse rows, over the tokens of these pairs only."""
+    first, second = _gathered(indptr_a, tokens_a, which), _gathered(indptr_b, tokens_b, other)
+    vocabulary, columns = np.unique(np.r_[first[1], second[1]], return_inverse=True)
+    shape = (which.size, max(vocabulary.size, 1))
+    ones = np.ones(columns.size, dtype=np.int8)
+    matrix_a = sp.csr_matrix((ones[: first[1].size], columns[: first[1].size], first[0]), shape=shape)
+    matrix_b = sp.csr_matrix((ones[first[1].size :], columns[first[1].size :], second[0]), shape=shape)
+    matrix_a.sort_indices()  # each text's tokens came rarest first
     matrix_b.sort_indices()
-    return np.diff(matrix_a[which].multiply(matrix_b[other]).tocsr().indptr).astype(np.int64)
+    return np.diff(matrix_a.multiply(matrix_b).tocsr().indptr).astype(np.int64)
+
+
+def _gathered(indptr: np.ndarray, tokens: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(indptr, tokens) of the texts ``rows`` (repeats allowed), in that order."""
+    counts = np.diff(indptr)[rows]
+    return np.r_[0, np.cumsum(counts)], tokens[np.repeat(indptr[rows], counts) + _within(counts)]
