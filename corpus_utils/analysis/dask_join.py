@@ -2,7 +2,7 @@
 workers and only the pairs found coming back to this process.
 
 The distinct texts are cut into parts of consecutive texts, one task each; the shingles are spread over as many
-buckets, by hash. Four shuffles (tasks passing each other their pieces through Dask, as ``dask.dataframe`` shuffles
+buckets, by hash. Five shuffles (tasks passing each other their pieces through Dask, as ``dask.dataframe`` shuffles
 by tasks) take the one-process join apart:
 
 1. each part's distinct (text, shingle) pairs go to the bucket of the shingle, which counts the texts holding it
@@ -13,9 +13,11 @@ by tasks) take the one-process join apart:
    as :func:`.prefixjoin._prefix_index` does;
 3. the prefix entries go to the bucket of their token, where each group of texts sharing a prefix shingle gives
    its candidate pairs (:func:`.prefixjoin._candidate_chunks`: sizes and PPJoin's positional filter);
-4. each candidate pair goes to the part of its first text, which adds that text's tokens and MinHash band keys,
-   and then to the part of its second text, which tests the bands and verifies the pairs that share one exactly
-   (:func:`.prefixjoin._band_keys_of`, :func:`.prefixjoin._jaccard_at_least`).
+4. each candidate pair goes to the part of its first text, which adds that text's tokens, and then to the part of
+   its second text, which verifies it exactly (:func:`.prefixjoin._jaccard_at_least`);
+5. the verified pairs go back to the parts of their first texts with the MinHash band keys of their second, and
+   those whose texts share a band are kept (:func:`.prefixjoin._band_keys_of`): keys are made for verified pairs
+   only, as one process does where the candidates are many per text.
 
 A pair is verified by the rule of one process on the same shingle sets, so the pairs and their similarities are
 the same (``tests/test_dask.py``). This process holds the parts' boundaries and the pairs found; a worker holds its
@@ -37,8 +39,8 @@ from .shingles import _DistinctTexts, _kept_shingles_here
 
 __all__ = ["similar_pairs_on_dask"]
 
-#: At most this many distinct texts per part (about 100 shingles each for pages of this kind, some 50 bytes per shingle
-#: on its worker at the peak); a shuffle has parts × buckets pieces.
+#: At most this many distinct texts per part (about 100 shingles each for pages of this kind, some 65 bytes per shingle
+#: on its worker at the peak); a shuffle has parts × buckets pieces, each a task.
 PART_TEXTS = 100_000
 _MAX_FREQUENCY = np.iinfo(np.uint16).max  # frequencies past it rank as equal, as in one process
 
@@ -57,7 +59,7 @@ def similar_pairs_on_dask(scheduler: DaskScheduler, texts: _DistinctTexts, thres
 
 
 def _pairs_found(scheduler: DaskScheduler, texts: _DistinctTexts, threshold: float, shingle_size: int) -> list:
-    """The four shuffles of the module's docstring; the verified pairs of each part, gathered here."""
+    """The five shuffles of the module's docstring; the pairs found in each part, gathered here."""
     n = len(texts)
     n_parts = min(n, max(2 * max(1, scheduler.n_workers), -(-n // PART_TEXTS)))
     firsts = np.array([n * part // n_parts for part in range(n_parts)], dtype=np.int64)  # each part's first text
@@ -74,14 +76,15 @@ def _pairs_found(scheduler: DaskScheduler, texts: _DistinctTexts, threshold: flo
     candidates = [scheduler.submit(_candidate_pairs, threshold, firsts, n, *_pieces(scheduler, prefixed, bucket))
                   for bucket in range(n_parts)]
     prefixed = _kept(scheduler, prefixed)
-    halves = [scheduler.submit(_first_halves, shingled[part], prefixed[part], threshold, firsts, n,
-                               *_pieces(scheduler, candidates, part))
+    halves = [scheduler.submit(_first_halves, shingled[part], prefixed[part], firsts, n, *_pieces(scheduler, candidates, part))
               for part in range(n_parts)]
     del candidates
-    verified = [scheduler.submit(_verified, shingled[part], prefixed[part], threshold, *_pieces(scheduler, halves, part))
+    verified = [scheduler.submit(_verified, shingled[part], prefixed[part], threshold, firsts, *_pieces(scheduler, halves, part))
                 for part in range(n_parts)]
-    del halves, shingled, prefixed
-    return scheduler.gather(verified)
+    del halves, prefixed
+    banded = [scheduler.submit(_banded, shingled[part], threshold, *_pieces(scheduler, verified, part)) for part in range(n_parts)]
+    del verified, shingled
+    return scheduler.gather(banded)
 
 
 def _kept(scheduler: DaskScheduler, futures: list) -> list:
@@ -235,17 +238,24 @@ def _candidate_pairs(threshold: float, firsts: np.ndarray, n: int,
     return {"out": _split(_part_of(a, firsts), firsts.size, a, b)}
 
 
-def _members(shingled: dict[str, Any], prefixed: dict[str, Any], local: np.ndarray, threshold: float
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The part's texts numbered ``local`` (distinct): their distinct shingles, their shared shingles (``indptr``,
-    ``tokens``) and their MinHash band keys."""
-    counts, indptr = shingled["counts"], prefixed["indptr"]
-    starts = np.cumsum(counts) - counts
-    all_hashes = shingled["hashes"][np.repeat(starts[local], counts[local]) + _within(counts[local])]
+def _members(shingled: dict[str, Any], prefixed: dict[str, Any], local: np.ndarray) -> tuple[np.ndarray, sp.csr_matrix]:
+    """The part's texts numbered ``local`` (distinct): their distinct shingles, and their shared shingles' tokens as a
+    0/1 sparse matrix (a row per text, the tokens as columns, ascending in each row)."""
+    indptr = prefixed["indptr"]
     shared = np.diff(indptr)[local]
     tokens = prefixed["tokens"][np.repeat(indptr[local], shared) + _within(shared)]
-    keys = _band_keys_of(counts[local], all_hashes, threshold)
-    return shingled["sizes"][local], np.r_[0, np.cumsum(shared)], tokens, keys
+    width = int(tokens.max()) + 1 if tokens.size else 1
+    matrix = sp.csr_matrix((np.ones(tokens.size, dtype=np.int8), tokens, np.r_[0, np.cumsum(shared)]), shape=(local.size, width))
+    matrix.sum_duplicates()  # sorted (each text's tokens came rarest first), so the product below merges rows
+    return shingled["sizes"][local], matrix
+
+
+def _band_keys_here(shingled: dict[str, Any], local: np.ndarray, threshold: float) -> np.ndarray:
+    """The MinHash band keys of the part's texts numbered ``local``, from all their shingles."""
+    counts = shingled["counts"]
+    starts = np.cumsum(counts) - counts
+    hashes = shingled["hashes"][np.repeat(starts[local], counts[local]) + _within(counts[local])]
+    return _band_keys_of(counts[local], hashes, threshold)
 
 
 def _within(counts: np.ndarray) -> np.ndarray:
@@ -253,55 +263,57 @@ def _within(counts: np.ndarray) -> np.ndarray:
     return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def _first_halves(shingled: dict[str, Any], prefixed: dict[str, Any], threshold: float, firsts: np.ndarray, n: int,
+def _first_halves(shingled: dict[str, Any], prefixed: dict[str, Any], firsts: np.ndarray, n: int,
                   *pieces: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
     """Step 4 on the part of the pairs' first texts: the pairs (met once, whichever buckets found them) with what the
     verification needs of their first texts, sent to the parts of their second texts: (first texts, which of them each
-    pair's is, second texts, then the first texts' sizes, shared shingles and band keys)."""
+    pair's is, second texts, then the first texts' sizes and tokens)."""
     a, b = _joined(pieces, 2)
     codes = np.unique(a * n + b)
     a, b = codes // n, codes % n
     out = []
     for here, there in _split(_part_of(b, firsts), firsts.size, a, b):
         texts, which = np.unique(here, return_inverse=True)
-        out.append((texts, which, there, *_members(shingled, prefixed, texts - shingled["first"], threshold)))
+        out.append((texts, which, there, *_members(shingled, prefixed, texts - shingled["first"])))
     return {"out": out}
 
 
-def _verified(shingled: dict[str, Any], prefixed: dict[str, Any], threshold: float, *pieces: tuple
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Step 4 on the part of the pairs' second texts: (a, b, similarity) of the pairs with Jaccard ≥ ``threshold``
-    that share a band, verified by the rule of one process."""
+def _verified(shingled: dict[str, Any], prefixed: dict[str, Any], threshold: float, firsts: np.ndarray,
+              *pieces: tuple) -> dict[str, Any]:
+    """Step 4 on the part of the pairs' second texts: the pairs with Jaccard ≥ ``threshold``, verified by the rule of
+    one process, sent back to the parts of their first texts with the band keys of their second (a, b, similarity,
+    keys). Keys are made for verified pairs only, as one process does where candidates are many per text."""
     found = [(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))]
-    for texts_a, which, there, sizes_a, indptr_a, tokens_a, keys_a in pieces:
+    for texts_a, which, there, sizes_a, tokens_a in pieces:
         texts_b, other = np.unique(there - shingled["first"], return_inverse=True)
-        sizes_b, indptr_b, tokens_b, keys_b = _members(shingled, prefixed, texts_b, threshold)
+        sizes_b, tokens_b = _members(shingled, prefixed, texts_b)
         size_a, size_b = sizes_a[which], sizes_b[other]
-        keep = _sizes_allow(size_a, size_b, threshold) & (keys_a[which] == keys_b[other]).any(axis=1)
-        which, other, there, size_a, size_b = which[keep], other[keep], there[keep], size_a[keep], size_b[keep]
-        shared = _shared_counts(indptr_a, tokens_a, which, indptr_b, tokens_b, other)
+        plausible = _sizes_allow(size_a, size_b, threshold)
+        which, other, there, size_a, size_b = which[plausible], other[plausible], there[plausible], size_a[plausible], size_b[plausible]
+        shared = _shared_counts(tokens_a, which, tokens_b, other)
         similarity, kept = _jaccard_at_least(size_a, size_b, shared, threshold)
         found.append((texts_a[which[kept]], there[kept], similarity[kept]))
-    return tuple(np.concatenate([piece[column] for piece in found]) for column in range(3))  # type: ignore[return-value]
+    a, b, similarity = (np.concatenate([piece[column] for piece in found]) for column in range(3))
+    texts, which = np.unique(b - shingled["first"], return_inverse=True)
+    keys = _band_keys_here(shingled, texts, threshold)[which]
+    return {"out": _split(_part_of(a, firsts), firsts.size, a, b, similarity, keys)}
 
 
-def _shared_counts(indptr_a: np.ndarray, tokens_a: np.ndarray, which: np.ndarray, indptr_b: np.ndarray,
-                   tokens_b: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """How many shared-shingle tokens each pair has in common: text ``which[k]`` of the first texts (``indptr_a``,
-    ``tokens_a``) and text ``other[k]`` of the second (``indptr_b``, ``tokens_b``). As :func:`.prefixjoin._verify`
-    counts them: the product of two sparse rows, over the tokens of these pairs only."""
-    first, second = _gathered(indptr_a, tokens_a, which), _gathered(indptr_b, tokens_b, other)
-    vocabulary, columns = np.unique(np.r_[first[1], second[1]], return_inverse=True)
-    shape = (which.size, max(vocabulary.size, 1))
-    ones = np.ones(columns.size, dtype=np.int8)
-    matrix_a = sp.csr_matrix((ones[: first[1].size], columns[: first[1].size], first[0]), shape=shape)
-    matrix_b = sp.csr_matrix((ones[first[1].size :], columns[first[1].size :], second[0]), shape=shape)
-    matrix_a.sort_indices()  # each text's tokens came rarest first
-    matrix_b.sort_indices()
-    return np.diff(matrix_a.multiply(matrix_b).tocsr().indptr).astype(np.int64)
+def _banded(shingled: dict[str, Any], threshold: float, *pieces: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 5 on the part of the pairs' first texts: (a, b, similarity) of the verified pairs whose texts share a
+    MinHash band."""
+    a, b, similarity, keys_b = _joined(pieces, 4)
+    texts, which = np.unique(a - shingled["first"], return_inverse=True)
+    share = (_band_keys_here(shingled, texts, threshold)[which] == keys_b).any(axis=1) if a.size else np.zeros(0, dtype=bool)
+    return a[share], b[share], similarity[share]
 
 
-def _gathered(indptr: np.ndarray, tokens: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(indptr, tokens) of the texts ``rows`` (repeats allowed), in that order."""
-    counts = np.diff(indptr)[rows]
-    return np.r_[0, np.cumsum(counts)], tokens[np.repeat(indptr[rows], counts) + _within(counts)]
+def _shared_counts(tokens_a: sp.csr_matrix, which: np.ndarray, tokens_b: sp.csr_matrix, other: np.ndarray) -> np.ndarray:
+    """How many tokens row ``which[k]`` of ``tokens_a`` and row ``other[k]`` of ``tokens_b`` have in common, as
+    :func:`.prefixjoin._verify` counts them: the product of the two rows, merged column by column (both matrices are
+    in canonical form, so no array as wide as the token numbers is made)."""
+    width = max(tokens_a.shape[1], tokens_b.shape[1])
+    first, second = tokens_a[which], tokens_b[other]
+    first.resize(which.size, width)
+    second.resize(other.size, width)
+    return np.diff(first.multiply(second).tocsr().indptr).astype(np.int64)
