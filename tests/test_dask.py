@@ -63,6 +63,15 @@ def test_the_cluster_has_two_worker_processes(cluster):
     assert cluster.where == "dask (2 workers)"
 
 
+def test_a_second_local_cluster_on_the_machine_starts_without_a_port_warning(cluster, recwarn):
+    second = scheduler_module._connected("local:1")  # as a second notebook with SCHEDULER = "local" would
+    try:
+        assert second.n_workers == 1
+        assert not [warning for warning in recwarn if "already in use" in str(warning.message)]
+    finally:
+        second.close()
+
+
 def test_parsing_pages_on_dask_gives_the_same_documents_and_report(cluster, page_folder):
     with in_this_process():
         here = read_corpus(page_folder, cache=False, n_jobs=1)

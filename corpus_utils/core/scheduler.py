@@ -398,10 +398,12 @@ def _connected(spec: str) -> DaskScheduler:
         import dask
 
         # the workers' statistical profiler samples every task's stack: 10 % of the time of this package's
-        # pure-Python scans (measured on 20,000 pages); nobody reads those profiles on a LocalCluster
+        # pure-Python scans (measured on 20,000 pages); nobody reads those profiles on a LocalCluster. No dashboard,
+        # and the scheduler's HTTP server on a free port: with dashboard_address=None it still took port 8787, and a
+        # second cluster on the machine (two notebooks with SCHEDULER = "local") warned that the port was in use
         with dask.config.set({"distributed.worker.profile.enabled": False}):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=logging.ERROR)
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                   scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR)
         return DaskScheduler(Client(cluster), cluster=cluster, requested=spec)
     try:
         client = Client(spec, timeout=CONNECT_TIMEOUT)
