@@ -566,13 +566,16 @@ import os, signal, sys, time
 from pathlib import Path
 from corpus_utils.run.ingest import _stop_as_on_ctrl_c, stop_when_orphaned
 folder = Path(sys.argv[1])
+def tell(name, text):  # whole or not at all: the test reads the file as soon as it appears
+    (folder / (name + ".part")).write_text(text)
+    os.replace(folder / (name + ".part"), folder / name)
 signal.signal(signal.SIGTERM, _stop_as_on_ctrl_c)
 set_up = stop_when_orphaned(int(sys.argv[2]))
-(folder / "loading").write_text(str(set_up))
+tell("loading", str(set_up))
 try:
     time.sleep(120)
 except KeyboardInterrupt:
-    (folder / "stopped").write_text("yes")
+    tell("stopped", "yes")
 """
 
 
