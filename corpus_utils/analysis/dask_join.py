@@ -172,7 +172,7 @@ def _frequencies(firsts: np.ndarray, bucket: int, *pieces: tuple[np.ndarray, np.
     hashes, rows = _joined(pieces, 2)
     order = np.argsort(hashes)
     hashes, rows = hashes[order], rows[order]
-    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]]) if hashes.size else np.zeros(0, dtype=np.int64)
+    starts = _run_starts(hashes)
     per_shingle = np.diff(np.r_[starts, hashes.size])
     frequency = np.repeat(per_shingle, per_shingle)
     shared = frequency >= 2
@@ -196,7 +196,7 @@ def _prefix_entries(shingled: dict[str, Any], threshold: float, n_buckets: int,
     n_shared = np.bincount(local, minlength=sizes.size).astype(np.int64)
     overlap = np.maximum(1, np.ceil((threshold - 1e-6) * sizes)).astype(np.int64)  # as _prefix_index
     taken = np.clip(sizes - overlap + 1 - (sizes - n_shared), 0, n_shared)
-    within = np.arange(local.size) - np.repeat(np.cumsum(n_shared) - n_shared, n_shared)
+    within = _within(n_shared)
     prefix = within < taken[local]
     left = (n_shared[local] - within)[prefix].astype(np.int32)
     entry_tokens, entry_local = tokens[prefix], local[prefix]
@@ -227,7 +227,7 @@ def _candidate_pairs(threshold: float, firsts: np.ndarray, n: int,
     tokens, rows, sizes, left = _joined(pieces, 4)
     order = np.argsort(tokens, kind="stable")
     tokens, rows, sizes, left = tokens[order], rows[order], sizes[order], left[order]
-    starts = np.flatnonzero(np.r_[True, tokens[1:] != tokens[:-1]]) if tokens.size else np.zeros(0, dtype=np.int64)
+    starts = _run_starts(tokens)
     groups = _PrefixGroups(sizes=sizes, members=np.arange(rows.size), bounds=np.r_[starts, rows.size], left=left)
     codes = [np.zeros(0, dtype=np.int64)]
     for a, b in _candidate_chunks(groups, threshold):
@@ -256,6 +256,11 @@ def _band_keys_here(shingled: dict[str, Any], local: np.ndarray, threshold: floa
     starts = np.cumsum(counts) - counts
     hashes = shingled["hashes"][np.repeat(starts[local], counts[local]) + _within(counts[local])]
     return _band_keys_of(counts[local], hashes, threshold)
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array starts."""
+    return np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if ordered.size else np.zeros(0, dtype=np.int64)
 
 
 def _within(counts: np.ndarray) -> np.ndarray:
