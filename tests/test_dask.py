@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import random
 import subprocess
 import sys
 
@@ -17,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from conftest import write_generated_corpus
-from planted import planted_corpus
+from planted import planted_corpus, random_text
 
 from corpus_utils import load_paragraphs, read_corpus
 from corpus_utils.analysis.similarity import top_k_neighbours
@@ -61,6 +62,14 @@ def test_the_cluster_has_two_worker_processes(cluster):
     assert cluster.n_workers == 2
     assert cluster.describe()["workers"] == 2 and cluster.describe()["address"].startswith("tcp://")
     assert cluster.where == "dask (2 workers)"
+
+
+def test_the_local_workers_share_half_the_machines_memory_and_leave_the_rest_to_the_kernel(cluster):
+    from distributed.system import MEMORY_LIMIT  # what Dask takes as this machine's memory (cgroup limits included)
+
+    limits = [worker["memory_limit"] for worker in cluster.client.scheduler_info()["workers"].values()]
+    assert len(limits) == 2 and limits[0] == limits[1]
+    assert sum(limits) == pytest.approx(scheduler_module.LOCAL_WORKERS_MEMORY_SHARE * MEMORY_LIMIT, rel=0.01)
 
 
 def test_a_second_local_cluster_on_the_machine_starts_without_a_port_warning(cluster, recwarn):
@@ -314,6 +323,23 @@ def test_the_boilerplate_join_on_dask_finds_the_pairs_of_one_process(cluster, mo
     if corpus == "subsets":
         assert len(expected) == 1249  # 11 of the 1,260 pairs share no band
     pd.testing.assert_frame_equal(found, expected)
+
+
+def test_the_join_sends_each_distinct_text_once_and_not_the_paragraphs_repeating_it(cluster):
+    from corpus_utils.analysis import dask_join
+    from corpus_utils.analysis.boilerplate import _eligible
+
+    rng = random.Random(5)
+    distinct = [random_text(rng, 150) for _ in range(200)]
+    paragraphs = pd.DataFrame({"doc_id": [f"d{index}" for index in range(2000)], "paragraph": 1,
+                               "text": [distinct[index % 200] for index in range(2000)]})  # each text 10 times
+    with in_this_process():
+        _, _, _, texts = _eligible(paragraphs, 8)
+    sent_before = cluster.sent_bytes
+    found = dask_join.similar_pairs_on_dask(cluster, texts, 0.8, 5)
+    sent, text_bytes = cluster.sent_bytes - sent_before, sum(len(text.encode()) for text in distinct)
+    assert len(texts) == 200 and found.empty  # random texts: no two alike
+    assert text_bytes <= sent < 1.5 * text_bytes
 
 
 def test_templates_and_the_pair_budget_on_dask_are_those_of_one_process(cluster):

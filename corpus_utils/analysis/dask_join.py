@@ -20,9 +20,11 @@ by tasks) take the one-process join apart:
    only, as one process does where the candidates are many per text.
 
 A pair is verified by the rule of one process on the same shingle sets, so the pairs and their similarities are
-the same (``tests/test_dask.py``). This process holds the parts' boundaries and the pairs found; a worker holds its
-parts' shingles (8 bytes each, kept for the band keys), their distinct (shingle, text) pairs on their way to the
-buckets (16 bytes each) and the shared ones' tokens.
+the same (``tests/test_dask.py``). This process holds the parts' boundaries and the pairs found, and sends each part
+its texts once (the first paragraph of each distinct text, not the paragraphs repeating it); a worker holds its parts'
+shingles (8 bytes each, kept for the band keys), their distinct (shingle, text) pairs on their way to the buckets (12
+bytes each: the hash and the text's number within its part), the shared ones on their way back (22 bytes each) and
+their tokens.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from .shingles import _DistinctTexts, _kept_shingles_here
 
 __all__ = ["similar_pairs_on_dask"]
 
-#: At most this many distinct texts per part (about 100 shingles each for pages of this kind, some 65 bytes per shingle
+#: At most this many distinct texts per part (about 100 shingles each for pages of this kind, some 54 bytes per shingle
 #: on its worker at the peak); a shuffle has parts × buckets pieces, each a task.
 PART_TEXTS = 100_000
 _MAX_FREQUENCY = np.iinfo(np.uint16).max  # frequencies past it rank as equal, as in one process
@@ -63,11 +65,9 @@ def _pairs_found(scheduler: DaskScheduler, texts: _DistinctTexts, threshold: flo
     n = len(texts)
     n_parts = min(n, max(2 * max(1, scheduler.n_workers), -(-n // PART_TEXTS)))
     firsts = np.array([n * part // n_parts for part in range(n_parts)], dtype=np.int64)  # each part's first text
-    rows = texts.rows
-    starts = [0, *rows[firsts[1:]].tolist(), len(texts.frame)]  # the parts' paragraph positions
-    shingled = [scheduler.submit_part(_shingle_part, scheduler.cut(texts.frame, start, stop), shingle_size=shingle_size,
-                                      first=int(first), n_buckets=n_parts)
-                for first, start, stop in zip(firsts.tolist(), starts[:-1], starts[1:])]
+    bounds = [*firsts.tolist(), n]
+    shingled = [scheduler.submit_part(_shingle_part, texts.part(start, stop), shingle_size=shingle_size, first=start, n_buckets=n_parts)
+                for start, stop in zip(bounds[:-1], bounds[1:])]
     counted = [scheduler.submit(_frequencies, firsts, bucket, *_pieces(scheduler, shingled, bucket)) for bucket in range(n_parts)]
     shingled = _kept(scheduler, shingled)  # each step's pieces are freed once the next step has them
     prefixed = [scheduler.submit(_prefix_entries, shingled[part], threshold, n_parts, *_pieces(scheduler, counted, part))
@@ -139,8 +139,8 @@ def _shingle_part(frame: pd.DataFrame, *, shingle_size: int, first: int, n_bucke
     del pieces
     local = np.repeat(np.arange(counts.size, dtype=np.uint64), counts)
     order, distinct = _by_hash_then_row(hashes, local, counts.size)
-    sorted_hashes, rows = hashes[order][distinct], local[order][distinct].astype(np.int64) + first
-    sizes = np.bincount(rows - first, minlength=counts.size).astype(np.int64)
+    sorted_hashes, rows = hashes[order][distinct], local[order][distinct].astype(np.uint32)
+    sizes = np.bincount(rows, minlength=counts.size).astype(np.int64)
     ends = np.searchsorted(_bucket_of(sorted_hashes, n_buckets), np.arange(n_buckets + 1))  # buckets follow the hash
     out = [(sorted_hashes[ends[k] : ends[k + 1]], rows[ends[k] : ends[k + 1]]) for k in range(n_buckets)]
     return {"first": first, "sizes": sizes, "counts": counts, "hashes": hashes, "out": out}
@@ -165,11 +165,13 @@ def _by_hash_then_row(hashes: np.ndarray, rows: np.ndarray, n_rows: int) -> tupl
 
 
 def _frequencies(firsts: np.ndarray, bucket: int, *pieces: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
-    """Step 1's bucket: how many texts hold each of its shingles (each (shingle, text) comes once); the (text, shingle,
-    frequency, token) of the shingles in two texts or more, sent to the parts of their texts. A shingle's token is
-    ``bucket`` × 2³² + its place among the bucket's shared shingles by hash: a number in the order of the hashes,
-    the same in every part (8 bytes, like the hash, but the buckets can be read from it)."""
-    hashes, rows = _joined(pieces, 2)
+    """Step 1's bucket: how many texts hold each of its shingles (each (shingle, text) comes once; a piece from each
+    part, in the parts' order, its texts numbered within the part); the (text within its part, shingle, frequency up
+    to 2¹⁶ − 1, token) of the shingles in two texts or more, sent to the parts of their texts (22 bytes each). A
+    shingle's token is ``bucket`` × 2³² + its place among the bucket's shared shingles by hash: a number in the order
+    of the hashes, the same in every part (8 bytes, like the hash, but the buckets can be read from it)."""
+    hashes = np.concatenate([np.zeros(0, dtype=np.uint64), *(hashes for hashes, _ in pieces)])
+    rows = np.concatenate([np.zeros(0, dtype=np.int64), *(local.astype(np.int64) + first for (_, local), first in zip(pieces, firsts.tolist()))])
     order = np.argsort(hashes)
     hashes, rows = hashes[order], rows[order]
     starts = _run_starts(hashes)
@@ -179,7 +181,9 @@ def _frequencies(firsts: np.ndarray, bucket: int, *pieces: tuple[np.ndarray, np.
     hashes, rows, frequency = hashes[shared], rows[shared], frequency[shared]
     new_token = np.r_[True, hashes[1:] != hashes[:-1]] if hashes.size else np.zeros(0, dtype=bool)
     tokens = (np.cumsum(new_token) - 1) | (bucket << 32)
-    return {"out": _split(_part_of(rows, firsts), firsts.size, rows, hashes, frequency, tokens)}
+    part = _part_of(rows, firsts)
+    local = (rows - firsts[part]).astype(np.uint32)
+    return {"out": _split(part, firsts.size, local, hashes, np.minimum(frequency, _MAX_FREQUENCY).astype(np.uint16), tokens)}
 
 
 def _prefix_entries(shingled: dict[str, Any], threshold: float, n_buckets: int,
@@ -188,9 +192,9 @@ def _prefix_entries(shingled: dict[str, Any], threshold: float, n_buckets: int,
     distinct shingles of the text, shared shingles from this one on) sent out to the tokens' buckets; its shared
     shingles' tokens kept for the verification (``indptr``, ``tokens``)."""
     first, sizes = shingled["first"], shingled["sizes"]
-    rows, hashes, frequency, tokens = _joined(pieces, 4)
-    local = rows - first
-    order = _rarest_first(local, np.minimum(frequency, _MAX_FREQUENCY), hashes, sizes.size)
+    local, hashes, frequency, tokens = _joined(pieces, 4)
+    local = local.astype(np.int64)
+    order = _rarest_first(local, frequency, hashes, sizes.size)
     local, tokens = local[order], tokens[order]
     del hashes, frequency
     n_shared = np.bincount(local, minlength=sizes.size).astype(np.int64)

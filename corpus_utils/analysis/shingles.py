@@ -263,6 +263,11 @@ class _DistinctTexts(Sequence):
         """The position of each text's first paragraph."""
         return self._rows
 
+    def part(self, start: int, stop: int) -> pd.DataFrame:
+        """Texts ``start … stop − 1`` as written (their first paragraphs, not normalised) in the shape of
+        :attr:`frame`, every row kept: what a worker shingles, without the paragraphs that repeat them."""
+        return pd.DataFrame({"text": take_rows(self._text, self._rows[start:stop]), "keep": np.ones(max(0, stop - start), dtype=bool)})
+
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             return self.take(np.arange(len(self))[index])

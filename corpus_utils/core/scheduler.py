@@ -52,6 +52,10 @@ __all__ = [
 STAGE_LOG_ENV_VAR = "CORPUS_UTILS_STAGE_LOG"
 #: ``local`` (one worker per core) or ``local:N`` (N workers): a LocalCluster on this machine.
 _LOCAL = re.compile(r"^local(?::(\d+))?$")
+#: The share of this machine's memory a LocalCluster's workers get together, split evenly (Dask spills what they hold
+#: to disk past 60 % of a worker's share): the rest is the kernel's, which holds the corpus beside them. Dask's own
+#: default gives the workers all of it, and at a million pages one worker and a kernel of 7 GB outgrew 24 GB.
+LOCAL_WORKERS_MEMORY_SHARE = 0.5
 #: At most this many items (documents, paragraphs, files) per task, so that a worker's memory does not grow with the
 #: corpus: about 70 MB of text for pages of this kind.
 MAX_PART_ITEMS = 20_000
@@ -368,8 +372,9 @@ def connect(spec: str | None) -> DaskScheduler | None:
     """Make ``spec`` this process's active scheduler and return it (None: this process, Dask not imported).
 
     ``"local"`` starts a LocalCluster of one single-threaded worker process per core here (``"local:N"``: N
-    workers); an address connects to a running scheduler. Connecting again to the same ``spec`` returns the same
-    scheduler; another ``spec`` closes the previous one once the new one answers.
+    workers), which share :data:`LOCAL_WORKERS_MEMORY_SHARE` of the machine's memory; an address connects to a
+    running scheduler. Connecting again to the same ``spec`` returns the same scheduler; another ``spec`` closes the
+    previous one once the new one answers.
 
     Raises
     ------
@@ -403,6 +408,7 @@ def _connected(spec: str) -> DaskScheduler:
         # second cluster on the machine (two notebooks with SCHEDULER = "local") warned that the port was in use
         with dask.config.set({"distributed.worker.profile.enabled": False}):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                   memory_limit=LOCAL_WORKERS_MEMORY_SHARE / workers,  # a float: that share of the memory
                                    scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR)
         return DaskScheduler(Client(cluster), cluster=cluster, requested=spec)
     try:
