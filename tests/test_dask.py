@@ -339,7 +339,7 @@ def test_the_join_sends_each_distinct_text_once_and_not_the_paragraphs_repeating
     found = dask_join.similar_pairs_on_dask(cluster, texts, 0.8, 5)
     sent, text_bytes = cluster.sent_bytes - sent_before, sum(len(text.encode()) for text in distinct)
     assert len(texts) == 200 and found.empty  # random texts: no two alike
-    assert text_bytes <= sent < 1.5 * text_bytes
+    assert 0.5 * text_bytes < sent < 1.5 * text_bytes  # Dask's estimate of what was sent (it samples object columns)
 
 
 def test_templates_and_the_pair_budget_on_dask_are_those_of_one_process(cluster):
