@@ -258,11 +258,6 @@ class _DistinctTexts(Sequence):
         """The paragraphs the texts come from: columns ``text`` and ``keep`` (the first paragraph of each text)."""
         return pd.DataFrame({"text": self._text, "keep": self._keep})
 
-    @property
-    def rows(self) -> np.ndarray:
-        """The position of each text's first paragraph."""
-        return self._rows
-
     def part(self, start: int, stop: int) -> pd.DataFrame:
         """Texts ``start … stop − 1`` as written (their first paragraphs, not normalised) in the shape of
         :attr:`frame`, every row kept: what a worker shingles, without the paragraphs that repeat them."""
