@@ -74,6 +74,9 @@ class Measurement:
     wall_seconds: float
     details: str
     error: str | None = None
+    #: The peak of the process tree's proportional set sizes: what it held together, the pages its forked processes
+    #: share with their parent counted once (:class:`~bench.stages.TreeSampler`); None where not measured.
+    tree_peak_pss_mb: float | None = None
 
 
 def ensure_corpus(n: int, out: Path, *, seed: int = 42) -> tuple[Path, Path, float | None]:
@@ -119,7 +122,9 @@ def _limit_memory(gigabytes: float | None):
 def _run_one(
     stage: str, variant: str, folder: Path, parquet: Path, work: Path, *, only: str | None, timeout: float, env: dict,
     memory_limit_gb: float | None = None,
-) -> tuple[dict, float, float | None]:
+) -> tuple[dict, float, tuple[float | None, float | None]]:
+    """The measurement's JSON result, its wall time, and its process tree's peak memory (resident sets, proportional
+    set sizes: :class:`~bench.stages.TreeSampler`)."""
     command = [sys.executable, "-m", "bench.stages", stage, variant, "--corpus", str(folder), "--parquet", str(parquet), "--work", str(work)]
     if only:
         command += ["--only", only]
@@ -136,13 +141,13 @@ def _run_one(
         process.kill()
         stdout, stderr = process.communicate()
         sampler.stop()
-        return {"error": f"timed out after {timeout:.0f} s"}, time.perf_counter() - start, sampler.peak_mb
+        return {"error": f"timed out after {timeout:.0f} s"}, time.perf_counter() - start, (sampler.peak_mb, sampler.pss_peak_mb)
     sampler.stop()
     wall = time.perf_counter() - start
     if process.returncode != 0:
         tail = " | ".join(stderr.strip().splitlines()[-6:])
-        return {"error": f"exit {process.returncode}: {tail}"}, wall, sampler.peak_mb
-    return json.loads(stdout.strip().splitlines()[-1]), wall, sampler.peak_mb
+        return {"error": f"exit {process.returncode}: {tail}"}, wall, (sampler.peak_mb, sampler.pss_peak_mb)
+    return json.loads(stdout.strip().splitlines()[-1]), wall, (sampler.peak_mb, sampler.pss_peak_mb)
 
 
 def run_benchmarks(
@@ -198,7 +203,7 @@ def run_benchmarks(
             variants = list(stage_module.STAGES[stage])
             baseline_seconds = None
             for variant in variants:
-                data, wall, tree_peak = _run_one(
+                data, wall, (tree_peak, tree_pss) = _run_one(
                     stage, variant, folder, parquet, work, only=only, timeout=timeout, env=env, memory_limit_gb=memory_limit_gb
                 )
                 seconds = data.pop("seconds", None)
@@ -217,6 +222,7 @@ def run_benchmarks(
                     ratio=None if ratio is None else round(ratio, 3),
                     peak_rss_mb=peak,
                     tree_peak_rss_mb=tree_peak,
+                    tree_peak_pss_mb=tree_pss,
                     base_rss_mb=base,
                     wall_seconds=round(wall, 2),
                     details="; ".join(f"{key}={value}" for key, value in sorted(data.items())),
@@ -246,7 +252,8 @@ def _format_row(row: Measurement) -> str:
         return f"  {row.stage:<13} {row.variant:<10} not run: {row.details}"
     ratio = "baseline" if row.variant == row.baseline else (f"{row.ratio:.2f}× {row.baseline}" if row.ratio is not None else "-")
     memory = _memory(row)
-    return f"  {row.stage:<13} {row.variant:<10} {row.seconds:9.2f} s  {ratio:<22} peak {memory:8.0f} MB  {row.details}"
+    shared_once = f" (PSS {row.tree_peak_pss_mb:,.0f} MB)" if row.tree_peak_pss_mb else ""
+    return f"  {row.stage:<13} {row.variant:<10} {row.seconds:9.2f} s  {ratio:<22} peak {memory:8.0f} MB{shared_once}  {row.details}"
 
 
 def _machine() -> dict:
@@ -367,7 +374,8 @@ def markdown_table(results: list[Measurement]) -> str:
                 text = "not run"
             else:
                 ratio = "" if variant == row.baseline or row.ratio is None else f" ({row.ratio:.2f}×)"
-                text = f"{row.seconds:,.1f} s{ratio}, {memory:,.0f} MB"
+                shared_once = f" (PSS {row.tree_peak_pss_mb:,.0f} MB)" if row.tree_peak_pss_mb else ""
+                text = f"{row.seconds:,.1f} s{ratio}, {memory:,.0f} MB{shared_once}"
             cells.append(text)
             if stage == "runner_seeds":
                 cells = [text] + [""] * (len(sizes) - 1)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -317,3 +319,34 @@ def test_bench_dask_stage_runs_here_and_on_one_and_two_workers(tmp_path):
     assert "workers=" not in table.loc["here", "details"] and "workers=2" in table.loc["local2", "details"]
     assert table["details"].str.contains("s_top-k_neighbours=").all()
     assert table.loc[["local1", "local2"], "details"].str.contains("s_boilerplate_join=").all()
+
+
+_FORKED_TREE = """
+import os, sys, time
+held = bytearray(os.urandom(1)) * (160 * 2**20)  # 160 MB of private pages, touched
+if os.fork() == 0:  # the child shares them with its parent until either writes to them
+    time.sleep(30)
+    os._exit(0)
+print("ready", flush=True)
+time.sleep(30)
+"""
+
+
+def test_tree_memory_counts_the_pages_a_forked_process_shares_with_its_parent_once():
+    from bench.stages import PSS_EVERY, TreeSampler, tree_memory_mb
+
+    process = subprocess.Popen([sys.executable, "-c", _FORKED_TREE], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert process.stdout.readline().strip() == "ready"
+        if tree_memory_mb(process.pid, proportional=True) is None:
+            pytest.skip("this system reports no proportional set size")
+        sampler = TreeSampler(process.pid, interval=0.05)
+        sampler.start()
+        while sampler.pss_peak_mb is None or sampler.peak_mb is None:
+            sampler.join(0.05 * PSS_EVERY)
+        sampler.stop()
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the forked child too
+        process.wait()
+    assert sampler.peak_mb > 2 * 160  # both resident sets hold the pages
+    assert 160 < sampler.pss_peak_mb < 1.5 * 160 < sampler.peak_mb  # the tree holds them once

@@ -128,6 +128,32 @@ def test_texts_an_earlier_entry_holds_are_taken_from_it_not_tokenised(documents,
     assert calls == [n_paragraphs, n_paragraphs - 1]  # entries of other code are not taken from: tokenised again
 
 
+def _same_arrays(got, expected) -> None:
+    for one, reference in zip(got, expected, strict=True):
+        assert np.array_equal(one.ids, reference.ids) and np.array_equal(one.offsets, reference.offsets)
+        assert one.vocabulary.tolist() == reference.vocabulary.tolist()
+
+
+@pytest.mark.parametrize("rows", [None, [7, 0, 3, 3, -1]])
+def test_texts_seen_before_are_read_through_their_index_without_hashing_each_one(documents, tmp_path, monkeypatch, rows):
+    texts = documents["body"].tolist()
+    wanted = texts if rows is None else [texts[row] for row in rows]  # all of an entry, or part of it (taken)
+    memo = Memo(tmp_path)
+    encode_texts(texts, TOKENIZERS, memo=memo)
+    first = encode_texts(wanted, TOKENIZERS, memo=memo)
+    assert len(list(tmp_path.glob("tokenindex-*.npz"))) == (1 if rows is None else 2)
+    with monkeypatch.context() as patched:
+        _NoSplitting(patched)
+        patched.setattr(encoded_module, "text_hashes", lambda texts: pytest.fail("each text was hashed again"))
+        _same_arrays(encode_texts(wanted, TOKENIZERS, memo=memo), first)
+        arrow = pd.Series(wanted, dtype="string[pyarrow]")  # the same texts as an Arrow column: the same index
+        _same_arrays(encode_texts(arrow, TOKENIZERS, memo=memo), first)
+    assert [_tokens(one) for one in first] == [_tokens(one) for one in encode_texts(wanted, TOKENIZERS)]  # as tokenised
+    for entry in tmp_path.glob("tokens-*.npz"):  # the entries the index names are gone: tokenised again
+        entry.unlink()
+    assert [_tokens(one) for one in encode_texts(wanted, TOKENIZERS, memo=memo)] == [_tokens(one) for one in first]
+
+
 @pytest.mark.parametrize("kind", ["count", "tfidf"])
 @pytest.mark.parametrize("limits", [dict(min_df=1, max_df=1.0), dict(min_df=2, max_df=0.8, sublinear_tf=True, dtype="float32"),
                                     dict(min_df=1, max_df=1.0, max_features=50)])
@@ -195,6 +221,34 @@ def test_texts_tokenised_by_a_process_per_core_give_the_ids_of_one_pass(document
     for one, other in zip(whole, pooled):
         assert np.array_equal(one.ids, other.ids) and np.array_equal(one.offsets, other.offsets)
         assert one.vocabulary.tolist() == other.vocabulary.tolist()
+
+def test_a_pool_is_given_its_parts_as_it_asks_for_them(documents, monkeypatch):
+    """The parts of an Arrow text column are cut as the pool's processes ask for them, not all before the first is
+    sent (they are Python strings: all of them at once would be the corpus a second time)."""
+    from corpus_utils.core import columns as columns_module
+
+    texts = pd.Series(documents["body"].tolist() * 3, dtype="string[pyarrow]")
+    monkeypatch.setattr(encoded_module, "POOL_MIN_TEXTS", 1)
+    monkeypatch.setattr(encoded_module, "_CHUNK_TEXTS", 2)
+    monkeypatch.setattr(encoded_module, "PARTITION_TEXTS", 2)
+    monkeypatch.setattr(encoded_module, "available_cores", lambda: 2)
+    cut, cut_when_back = [], []
+    getitem, ordered_map = columns_module.TextSequence.__getitem__, encoded_module.ordered_map
+    monkeypatch.setattr(columns_module.TextSequence, "__getitem__",
+                        lambda self, item: cut.append(item) or getitem(self, item))
+
+    def recording(*args, **kwargs):
+        for result in ordered_map(*args, **kwargs):
+            cut_when_back.append(len(cut))
+            yield result
+
+    monkeypatch.setattr(encoded_module, "ordered_map", recording)
+    pooled = encode_texts(texts, TOKENIZERS)
+    n_parts = -(-len(texts) // 2)
+    assert len(cut_when_back) == n_parts and cut_when_back[0] <= 2 * 2 + 1 < n_parts  # two ahead per process
+    for one, other in zip(encode_texts(texts.tolist(), TOKENIZERS), pooled):
+        assert np.array_equal(one.ids, other.ids) and np.array_equal(one.offsets, other.offsets)
+
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(PIECES) | st.text(max_size=2), max_size=25).map("".join), max_size=12))
