@@ -231,6 +231,25 @@ def test_paragraph_word_counts_are_stored_a_part_at_a_time_and_shared_with_the_u
     assert len(counted) == 1 and len(memo.keys(load_module.PARAGRAPH_WORDS_KIND)) == 4  # only its part counted again
 
 
+def test_a_corpus_of_more_word_count_parts_than_the_memo_keeps_per_kind_is_counted_once(tmp_path, monkeypatch):
+    """The word counts are stored a part at a time: a corpus of more parts than the memo's default number of entries
+    per kind (a million pages: 100 parts) must not lose its first parts while it stores its last ones."""
+    from corpus_utils.core.memo import KEEP_ENTRIES, Memo
+
+    monkeypatch.setattr(load_module, "PARAGRAPH_PART", 1)
+    counted = []
+    real = load_module.count_words_many
+    monkeypatch.setattr(load_module, "count_words_many", lambda texts: counted.append(len(texts)) or real(texts))
+    n_documents = KEEP_ENTRIES + 8
+    documents = pd.DataFrame({"doc_id": [f"d{number}" for number in range(n_documents)],
+                              "body": [f"word{number} other\n\nsecond paragraph" for number in range(n_documents)]})
+    memo = Memo(tmp_path)
+    expected = load_paragraphs(documents, memo=memo)
+    assert len(counted) == n_documents == len(memo.keys(load_module.PARAGRAPH_WORDS_KIND))
+    pd.testing.assert_frame_equal(load_paragraphs(documents, memo=memo), expected)
+    assert len(counted) == n_documents  # every part read back: none counted again
+
+
 # ------------------------------------------------------------------------------------ layout variants
 
 BASE_BODY = "First real paragraph of the article.\n\nSecond real paragraph, with more words."

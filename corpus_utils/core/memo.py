@@ -5,7 +5,7 @@ numbers and fixed-width strings, never pickled objects, so a planted or damaged 
 run code. The key is a SHA-256 of the inputs themselves (the texts, or the corpus snapshot's key), of every
 setting and of the package's computing code (:func:`code_version`), so a changed text, parameter or module computes afresh and an unchanged one is read back bit for bit: results
 are the same whether they were computed now or read. Files are written whole (a temporary file renamed into
-place); the least recently used beyond :data:`KEEP_ENTRIES` per kind are deleted. The folder is
+place); the least recently used beyond :data:`KEEP_ENTRIES` per kind (or the number a kind stored in parts asks for) are deleted. The folder is
 ``<cache folder>/derived`` (see :func:`corpus_utils.input.cache.default_cache_dir`); delete it, or call
 ``corpus_utils.input.cache.clear_cache()``, to reclaim the space.
 """
@@ -164,9 +164,10 @@ class Memo:
             restored[name] = sp.csr_matrix((parts["data"], parts["indices"], parts["indptr"]), shape=tuple(parts["shape"]))
         return restored
 
-    def store(self, kind: str, key: str, arrays: Mapping[str, Any]) -> None:
-        """Store ``arrays`` (numpy arrays, or SciPy sparse matrices kept as CSR) under ``kind`` and ``key``; a
-        failure to write leaves nothing behind and is not an error (the result was computed anyway)."""
+    def store(self, kind: str, key: str, arrays: Mapping[str, Any], *, keep: int = KEEP_ENTRIES) -> None:
+        """Store ``arrays`` (numpy arrays, or SciPy sparse matrices kept as CSR) under ``kind`` and ``key``, keeping
+        the ``keep`` most recently used entries of ``kind``; a failure to write leaves nothing behind and is not an
+        error (the result was computed anyway)."""
         flat: dict[str, np.ndarray] = {}
         for name, value in arrays.items():
             if sp.issparse(value):
@@ -189,10 +190,12 @@ class Memo:
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
             return
-        self._forget_old(kind)
+        self._forget_old(kind, keep)
 
-    def get_or_compute(self, kind: str, key: str, compute: Callable[[], Mapping[str, Any]]) -> dict[str, Any]:
-        """The arrays under ``kind`` and ``key``, computed by ``compute()`` and stored when there are none yet. While
+    def get_or_compute(self, kind: str, key: str, compute: Callable[[], Mapping[str, Any]], *,
+                       keep: int = KEEP_ENTRIES) -> dict[str, Any]:
+        """The arrays under ``kind`` and ``key``, computed by ``compute()`` and stored when there are none yet (the
+        ``keep`` most recently used entries of ``kind`` kept: :meth:`store`). While
         one process computes them, another asking for the same key waits for its result (notebooks 04 and 05 of a
         run fitting the same topics side by side fit them once)."""
         found = self.load(kind, key)
@@ -203,7 +206,7 @@ class Memo:
             if found is not None:
                 return found
             arrays = dict(compute())
-            self.store(kind, key, arrays)
+            self.store(kind, key, arrays, keep=keep)
             return arrays
 
     def lock(self, kind: str, key: str) -> AbstractContextManager:
@@ -211,8 +214,8 @@ class Memo:
         missing to storing it, so a second process waits and then reads the first one's result."""
         return file_lock(self.folder / f".{kind}-{key}.lock")
 
-    def _forget_old(self, kind: str) -> None:
-        for key in self.keys(kind)[KEEP_ENTRIES:]:
+    def _forget_old(self, kind: str, keep: int) -> None:
+        for key in self.keys(kind)[keep:]:
             path = self._path(kind, key)
             path.unlink(missing_ok=True)
             path.with_name(f".{path.stem}.lock").unlink(missing_ok=True)

@@ -48,6 +48,10 @@ __all__ = [
 PARAGRAPH_PART = 10_000
 #: The memo kind of the paragraphs' word counts (:func:`load_paragraphs`).
 PARAGRAPH_WORDS_KIND = "paragraph-words"
+#: Word-count entries kept (one per :data:`PARAGRAPH_PART` documents): ten million documents' counts, at most about
+#: 370 MB. The memo's default of 16 would hold 160,000 documents' counts, so that every notebook of a million-page run
+#: counted its paragraphs' words again (about 50 s each).
+PARAGRAPH_WORDS_KEEP = 1_024
 
 
 def read_corpus(
@@ -190,7 +194,7 @@ def _counted_part(documents: pd.DataFrame, memo: Memo) -> pd.DataFrame:
         return {"n_words": count_words_many(texts_of(paragraphs["text"]))}
 
     key = memo_key(bodies=digest_texts(texts_of(documents["body"].fillna(""))), rules=word_rules_version())
-    paragraphs["n_words"] = memo.get_or_compute(PARAGRAPH_WORDS_KIND, key, count)["n_words"].astype("int64")
+    paragraphs["n_words"] = memo.get_or_compute(PARAGRAPH_WORDS_KIND, key, count, keep=PARAGRAPH_WORDS_KEEP)["n_words"].astype("int64")
     return paragraphs
 
 
