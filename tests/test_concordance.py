@@ -132,3 +132,22 @@ def test_the_html_page_escapes_scraped_text_and_loads_nothing(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "2020-01-02" in text
     assert not re.search(r"<[^>]*\b(src|href)=", text)
     assert 'style="text-align:right"' in text
+
+
+def test_the_page_holds_the_first_lines_of_each_term_and_the_csv_every_line(tmp_path):
+    from corpus_utils.report.tables import save_concordance
+
+    documents = _documents(["Party party clean. Party work, clean party.", "The party is clean."], ["2020-01-02", "2021-03-04"])
+    lines = sort_concordance(concordance(documents, ["party", "clean"], tokenizer=Tokenizer()), ["1R"])
+    counts = lines["term"].value_counts()
+    assert counts["party"] == 5 and counts["clean"] == 3
+    csv, page = save_concordance(lines, "02_concordance", sorted_by=["1R"], figures_dir=tmp_path, page_lines=2)
+    text = page.read_text(encoding="utf-8")
+    assert text.count("<tr>") == 1 + 2 + 2  # the header, then the first two lines of each term
+    assert "the first 2 lines of each term (4 of 8)" in text and "02_concordance.parquet" in text
+    assert len(pd.read_csv(csv)) == 8
+    pd.testing.assert_frame_equal(pd.read_parquet(csv.with_suffix(".parquet")), lines.reset_index(drop=True))
+    shown = lines[lines.groupby("term", sort=False).cumcount() < 2]
+    assert all(f">{start}<" in text for start in shown["start"])  # in the concordance's order
+    whole = save_concordance(lines, "02_concordance", sorted_by=["1R"], figures_dir=tmp_path / "whole")[1]
+    assert whole.read_text(encoding="utf-8").count("<tr>") == 1 + 8 and "This page shows" not in whole.read_text(encoding="utf-8")
