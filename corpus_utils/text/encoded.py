@@ -177,6 +177,7 @@ def _encode_through(memo: Memo, texts: Sequence[str], tokenizers: Sequence[Token
     (:func:`_read_through_index`)."""
     hashes = text_hashes(texts)
     keys = [memo_key(texts=digest_hashes(hashes), tokenizer=tokenizer.key) for tokenizer in tokenizers]
+    index = {"entries": np.asarray(keys)}
     stored = [memo.load(MEMO_KIND, key) for key in keys]
     if any(found is None for found in stored):
         with memo.lock(MEMO_KIND, keys[0]):  # a second process asking for the same texts waits for this one's result
@@ -188,8 +189,8 @@ def _encode_through(memo: Memo, texts: Sequence[str], tokenizers: Sequence[Token
                 encoded = _encode_all(texts, tokenizers)
                 for key, tokenizer, one in zip(keys, tokenizers, encoded):
                     memo.store(MEMO_KIND, key, _arrays(one, hashes, _made_by(tokenizer)))
-                return encoded, {"entries": np.asarray(keys)}
-    return _shared_vocabulary([_from_arrays(found) for found in stored]), {"entries": np.asarray(keys)}
+                return encoded, index
+    return _shared_vocabulary([_from_arrays(found) for found in stored]), index
 
 
 def _read_through_index(memo: Memo, key: str) -> list[EncodedTexts] | None:
