@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from conftest import write_generated_corpus
 
-from corpus_utils import read_corpus
+from corpus_utils import load_paragraphs, read_corpus
+from corpus_utils.analysis.boilerplate import template_families
 from corpus_utils.analysis.formulations import discover_candidates, find_formulations
 from corpus_utils.analysis.kwic import concordance
 from corpus_utils.analysis.terms import token_streams
@@ -51,13 +52,15 @@ SCANS = {
     "concordance of counted documents": lambda documents: _concordance(documents, counted=True),
     "formulations": lambda documents: find_formulations(documents),
     "variants": lambda documents: count_variants(documents, load_variant_table()),
+    "template families": lambda documents: template_families(load_paragraphs(documents), threshold=0.6),
 }
 
 
 @pytest.mark.parametrize("name", list(SCANS))
 def test_a_scan_in_parts_on_two_processes_equals_one_pass_here(documents, two_cores, monkeypatch, name):
     in_parts = SCANS[name](documents)
-    pools = 3 if name.startswith("concordance") else 1  # the concordance reads each of its three terms in a pool
+    # the concordance reads each of its three terms in a pool; the families normalise, then shingle, the paragraphs
+    pools = 3 if name.startswith("concordance") else 2 if name == "template families" else 1
     assert two_cores == [2] * pools and stage_times()[-1].where == "this process"
     monkeypatch.setattr(scheduler_module, "POOL_MIN_ITEMS", 10**9)
     pd.testing.assert_frame_equal(in_parts, SCANS[name](documents))

@@ -185,7 +185,7 @@ def _fingerprints(text: pd.Series, eligible: np.ndarray, memo: Memo | None) -> n
     frame = pd.DataFrame({"text": text, "keep": eligible})
 
     def compute() -> dict[str, np.ndarray]:
-        parts = map_in_parts(_fingerprints_here, frame, stage_name="normalising paragraphs")
+        parts = map_in_parts(_fingerprints_here, frame, stage_name="normalising paragraphs", processes=True)
         return {"fingerprints": np.concatenate([np.zeros((0, 16), dtype=np.uint8), *parts])}
 
     if memo is None:
