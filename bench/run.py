@@ -25,6 +25,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from corpus_utils.core.memory import TreeSampler
+
 from . import corpus as corpus_module
 from . import stages as stage_module
 from .corpus import write_corpus
@@ -75,7 +77,7 @@ class Measurement:
     details: str
     error: str | None = None
     #: The peak of the process tree's proportional set sizes: what it held together, the pages its forked processes
-    #: share with their parent counted once (:class:`~bench.stages.TreeSampler`); None where not measured.
+    #: share with their parent counted once (:class:`~corpus_utils.core.memory.TreeSampler`); None where not measured.
     tree_peak_pss_mb: float | None = None
 
 
@@ -124,7 +126,7 @@ def _run_one(
     memory_limit_gb: float | None = None,
 ) -> tuple[dict, float, tuple[float | None, float | None]]:
     """The measurement's JSON result, its wall time, and its process tree's peak memory (resident sets, proportional
-    set sizes: :class:`~bench.stages.TreeSampler`)."""
+    set sizes: :class:`~corpus_utils.core.memory.TreeSampler`)."""
     command = [sys.executable, "-m", "bench.stages", stage, variant, "--corpus", str(folder), "--parquet", str(parquet), "--work", str(work)]
     if only:
         command += ["--only", only]
@@ -133,7 +135,7 @@ def _run_one(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=Path(__file__).resolve().parents[1],
         preexec_fn=_limit_memory(memory_limit_gb),
     )
-    sampler = stage_module.TreeSampler(process.pid)
+    sampler = TreeSampler(process.pid)
     sampler.start()
     try:
         stdout, stderr = process.communicate(timeout=timeout)

@@ -9,19 +9,19 @@ details (documents, terms, non-zeros…). Each variant runs in a fresh process s
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import re
 import resource
 import shutil
 import sys
-import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from corpus_utils.core.memory import TreeSampler
 
 __all__ = ["STAGES", "Context", "run_variant", "cell_timings", "main"]
 
@@ -454,70 +454,6 @@ def runner_seeds(ctx: Context, *, only: str | None = None) -> None:
     from corpus_utils.core.paths import SEEDS_DIR
 
     runner_ours(ctx, only=only, corpus=SEEDS_DIR)
-
-
-def tree_memory_mb(pid: int, *, proportional: bool = False) -> float | None:
-    """Memory (MB) of a process and its descendants: the sum of their resident sets, or with ``proportional`` of
-    their proportional set sizes (Linux's PSS: a page that n of them share counts 1/n to each, so the pages a forked
-    process still shares with its parent count once, where resident sets count them in both). None without psutil
-    (IPython installs it), once the process has ended, or where the system reports no PSS."""
-    try:
-        import psutil
-    except ImportError:
-        return None
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return None
-    total = 0
-    for process in processes:
-        try:
-            total += getattr(process.memory_full_info(), "pss") if proportional else process.memory_info().rss
-        except AttributeError:
-            return None
-        except psutil.Error:
-            pass
-    return total / 2**20
-
-
-class TreeSampler(threading.Thread):
-    """Samples the memory of a process and all its descendants (needs psutil; else reports None): the peak of the sum
-    of their resident sets (:attr:`peak_mb`), and of their proportional set sizes every :data:`PSS_EVERY` samples
-    (:attr:`pss_peak_mb`, what they hold together: a forked pool's pages shared with its parent counted once)."""
-
-    def __init__(self, pid: int, interval: float = 0.2) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.interval = interval
-        self.peak_mb: float | None = None
-        self.pss_peak_mb: float | None = None
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        peak = proportional_peak = 0.0
-        for count in itertools.count():
-            if self._stop_event.is_set():
-                break
-            current = tree_memory_mb(self.pid)
-            if current is None:
-                break
-            peak = max(peak, current)
-            self.peak_mb = round(peak, 1)
-            proportional = tree_memory_mb(self.pid, proportional=True) if count % PSS_EVERY == 0 else None
-            if proportional is not None:
-                proportional_peak = max(proportional_peak, proportional)
-                self.pss_peak_mb = round(proportional_peak, 1)
-            self._stop_event.wait(self.interval)
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=5)
-
-
-#: :class:`TreeSampler` reads the proportional set sizes every this many samples (once a second by default): the
-#: system walks each process's memory map to count them, far more work than reading the resident sets.
-PSS_EVERY = 5
 
 
 def runner_each(ctx: Context, *, only: str | None = None) -> None:

@@ -333,7 +333,7 @@ time.sleep(30)
 
 
 def test_tree_memory_counts_the_pages_a_forked_process_shares_with_its_parent_once():
-    from bench.stages import PSS_EVERY, TreeSampler, tree_memory_mb
+    from corpus_utils.core.memory import PSS_EVERY, TreeSampler, tree_memory_mb
 
     process = subprocess.Popen([sys.executable, "-c", _FORKED_TREE], stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:

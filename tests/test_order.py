@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -112,3 +114,40 @@ def test_the_runner_starts_05_once_04_has_finished(theme_corpus, tmp_path, capsy
     assert [entries[name]["status"] for name in entries] == ["succeeded"] * 3
     assert entries["06_formulations"]["started_at"] <= entries["05_timeline"]["started_at"]
     assert entries["05_timeline"]["started_at"] >= entries["04_topic_clustering"]["finished_at"]
+
+
+def test_a_notebook_starts_only_when_it_fits_beside_the_running_ones():
+    sizes = {"01_heavy": 6, "02_heavy": 6, "03_light": 2}
+    fits = lambda name: sizes[name] + sum(sizes[other] for other in running) <= 8  # noqa: E731
+    running = ["01_heavy"]
+    assert next_to_start(["02_heavy", "03_light"], running, fits=fits) == "03_light"  # a later one that fits
+    running = ["01_heavy", "03_light"]
+    assert next_to_start(["02_heavy"], running, fits=fits) is None  # wait for a place to free memory
+    running = []
+    assert next_to_start(["02_heavy"], running, fits=lambda name: False) == "02_heavy"  # alone, it starts anyway
+    # 07 would wait for 02's token ids: it does not take the memory 02, ready, needs once 01 ends
+    assert next_to_start(["02_term_frequency", "07_explore"], ["01_corpus_overview"], fits=lambda name: name == "07_explore") is None
+    # with nothing ready, one waiting for a running producer may start if it fits
+    assert next_to_start(["05_timeline", "07_explore"], ["02_term_frequency"], fits=lambda name: name == "07_explore") == "07_explore"
+
+
+def test_the_runner_pairs_a_light_notebook_with_a_heavy_one_within_the_memory_budget():
+    """Two places and 8 units of memory: the two heavy notebooks (6 each) never run together; the light ones (2) run
+    beside them, so the second heavy one starts after the light ones that came later in reading order."""
+    sizes = {"01_heavy": 6, "02_heavy": 6, "03_light": 2, "04_light": 2}
+    budget = SimpleNamespace(fits=lambda name, running: sizes[name] + sum(sizes[other] for other in running) <= 8)
+    lock, running, held, started = threading.Lock(), set(), [], []
+
+    def run_one(position, notebook, free):
+        with lock:
+            running.add(notebook.name)
+            started.append(notebook.name)
+            held.append(sum(sizes[name] for name in running))
+        time.sleep(0.3 if "heavy" in notebook.name else 0.1)
+        with lock:
+            running.discard(notebook.name)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runner._run_in_start_order([SimpleNamespace(name=name) for name in sizes], 2, pool, run_one, budget=budget)
+    assert sorted(started) == sorted(sizes) and max(held) <= 8
+    assert started[:3] == ["01_heavy", "03_light", "04_light"] and started[-1] == "02_heavy"

@@ -363,6 +363,56 @@ def test_kernels_side_by_side_share_the_cores(theme_corpus, tmp_path, capsys, mo
     assert available_cores() == 1
 
 
+def test_when_memory_decides_a_kernel_alone_gets_every_core(theme_corpus, tmp_path, capsys, monkeypatch):
+    """Two places, but memory lets only one notebook run at a time: each kernel starts with the 4 cores, not the share
+    of two places (2), and a thread count the user set stays."""
+    from types import SimpleNamespace
+
+    from corpus_utils.core.workers import CORES_ENV_VAR, THREAD_ENV_VARS
+
+    for name in (CORES_ENV_VAR, *THREAD_ENV_VARS):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
+    monkeypatch.setattr(runner, "available_cores", lambda: 4)
+    alone = SimpleNamespace(fits=lambda name, running: not list(running), record=lambda names: {"expected_mb": {}})
+    monkeypatch.setattr(runner, "notebooks_that_fit", lambda jobs, snapshot, names: (2, ["memory decides"], alone))
+    corpus, _ = theme_corpus
+    folder = tmp_path / "notebooks"
+    show = ("import os\n"
+            f"print(*(name + '=' + os.environ.get(name, 'unset') for name in {(CORES_ENV_VAR, *THREAD_ENV_VARS)!r}))")
+    write_notebook(folder, "01_one", RUNNER_CELL, show)
+    write_notebook(folder, "02_two", RUNNER_CELL, show)
+    out = tmp_path / "runs" / "alone"
+    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress"])
+    assert status == EXIT_OK, capsys.readouterr().err
+    for name in ("01_one", "02_two"):
+        assert (f"{CORES_ENV_VAR}=4 OMP_NUM_THREADS=4 OPENBLAS_NUM_THREADS=4 MKL_NUM_THREADS=3"
+                in notebook_text(out / "notebooks" / f"{name}.ipynb")), name
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["notebooks_at_once"] == 2 and record["memory_budget"] == {"expected_mb": {}}
+
+
+def test_the_record_holds_each_kernels_peak_memory_with_the_processes_it_started(theme_corpus, tmp_path, capsys):
+    """A notebook whose forked child holds 300 MB of its own peaks that much above one that holds nothing."""
+    corpus, _ = theme_corpus
+    folder = tmp_path / "notebooks"
+    hold = ("import os, time\n"
+            "if os.fork() == 0:\n"
+            "    held = bytearray(b'x') * (300 * 2**20)  # written, so resident\n"
+            "    time.sleep(3)\n"
+            "    os._exit(0)\n"
+            "os.wait()")
+    write_notebook(folder, "01_light", RUNNER_CELL, "import time\ntime.sleep(3)")
+    write_notebook(folder, "02_heavy", RUNNER_CELL, hold)
+    out = tmp_path / "runs" / "memory"
+    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress"])
+    assert status == EXIT_OK, capsys.readouterr().err
+    peaks = {entry["name"]: entry["peak_memory_mb"] for entry in json.loads((out / "run.json").read_text(encoding="utf-8"))["notebooks"]}
+    assert 20 < peaks["01_light"] < peaks["02_heavy"] - 250, peaks
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert f"held at most {peaks['02_heavy']:,.0f} MB" in page
+
+
 def test_a_figure_replaced_by_a_kernel_running_beside_is_left_out_not_a_failed_run(tmp_path, monkeypatch):
     """Kernels side by side write figures into one folder through temporary files renamed over the targets: a file
     the runner lists and that is gone before it reads its time is left out, and temporary files are never listed."""

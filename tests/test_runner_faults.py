@@ -389,8 +389,8 @@ def test_the_next_notebook_starts_while_a_kernel_stops_unless_memory_limits_the_
     folder = tmp_path / "nbs"
     for name in ("01_first", "02_second"):
         write_notebook(folder, name, 'CORPUS = "seeds"\nPATTERN = "*.txt"\nFIGURES_DIR = "figures"', "print('ran')")
-    notes = ["1 notebook(s) run at a time instead of 2: …"] if memory_bound else []
-    monkeypatch.setattr(runner, "notebooks_that_fit", lambda jobs, snapshot: (1, list(notes)))
+    notes = ["notebooks start only when their kernels are expected to fit …"] if memory_bound else []
+    monkeypatch.setattr(runner, "notebooks_that_fit", lambda jobs, snapshot, names: (1, list(notes), None))
     events = []
     real_stop, real_execute = runner._Kernels.shut_down, runner._execute_once
 

@@ -534,18 +534,29 @@ def test_a_corpus_the_loader_rejects_leaves_the_report_to_the_notebooks(tmp_path
 
 def test_the_runner_runs_fewer_notebooks_at_once_when_the_corpus_is_large_for_the_memory(pages, tmp_path):
     from corpus_utils.input.snapshot import snapshot_table_bytes
-    from corpus_utils.run.runner import KERNEL_BASE_BYTES, KERNEL_BYTES_PER_TABLE_BYTE, notebooks_that_fit
+    from corpus_utils.run.budget import HEADROOM_SHARE, KERNEL_MEMORY, MARGIN, MemoryBudget, notebooks_that_fit
 
     loaded = read_corpus(pages, cache=tmp_path / "cache")
     table = snapshot_table_bytes(loaded.snapshot)
     assert table > sum(loaded.documents["body"].str.len())  # at least the bodies' characters (ASCII here)
-    need = KERNEL_BASE_BYTES + KERNEL_BYTES_PER_TABLE_BYTE * table
-    assert notebooks_that_fit(2, loaded.snapshot, available=10 * need) == (2, [])
-    assert notebooks_that_fit(4, None, available=1) == (4, [])  # no snapshot: nothing to measure, the default stands
-    jobs, notes = notebooks_that_fit(4, loaded.snapshot, available=2 * need + 1)
-    assert jobs == 2 and "2 notebook(s) run at a time instead of 4" in notes[0] and "--jobs" in notes[0]
-    jobs, notes = notebooks_that_fit(2, loaded.snapshot, available=need - 1)
-    assert jobs == 1 and "may still run out of memory" in notes[0] and "subcorpus" in notes[0]
+    names = list(KERNEL_MEMORY)
+    needs = sorted(MemoryBudget(available=0, table_bytes=table).need(name) for name in names)
+    base, per_byte = KERNEL_MEMORY["01_corpus_overview"]
+    assert needs[0] == int(MARGIN * (base * 2**20 + per_byte * table)) < needs[-1]  # 01 is the lightest
+    assert MemoryBudget(available=0, table_bytes=table).need("99_mine.zh") >= needs[-1]  # a notebook of one's own
+    pair = needs[-1] + needs[-2]
+    assert notebooks_that_fit(2, loaded.snapshot, names, available=pair, total=0) == (2, [], None)
+    assert notebooks_that_fit(4, None, names, available=1) == (4, [], None)  # no snapshot: nothing to measure
+    # the same memory, less the headroom side by side notebooks leave to the file cache: the heaviest run apart
+    jobs, notes, budget = notebooks_that_fit(2, loaded.snapshot, names, available=pair, total=int(1 / HEADROOM_SHARE))
+    assert jobs == 2 and "the heaviest run apart" in notes[0] and budget.shared == pair - 1
+    assert budget.fits(names[0], []) and not budget.fits(max(names, key=budget.need), [sorted(names, key=budget.need)[-2]])
+    jobs, notes, budget = notebooks_that_fit(4, loaded.snapshot, names, available=needs[0] + needs[1], total=0)
+    assert jobs == 2 and "at most 2 at once instead of 4" in notes[0] and "--jobs" in notes[0]
+    assert budget.available == needs[0] + needs[1] and budget.table_bytes == table
+    jobs, notes, budget = notebooks_that_fit(2, loaded.snapshot, names, available=needs[0] - 1, total=0)
+    assert jobs == 1 and "may run out of memory even alone" in notes[-1] and "subcorpus" in notes[-1]
+    assert notebooks_that_fit(1, loaded.snapshot, names, available=needs[0] - 1, total=0)[1] == notes[-1:]  # one core
     assert snapshot_table_bytes(tmp_path / "nowhere") is None
 
 

@@ -19,7 +19,7 @@ from contextlib import ExitStack, contextmanager
 
 from .checks import check_whole_number
 
-__all__ = ["CORES_ENV_VAR", "THREAD_ENV_VARS", "available_cores", "check_n_jobs", "cores_per_process", "environment", "ordered_map", "process_pool", "start_method"]
+__all__ = ["CORES_ENV_VAR", "THREAD_ENV_VARS", "available_cores", "check_n_jobs", "cores_per_process", "environment", "environment_with_cores", "ordered_map", "process_pool", "start_method"]
 
 #: Caps the cores one process gives its pools. The runner sets it for its kernels, so that notebooks
 #: running side by side share the cores instead of each starting one worker per core.
@@ -79,6 +79,18 @@ def cores_per_process(cores: int) -> Iterator[None]:
             if not os.environ.get(name, "").strip():  # a value the user set is theirs
                 stack.enter_context(environment(name, share))
         yield
+
+
+def environment_with_cores(cores: int, *, replacing: str | None) -> dict[str, str]:
+    """A copy of this process's environment for one process to be started with ``cores`` cores: :data:`CORES_ENV_VAR`
+    and each of :data:`THREAD_ENV_VARS` that is unset or holds ``replacing`` (the share :func:`cores_per_process` gave
+    every process of the block) set to ``cores``; a thread count the user set stays."""
+    share = str(max(1, int(cores)))
+    env = {**os.environ, CORES_ENV_VAR: share}
+    for name in THREAD_ENV_VARS:
+        if not env.get(name, "").strip() or env[name] == replacing:
+            env[name] = share
+    return env
 
 
 def start_method() -> str:

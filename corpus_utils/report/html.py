@@ -327,6 +327,8 @@ def write_index(run_dir: str | Path, record: Mapping[str, Any], *, thumbnails: M
             parts.append("<p>" + " · ".join(f'<a href="{_href(path)}">{_text(label)}</a>' for label, path in links) + "</p>")
         if entry.get("error"):
             parts.append(f"<pre>{_text(entry['error'])}</pre>")
+        if entry.get("peak_memory_mb") is not None:
+            parts.append(f"<p>Its kernel, with the processes it started, held at most {float(entry['peak_memory_mb']):,.0f} MB.</p>")
         overrides = set(entry.get("overrides", []))
         rows = [
             (f"{name} (set)" if name in overrides else name, json.dumps(value, ensure_ascii=False, default=str))

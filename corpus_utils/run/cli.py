@@ -65,8 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         metavar="N",
-        help="notebooks executed at once (default: one per core, at most 4, fewer when the corpus is large for the memory "
-             "available; 1 runs them strictly one after another)",
+        help="notebooks executed at once (default: one per core, at most 4; when the corpus is large for the memory "
+             "available, a notebook starts only when its kernel is expected to fit beside the running ones; "
+             "1 runs them strictly one after another)",
     )
     run.add_argument("--fail-fast", action="store_true",
                      help="start no further notebook after the first failure (default: run every notebook, report every failure)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import functools
 import json
 import os
 import platform
@@ -25,9 +26,11 @@ from .params import (
     NOTEBOOKS_ENV_VAR, PATH_PARAMETERS, Parameter, ParameterError, check_value_type, notebook_parameters, parse_value, read_params_file,
 )
 from ..core.inventory import INPUTS_FILE, InputFiles, hash_inputs, recorded_digest
+from .budget import MemoryBudget, notebooks_that_fit
 from .reuse import corpus_identity, notebook_fingerprint, reusable_notebooks
 from .rules import check_cross_rules
 from ..core.files import is_temporary, write_whole
+from ..core.memory import TreeSampler
 from ..core.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, SEEDS_DIR, package_version
 from ..input.language import AUTO
 from ..input.snapshot import SNAPSHOT_ENV_VAR
@@ -35,7 +38,7 @@ from ..report.html import export_notebook_html, make_exporter, write_index, writ
 from ..report.summary import write_summary
 from ..core.progress import PROGRESS_ENV_VAR, progress_enabled
 from ..core.scheduler import STAGE_LOG_ENV_VAR, DaskScheduler, SchedulerError, check_scheduler, connect, disconnect
-from ..core.workers import available_cores, cores_per_process, environment
+from ..core.workers import CORES_ENV_VAR, available_cores, cores_per_process, environment, environment_with_cores
 
 __all__ = [
     "RUNNER_PARAMETERS",
@@ -934,45 +937,6 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-#: A notebook's kernel peaks at about this many times the documents table it reads (the snapshot's uncompressed
-#: size, :func:`~corpus_utils.input.snapshot.snapshot_table_bytes`), plus :data:`KERNEL_BASE_BYTES`, with a margin.
-#: Measured on generated pages (docs/benchmarks.md): 100,000 (a 0.28 GiB table), the largest kernel 2.0 GB, 6.0 times
-#: the table above the base; a million (2.84 GiB), the runner and one kernel together 13.8 GiB at most, 4.7 times.
-#: (It was 14 while the kernels held more copies of the text: at a million pages it then foresaw 40 GB, and warned
-#: that one notebook might not fit in 21 GB, where 14 GB were used.)
-KERNEL_BYTES_PER_TABLE_BYTE = 7
-#: What a kernel holds before it reads the corpus (Python, pandas, scikit-learn, matplotlib).
-KERNEL_BASE_BYTES = 350 * 2**20
-
-
-def notebooks_that_fit(jobs: int, snapshot: Path | None, *, available: int | None = None) -> tuple[int, list[str]]:
-    """How many of ``jobs`` notebooks can run at once in this machine's available memory, and what to tell the user.
-
-    Each kernel is expected to need :data:`KERNEL_BASE_BYTES` plus :data:`KERNEL_BYTES_PER_TABLE_BYTE` times the
-    snapshot's documents table. Without a snapshot (the seeds, a table the runner did not store) ``jobs`` stands.
-    ``available`` defaults to what the system reports as available now (``psutil.virtual_memory().available``).
-    The messages say when fewer notebooks run at once than cores would allow, or when even one may not fit.
-    """
-    from ..input.snapshot import snapshot_table_bytes
-
-    table = None if snapshot is None else snapshot_table_bytes(snapshot)
-    if table is None:
-        return jobs, []
-    if available is None:
-        import psutil
-
-        available = psutil.virtual_memory().available
-    need = KERNEL_BASE_BYTES + KERNEL_BYTES_PER_TABLE_BYTE * table
-    fit = max(1, min(jobs, available // need))
-    sizes = f"each notebook is expected to need about {need / 2**30:.1f} GB for this corpus and {available / 2**30:.1f} GB is available"
-    if need > available:
-        return 1, [f"notebooks run one at a time, and may still run out of memory: {sizes}. Run on a subcorpus "
-                   "(-p DATE_FROM … -p DATE_TO …, or SECTIONS) or on a machine with more memory."]
-    if fit < jobs:
-        return fit, [f"{fit} notebook(s) run at a time instead of {jobs}: {sizes} (--jobs chooses)."]
-    return jobs, []
-
-
 class _Kernels:
     """The kernels of the notebooks running now, so that Ctrl-C can interrupt (or a second one kill) them.
 
@@ -986,20 +950,32 @@ class _Kernels:
         self._ended: dict[str, Any] = {}  # of notebooks that have ended, until their kernel is shut down
         self._pids: dict[str, int | None] = {}  # of finished notebooks' kernels, whose stage logs are named by it
         self._executing: set[str] = set()  # notebooks whose kernel has started and been given a code cell
+        self._samplers: dict[str, TreeSampler] = {}  # the memory of each kernel given a code cell, until it ends
+        self._peaks: dict[str, float | None] = {}  # of finished notebooks' kernels (MB)
         self._lock = threading.Lock()
 
-    def new(self, name: str, kernel: str) -> Any:
+    def new(self, name: str, kernel: str, *, cores: int | None = None) -> Any:
+        """A kernel manager for notebook ``name``; with ``cores``, its kernel is started with that many cores (the
+        run's share otherwise: :func:`~corpus_utils.core.workers.cores_per_process`)."""
         from jupyter_client.manager import AsyncKernelManager
 
         manager = AsyncKernelManager(kernel_name=kernel, **_kernel_options())
+        if cores is not None:  # nbclient starts the kernel through this method; jupyter_client takes its environment
+            env = environment_with_cores(cores, replacing=os.environ.get(CORES_ENV_VAR))
+            manager.start_kernel = functools.partial(manager.start_kernel, env=env)
         with self._lock:
             self._managers[name] = manager
         return manager
 
     def executing(self, name: str) -> None:
-        """Note that the kernel of notebook ``name`` has started: it is given code cells from now on."""
+        """Note that the kernel of notebook ``name`` has started: it is given code cells from now on, and its memory
+        (with the processes it starts) is sampled until the notebook ends."""
         with self._lock:
             self._executing.add(name)
+            pid = _kernel_pid(self._managers.get(name))
+            if name not in self._samplers and pid is not None:
+                self._samplers[name] = TreeSampler(pid, interval=KERNEL_MEMORY_INTERVAL, pss_every=1)
+                self._samplers[name].start()
 
     def forget(self, name: str) -> None:
         """Note that the notebook ``name`` has ended; its kernel waits for :meth:`shut_down`."""
@@ -1009,6 +985,11 @@ class _Kernels:
             self._pids[name] = _kernel_pid(manager)
             if manager is not None:
                 self._ended[name] = manager
+            sampler = self._samplers.pop(name, None)
+        if sampler is not None:
+            sampler.stop()
+        with self._lock:
+            self._peaks[name] = None if sampler is None else sampler.held_mb
 
     def shut_down(self, name: str) -> None:
         """Shut down the kernel of the ended notebook ``name`` (see :func:`_shut_down`); call it from the thread that
@@ -1024,6 +1005,12 @@ class _Kernels:
         """The process id the kernel of the finished notebook ``name`` had."""
         with self._lock:
             return self._pids.get(name)
+
+    def peak_mb_of(self, name: str) -> float | None:
+        """The most memory (MB) the kernel of the finished notebook ``name`` and its processes held together: their
+        proportional set sizes where the system reports them, else their resident sets; None if not measured."""
+        with self._lock:
+            return self._peaks.get(name)
 
     def running(self) -> list[str]:
         """The notebooks whose kernels run now, in the order they started."""
@@ -1049,20 +1036,25 @@ class _Kernels:
 
 def _execute_notebook(
     plan: RunPlan, notebook: NotebookPlan, position: int, *, progress: bool, kernels: _Kernels | None = None,
-    stop: threading.Event | None = None,
+    stop: threading.Event | None = None, cores: Callable[[], int | None] | None = None,
 ) -> BaseException | None:
     """Execute one notebook with papermill into the run folder; return the error, if any. A kernel that dies or
-    hangs while starting, before any cell, is started once more. Once ``stop`` is set no further code cell starts."""
-    error = _execute_once(plan, notebook, position, progress=progress, kernels=kernels, stop=stop)
+    hangs while starting, before any cell, is started once more. Once ``stop`` is set no further code cell starts.
+    ``cores()``, asked as the kernel starts, gives it its cores (None: the run's share)."""
+    error = _execute_once(plan, notebook, position, progress=progress, kernels=kernels, stop=stop, cores=cores)
     if error is not None and _died_starting(error) and not (stop is not None and stop.is_set()):
         # no cell ran: most often a port another kernel took meanwhile
         print(f"notebook {notebook.name}: its kernel failed while starting ({error}); starting it once more",
               file=sys.stderr, flush=True)
         if kernels is not None:
             kernels.shut_down(notebook.name)
-        error = _execute_once(plan, notebook, position, progress=progress, kernels=kernels, stop=stop)
+        error = _execute_once(plan, notebook, position, progress=progress, kernels=kernels, stop=stop, cores=cores)
     return error
 
+
+#: Seconds between two samples of a kernel's memory (the proportional set sizes of the kernel and the processes it
+#: started, read by the system walking their memory maps: a few milliseconds per gigabyte).
+KERNEL_MEMORY_INTERVAL = 1.0
 
 #: Seconds a kernel has to answer its first request before it is stopped and started once more.
 KERNEL_START_TIMEOUT = 60
@@ -1083,7 +1075,7 @@ def _died_starting(error: BaseException) -> bool:
 
 def _execute_once(
     plan: RunPlan, notebook: NotebookPlan, position: int, *, progress: bool, kernels: _Kernels | None,
-    stop: threading.Event | None = None,
+    stop: threading.Event | None = None, cores: Callable[[], int | None] | None = None,
 ) -> BaseException | None:
     """One attempt of :func:`_execute_notebook`, on a new kernel; with ``kernels``, the kernel is left for
     :meth:`_Kernels.shut_down` (the runner frees the notebook's place first: a kernel takes about half a second to stop)."""
@@ -1092,7 +1084,7 @@ def _execute_once(
     from .engine import register
 
     executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
-    manager = kernels.new(notebook.name, plan.kernel) if kernels is not None else None
+    manager = kernels.new(notebook.name, plan.kernel, cores=cores() if cores else None) if kernels is not None else None
     try:
         papermill.execute_notebook(
             str(notebook.path),
@@ -1257,8 +1249,9 @@ def execute_run(
         Receives warnings and the failure message; defaults to writing them to standard error.
     jobs : int, optional
         Notebooks executed at once; default :func:`default_jobs`, lowered by :func:`notebooks_that_fit` when the
-        corpus is large for the memory available (run.json records ``notebooks_at_once``). Memory grows with it: each kernel
-        holds its own copy of the corpus.
+        corpus is large for the memory available (run.json records ``notebooks_at_once``), and then each notebook
+        starts only when its kernel is expected to fit beside the running ones (``memory_budget`` in run.json). Memory
+        grows with it: each kernel holds its own copy of the corpus. A number given here is used as it is.
     fail_fast : bool
         Start no further notebook after the first failure (``--fail-fast``).
 
@@ -1272,14 +1265,15 @@ def execute_run(
     """
     log = log or (lambda message: print(message, file=sys.stderr))
     notes: list[str] = []
+    budget = None
     if jobs is None:
-        jobs, notes = notebooks_that_fit(default_jobs(), plan.snapshot)
+        jobs, notes, budget = notebooks_that_fit(default_jobs(), plan.snapshot, [notebook.name for notebook in plan.notebooks])
     if jobs < 1:
         raise RunError(f"jobs must be at least 1, got {jobs}.")
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     out_lock = _lock_out_dir(plan.out_dir)
     try:
-        return _execute_locked(plan, progress=progress, log=log, jobs=jobs, fail_fast=fail_fast, notes=notes)
+        return _execute_locked(plan, progress=progress, log=log, jobs=jobs, fail_fast=fail_fast, notes=notes, budget=budget)
     finally:
         out_lock.close()
         if plan.scheduler is not None:  # the run's cluster (a LocalCluster started by plan_run) ends with the run
@@ -1300,10 +1294,11 @@ def _import_before_threads() -> None:
 
 
 def _run_in_start_order(notebooks: Sequence[NotebookPlan], jobs: int, pool: ThreadPoolExecutor,
-                        run_one: Callable[[int, NotebookPlan, Callable[[], None]], None]) -> None:
+                        run_one: Callable[[int, NotebookPlan, Callable[[], None]], None], *,
+                        budget: MemoryBudget | None = None) -> None:
     """``run_one(position, notebook, free)`` for every notebook, at most ``jobs`` at once, each place given to
-    :func:`~corpus_utils.run.order.next_to_start` (a notebook whose producers have finished); positions are those of
-    the reading order. ``run_one`` may call ``free()`` once its notebook has ended and only clean-up is left (shutting
+    :func:`~corpus_utils.run.order.next_to_start` (a notebook whose producers have finished and, with ``budget``,
+    whose kernel is expected to fit beside the running ones); positions are those of the reading order. ``run_one`` may call ``free()`` once its notebook has ended and only clean-up is left (shutting
     its kernel down): the next notebook starts then, so ``pool`` needs up to ``2 * jobs`` threads. An exception of
     ``run_one`` is raised once the notebooks running with it have ended."""
     position_of = {notebook.name: position for position, notebook in enumerate(notebooks, start=1)}
@@ -1313,7 +1308,10 @@ def _run_in_start_order(notebooks: Sequence[NotebookPlan], jobs: int, pool: Thre
     calls: list[Future] = []
     while pending or running:
         while pending and len(running) < jobs:
-            name = next_to_start(pending, running.values())
+            name = next_to_start(pending, running.values(),
+                                 fits=None if budget is None else (lambda candidate: budget.fits(candidate, running.values())))
+            if name is None:  # none fits beside the running ones: wait for one of them to end
+                break
             pending.remove(name)
             place: Future = Future()
             running[place] = name
@@ -1348,14 +1346,17 @@ def _run_in_place(run_one: Callable[[int, NotebookPlan, Callable[[], None]], Non
 
 
 def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None], jobs: int, fail_fast: bool,
-                    notes: Sequence[str] = ()) -> dict[str, Any]:
-    """:func:`execute_run` once the run folder is locked; ``notes`` are warnings about how many notebooks run at once.
+                    notes: Sequence[str] = (), budget: MemoryBudget | None = None) -> dict[str, Any]:
+    """:func:`execute_run` once the run folder is locked; ``notes`` are warnings about how many notebooks run at once,
+    and ``budget`` the memory each start must fit in.
 
     A notebook's place goes to the next one while its kernel stops, unless memory limited the notebooks run at once
     (``notes``): a large kernel then has given its memory back before the next one starts."""
     _import_before_threads()
     record, previous_inputs = _start_record(plan, _versions(plan.kernel))
     record["notebooks_at_once"] = jobs
+    if budget is not None:
+        record["memory_budget"] = budget.record(notebook.name for notebook in plan.notebooks)
     record["warnings"].extend(notes)
     (plan.out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
     entries = {entry["name"]: entry for entry in record["notebooks"]}
@@ -1398,6 +1399,13 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
         stop.set()
         kernels.signal(signal.SIGKILL)
 
+    machine_cores = available_cores()
+
+    def kernel_cores() -> int | None:
+        """When memory decides what runs side by side, a kernel gets the cores the running ones leave it (a heavy
+        notebook then often runs alone, on every core); else the run's share stands."""
+        return None if budget is None else max(1, machine_cores // (1 + len(kernels.running())))
+
     def run_one(position: int, notebook: NotebookPlan, free: Callable[[], None]) -> None:
         if stop.is_set():
             return
@@ -1419,7 +1427,8 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
             before = _snapshot(folder)
             entry.update(status="running", started_at=_utc_now(), notebook=f"notebooks/{notebook.name}.ipynb")
             _write_record(plan.out_dir, record)  # the record says what runs now, even if this process is killed
-        error = _execute_notebook(plan, notebook, position, progress=progress, kernels=kernels, stop=interrupted)
+        error = _execute_notebook(plan, notebook, position, progress=progress, kernels=kernels, stop=interrupted,
+                                  cores=kernel_cores)
         executed = plan.out_dir / "notebooks" / f"{notebook.name}.ipynb"
         if error is None:
             error = _unreadable_notebook(executed)
@@ -1431,6 +1440,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                 details = _failure(executed, error)
                 entry.update(error=details["error"], failed_cell={key: details[key] for key in ("cell", "execution_count", "first_line")})
             entry["stages"] = _read_stage_log(stage_folder, kernels.pid_of(notebook.name))
+            entry["peak_memory_mb"] = kernels.peak_mb_of(notebook.name)
             entry["figures"] = _collect_figures(plan, notebook, before, log)
             if executed.is_file():
                 exports[notebook.name] = background.submit(
@@ -1459,7 +1469,7 @@ def _execute_locked(plan: RunPlan, *, progress: bool, log: Callable[[str], None]
                     environment(PROGRESS_ENV_VAR, "1" if progress and progress_enabled() else "0"), \
                     environment(STAGE_LOG_ENV_VAR, stage_log), \
                     ThreadPoolExecutor(max_workers=2 * jobs) as pool:  # a notebook's thread stops its kernel as the next starts
-                _run_in_start_order(plan.notebooks, jobs, pool, run_one)
+                _run_in_start_order(plan.notebooks, jobs, pool, run_one, budget=budget)
             if failures:
                 _finish_exports(exports, entries, log)
                 not_run = [later.name for later in plan.notebooks if entries[later.name]["status"] == "not run"]
