@@ -410,3 +410,21 @@ def test_the_next_notebook_starts_while_a_kernel_stops_unless_memory_limits_the_
     assert sorted(events) == ["started 01_first", "started 02_second", "stopped 01_first", "stopped 02_second"]
     assert events[0] == "started 01_first"  # which kernel stops first is up to the machine; the rule is the order below
     assert (events.index("stopped 01_first") < events.index("started 02_second")) is memory_bound
+
+
+def test_a_table_the_loader_refuses_ends_a_failed_run_with_a_true_record(tmp_path, capsys):
+    """A table without a body column: every notebook fails saying so, and the runner ends the run as failed, its record
+    finished and naming the reason (the runner's own loading of the corpus raised instead, leaving run.json running)."""
+    from corpus_utils.run.cli import EXIT_FAILED, main
+
+    table = tmp_path / "table.csv"
+    table.write_text("title,text\nA,a body under another name\n", encoding="utf-8")
+    folder = tmp_path / "nbs"
+    write_notebook(folder, "01_load", 'CORPUS = "seeds"\nPATTERN = "*.txt"\nFIGURES_DIR = "figures"',
+                   "from corpus_utils import read_corpus\nread_corpus(CORPUS)")
+    status = main(["run", "--corpus", str(table), "--out", str(tmp_path / "run"), "--notebooks", str(folder), "--no-progress"])
+    error = capsys.readouterr().err
+    assert status == EXIT_FAILED and "Traceback" not in error and "needs a 'body' column" in error
+    record = json.loads((tmp_path / "run" / "run.json").read_text(encoding="utf-8"))
+    assert record["status"] == "failed" and record["finished_at"] and record["n_documents"] == 0
+    assert "needs a 'body' column" in record["load_summary"] and record["notebooks"][0]["status"] == "failed"

@@ -683,8 +683,12 @@ def _inventory(plan: RunPlan) -> tuple[dict[str, Any], InputFiles]:
     from ..input.load import read_corpus
 
     if plan.loaded_summary is None:
-        loaded = read_corpus(plan.corpus_path, pattern=plan.pattern)
-        n_documents, summary = loaded.report.n_loaded, loaded.report.summary()
+        try:
+            loaded = read_corpus(plan.corpus_path, pattern=plan.pattern)
+        except (ValueError, OSError) as exc:  # the loader refuses the corpus: the notebooks have said so, each failing
+            n_documents, summary = 0, f"the corpus could not be loaded: {exc}"
+        else:
+            n_documents, summary = loaded.report.n_loaded, loaded.report.summary()
     else:
         n_documents, summary = plan.loaded_summary
     files = plan.input_files if plan.input_files is not None else hash_inputs(plan.corpus_path, plan.pattern)
