@@ -335,11 +335,10 @@ def test_parallel_run_starts_nothing_after_a_failure(theme_corpus, tmp_path, cap
     assert not (out / "notebooks" / "03_later.ipynb").exists()
 
 
-@pytest.mark.parametrize(("jobs", "expected"), [("2", "2"), ("1", "4")])
-def test_kernels_side_by_side_share_the_cores(theme_corpus, tmp_path, capsys, monkeypatch, jobs, expected):
-    """Two notebooks at once on 4 cores: each kernel's pools (loader, vectorisers) and its BLAS and OpenMP threads may
-    use 2, alone 4; a thread count the user set is kept."""
-    from corpus_utils.core.workers import CORES_ENV_VAR, THREAD_ENV_VARS, available_cores
+def _run_reporting_cores(theme_corpus, tmp_path, capsys, monkeypatch, *options: str) -> dict[str, str]:
+    """Run two notebooks that print the cores they were given, on 4 cores with ``MKL_NUM_THREADS=3`` set by the user;
+    each notebook's printed line, and run.json as ``"record"``."""
+    from corpus_utils.core.workers import CORES_ENV_VAR, THREAD_ENV_VARS
 
     for name in (CORES_ENV_VAR, *THREAD_ENV_VARS):
         monkeypatch.delenv(name, raising=False)
@@ -352,11 +351,26 @@ def test_kernels_side_by_side_share_the_cores(theme_corpus, tmp_path, capsys, mo
     write_notebook(folder, "01_one", RUNNER_CELL, show)
     write_notebook(folder, "02_two", RUNNER_CELL, show)
     out = tmp_path / "runs" / "cores"
-    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress", "--jobs", jobs])
+    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress", *options])
     assert status == EXIT_OK, capsys.readouterr().err
-    for name in ("01_one", "02_two"):
-        assert (f"{CORES_ENV_VAR}={expected} OMP_NUM_THREADS={expected} OPENBLAS_NUM_THREADS={expected} MKL_NUM_THREADS=3"
-                in notebook_text(out / "notebooks" / f"{name}.ipynb"))
+    return {"record": (out / "run.json").read_text(encoding="utf-8"),
+            **{name: notebook_text(out / "notebooks" / f"{name}.ipynb") for name in ("01_one", "02_two")}}
+
+
+def _cores_line(cores: int) -> str:
+    from corpus_utils.core.workers import CORES_ENV_VAR
+
+    return f"{CORES_ENV_VAR}={cores} OMP_NUM_THREADS={cores} OPENBLAS_NUM_THREADS={cores} MKL_NUM_THREADS=3"
+
+
+@pytest.mark.parametrize(("jobs", "expected"), [("2", 2), ("1", 4)])
+def test_kernels_side_by_side_share_the_cores(theme_corpus, tmp_path, capsys, monkeypatch, jobs, expected):
+    """Two notebooks at once on 4 cores: each kernel's pools (loader, vectorisers) and its BLAS and OpenMP threads may
+    use 2, alone 4; a thread count the user set is kept."""
+    from corpus_utils.core.workers import CORES_ENV_VAR, available_cores
+
+    printed = _run_reporting_cores(theme_corpus, tmp_path, capsys, monkeypatch, "--jobs", jobs)
+    assert _cores_line(expected) in printed["01_one"] and _cores_line(expected) in printed["02_two"]
     assert CORES_ENV_VAR not in os.environ and "OMP_NUM_THREADS" not in os.environ  # restored after the run
     assert os.environ["MKL_NUM_THREADS"] == "3"
     monkeypatch.setenv(CORES_ENV_VAR, "1")
@@ -368,27 +382,11 @@ def test_when_memory_decides_a_kernel_alone_gets_every_core(theme_corpus, tmp_pa
     of two places (2), and a thread count the user set stays."""
     from types import SimpleNamespace
 
-    from corpus_utils.core.workers import CORES_ENV_VAR, THREAD_ENV_VARS
-
-    for name in (CORES_ENV_VAR, *THREAD_ENV_VARS):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MKL_NUM_THREADS", "3")
-    monkeypatch.setattr(runner, "available_cores", lambda: 4)
     alone = SimpleNamespace(fits=lambda name, running: not list(running), record=lambda names: {"expected_mb": {}})
     monkeypatch.setattr(runner, "notebooks_that_fit", lambda jobs, snapshot, names: (2, ["memory decides"], alone))
-    corpus, _ = theme_corpus
-    folder = tmp_path / "notebooks"
-    show = ("import os\n"
-            f"print(*(name + '=' + os.environ.get(name, 'unset') for name in {(CORES_ENV_VAR, *THREAD_ENV_VARS)!r}))")
-    write_notebook(folder, "01_one", RUNNER_CELL, show)
-    write_notebook(folder, "02_two", RUNNER_CELL, show)
-    out = tmp_path / "runs" / "alone"
-    status = main(["run", "--corpus", str(corpus), "--out", str(out), "--notebooks", str(folder), "--no-progress"])
-    assert status == EXIT_OK, capsys.readouterr().err
-    for name in ("01_one", "02_two"):
-        assert (f"{CORES_ENV_VAR}=4 OMP_NUM_THREADS=4 OPENBLAS_NUM_THREADS=4 MKL_NUM_THREADS=3"
-                in notebook_text(out / "notebooks" / f"{name}.ipynb")), name
-    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    printed = _run_reporting_cores(theme_corpus, tmp_path, capsys, monkeypatch)
+    assert _cores_line(4) in printed["01_one"] and _cores_line(4) in printed["02_two"]
+    record = json.loads(printed["record"])
     assert record["notebooks_at_once"] == 2 and record["memory_budget"] == {"expected_mb": {}}
 
 
