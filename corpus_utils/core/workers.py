@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 
@@ -72,12 +72,9 @@ def cores_per_process(cores: int) -> Iterator[None]:
     fit on the 378,625 paragraphs of 100,000 pages: 56 s each with the default threads, 35 s each with one thread
     (silhouettes 14.7 → 4.4 s, k-means 6.2 → 0.7 s, LSA 10.5 → 7.2 s, NMF 24.0 → 22.7 s).
     """
-    share = str(max(1, int(cores)))
     with ExitStack() as stack:
-        stack.enter_context(environment(CORES_ENV_VAR, share))
-        for name in THREAD_ENV_VARS:
-            if not os.environ.get(name, "").strip():  # a value the user set is theirs
-                stack.enter_context(environment(name, share))
+        for name, value in _core_variables(cores, os.environ).items():
+            stack.enter_context(environment(name, value))
         yield
 
 
@@ -85,12 +82,19 @@ def environment_with_cores(cores: int, *, replacing: str | None) -> dict[str, st
     """A copy of this process's environment for one process to be started with ``cores`` cores: :data:`CORES_ENV_VAR`
     and each of :data:`THREAD_ENV_VARS` that is unset or holds ``replacing`` (the share :func:`cores_per_process` gave
     every process of the block) set to ``cores``; a thread count the user set stays."""
+    return {**os.environ, **_core_variables(cores, os.environ, replacing)}
+
+
+def _core_variables(cores: int, env: Mapping[str, str], replacing: str | None = None) -> dict[str, str]:
+    """The variables that give a process ``cores`` cores: :data:`CORES_ENV_VAR`, and those of :data:`THREAD_ENV_VARS`
+    that ``env`` leaves unset or sets to ``replacing`` (a value the user set is theirs)."""
     share = str(max(1, int(cores)))
-    env = {**os.environ, CORES_ENV_VAR: share}
+    chosen = {CORES_ENV_VAR: share}
     for name in THREAD_ENV_VARS:
-        if not env.get(name, "").strip() or env[name] == replacing:
-            env[name] = share
-    return env
+        value = env.get(name, "").strip()
+        if not value or value == replacing:
+            chosen[name] = share
+    return chosen
 
 
 def start_method() -> str:

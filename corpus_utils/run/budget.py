@@ -74,8 +74,10 @@ class MemoryBudget:
     def fits(self, name: str, running: Iterable[str]) -> bool:
         """Whether notebook ``name`` is expected to fit beside the ``running`` ones (in :attr:`shared`), or, with
         none running, in all the memory available."""
-        others = sum(self.need(other) for other in running)
-        return self.need(name) + others <= (self.shared if others else self.available)
+        running = list(running)
+        if not running:
+            return self.need(name) <= self.available
+        return self.need(name) + sum(map(self.need, running)) <= self.shared
 
     def record(self, names: Iterable[str]) -> dict[str, object]:
         """What run.json keeps: the memory available, what notebooks side by side may share, and each notebook's
